@@ -1,0 +1,65 @@
+# Agenda - build, run and test.
+#   make            build ./agenda
+#   make run        install missing packages, build, seed demo data, serve
+#   make test       install missing packages, build, run every test
+#   make CC=clang   the same with clang
+
+CC      ?= cc
+PKGS    := libmicrohttpd libcjson sqlite3 libsodium
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -pthread
+CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+BUILD   ?= build
+DB      ?= agenda.db
+LISTEN  ?= 127.0.0.1:8080
+PYTHON  ?= /usr/bin/python3
+
+SRC      := $(shell find src -name '*.c' | sort)
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+OBJ      := $(SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps run test test-unit test-api clean format format-check
+all: agenda
+
+deps:
+	@sh scripts/deps.sh
+
+agenda: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
+
+run: deps
+	$(MAKE) agenda
+	./agenda demo --db $(DB)
+	./agenda serve --db $(DB) --listen $(LISTEN)
+
+test: deps
+	$(MAKE) agenda $(BUILD)/unit-tests
+	$(MAKE) test-unit test-api
+
+test-unit: $(BUILD)/unit-tests
+	CK_FORK=yes $(BUILD)/unit-tests
+
+test-api: agenda
+	AGENDA_BIN=$(abspath agenda) $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+
+format:
+	clang-format -i $(SRC) $(shell find src tests/unit -name '*.h') $(UNIT_SRC)
+
+format-check:
+	clang-format --dry-run --Werror $(SRC) $(shell find src tests/unit -name '*.h') $(UNIT_SRC)
+
+clean:
+	rm -rf $(BUILD) agenda
+
+-include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

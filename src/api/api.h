@@ -1,0 +1,116 @@
+/* api.h - the contract between the HTTP layer and the resource handlers.
+ *
+ * A handler sees an already authenticated, already parsed request: the owner
+ * id from the path (a center or a calendar), an optional object reference,
+ * the query parameters and the body as a JSON tree (form bodies arrive
+ * converted to the same tree).  It validates, calls the store and renders a
+ * JSON tree into the response.  It never sees libmicrohttpd, never writes SQL
+ * and never picks an HTTP status: failures are api_err codes, which
+ * http/errors.c maps to statuses in one place. */
+#ifndef AGENDA_API_H
+#define AGENDA_API_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/arena.h"
+
+typedef enum api_err {
+    API_OK = 0,
+    API_BAD_REQUEST,     /* malformed JSON, form or parameters */
+    API_UNAUTHORIZED,    /* missing or wrong credentials */
+    API_NOT_FOUND,       /* no such route or object, or not granted */
+    API_METHOD_NOT_ALLOWED,
+    API_CONFLICT,        /* a remote_id already in use; a slot already taken */
+    API_TOO_LARGE,       /* body or collection over its limit */
+    API_INVALID,         /* validation failed (field errors say where) */
+    API_TOO_MANY,        /* rate limited */
+    API_UNAVAILABLE,     /* the store is down; retry later */
+    API_INTERNAL,        /* a bug or an unexpected store error; details only in the log */
+} api_err;
+
+/* What a successful handler produced. */
+typedef enum api_outcome {
+    API_RENDERED = 0, /* 200 with body */
+    API_CREATED,      /* 201 with body */
+    API_EMPTY,        /* 204, no body */
+} api_outcome;
+
+/* Limits a deployment may tune; the defaults are in api_limits_default(). */
+typedef struct api_limits {
+    int64_t max_collection; /* entries per *_collections request */
+    int64_t page_size;      /* rows per page of paginated lists */
+} api_limits;
+
+typedef struct api_request {
+    arena *arena;
+    store *store;
+    const api_limits *limits;
+    int64_t now;      /* the request's clock, Unix seconds */
+    const user *user; /* authenticated */
+
+    int64_t owner_id; /* center or calendar id from the path, 0 if none */
+    bool has_ref;     /* the path names one object */
+    object_ref ref;
+
+    /* Query parameters, percent-decoded; NULL when absent. */
+    const char *(*query)(const void *ctx, const char *key);
+    const void *query_ctx;
+
+    const cJSON *body; /* NULL when the request has none */
+} api_request;
+
+typedef struct api_response {
+    api_outcome outcome;
+    cJSON *body; /* owned by the response; freed by the HTTP layer */
+    bool has_total;
+    int64_t total; /* X-Total-Count */
+
+    /* On failure: */
+    const char *message; /* human-readable, safe to show (no internals) */
+    cJSON *errors;       /* {"field": "what is wrong"} or NULL */
+} api_response;
+
+typedef api_err (*api_handler)(api_request *rq, api_response *rs);
+
+api_limits api_limits_default(void);
+
+/* Records a failure with a message (arena-owned or static) and returns `err`,
+ * so handlers can write `return api_fail(rs, API_NOT_FOUND, "...")`. */
+api_err api_fail(api_response *rs, api_err err, const char *message);
+/* Adds {field: problem} to the response's errors (creating the object). */
+void api_field_error(api_response *rs, const char *field, const char *problem);
+/* Maps a store code to an API failure with a message naming `what`
+ * ("patient", "appointment"...): NOT_FOUND, CONFLICT (remote_id in use),
+ * UNAVAILABLE, and ERROR (internal). Must not be called with STORE_OK. */
+api_err api_from_store(api_response *rs, store_rc rc, const char *what);
+
+/* Checks credentials.  On success fills *out (arena-owned) and returns
+ * API_OK; any problem (unknown email, wrong token, disabled user, blank
+ * input) gives API_UNAUTHORIZED with no hint of which. */
+api_err api_authenticate(store *st, arena *a, const char *email, const char *token, user *out);
+
+/* The handlers, one per route (see http/router.c for the table). */
+api_err centers_list(api_request *rq, api_response *rs);
+api_err calendars_list(api_request *rq, api_response *rs);
+
+api_err patients_list(api_request *rq, api_response *rs);
+api_err patients_create(api_request *rq, api_response *rs);
+api_err patients_get(api_request *rq, api_response *rs);
+api_err patients_update(api_request *rq, api_response *rs);
+api_err patients_delete(api_request *rq, api_response *rs);
+api_err patients_collection(api_request *rq, api_response *rs);
+
+api_err appointments_list(api_request *rq, api_response *rs);
+api_err appointments_create(api_request *rq, api_response *rs);
+api_err appointments_get(api_request *rq, api_response *rs);
+api_err appointments_update(api_request *rq, api_response *rs);
+api_err appointments_delete(api_request *rq, api_response *rs);
+api_err appointments_collection(api_request *rq, api_response *rs);
+
+api_err services_list(api_request *rq, api_response *rs);
+api_err services_collection(api_request *rq, api_response *rs);
+
+#endif

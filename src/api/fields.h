@@ -1,0 +1,72 @@
+/* fields.h - typed reading and validation of the fields of one JSON object.
+ *
+ * Every resource reads its input through these helpers, so the rules are the
+ * same everywhere: numbers and timestamps may come as JSON numbers or as
+ * strings of digits (form bodies only have strings), booleans as true/false
+ * or "true"/"false"/"1"/"0", and unknown fields are ignored.
+ *
+ * Each reader returns what it found.  On FIELD_INVALID it has recorded a
+ * message in `fe` under `fe->prefix` + name (e.g. "patients[3].birthdate"),
+ * so a handler can read every field, then check fe->count once. */
+#ifndef AGENDA_FIELDS_H
+#define AGENDA_FIELDS_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/arena.h"
+
+typedef enum field_state {
+    FIELD_ABSENT = 0, /* the key is not there */
+    FIELD_NULL,       /* JSON null */
+    FIELD_SET,        /* a valid value was stored in *out */
+    FIELD_INVALID,    /* recorded in fe */
+} field_state;
+
+typedef struct field_errors {
+    arena *arena;
+    cJSON *errors;      /* {"prefix+field": "problem"}; created on first error */
+    const char *prefix; /* "" or e.g. "patients[3]." */
+    int count;
+} field_errors;
+
+/* Records a problem for `name` (the prefix is added). */
+void fields_error(field_errors *fe, const char *name, const char *problem);
+
+/* Hard ceiling on any string field, in bytes. */
+#define FIELD_MAX_STRING 4096
+
+/* A string; a JSON number is accepted and rendered as its decimal digits
+ * (remote_ids sent as numbers).  Booleans, arrays and objects are invalid,
+ * and so are strings with NUL or over FIELD_MAX_STRING bytes. */
+field_state fields_string(const cJSON *obj, const char *name, field_errors *fe, const char **out);
+/* A whole number: JSON integer or a string of decimal digits with optional
+ * leading '-'; out of int64 range or fractional is invalid. */
+field_state fields_int(const cJSON *obj, const char *name, field_errors *fe, int64_t *out);
+/* Unix seconds: as fields_int, and within 0 .. 253402300799 (year 9999). */
+field_state fields_timestamp(const cJSON *obj, const char *name, field_errors *fe, int64_t *out);
+/* true/false, or the strings "true"/"false"/"1"/"0". */
+field_state fields_bool(const cJSON *obj, const char *name, field_errors *fe, bool *out);
+/* A real calendar date yyyy-mm-dd (leap years checked), years 1000-9999. An
+ * empty string reads as FIELD_NULL. */
+field_state fields_date(const cJSON *obj, const char *name, field_errors *fe, const char **out);
+/* #rrggbb (hex, either case; stored as given). An empty string is FIELD_NULL. */
+field_state fields_color(const cJSON *obj, const char *name, field_errors *fe, const char **out);
+/* Two ASCII letters, stored lower-case. An empty string is FIELD_NULL. */
+field_state fields_language(const cJSON *obj, const char *name, field_errors *fe,
+                            const char **out);
+
+/* Pure checks, shared with the command line and the tests. */
+bool fields_is_date(const char *s);
+bool fields_is_color(const char *s);
+/* Parses a whole decimal integer (optional '-'), rejecting empty input,
+ * junk and overflow. */
+bool fields_parse_int(const char *s, int64_t *out);
+
+/* The object a body is about: body[name] when it is an object (the
+ * documented envelope, {"patient": {...}}), else the body itself when it is
+ * an object (fields at the top level), else NULL. */
+const cJSON *fields_unwrap(const cJSON *body, const char *name);
+
+#endif

@@ -1,0 +1,36 @@
+/* arena.h - per-request memory pool.
+ *
+ * Everything a request allocates (decoded strings, rows read from the store,
+ * JSON fragments) comes from one arena that is freed in one call when the
+ * request ends, so handlers never free individual objects.  An arena has a
+ * hard size limit: allocations beyond it fail (return NULL) instead of letting
+ * a hostile request grow the process without bound. */
+#ifndef AGENDA_ARENA_H
+#define AGENDA_ARENA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct arena arena;
+
+/* Default ceiling of one arena; enough for a 10,000-entry collection. */
+#define ARENA_DEFAULT_LIMIT ((size_t)256 << 20)
+
+/* Returns a new arena that may hold up to `limit` bytes, or NULL on OOM. */
+arena *arena_new(size_t limit);
+/* Frees the arena and everything allocated from it. NULL is a no-op. */
+void arena_free(arena *a);
+/* Forgets every allocation but keeps the first block for reuse. */
+void arena_reset(arena *a);
+
+/* Returns `size` bytes aligned for any type, or NULL when the limit is hit. */
+void *arena_alloc(arena *a, size_t size);
+/* Same, zero-filled. */
+void *arena_calloc(arena *a, size_t count, size_t size);
+/* Copies; NULL in gives NULL out. */
+char *arena_strdup(arena *a, const char *s);
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *arena_vprintf(arena *a, const char *fmt, va_list ap);
+
+#endif

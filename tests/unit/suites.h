@@ -1,0 +1,20 @@
+/* suites.h - the list of unit-test suites; each is defined in the test file
+ * that mirrors its source file. */
+#ifndef AGENDA_TEST_SUITES_H
+#define AGENDA_TEST_SUITES_H
+
+#include <check.h>
+
+#define UNIT_SUITES                                                                                \
+    SUITE(suite_arena)                                                                             \
+    SUITE(suite_url)                                                                               \
+    SUITE(suite_form)                                                                              \
+    SUITE(suite_auth)                                                                              \
+    SUITE(suite_fields)                                                                            \
+    SUITE(suite_store)
+
+#define SUITE(name) Suite *name(void);
+UNIT_SUITES
+#undef SUITE
+
+#endif
