@@ -4,7 +4,13 @@
  * decoding happens here, once: repeated slashes count as one, each path
  * segment is percent-decoded on its own (so "remote_id:a%2Fb" stays one
  * segment whose value contains a slash), and query keys and values are
- * percent-decoded with '+' as a space. */
+ * percent-decoded with '+' as a space.
+ *
+ * Details: a trailing slash adds no segment; "." and ".." are ordinary
+ * segments (they match no route); '+' in a path segment stays a '+'; a
+ * fragment ("#...") is ignored; query pairs are split on '&' only, a pair
+ * with an empty key ("=v", "&&") is skipped, a pair without '=' has the
+ * value "", and repeated keys are all kept in order. */
 #ifndef AGENDA_URL_H
 #define AGENDA_URL_H
 
@@ -13,7 +19,7 @@
 #include "util/arena.h"
 
 #define URL_MAX_SEGMENTS 16
-#define URL_MAX_PARAMS 64
+#define URL_MAX_PARAMS   64
 
 typedef struct url_param {
     const char *key;
@@ -36,8 +42,13 @@ int url_parse(arena *a, const char *target, parsed_url *out, const char **err);
 const char *url_param_get(const parsed_url *u, const char *key);
 
 /* Decodes percent-escapes of s[0..len) into a new arena string; '+' becomes
- * a space when plus_is_space.  Returns NULL on a malformed escape, an escaped
- * NUL, or allocation failure. */
+ * a space when plus_is_space.  Hex digits may be either case.  Returns NULL
+ * on a malformed escape ('%' not followed by two hex digits), an escaped NUL,
+ * a raw NUL byte inside s[0..len), or allocation failure. */
 char *url_decode(arena *a, const char *s, size_t len, int plus_is_space);
+/* The same into a caller's buffer `out` of at least len + 1 bytes (the
+ * result is never longer than the input).  Returns 0, or -1 on a malformed
+ * escape or a NUL byte; `out` is then unspecified. */
+int url_decode_into(char *out, const char *s, size_t len, int plus_is_space);
 
 #endif
