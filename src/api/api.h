@@ -44,6 +44,13 @@ typedef struct api_limits {
     int64_t page_size;      /* rows per page of paginated lists */
 } api_limits;
 
+/* What a route's path is scoped to; api_call checks the user's grant. */
+typedef enum api_owner {
+    OWNER_NONE = 0,
+    OWNER_CENTER,   /* owner_id is a center id */
+    OWNER_CALENDAR, /* owner_id is a calendar id; rq->calendar is filled */
+} api_owner;
+
 typedef struct api_request {
     arena *arena;
     store *store;
@@ -52,6 +59,7 @@ typedef struct api_request {
     const user *user; /* authenticated */
 
     int64_t owner_id; /* center or calendar id from the path, 0 if none */
+    calendar calendar; /* the owner, for OWNER_CALENDAR routes */
     bool has_ref;     /* the path names one object */
     object_ref ref;
 
@@ -91,6 +99,11 @@ api_err api_from_store(api_response *rs, store_rc rc, const char *what);
  * API_OK; any problem (unknown email, wrong token, disabled user, blank
  * input) gives API_UNAUTHORIZED with no hint of which. */
 api_err api_authenticate(store *st, arena *a, const char *email, const char *token, user *out);
+
+/* Checks that the user may use the route's owner (a center or calendar they
+ * are not granted answers API_NOT_FOUND, like one that does not exist), then
+ * runs the handler.  The single entry point the HTTP layer calls. */
+api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs);
 
 /* The handlers, one per route (see http/router.c for the table). */
 api_err centers_list(api_request *rq, api_response *rs);

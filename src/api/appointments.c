@@ -1,0 +1,406 @@
+/* appointments.c - /calendars/{id}/appointments: list, create, get, update,
+ * delete, and appointments_collections.
+ *
+ * appointment_read applies a JSON object onto a row for creation and partial
+ * update alike.  Rules that involve more than one field are checked after
+ * every field is read, on the merged row:
+ * - stop after start;
+ * - status and noshow are one fact: status "noshow" is noshow true.  noshow
+ *   true marks the appointment noshow; noshow false on a noshow appointment
+ *   books it again; both sent and contradicting is refused;
+ * - a cancelled appointment never becomes booked again;
+ * - patient_remote_id names a live patient of the calendar's center and
+ *   service_remote_id a live service of the calendar (422 otherwise). */
+#include <string.h>
+
+#include "api/handler.h"
+#include "api/render.h"
+
+static const char *const status_names[] = {
+    [APPT_BOOKED] = "booked",
+    [APPT_CANCELLED] = "cancelled",
+    [APPT_NOSHOW] = "noshow",
+};
+
+static bool status_parse(const char *s, appt_status *out)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++) {
+        if (strcmp(s, status_names[i]) == 0) {
+            *out = (appt_status)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Resolves patient_remote_id / service_remote_id if present.  Returns API_OK
+ * (unknown names are recorded in fe) or the store failure. */
+static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJSON *obj,
+                                     field_errors *fe, appointment *ap)
+{
+    const char *s = NULL;
+    store_rc rc;
+    switch (fields_string(obj, "patient_remote_id", fe, &s)) {
+    case FIELD_SET:
+        if (*s) {
+            patient p;
+            object_ref ref = {.remote_id = s};
+            rc = store_patient_get(rq->store, rq->calendar.center_id, &ref, rq->arena, &p);
+            if (rc == STORE_NOT_FOUND)
+                fields_error(fe, "patient_remote_id", "no patient of this center has this remote_id");
+            else if (rc != STORE_OK)
+                return api_from_store(rs, rc, "patient");
+            else
+                ap->patient_id = p.id;
+        } else {
+            ap->patient_id = 0; /* blank means no patient */
+        }
+        break;
+    case FIELD_NULL:
+        ap->patient_id = 0;
+        break;
+    default:
+        break;
+    }
+    switch (fields_string(obj, "service_remote_id", fe, &s)) {
+    case FIELD_SET:
+        if (*s) {
+            service sv;
+            object_ref ref = {.remote_id = s};
+            rc = store_service_get(rq->store, rq->owner_id, &ref, rq->arena, &sv);
+            if (rc == STORE_NOT_FOUND)
+                fields_error(fe, "service_remote_id", "no service of this calendar has this remote_id");
+            else if (rc != STORE_OK)
+                return api_from_store(rs, rc, "service");
+            else
+                ap->service_id = sv.id;
+        } else {
+            ap->service_id = 0;
+        }
+        break;
+    case FIELD_NULL:
+        ap->service_id = 0;
+        break;
+    default:
+        break;
+    }
+    return API_OK;
+}
+
+/* Applies obj onto *ap (`creating`: required fields enforced, defaults set
+ * by the caller).  Field problems go to fe; returns a store failure only. */
+static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *obj,
+                                field_errors *fe, appointment *ap, bool creating)
+{
+    const char *s = NULL;
+    const appt_status before = ap->status;
+
+    switch (fields_string(obj, "remote_id", fe, &s)) {
+    case FIELD_SET:
+        if (*s)
+            ap->remote_id = s;
+        else
+            fields_error(fe, "remote_id", "can't be blank");
+        break;
+    case FIELD_NULL:
+        fields_error(fe, "remote_id", "can't be blank");
+        break;
+    case FIELD_ABSENT:
+        if (creating)
+            fields_error(fe, "remote_id", "is required");
+        break;
+    case FIELD_INVALID:
+        break;
+    }
+    static const char *const times[] = {"start", "stop"};
+    for (int i = 0; i < 2; i++) {
+        int64_t *slot = i == 0 ? &ap->start : &ap->stop;
+        switch (fields_timestamp(obj, times[i], fe, slot)) {
+        case FIELD_NULL:
+            fields_error(fe, times[i], "is required");
+            break;
+        case FIELD_ABSENT:
+            if (creating)
+                fields_error(fe, times[i], "is required");
+            break;
+        default:
+            break;
+        }
+    }
+    /* notes: text, or false/null/"" for none */
+    const cJSON *notes = cJSON_GetObjectItemCaseSensitive(obj, "notes");
+    if (cJSON_IsFalse(notes)) {
+        ap->notes = NULL;
+    } else {
+        switch (fields_string(obj, "notes", fe, &s)) {
+        case FIELD_SET:
+            ap->notes = *s ? s : NULL;
+            break;
+        case FIELD_NULL:
+            ap->notes = NULL;
+            break;
+        default:
+            break;
+        }
+    }
+    switch (fields_color(obj, "color", fe, &s)) {
+    case FIELD_SET:
+        ap->color = s;
+        break;
+    case FIELD_NULL:
+        ap->color = NULL;
+        break;
+    default:
+        break;
+    }
+    switch (fields_string(obj, "title", fe, &s)) {
+    case FIELD_SET:
+        ap->title = s;
+        break;
+    case FIELD_NULL:
+        ap->title = "";
+        break;
+    default:
+        break;
+    }
+    bool status_sent = false;
+    switch (fields_string(obj, "status", fe, &s)) {
+    case FIELD_SET:
+        if (status_parse(s, &ap->status))
+            status_sent = true;
+        else
+            fields_error(fe, "status", "must be one of booked, cancelled, noshow");
+        break;
+    case FIELD_NULL:
+        fields_error(fe, "status", "must be one of booked, cancelled, noshow");
+        break;
+    default:
+        break;
+    }
+    bool noshow = false;
+    if (fields_bool(obj, "noshow", fe, &noshow) == FIELD_SET) {
+        if (status_sent) {
+            if ((ap->status == APPT_NOSHOW) != noshow)
+                fields_error(fe, "noshow", "contradicts status");
+        } else if (noshow) {
+            ap->status = APPT_NOSHOW;
+        } else if (ap->status == APPT_NOSHOW) {
+            ap->status = APPT_BOOKED;
+        }
+    }
+    int64_t arrived = 0;
+    switch (fields_timestamp(obj, "patient_arrived_at", fe, &arrived)) {
+    case FIELD_SET:
+        ap->has_arrived = true;
+        ap->patient_arrived_at = arrived;
+        break;
+    case FIELD_NULL:
+        ap->has_arrived = false;
+        ap->patient_arrived_at = 0;
+        break;
+    default:
+        break;
+    }
+    api_err err = appointment_read_refs(rq, rs, obj, fe, ap);
+    if (err != API_OK)
+        return err;
+
+    if (!creating && before == APPT_CANCELLED && ap->status == APPT_BOOKED)
+        fields_error(fe, "status", "a cancelled appointment cannot become booked again");
+    if (!handler_field_failed(fe, "start") && !handler_field_failed(fe, "stop") && ap->stop <= ap->start)
+        fields_error(fe, "stop", "must be after start");
+    return API_OK;
+}
+
+/* The document's appointment object; NULL on allocation failure. */
+static cJSON *appointment_render(const appointment *ap)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    const char *color = ap->color ? ap->color : ap->service_color ? ap->service_color : "";
+    bool ok = render_number_string(o, "id", ap->id) &&
+              render_string(o, "remote_id", ap->remote_id) &&
+              render_number_string(o, "start", ap->start) &&
+              render_number_string(o, "stop", ap->stop) &&
+              (ap->notes ? render_string(o, "notes", ap->notes) : render_bool(o, "notes", false)) &&
+              render_bool(o, "warning", ap->warning) && render_string(o, "color", color) &&
+              render_string(o, "title", ap->title ? ap->title : "") &&
+              render_string(o, "status", ap->deleted ? "deleted" : status_names[ap->status]) &&
+              (ap->patient_id ? render_number_string(o, "patient_id", ap->patient_id)
+                              : render_null(o, "patient_id")) &&
+              render_string(o, "patient_remote_id", ap->patient_remote_id) &&
+              render_string(o, "service_remote_id", ap->service_remote_id) &&
+              render_bool(o, "noshow", !ap->deleted && ap->status == APPT_NOSHOW) &&
+              (ap->has_arrived ? render_number_string(o, "patient_arrived_at", ap->patient_arrived_at)
+                               : render_null(o, "patient_arrived_at"));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Writes *ap (insert when `creating`) and re-reads it, so the answer carries
+ * the joined remote_ids and the computed warning. */
+static api_err appointment_write(api_request *rq, api_response *rs, appointment *ap, bool creating,
+                                 field_errors *fe, cJSON **rendered)
+{
+    ap->updated_at = rq->now;
+    ap->calendar_id = rq->owner_id;
+    store_rc rc = creating ? store_appointment_insert(rq->store, ap)
+                           : store_appointment_update(rq->store, ap);
+    if (rc == STORE_CONFLICT) {
+        fields_error(fe, "remote_id", "is already in use");
+        return api_fail(rs, API_CONFLICT, "remote_id is already in use");
+    }
+    object_ref ref = {.id = ap->id};
+    if (rc == STORE_OK)
+        rc = store_appointment_get(rq->store, rq->owner_id, &ref, rq->arena, ap);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "appointment not found");
+    *rendered = appointment_render(ap);
+    return *rendered ? API_OK : api_fail(rs, API_INTERNAL, NULL);
+}
+
+api_err appointments_list(api_request *rq, api_response *rs)
+{
+    list_query q;
+    appointment *rows = NULL;
+    size_t n = 0;
+    api_err err = handler_list_query(rq, rs, &q, false, true);
+    if (err != API_OK)
+        return err;
+    store_rc rc =
+        store_appointment_list(rq->store, rq->owner_id, &q, rq->arena, &rows, &n, &rs->total);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "calendar not found");
+    cJSON *list = NULL;
+    rs->body = render_list_envelope("appointments", &list);
+    if (!rs->body)
+        return api_fail(rs, API_INTERNAL, NULL);
+    for (size_t i = 0; i < n; i++) {
+        if (!render_append_wrapped(list, "appointment", appointment_render(&rows[i])))
+            return api_fail(rs, API_INTERNAL, NULL);
+    }
+    rs->has_total = true;
+    return API_OK;
+}
+
+api_err appointments_get(api_request *rq, api_response *rs)
+{
+    appointment ap;
+    store_rc rc = store_appointment_get(rq->store, rq->owner_id, &rq->ref, rq->arena, &ap);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "appointment not found");
+    return handler_render_single(rs, "appointment", appointment_render(&ap), API_RENDERED);
+}
+
+/* Create (no ref) or update (ref) of one appointment, in one transaction. */
+static api_err appointment_save(api_request *rq, api_response *rs, const object_ref *ref)
+{
+    const cJSON *obj = NULL;
+    api_err err = handler_body_object(rq, rs, "appointment", &obj);
+    if (err != API_OK)
+        return err;
+    store_rc rc = store_begin(rq->store);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "appointment");
+    field_errors fe = {.arena = rq->arena, .prefix = ""};
+    appointment ap = {.calendar_id = rq->owner_id, .title = "", .status = APPT_BOOKED};
+    cJSON *rendered = NULL;
+    if (ref) {
+        rc = store_appointment_get(rq->store, rq->owner_id, ref, rq->arena, &ap);
+        if (rc != STORE_OK) {
+            err = api_from_store(rs, rc, "appointment not found");
+            goto done;
+        }
+    }
+    err = appointment_read(rq, rs, obj, &fe, &ap, ref == NULL);
+    if (err == API_OK && fe.count)
+        err = api_fail(rs, API_INVALID, "the appointment is invalid");
+    if (err == API_OK)
+        err = appointment_write(rq, rs, &ap, ref == NULL, &fe, &rendered);
+    if (err == API_OK) {
+        rc = store_commit(rq->store);
+        if (rc != STORE_OK)
+            err = api_from_store(rs, rc, "appointment");
+    }
+done:
+    if (err != API_OK) {
+        store_rollback(rq->store);
+        cJSON_Delete(rendered);
+        return handler_fail_fields(rs, &fe, err, rs->message);
+    }
+    return handler_render_single(rs, "appointment", rendered, ref ? API_RENDERED : API_CREATED);
+}
+
+api_err appointments_create(api_request *rq, api_response *rs)
+{
+    return appointment_save(rq, rs, NULL);
+}
+
+api_err appointments_update(api_request *rq, api_response *rs)
+{
+    return appointment_save(rq, rs, &rq->ref);
+}
+
+api_err appointments_delete(api_request *rq, api_response *rs)
+{
+    appointment ap;
+    store_rc rc = store_appointment_get(rq->store, rq->owner_id, &rq->ref, rq->arena, &ap);
+    if (rc == STORE_OK)
+        rc = store_appointment_delete(rq->store, rq->owner_id, ap.id, rq->now);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "appointment not found");
+    rs->outcome = API_EMPTY;
+    return API_OK;
+}
+
+/* One entry of appointments_collections; see collection_upsert. */
+static api_err appointment_upsert(api_request *rq, api_response *rs, const cJSON *entry,
+                                  field_errors *fe, cJSON **rendered)
+{
+    appointment ap = {.calendar_id = rq->owner_id, .title = "", .status = APPT_BOOKED};
+    object_ref ref = {0};
+    bool named = false;
+    const char *remote = NULL;
+
+    if (fields_int(entry, "id", fe, &ref.id) == FIELD_SET) {
+        named = true;
+    } else if (fields_string(entry, "remote_id", fe, &remote) == FIELD_SET && *remote) {
+        ref.remote_id = remote;
+        named = true;
+    }
+    if (fe->count)
+        return API_INVALID;
+    bool found = false;
+    if (named) {
+        store_rc rc = store_appointment_get(rq->store, rq->owner_id, &ref, rq->arena, &ap);
+        if (rc == STORE_OK)
+            found = true;
+        else if (rc != STORE_NOT_FOUND)
+            return api_from_store(rs, rc, "appointment");
+        else if (!ref.remote_id) {
+            fields_error(fe, "id", "no appointment of this calendar has this id");
+            return API_INVALID;
+        }
+    }
+    api_err err = appointment_read(rq, rs, entry, fe, &ap, !found);
+    if (err != API_OK)
+        return err;
+    if (fe->count)
+        return API_INVALID;
+    return appointment_write(rq, rs, &ap, !found, fe, rendered);
+}
+
+api_err appointments_collection(api_request *rq, api_response *rs)
+{
+    static const collection_kind kind = {
+        .envelope = "appointments_collection",
+        .plural = "appointments",
+        .singular = "appointment",
+        .upsert = appointment_upsert,
+    };
+    return handler_collection(&kind, rq, rs);
+}

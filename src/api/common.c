@@ -1,0 +1,63 @@
+/* common.c - what every handler shares: failures, store-code mapping,
+ * limits and the grant check in front of every handler. */
+#include <assert.h>
+
+#include "api/api.h"
+
+api_limits api_limits_default(void)
+{
+    return (api_limits){.max_collection = 10000, .page_size = 1000};
+}
+
+api_err api_fail(api_response *rs, api_err err, const char *message)
+{
+    assert(err != API_OK);
+    rs->message = message;
+    return err;
+}
+
+void api_field_error(api_response *rs, const char *field, const char *problem)
+{
+    if (!rs->errors)
+        rs->errors = cJSON_CreateObject();
+    /* On allocation failure the field detail is lost but the status stays. */
+    if (rs->errors && !cJSON_GetObjectItemCaseSensitive(rs->errors, field))
+        cJSON_AddStringToObject(rs->errors, field, problem);
+}
+
+api_err api_from_store(api_response *rs, store_rc rc, const char *what)
+{
+    assert(rc != STORE_OK);
+    switch (rc) {
+    case STORE_NOT_FOUND:
+        return api_fail(rs, API_NOT_FOUND, what);
+    case STORE_CONFLICT:
+        return api_fail(rs, API_CONFLICT, "remote_id is already in use");
+    case STORE_UNAVAILABLE:
+        return api_fail(rs, API_UNAVAILABLE, "the database is unavailable, retry later");
+    case STORE_OK:
+    case STORE_ERROR:
+        break;
+    }
+    return api_fail(rs, API_INTERNAL, "internal error");
+}
+
+api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs)
+{
+    store_rc rc = STORE_OK;
+    switch (owner) {
+    case OWNER_NONE:
+        break;
+    case OWNER_CENTER:
+        rc = store_user_may_use_center(rq->store, rq->user->id, rq->owner_id);
+        if (rc != STORE_OK)
+            return api_from_store(rs, rc, "center not found");
+        break;
+    case OWNER_CALENDAR:
+        rc = store_user_calendar(rq->store, rq->user->id, rq->owner_id, rq->arena, &rq->calendar);
+        if (rc != STORE_OK)
+            return api_from_store(rs, rc, "calendar not found");
+        break;
+    }
+    return handler(rq, rs);
+}

@@ -1,0 +1,36 @@
+/* router.h - the route table: method and path pattern to handler. */
+#ifndef AGENDA_ROUTER_H
+#define AGENDA_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api/api.h"
+
+typedef struct route_match {
+    api_handler handler;
+    api_owner owner;
+    int64_t owner_id;
+    bool has_ref;
+    object_ref ref;
+} route_match;
+
+typedef enum route_result {
+    ROUTE_FOUND = 0,
+    ROUTE_NOT_FOUND,  /* no route has this path (or an id is malformed) */
+    ROUTE_BAD_METHOD, /* the path exists with other methods; see allow */
+} route_result;
+
+/* Matches decoded path segments (without the "api/v2" prefix) and method.
+ * HEAD is matched as GET.  On ROUTE_BAD_METHOD, `allow` receives the
+ * comma-separated methods of that path.  Strings in m->ref point into segs. */
+route_result router_match(const char *method, const char *const *segs, size_t n, route_match *m,
+                          char *allow, size_t allow_len);
+
+/* Parses a path reference: "remote_id:VALUE" (non-empty VALUE) or a positive
+ * decimal id.  Returns false when it is neither. */
+bool router_parse_ref(const char *seg, object_ref *out);
+/* Parses a positive decimal id. */
+bool router_parse_id(const char *seg, int64_t *out);
+
+#endif

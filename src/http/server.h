@@ -1,0 +1,28 @@
+/* server.h - the HTTP server: configuration and the blocking run loop. */
+#ifndef AGENDA_SERVER_H
+#define AGENDA_SERVER_H
+
+#include <stddef.h>
+
+#include "api/api.h"
+
+typedef struct server_config {
+    const char *db_url;           /* store location (path or URI) */
+    const char *listen;           /* HOST:PORT, [V6]:PORT */
+    unsigned threads;             /* worker threads, each with its own store */
+    size_t max_body;              /* bytes; larger bodies get 413 */
+    unsigned connection_timeout;  /* seconds a connection may stay idle or slow */
+    unsigned max_connections;     /* concurrent connections */
+    size_t max_header_bytes;      /* per-connection memory for the request head */
+    api_limits limits;
+} server_config;
+
+/* Fills defaults (threads from the core count, 32 MiB bodies, ...). */
+server_config server_config_default(void);
+
+/* Runs the server until SIGINT or SIGTERM, then stops accepting, lets
+ * in-flight requests finish (up to 30 s) and returns 0.  Returns non-zero,
+ * after one line on stderr, when it cannot start. */
+int server_run(const server_config *cfg);
+
+#endif
