@@ -11,7 +11,13 @@
 /* Decodes an Authorization header value of the Basic scheme (the scheme name
  * is case-insensitive).  Returns 0 and sets *email and *token (arena strings)
  * on success; -1 when the header is not Basic, the base64 is malformed, the
- * decoded text has no ':' or contains a NUL, or it is over 1024 bytes. */
+ * decoded text has no ':' or contains a NUL, or it is over 1024 bytes.
+ *
+ * Shape: "Basic", one or more spaces, standard base64 (RFC 4648 alphabet,
+ * '=' padding required, no whitespace inside, unused bits zero), optional
+ * trailing spaces or tabs.  The text splits at its first ':', so the token
+ * may contain ':'.  Empty parts are returned as ""; judging them is
+ * api_authenticate's job.  On -1 the outputs are untouched. */
 int auth_parse_basic(arena *a, const char *header, const char **email, const char **token);
 
 #endif
