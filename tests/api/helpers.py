@@ -1,0 +1,406 @@
+"""Small helpers shared by the API tests: the command line, a server process,
+an HTTP client carrying credentials, and response checks.
+
+Everything here drives the real ./agenda binary over real HTTP."""
+
+import base64
+import http.client
+import itertools
+import json as jsonlib
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from urllib.parse import urlencode
+
+import requests
+
+API = "/api/v2"
+
+_counter = itertools.count(1)
+
+
+def unique(prefix="x"):
+    """A short string unique within the test session (slugs, emails, remote_ids)."""
+    return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:8]}"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---- command line -------------------------------------------------------
+
+
+class CliError(AssertionError):
+    pass
+
+
+class Cli:
+    """Runs `agenda <args> --db PATH` for one database file."""
+
+    def __init__(self, binary, db):
+        self.binary = binary
+        self.db = str(db)
+
+    def run(self, *args):
+        """Runs the command and returns the CompletedProcess (never raises)."""
+        argv = [self.binary, *args[:2], "--db", self.db, *args[2:]]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60)
+
+    def ok(self, *args):
+        """Runs the command, requires exit 0 and returns stdout stripped."""
+        p = self.run(*args)
+        if p.returncode != 0:
+            raise CliError(f"agenda {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
+        return p.stdout.strip()
+
+    def center_add(self, name=None, slug=None, timezone=None):
+        args = ["center", "add", "--name", name or "Center", "--slug", slug or unique("center")]
+        if timezone:
+            args += ["--timezone", timezone]
+        return int(self.ok(*args))
+
+    def calendar_add(self, center_id, first="Joris", last="Van Hecke", slug=None, specialities=()):
+        args = ["calendar", "add", "--center", str(center_id), "--first-name", first,
+                "--last-name", last, "--slug", slug or unique("cal")]
+        for s in specialities:
+            args += ["--speciality", s]
+        return int(self.ok(*args))
+
+    def user_add(self, email):
+        token = self.ok("user", "add", "--email", email)
+        assert token and len(token.split()) == 1, f"user add printed {token!r}"
+        return token
+
+    def grant(self, email, center_id):
+        self.ok("user", "grant", "--email", email, "--center", str(center_id))
+
+    def revoke(self, email, center_id=None):
+        args = ["user", "revoke", "--email", email]
+        if center_id is not None:
+            args += ["--center", str(center_id)]
+        self.ok(*args)
+
+    def reset_token(self, email):
+        token = self.ok("user", "reset-token", "--email", email)
+        assert token and len(token.split()) == 1, f"reset-token printed {token!r}"
+        return token
+
+
+def assert_cli_failed(proc):
+    """A rejected command: non-zero exit and exactly one line on stderr."""
+    assert proc.returncode != 0, f"expected failure, got exit 0, stdout={proc.stdout!r}"
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {proc.stderr!r}"
+    assert lines[0].strip(), "the stderr line is empty"
+
+
+# ---- server process -----------------------------------------------------
+
+
+class Server:
+    """One `agenda serve` process on a free port."""
+
+    def __init__(self, binary, db, log_path, *extra):
+        self.binary = binary
+        self.db = str(db)
+        self.log_path = str(log_path)
+        self.extra = [str(e) for e in extra]
+        self.proc = None
+        self.port = None
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=20):
+        self.port = free_port()
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [self.binary, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
+             *self.extra],
+            stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"agenda serve exited {self.proc.returncode}: {self.log_tail()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"agenda serve did not answer on port {self.port}: {self.log_tail()}")
+
+    def terminate(self, timeout=30):
+        """SIGTERM, wait, return the exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self._log.close()
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self):
+        try:
+            self.terminate()
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log_tail(self, n=2000):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read()[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+
+# ---- HTTP ---------------------------------------------------------------
+
+
+_MISSING = object()
+
+
+class Api:
+    """An HTTP client for one server and one set of credentials.
+
+    `auth` is "query" (user_email/user_token parameters), "basic" (HTTP
+    Basic) or None (no credentials).  Paths not starting with /api/ are
+    relative to /api/v2."""
+
+    def __init__(self, base, email=None, token=None, auth="query"):
+        self.base = base
+        self.email = email
+        self.token = token
+        self.auth = auth
+        self.session = requests.Session()
+
+    def with_auth(self, auth, email=_MISSING, token=_MISSING):
+        return Api(self.base, self.email if email is _MISSING else email,
+                   self.token if token is _MISSING else token, auth)
+
+    def url(self, path):
+        return self.base + (path if path.startswith("/api/") or path == "/" else API + path)
+
+    def request(self, method, path, params=None, json=_MISSING, data=None, headers=None,
+                timeout=60):
+        params = dict(params or {})
+        kwargs = {}
+        if self.auth == "query":
+            params.setdefault("user_email", self.email)
+            params.setdefault("user_token", self.token)
+        elif self.auth == "basic":
+            kwargs["auth"] = (self.email, self.token)
+        if json is not _MISSING:
+            kwargs["json"] = json
+        if data is not None:
+            kwargs["data"] = data
+        return self.session.request(method, self.url(path), params=params, headers=headers,
+                                    timeout=timeout, **kwargs)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=_MISSING, **kw):
+        return self.request("POST", path, json=body, **kw)
+
+    def put(self, path, body=_MISSING, **kw):
+        return self.request("PUT", path, json=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def raw(self, method, target, body=None, headers=None):
+        """Sends `target` exactly as given (no normalisation of slashes or
+        escapes) and returns (status, headers, parsed JSON or None)."""
+        conn = http.client.HTTPConnection("127.0.0.1", int(self.base.rsplit(":", 1)[1]),
+                                          timeout=60)
+        try:
+            hdrs = dict(headers or {})
+            if self.auth == "basic":
+                cred = base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
+                hdrs["Authorization"] = f"Basic {cred}"
+            conn.request(method, target, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            raw = resp.read()
+            parsed = None
+            if raw:
+                parsed = jsonlib.loads(raw)
+            return resp.status, resp.headers, parsed
+        finally:
+            conn.close()
+
+    def creds_query(self):
+        return urlencode({"user_email": self.email, "user_token": self.token})
+
+
+def describe(resp):
+    req = resp.request
+    body = req.body
+    if isinstance(body, bytes):
+        body = body[:300].decode(errors="replace")
+    elif isinstance(body, str):
+        body = body[:300]
+    return (f"{req.method} {re.sub(r'user_token=[^&]*', 'user_token=***', req.url)} "
+            f"body={body!r} -> {resp.status_code} {resp.text[:600]!r}")
+
+
+def expect(resp, status):
+    """Asserts the status; returns the parsed JSON body (None for 204, which
+    must have an empty body)."""
+    assert resp.status_code == status, describe(resp)
+    if status == 204:
+        assert resp.content == b"", describe(resp)
+        return None
+    assert resp.content, f"empty body: {describe(resp)}"
+    try:
+        return resp.json()
+    except ValueError:
+        raise AssertionError(f"body is not JSON: {describe(resp)}")
+
+
+def expect_error(resp, status, *fields):
+    """Asserts an error answer: the status, a JSON body with a non-empty
+    "error" string, and (for validation) an "errors" object naming at least
+    `fields`.  Returns the body."""
+    body = expect(resp, status)
+    assert isinstance(body, dict), describe(resp)
+    assert isinstance(body.get("error"), str) and body["error"], describe(resp)
+    if fields:
+        errors = body.get("errors")
+        assert isinstance(errors, dict), f"no errors object: {describe(resp)}"
+        for f in fields:
+            assert f in errors, f"errors lacks {f!r}: {describe(resp)}"
+            assert isinstance(errors[f], str) and errors[f], describe(resp)
+    return body
+
+
+def unwrap_list(body, plural, singular):
+    """[{singular: {...}}, ...] -> [{...}, ...], checking the envelope."""
+    assert isinstance(body, dict) and set(body) == {plural}, f"bad envelope: {body!r}"[:500]
+    items = body[plural]
+    assert isinstance(items, list)
+    out = []
+    for item in items:
+        assert isinstance(item, dict) and set(item) == {singular}, f"bad item: {item!r}"
+        out.append(item[singular])
+    return out
+
+
+def unwrap_one(body, singular):
+    assert isinstance(body, dict) and set(body) == {singular}, f"bad envelope: {body!r}"[:500]
+    assert isinstance(body[singular], dict)
+    return body[singular]
+
+
+# ---- accounts and objects ------------------------------------------------
+
+
+def patient_fields(remote_id=None, **fields):
+    """A complete, valid patient body (without envelope)."""
+    body = {"remote_id": remote_id if remote_id is not None else unique("p"),
+            "first_name": "Joris", "last_name": "Van Hecke",
+            "email": "joris.vanhecke@example.com", "phone_number": "+32470000000"}
+    body.update(fields)
+    return body
+
+
+T0 = 1_700_000_400  # a round Unix time used as the origin of test appointments
+
+
+def appointment_fields(remote_id=None, start=T0, stop=None, **fields):
+    body = {"remote_id": remote_id if remote_id is not None else unique("a"),
+            "start": str(start), "stop": str(stop if stop is not None else start + 1800)}
+    body.update(fields)
+    return body
+
+
+class Account:
+    """A center with one calendar and a user granted on the center."""
+
+    def __init__(self, cli, base, center_id, calendar_id, email, token):
+        self.cli = cli
+        self.center_id = center_id
+        self.calendar_id = calendar_id
+        self.email = email
+        self.token = token
+        self.api = Api(base, email, token, "query")
+        self.basic = Api(base, email, token, "basic")
+
+    # paths
+    @property
+    def patients(self):
+        return f"/centers/{self.center_id}/patients"
+
+    @property
+    def appointments(self):
+        return f"/calendars/{self.calendar_id}/appointments"
+
+    def patients_of(self, center_id):
+        return f"/centers/{center_id}/patients"
+
+    def appointments_of(self, calendar_id):
+        return f"/calendars/{calendar_id}/appointments"
+
+    # objects
+    def create_patient(self, **fields):
+        return unwrap_one(expect(self.api.post(self.patients, {"patient": patient_fields(**fields)}),
+                                 201), "patient")
+
+    def create_appointment(self, calendar_id=None, **fields):
+        path = self.appointments_of(calendar_id or self.calendar_id)
+        body = {"appointment": appointment_fields(**fields)}
+        return unwrap_one(expect(self.api.post(path, body), 201), "appointment")
+
+    def get_patient(self, ref):
+        return unwrap_one(expect(self.api.get(f"{self.patients}/{ref}"), 200), "patient")
+
+    def get_appointment(self, ref, calendar_id=None):
+        path = self.appointments_of(calendar_id or self.calendar_id)
+        return unwrap_one(expect(self.api.get(f"{path}/{ref}"), 200), "appointment")
+
+    def list_patients(self, **params):
+        return unwrap_list(expect(self.api.get(self.patients, params=params), 200),
+                           "patients", "patient")
+
+    def list_appointments(self, calendar_id=None, **params):
+        path = self.appointments_of(calendar_id or self.calendar_id)
+        return unwrap_list(expect(self.api.get(path, params=params), 200),
+                           "appointments", "appointment")
+
+    def upsert_services(self, *entries, calendar_id=None):
+        cal = calendar_id or self.calendar_id
+        body = {"services_collection": {"services": [{"service": e} for e in entries]}}
+        return unwrap_list(expect(self.api.post(f"/calendars/{cal}/services_collections", body),
+                                  200), "services", "service")
+
+    def list_services(self, calendar_id=None):
+        cal = calendar_id or self.calendar_id
+        return unwrap_list(expect(self.api.get(f"/calendars/{cal}/services"), 200),
+                           "services", "service")
+
+    def add_calendar(self, **kw):
+        return self.cli.calendar_add(self.center_id, **kw)
+
+
+def make_account(cli, base, specialities=()):
+    """Creates a center, a calendar in it, and a user granted on the center."""
+    center_id = cli.center_add(name="Centre " + unique("n"), slug=unique("center"))
+    calendar_id = cli.calendar_add(center_id, first="Joris", last="Van Hecke",
+                                   slug=unique("cal"), specialities=specialities)
+    email = unique("user") + "@example.com"
+    token = cli.user_add(email)
+    cli.grant(email, center_id)
+    return Account(cli, base, center_id, calendar_id, email, token)
