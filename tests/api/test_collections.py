@@ -1,0 +1,372 @@
+"""patients_collections and appointments_collections: upsert in bulk, all or nothing."""
+
+import pytest
+
+from helpers import (T0, expect, expect_error, patient_fields, unwrap_list)
+
+
+def patients_coll(acct):
+    return f"/centers/{acct.center_id}/patients_collections"
+
+
+def appointments_coll(acct):
+    return f"/calendars/{acct.calendar_id}/appointments_collections"
+
+
+def post_patients(acct, entries, wrap=True):
+    items = [{"patient": e} for e in entries] if wrap else entries
+    return acct.api.post(patients_coll(acct), {"patients_collection": {"patients": items}})
+
+
+def post_appointments(acct, entries):
+    items = [{"appointment": e} for e in entries]
+    return acct.api.post(appointments_coll(acct),
+                         {"appointments_collection": {"appointments": items}})
+
+
+def patients_out(resp, status=200):
+    return unwrap_list(expect(resp, status), "patients", "patient")
+
+
+def appointments_out(resp, status=200):
+    return unwrap_list(expect(resp, status), "appointments", "appointment")
+
+
+# ---- patients -------------------------------------------------------------
+
+
+def test_patients_create_and_list(acct):
+    entries = [patient_fields(f"c{i}", first_name=f"F{i}") for i in range(5)]
+    out = patients_out(post_patients(acct, entries))
+    assert [p["remote_id"] for p in out] == [f"c{i}" for i in range(5)]
+    assert [p["first_name"] for p in out] == [f"F{i}" for i in range(5)]
+    assert all(type(p["id"]) is int and p["status"] == "active" for p in out)
+    assert acct.list_patients() == sorted(out, key=lambda p: p["id"])
+
+
+def test_patients_document_example_assigns_remote_ids(acct):
+    """The document's request: entries with a platform id (as strings) and a remote_id."""
+    a = acct.create_patient(remote_id="old-a", first_name="A")
+    b = acct.create_patient(remote_id="old-b", first_name="B")
+    out = patients_out(post_patients(acct, [{"id": str(a["id"]), "remote_id": "698"},
+                                            {"id": str(b["id"]), "remote_id": "999"}]))
+    assert out == [{**a, "remote_id": "698"}, {**b, "remote_id": "999"}]
+    assert acct.get_patient("remote_id:698")["first_name"] == "A"
+    assert acct.get_patient("remote_id:999")["first_name"] == "B"
+
+
+def test_patients_mixed_create_and_update_in_input_order(acct):
+    existing = acct.create_patient(remote_id="e", first_name="Old", last_name="Keep")
+    by_id = acct.create_patient(remote_id="i", first_name="Old")
+    out = patients_out(post_patients(acct, [
+        patient_fields("n1", first_name="New1"),
+        {"remote_id": "e", "first_name": "Updated"},
+        {"id": by_id["id"], "notes": "by id"},
+        patient_fields("n2", first_name="New2"),
+    ]))
+    assert [p["remote_id"] for p in out] == ["n1", "e", "i", "n2"]
+    assert out[1] == {**existing, "first_name": "Updated"}
+    assert out[2] == {**by_id, "notes": "by id"}
+    assert len(acct.list_patients()) == 4
+
+
+def test_patients_bare_entries(acct):
+    out = patients_out(post_patients(acct, [patient_fields("bare1"), patient_fields("bare2")],
+                                     wrap=False))
+    assert [p["remote_id"] for p in out] == ["bare1", "bare2"]
+
+
+def test_patients_mixed_bare_and_wrapped_entries(acct):
+    out = patients_out(post_patients(acct, [{"patient": patient_fields("w")},
+                                            patient_fields("b")], wrap=False))
+    assert [p["remote_id"] for p in out] == ["w", "b"]
+
+
+def test_patients_numeric_remote_ids(acct):
+    out = patients_out(post_patients(acct, [patient_fields(1), patient_fields(2)]))
+    assert [p["remote_id"] for p in out] == ["1", "2"]
+
+
+def test_patients_empty_collection(acct):
+    assert expect(post_patients(acct, []), 200) == {"patients": []}
+
+
+def test_patients_invalid_entry_writes_nothing(acct):
+    existing = acct.create_patient(remote_id="e", first_name="Keep")
+    resp = post_patients(acct, [
+        patient_fields("n1"),
+        {"remote_id": "e", "first_name": "Changed"},
+        patient_fields("n2", birthdate="2023-02-29"),
+    ])
+    body = expect_error(resp, 422, "patients[2].birthdate")
+    assert not any(k.startswith(("patients[0]", "patients[1]")) for k in body["errors"])
+    assert acct.list_patients() == [existing]
+
+
+def test_patients_errors_name_every_bad_entry(acct):
+    body = expect_error(post_patients(acct, [
+        {"remote_id": "a", "first_name": "", "last_name": "", "email": ""},
+        patient_fields("ok"),
+        patient_fields("", first_name="x"),
+        patient_fields("c", language_code="xyz"),
+    ]), 422, "patients[0].phone_number", "patients[2].remote_id", "patients[3].language_code")
+    assert not any(k.startswith("patients[1]") for k in body["errors"])
+    assert acct.list_patients() == []
+
+
+def test_patients_remote_id_conflict_409_writes_nothing(acct):
+    a = acct.create_patient(remote_id="a")
+    b = acct.create_patient(remote_id="b")
+    expect_error(post_patients(acct, [patient_fields("new"),
+                                      {"id": b["id"], "remote_id": "a"}]), 409)
+    assert acct.list_patients() == [a, b]
+
+
+def test_patients_same_new_remote_id_twice(acct):
+    out = patients_out(post_patients(acct, [
+        patient_fields("twice", first_name="First", last_name="Kept"),
+        {"remote_id": "twice", "first_name": "Second"},
+    ]))
+    assert len(out) == 2
+    assert out[0]["id"] == out[1]["id"]
+    assert out[1]["first_name"] == "Second" and out[1]["last_name"] == "Kept"
+    [p] = acct.list_patients()
+    assert p == out[1]
+
+
+def test_patients_remote_id_of_deleted_patient_creates(acct):
+    old = acct.create_patient(remote_id="z")
+    expect(acct.api.delete(f"{acct.patients}/remote_id:z"), 204)
+    [p] = patients_out(post_patients(acct, [patient_fields("z", first_name="Reborn")]))
+    assert p["id"] != old["id"] and p["first_name"] == "Reborn"
+
+
+def test_patients_created_entry_follows_create_rules(acct):
+    expect_error(post_patients(acct, [{"remote_id": "partial", "first_name": "Only"}]), 422,
+                 "patients[0].last_name", "patients[0].email", "patients[0].phone_number")
+    assert acct.list_patients() == []
+
+
+def test_patients_form_rails_style(acct):
+    form = []
+    for rid, name in (("1", "Ann"), ("2", "Bob")):
+        for key, value in (("remote_id", rid), ("first_name", name), ("last_name", "L"),
+                           ("email", ""), ("phone_number", "")):
+            form.append((f"patients_collection[patients][][patient][{key}]", value))
+    out = patients_out(acct.api.post(patients_coll(acct), data=form))
+    assert [(p["remote_id"], p["first_name"]) for p in out] == [("1", "Ann"), ("2", "Bob")]
+
+
+def test_patients_form_indexed(acct):
+    form = []
+    for i, (rid, name) in enumerate((("10", "Cid"), ("11", "Dee"), ("12", "Eve"))):
+        for key, value in (("remote_id", rid), ("first_name", name), ("last_name", ""),
+                           ("email", ""), ("phone_number", "")):
+            form.append((f"patients_collection[patients][{i}][patient][{key}]", value))
+    out = patients_out(acct.api.post(patients_coll(acct), data=form))
+    assert [(p["remote_id"], p["first_name"]) for p in out] == [
+        ("10", "Cid"), ("11", "Dee"), ("12", "Eve")]
+
+
+def test_patients_form_literal_document_keys(acct):
+    """patients_collection[patients][patient][remote_id]=1&...[remote_id]=2: each
+    repetition of a key starts a new entry."""
+    form = []
+    for rid, name in (("1", "Ann"), ("2", "Bob"), ("3", "Cy")):
+        for key, value in (("remote_id", rid), ("first_name", name), ("last_name", ""),
+                           ("email", "a@b.c"), ("phone_number", "")):
+            form.append((f"patients_collection[patients][patient][{key}]", value))
+    out = patients_out(acct.api.post(patients_coll(acct), data=form))
+    assert [(p["remote_id"], p["first_name"], p["email"]) for p in out] == [
+        ("1", "Ann", "a@b.c"), ("2", "Bob", "a@b.c"), ("3", "Cy", "a@b.c")]
+
+
+def test_patients_form_literal_document_example(acct):
+    """The document's shortest form: only ids and remote_ids, assigning remote ids."""
+    a = acct.create_patient(remote_id="x1")
+    b = acct.create_patient(remote_id="x2")
+    body = (f"patients_collection[patients][patient][id]={a['id']}"
+            f"&patients_collection[patients][patient][remote_id]=1"
+            f"&patients_collection[patients][patient][id]={b['id']}"
+            f"&patients_collection[patients][patient][remote_id]=2")
+    out = patients_out(acct.api.post(patients_coll(acct), data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded"}))
+    assert [(p["id"], p["remote_id"]) for p in out] == [(a["id"], "1"), (b["id"], "2")]
+
+
+def test_patients_form_validation_error_index(acct):
+    form = [("patients_collection[patients][0][patient][remote_id]", "ok"),
+            ("patients_collection[patients][0][patient][first_name]", ""),
+            ("patients_collection[patients][0][patient][last_name]", ""),
+            ("patients_collection[patients][0][patient][email]", ""),
+            ("patients_collection[patients][0][patient][phone_number]", ""),
+            ("patients_collection[patients][1][patient][remote_id]", "bad"),
+            ("patients_collection[patients][1][patient][birthdate]", "1990-02-30")]
+    expect_error(acct.api.post(patients_coll(acct), data=form), 422, "patients[1].birthdate")
+    assert acct.list_patients() == []
+
+
+def test_ten_thousand_patients_in_one_request(acct):
+    entries = [{"remote_id": str(i), "first_name": "", "last_name": "", "email": "",
+                "phone_number": ""} for i in range(10_000)]
+    out = patients_out(post_patients(acct, entries, wrap=False))
+    assert len(out) == 10_000
+    assert [p["remote_id"] for p in out[:3]] == ["0", "1", "2"]
+    assert out[-1]["remote_id"] == "9999"
+    assert len({p["id"] for p in out}) == 10_000
+    r = acct.api.get(acct.patients, params={"page": 10})
+    assert r.headers["X-Total-Count"] == "10000"
+    assert len(unwrap_list(expect(r, 200), "patients", "patient")) == 1000
+
+
+def test_patients_malformed_collection_400_or_422(acct):
+    """A body that is not a collection at all is rejected and writes nothing."""
+    resp = acct.api.post(patients_coll(acct), {"patients_collection": {"patients": "nope"}})
+    assert resp.status_code in (400, 422), resp.text
+    expect_error(resp, resp.status_code)
+    assert acct.list_patients() == []
+
+
+# ---- appointments ---------------------------------------------------------
+
+
+def test_appointments_create_and_update(acct):
+    acct.create_patient(remote_id="104")
+    existing = acct.create_appointment(remote_id="e", start=T0, stop=T0 + 600)
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "n1", "start": T0 + 3600, "stop": T0 + 4200, "patient_remote_id": "104"},
+        {"remote_id": "e", "title": "Changed"},
+        {"id": existing["id"], "notes": "by id"},
+    ]))
+    assert [a["remote_id"] for a in out] == ["n1", "e", "e"]
+    assert isinstance(out[0]["id"], str) and out[0]["patient_remote_id"] == "104"
+    assert out[2] == {**existing, "title": "Changed", "notes": "by id"}
+    assert len(acct.list_appointments()) == 2
+
+
+def test_appointments_document_example_assigns_remote_ids(acct):
+    acct.create_patient(remote_id="104")
+    acct.create_patient(remote_id="80")
+    a = acct.create_appointment(remote_id="old1", start=T0)
+    b = acct.create_appointment(remote_id="old2", start=T0 + 3600)
+    out = appointments_out(post_appointments(acct, [
+        {"id": a["id"], "remote_id": "8401", "patient_remote_id": "104"},
+        {"id": b["id"], "remote_id": "8402", "patient_remote_id": "80"},
+    ]))
+    assert [(x["id"], x["remote_id"], x["patient_remote_id"]) for x in out] == [
+        (a["id"], "8401", "104"), (b["id"], "8402", "80")]
+
+
+def test_appointments_bulk_cancellation(acct):
+    made = [acct.create_appointment(remote_id=f"b{i}", start=T0 + 3600 * i) for i in range(4)]
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "b0", "status": "cancelled"},
+        {"remote_id": "b2", "status": "cancelled"},
+        {"id": made[3]["id"], "status": "cancelled"},
+    ]))
+    assert [a["status"] for a in out] == ["cancelled"] * 3
+    statuses = {a["remote_id"]: a["status"] for a in acct.list_appointments()}
+    assert statuses == {"b0": "cancelled", "b1": "booked", "b2": "cancelled",
+                        "b3": "cancelled"}
+
+
+def test_appointments_cancelled_cannot_be_booked_in_collection(acct):
+    acct.create_appointment(remote_id="c", status="cancelled")
+    acct.create_appointment(remote_id="d", start=T0 + 3600)
+    expect_error(post_appointments(acct, [{"remote_id": "d", "title": "x"},
+                                          {"remote_id": "c", "status": "booked"}]),
+                 422, "appointments[1].status")
+    assert {a["remote_id"]: (a["status"], a["title"]) for a in acct.list_appointments()} == {
+        "c": ("cancelled", ""), "d": ("booked", "")}
+
+
+def test_appointments_invalid_entry_writes_nothing(acct):
+    existing = acct.create_appointment(remote_id="e")
+    body = expect_error(post_appointments(acct, [
+        {"remote_id": "n1", "start": T0 + 3600, "stop": T0 + 4200},
+        {"remote_id": "e", "title": "Changed"},
+        {"remote_id": "n2", "start": T0 + 7200, "stop": T0 + 7200},
+        {"remote_id": "n3", "start": T0, "stop": T0 + 60, "patient_remote_id": "ghost"},
+        {"remote_id": "n4", "start": T0, "stop": T0 + 60, "service_remote_id": "ghost"},
+        {"remote_id": "n5", "start": T0, "stop": T0 + 60, "color": "pink"},
+    ]), 422, "appointments[2].stop", "appointments[3].patient_remote_id",
+        "appointments[4].service_remote_id", "appointments[5].color")
+    assert not any(k.startswith(("appointments[0]", "appointments[1]")) for k in body["errors"])
+    assert acct.list_appointments() == [existing]
+
+
+def test_appointments_created_entry_needs_start_and_stop(acct):
+    expect_error(post_appointments(acct, [{"remote_id": "x"}]), 422,
+                 "appointments[0].start", "appointments[0].stop")
+    assert acct.list_appointments() == []
+
+
+def test_appointments_remote_id_conflict_409(acct):
+    a = acct.create_appointment(remote_id="a")
+    b = acct.create_appointment(remote_id="b", start=T0 + 3600)
+    expect_error(post_appointments(acct, [
+        {"remote_id": "n", "start": T0 + 7200, "stop": T0 + 7260},
+        {"id": b["id"], "remote_id": "a"}]), 409)
+    assert acct.list_appointments() == [a, b]
+
+
+def test_appointments_same_new_remote_id_twice(acct):
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "t", "start": T0, "stop": T0 + 600, "title": "First"},
+        {"remote_id": "t", "title": "Second"},
+    ]))
+    assert out[0]["id"] == out[1]["id"]
+    assert out[1]["title"] == "Second" and out[1]["start"] == str(T0)
+    [a] = acct.list_appointments()
+    assert a == out[1]
+
+
+def test_appointments_form_rails_style(acct):
+    form = []
+    for rid, start in (("r1", T0), ("r2", T0 + 3600)):
+        for key, value in (("remote_id", rid), ("start", str(start)),
+                           ("stop", str(start + 600)), ("noshow", "false")):
+            form.append((f"appointments_collection[appointments][][appointment][{key}]", value))
+    out = appointments_out(acct.api.post(appointments_coll(acct), data=form))
+    assert [(a["remote_id"], a["start"]) for a in out] == [("r1", str(T0)),
+                                                            ("r2", str(T0 + 3600))]
+
+
+def test_appointments_form_literal_document_keys(acct):
+    form = []
+    for rid, start in (("l1", T0), ("l2", T0 + 3600)):
+        for key, value in (("remote_id", rid), ("start", str(start)),
+                           ("stop", str(start + 600)), ("status", "cancelled")):
+            form.append((f"appointments_collection[appointments][appointment][{key}]", value))
+    out = appointments_out(acct.api.post(appointments_coll(acct), data=form))
+    assert [(a["remote_id"], a["status"]) for a in out] == [("l1", "cancelled"),
+                                                             ("l2", "cancelled")]
+
+
+def test_appointments_form_indexed(acct):
+    form = []
+    for i, rid in enumerate(("i0", "i1")):
+        for key, value in (("remote_id", rid), ("start", str(T0 + i * 600)),
+                           ("stop", str(T0 + i * 600 + 600))):
+            form.append((f"appointments_collection[appointments][{i}][appointment][{key}]",
+                         value))
+    out = appointments_out(acct.api.post(appointments_coll(acct), data=form))
+    assert [a["remote_id"] for a in out] == ["i0", "i1"]
+
+
+def test_appointments_warning_computed_after_whole_collection(acct):
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "a", "start": T0, "stop": T0 + 1800},
+        {"remote_id": "b", "start": T0 + 600, "stop": T0 + 1200},
+    ]))
+    assert out[1]["warning"] is True
+    assert acct.get_appointment("remote_id:a")["warning"] is True
+
+
+@pytest.mark.parametrize("wrapper", [None, "wrapped"])
+def test_appointments_bare_and_wrapped_entries(acct, wrapper):
+    entry = {"remote_id": "w", "start": T0, "stop": T0 + 60}
+    items = [{"appointment": entry}] if wrapper else [entry]
+    out = appointments_out(acct.api.post(appointments_coll(acct), {
+        "appointments_collection": {"appointments": items}}))
+    assert [a["remote_id"] for a in out] == ["w"]
