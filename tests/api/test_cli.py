@@ -1,0 +1,316 @@
+"""The command line: accounts (centers, calendars, users, grants) and demo data.
+
+These tests use a database and server of their own, so that "nothing was
+written" can be checked by looking at every center and calendar."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from helpers import (Api, Cli, Server, assert_cli_failed, expect, unique, unwrap_list)
+
+
+class Env:
+    def __init__(self, cli, server):
+        self.cli = cli
+        self.server = server
+        self.admin_email = "admin@example.com"
+        self.admin_token = cli.user_add(self.admin_email)
+        self.admin = Api(server.base, self.admin_email, self.admin_token)
+        self.known_centers = set()
+
+    def center_add(self, **kw):
+        cid = self.cli.center_add(**kw)
+        self.known_centers.add(cid)
+        return cid
+
+    def all_centers(self):
+        """Grants the admin every center id up to well past the known ones, then
+        lists: the result is every center in the database."""
+        for cid in range(1, max(self.known_centers, default=0) + 20):
+            self.cli.run("user", "grant", "--email", self.admin_email, "--center", str(cid))
+        centers = unwrap_list(expect(self.admin.get("/centers"), 200), "centers", "center")
+        return {c["id"]: c for c in centers}
+
+    def all_calendars(self):
+        self.all_centers()
+        calendars = unwrap_list(expect(self.admin.get("/calendars"), 200), "calendars",
+                                "calendar")
+        return {k["id"]: k for k in calendars}
+
+
+@pytest.fixture(scope="module")
+def env(agenda_bin, tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    cli = Cli(agenda_bin, d / "cli.db")
+    first = cli.center_add(name="Before start", slug="before-start")  # before serve opens it
+    srv = Server(agenda_bin, cli.db, d / "server.log").start()
+    e = Env(cli, srv)
+    e.known_centers.add(first)
+    e.first_center = first
+    yield e
+    srv.stop()
+
+
+# ---- centers --------------------------------------------------------------
+
+
+def test_center_add_prints_id(env):
+    slug = unique("c")
+    p = env.cli.run("center", "add", "--name", "Centre de Joris", "--slug", slug)
+    assert p.returncode == 0, p.stderr
+    assert re.fullmatch(r"\d+\n?", p.stdout), p.stdout
+    cid = int(p.stdout)
+    env.known_centers.add(cid)
+    centers = env.all_centers()
+    assert centers[cid]["slug"] == slug and centers[cid]["name"] == "Centre de Joris"
+
+
+def test_center_created_before_server_start_is_there(env):
+    assert env.all_centers()[env.first_center]["slug"] == "before-start"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Brussels", "America/New_York", "UTC", "Asia/Tokyo"])
+def test_center_add_with_timezone(env, zone):
+    cid = env.center_add(slug=unique("tz"), timezone=zone)
+    assert cid in env.all_centers()
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "Europe/Bruxelles", "", "../../etc/passwd"])
+def test_center_add_bad_timezone(env, zone):
+    slug = unique("badtz")
+    assert_cli_failed(env.cli.run("center", "add", "--name", "N", "--slug", slug,
+                                  "--timezone", zone))
+    assert slug not in {c["slug"] for c in env.all_centers().values()}
+    env.center_add(slug=slug)  # the slug is still free
+
+
+@pytest.mark.parametrize("args", [
+    ["--name", "No slug"],
+    ["--slug", "no-name"],
+    [],
+    ["--name"],
+    ["--name", "N", "--slug"],
+])
+def test_center_add_missing_option(env, args):
+    before = env.all_centers()
+    assert_cli_failed(env.cli.run("center", "add", *args))
+    assert env.all_centers() == before
+
+
+def test_center_add_unknown_option(env):
+    slug = unique("unk")
+    assert_cli_failed(env.cli.run("center", "add", "--name", "N", "--slug", slug,
+                                  "--colour", "blue"))
+    env.center_add(slug=slug)
+
+
+def test_center_add_duplicate_slug(env):
+    slug = unique("dup")
+    cid = env.center_add(name="Original", slug=slug)
+    before = env.all_centers()
+    assert_cli_failed(env.cli.run("center", "add", "--name", "Copy", "--slug", slug))
+    after = env.all_centers()
+    assert after == before
+    assert after[cid]["name"] == "Original"
+
+
+# ---- calendars ------------------------------------------------------------
+
+
+def test_calendar_add_prints_id(env):
+    cid = env.center_add(slug=unique("c"))
+    slug = unique("k")
+    p = env.cli.run("calendar", "add", "--center", str(cid), "--first-name", "Joris",
+                    "--last-name", "Van Hecke", "--slug", slug, "--speciality",
+                    "surgeon_abdominal", "--speciality", "dentist")
+    assert p.returncode == 0, p.stderr
+    assert re.fullmatch(r"\d+\n?", p.stdout), p.stdout
+    k = env.all_calendars()[int(p.stdout)]
+    assert k["center_id"] == cid and k["slug"] == slug and k["full_name"] == "Joris Van Hecke"
+    assert sorted(s["speciality"]["name"] for s in k["specialities"]) == [
+        "dentist", "surgeon_abdominal"]
+
+
+@pytest.mark.parametrize("drop", ["--center", "--first-name", "--last-name", "--slug"])
+def test_calendar_add_missing_option(env, drop):
+    cid = env.center_add(slug=unique("c"))
+    opts = {"--center": str(cid), "--first-name": "A", "--last-name": "B",
+            "--slug": unique("k")}
+    del opts[drop]
+    before = env.all_calendars()
+    assert_cli_failed(env.cli.run("calendar", "add", *[x for kv in opts.items() for x in kv]))
+    assert env.all_calendars() == before
+
+
+@pytest.mark.parametrize("center", ["abc", "1x", "", "-"])
+def test_calendar_add_non_numeric_center(env, center):
+    slug = unique("k")
+    assert_cli_failed(env.cli.run("calendar", "add", "--center", center, "--first-name", "A",
+                                  "--last-name", "B", "--slug", slug))
+    assert slug not in {k["slug"] for k in env.all_calendars().values()}
+
+
+def test_calendar_add_unknown_center(env):
+    slug = unique("k")
+    before = env.all_calendars()
+    assert_cli_failed(env.cli.run("calendar", "add", "--center", "999999", "--first-name", "A",
+                                  "--last-name", "B", "--slug", slug))
+    assert env.all_calendars() == before
+
+
+def test_calendar_add_duplicate_slug(env):
+    cid = env.center_add(slug=unique("c"))
+    slug = unique("k")
+    kid = env.cli.calendar_add(cid, first="First", last="One", slug=slug)
+    before = env.all_calendars()
+    assert_cli_failed(env.cli.run("calendar", "add", "--center", str(cid), "--first-name", "X",
+                                  "--last-name", "Y", "--slug", slug))
+    after = env.all_calendars()
+    assert after == before and after[kid]["first_name"] == "First"
+
+
+def test_calendar_add_unknown_option(env):
+    cid = env.center_add(slug=unique("c"))
+    slug = unique("k")
+    assert_cli_failed(env.cli.run("calendar", "add", "--center", str(cid), "--first-name", "A",
+                                  "--last-name", "B", "--slug", slug, "--room", "3"))
+    env.cli.calendar_add(cid, slug=slug)  # the slug is still free
+
+
+# ---- users and grants -----------------------------------------------------
+
+
+def test_user_add_prints_a_working_token(env):
+    cid = env.center_add(slug=unique("c"))
+    email = unique("u") + "@example.com"
+    p = env.cli.run("user", "add", "--email", email)
+    assert p.returncode == 0, p.stderr
+    token = p.stdout.strip()
+    assert token and "\n" not in token and " " not in token
+    api = Api(env.server.base, email, token)
+    assert expect(api.get("/centers"), 200) == {"centers": []}
+    env.cli.grant(email, cid)
+    centers = unwrap_list(expect(api.get("/centers"), 200), "centers", "center")
+    assert [c["id"] for c in centers] == [cid]
+
+
+def test_tokens_differ_between_users(env):
+    a = env.cli.user_add(unique("u") + "@example.com")
+    b = env.cli.user_add(unique("u") + "@example.com")
+    assert a != b
+
+
+def test_token_is_not_stored_in_clear(env):
+    email = unique("u") + "@example.com"
+    token = env.cli.user_add(email)
+    data = b""
+    for suffix in ("", "-wal"):
+        try:
+            with open(env.cli.db + suffix, "rb") as f:
+                data += f.read()
+        except FileNotFoundError:
+            pass
+    assert data
+    assert token.encode() not in data
+
+
+def test_user_add_duplicate_email(env):
+    email = unique("u") + "@example.com"
+    token = env.cli.user_add(email)
+    assert_cli_failed(env.cli.run("user", "add", "--email", email))
+    # the first token still works (the user was not replaced)
+    assert expect(Api(env.server.base, email, token).get("/centers"), 200) == {"centers": []}
+
+
+def test_user_add_missing_email(env):
+    assert_cli_failed(env.cli.run("user", "add"))
+    assert_cli_failed(env.cli.run("user", "add", "--email"))
+
+
+def test_user_add_unknown_option(env):
+    email = unique("u") + "@example.com"
+    assert_cli_failed(env.cli.run("user", "add", "--email", email, "--admin"))
+    env.cli.user_add(email)  # the email is still free
+
+
+def test_grant_unknown_center(env):
+    email = unique("u") + "@example.com"
+    token = env.cli.user_add(email)
+    assert_cli_failed(env.cli.run("user", "grant", "--email", email, "--center", "999999"))
+    assert_cli_failed(env.cli.run("user", "grant", "--email", email, "--center", "abc"))
+    assert_cli_failed(env.cli.run("user", "grant", "--email", email))
+    assert expect(Api(env.server.base, email, token).get("/centers"), 200) == {"centers": []}
+
+
+def test_grant_unknown_user(env):
+    cid = env.center_add(slug=unique("c"))
+    assert_cli_failed(env.cli.run("user", "grant", "--email", "ghost@example.com",
+                                  "--center", str(cid)))
+
+
+def test_revoke_non_numeric_center(env):
+    cid = env.center_add(slug=unique("c"))
+    email = unique("u") + "@example.com"
+    token = env.cli.user_add(email)
+    env.cli.grant(email, cid)
+    assert_cli_failed(env.cli.run("user", "revoke", "--email", email, "--center", "x"))
+    centers = unwrap_list(expect(Api(env.server.base, email, token).get("/centers"), 200),
+                          "centers", "center")
+    assert [c["id"] for c in centers] == [cid]
+
+
+def test_reset_token_of_unknown_user(env):
+    assert_cli_failed(env.cli.run("user", "reset-token", "--email", "ghost@example.com"))
+
+
+def test_grant_is_idempotent(env):
+    cid = env.center_add(slug=unique("c"))
+    email = unique("u") + "@example.com"
+    token = env.cli.user_add(email)
+    env.cli.grant(email, cid)
+    p = env.cli.run("user", "grant", "--email", email, "--center", str(cid))
+    # granting twice either succeeds or is refused, but never duplicates the center
+    assert p.returncode == 0 or len(p.stderr.strip().splitlines()) == 1
+    centers = unwrap_list(expect(Api(env.server.base, email, token).get("/centers"), 200),
+                          "centers", "center")
+    assert [c["id"] for c in centers] == [cid]
+
+
+# ---- demo -----------------------------------------------------------------
+
+
+def test_demo_seeds_a_usable_account(agenda_bin, tmp_path, start_server):
+    db = tmp_path / "demo.db"
+    p = Cli(agenda_bin, db).run("demo")
+    assert p.returncode == 0, p.stderr
+    curl = [line for line in p.stdout.splitlines() if "curl" in line]
+    assert curl, p.stdout
+    line = curl[0]
+    url = re.search(r"https?://[^\s'\"]+", line)
+    assert url, line
+    parts = urlsplit(url.group(0))
+    query = parse_qs(parts.query)
+    basic = re.search(r"(?:-u|--user)\s+['\"]?([^:\s'\"]+):([^\s'\"]+)", line)
+    if basic:
+        email, token = basic.group(1), basic.group(2)
+    else:
+        email, token = query["user_email"][0], query["user_token"][0]
+    assert token in line
+
+    srv = start_server(db)
+    api = Api(srv.base, email, token)
+    # the demo command itself works against this server
+    r = api.session.get(srv.base + parts.path, params=parts.query or None,
+                        auth=(email, token) if basic else None, timeout=30)
+    assert r.status_code == 200, r.text
+
+    centers = unwrap_list(expect(api.get("/centers"), 200), "centers", "center")
+    calendars = unwrap_list(expect(api.get("/calendars"), 200), "calendars", "calendar")
+    assert centers and calendars
+    assert {k["center_id"] for k in calendars} <= {c["id"] for c in centers}
+    services = [s for k in calendars
+                for s in unwrap_list(expect(api.get(f"/calendars/{k['id']}/services"), 200),
+                                     "services", "service")]
+    assert services
