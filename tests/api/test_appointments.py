@@ -437,6 +437,22 @@ def test_put_invalid_reference_422(acct):
     assert acct.get_appointment("remote_id:r") == before
 
 
+def test_empty_references_remove_the_links(acct):
+    acct.create_patient(remote_id="p")
+    acct.upsert_services({"remote_id": "s", "name": "S", "duration": 10, "color": "#123123"})
+    ok(post(acct, appointment_fields("l", patient_remote_id="p", service_remote_id="s")), 201)
+    a = ok(put(acct, "remote_id:l", {"patient_remote_id": "", "service_remote_id": ""}))
+    assert a["patient_id"] is None and a["patient_remote_id"] is None
+    assert a["service_remote_id"] is None and a["color"] == ""
+
+
+def test_put_by_remote_id_can_rename(acct):
+    a = ok(post(acct, appointment_fields("before")), 201)
+    b = ok(put(acct, "remote_id:before", {"remote_id": "after"}))
+    assert b == {**a, "remote_id": "after"}
+    expect_error(acct.api.get(f"{acct.appointments}/remote_id:before"), 404)
+
+
 def test_patient_arrived_at_set_and_cleared(acct):
     ok(post(acct, appointment_fields("arr")), 201)
     assert ok(put(acct, "remote_id:arr", {"patient_arrived_at": T0 + 10}))[

@@ -106,6 +106,13 @@ def test_center_add_unknown_option(env):
     env.center_add(slug=slug)
 
 
+@pytest.mark.parametrize("slug", ["Upper", "with space", "dots.dots", "slash/slug", ""])
+def test_center_add_invalid_slug(env, slug):
+    before = env.all_centers()
+    assert_cli_failed(env.cli.run("center", "add", "--name", "N", "--slug", slug))
+    assert env.all_centers() == before
+
+
 def test_center_add_duplicate_slug(env):
     slug = unique("dup")
     cid = env.center_add(name="Original", slug=slug)

@@ -51,6 +51,16 @@ def test_repeated_slashes_count_as_one(acct):
     assert status == 201, body
 
 
+def test_trailing_slash_is_ignored(acct):
+    p = acct.create_patient(remote_id="trail")
+    q = acct.api.creds_query()
+    status, _, body = acct.api.raw("GET", f"/api/v2/centers/{acct.center_id}/patients/?{q}")
+    assert status == 200 and unwrap_list(body, "patients", "patient") == [p]
+    status, _, body = acct.api.raw(
+        "GET", f"/api/v2/centers/{acct.center_id}/patients/remote_id:trail/?{q}")
+    assert status == 200 and unwrap_one(body, "patient") == p
+
+
 # ---- methods --------------------------------------------------------------
 
 

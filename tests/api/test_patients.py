@@ -286,6 +286,13 @@ def test_put_by_platform_id_assigns_remote_id(acct):
     expect_error(acct.api.get(f"{acct.patients}/remote_id:before"), 404)
 
 
+def test_put_by_remote_id_can_rename(acct):
+    p = acct.create_patient(remote_id="old-name")
+    r = acct.api.put(f"{acct.patients}/remote_id:old-name", {"patient": {"remote_id": "new"}})
+    assert unwrap_one(expect(r, 200), "patient") == {**p, "remote_id": "new"}
+    expect_error(acct.api.get(f"{acct.patients}/remote_id:old-name"), 404)
+
+
 def test_assign_remote_id_used_by_another_patient_409(acct):
     a = acct.create_patient(remote_id="taken")
     b = acct.create_patient(remote_id="free")

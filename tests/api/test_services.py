@@ -145,11 +145,21 @@ def test_create_requires_name_and_duration(acct, missing):
     assert acct.list_services() == []
 
 
-@pytest.mark.parametrize("duration", [0, -5, "abc", 1.5, "1.5", "", None, True])
+@pytest.mark.parametrize("duration", [0, -5, "abc", 1.5, "1.5", "", None, True, 10081])
 def test_duration_positive_integer(acct, duration):
     expect_error(post_services(acct, [{"remote_id": "d", "name": "D", "duration": duration}]),
                  422, "services[0].duration")
     assert acct.list_services() == []
+
+
+def test_longest_duration_is_a_week(acct):
+    [s] = acct.upsert_services({"remote_id": "week", "name": "W", "duration": 10080})
+    assert s["duration"] == 10080
+
+
+@pytest.mark.parametrize("name", ["", None])
+def test_blank_name_422(acct, name):
+    expect_error(post_services(acct, [{"name": name, "duration": 10}]), 422, "services[0].name")
 
 
 def test_update_with_bad_duration_422(acct):
