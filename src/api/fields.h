@@ -7,7 +7,12 @@
  *
  * Each reader returns what it found.  On FIELD_INVALID it has recorded a
  * message in `fe` under `fe->prefix` + name (e.g. "patients[3].birthdate"),
- * so a handler can read every field, then check fe->count once. */
+ * so a handler can read every field, then check fe->count once.
+ *
+ * Lookups are case-sensitive; a NULL or non-object `obj` reads as absent.
+ * String results point into `obj` (they live as long as the tree) unless a
+ * reader says it stores a copy in fe->arena.  Only date, color and language
+ * read "" as null; for numbers, timestamps and booleans "" is invalid. */
 #ifndef AGENDA_FIELDS_H
 #define AGENDA_FIELDS_H
 
@@ -31,31 +36,42 @@ typedef struct field_errors {
     int count;
 } field_errors;
 
-/* Records a problem for `name` (the prefix is added). */
+/* Records a problem for `name` (the prefix is added) and increments
+ * fe->count.  fe->errors is created on first use and belongs to the caller
+ * (free it with cJSON_Delete or hand it on).  When a field already has a
+ * message, the first one is kept (the count still grows); when memory runs
+ * out, the message may be lost but the count is never. */
 void fields_error(field_errors *fe, const char *name, const char *problem);
 
 /* Hard ceiling on any string field, in bytes. */
 #define FIELD_MAX_STRING 4096
 
 /* A string; a JSON number is accepted and rendered as its decimal digits
- * (remote_ids sent as numbers).  Booleans, arrays and objects are invalid,
- * and so are strings with NUL or over FIELD_MAX_STRING bytes. */
+ * (remote_ids sent as numbers) in fe->arena: only integral numbers within
+ * +-2^53 qualify (698 -> "698", 1.5 and 1e20 are invalid).  Booleans,
+ * arrays and objects are invalid, and so are strings with NUL or over
+ * FIELD_MAX_STRING bytes.  (cJSON ends a string at an escaped "\u0000", so
+ * a NUL can only be refused by the body reader before cJSON sees it; form
+ * bodies refuse "%00".) */
 field_state fields_string(const cJSON *obj, const char *name, field_errors *fe, const char **out);
 /* A whole number: JSON integer or a string of decimal digits with optional
- * leading '-'; out of int64 range or fractional is invalid. */
+ * leading '-'; out of int64 range or fractional is invalid.  A JSON number
+ * must be integral and within +-2^53 (a double holds no more exactly); a
+ * string may use the whole int64 range but no spaces, '+', or exponent. */
 field_state fields_int(const cJSON *obj, const char *name, field_errors *fe, int64_t *out);
 /* Unix seconds: as fields_int, and within 0 .. 253402300799 (year 9999). */
 field_state fields_timestamp(const cJSON *obj, const char *name, field_errors *fe, int64_t *out);
-/* true/false, or the strings "true"/"false"/"1"/"0". */
+/* true/false, or the strings "true"/"false"/"1"/"0" (exactly, lower-case).
+ * JSON numbers are invalid. */
 field_state fields_bool(const cJSON *obj, const char *name, field_errors *fe, bool *out);
-/* A real calendar date yyyy-mm-dd (leap years checked), years 1000-9999. An
- * empty string reads as FIELD_NULL. */
+/* A real calendar date yyyy-mm-dd (leap years checked, Gregorian rule), years
+ * 1000-9999; stored as given.  An empty string reads as FIELD_NULL. */
 field_state fields_date(const cJSON *obj, const char *name, field_errors *fe, const char **out);
 /* #rrggbb (hex, either case; stored as given). An empty string is FIELD_NULL. */
 field_state fields_color(const cJSON *obj, const char *name, field_errors *fe, const char **out);
-/* Two ASCII letters, stored lower-case. An empty string is FIELD_NULL. */
-field_state fields_language(const cJSON *obj, const char *name, field_errors *fe,
-                            const char **out);
+/* Two ASCII letters, stored lower-case (a copy in fe->arena). An empty string
+ * is FIELD_NULL. */
+field_state fields_language(const cJSON *obj, const char *name, field_errors *fe, const char **out);
 
 /* Pure checks, shared with the command line and the tests. */
 bool fields_is_date(const char *s);
