@@ -1,0 +1,540 @@
+/* db_sqlite.c - the SQLite driver of the db.h layer.
+ *
+ * One connection per store (per worker thread), opened with
+ * SQLITE_OPEN_NOMUTEX since a store is used by one thread at a time.  At
+ * open the connection is set up for a medical-records server:
+ *   journal_mode=WAL    readers never block the writer nor it them;
+ *   synchronous=FULL    the WAL is synced at every commit, so an
+ *                       acknowledged write survives a power loss;
+ *   busy_timeout=10s    writers (BEGIN IMMEDIATE) queue for the lock;
+ *   foreign_keys=ON     references are checked by the database.
+ *
+ * Prepared statements are cached per connection in an open-addressing hash
+ * table keyed by the address of the SQL text (see db.h), prepared with
+ * SQLITE_PREPARE_PERSISTENT and reset after each use.  Extended result codes
+ * are on, so constraint failures can be told apart; classify() is the one
+ * place where SQLite codes become store_rc values. */
+#include <assert.h>
+#include <ctype.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/db.h"
+
+#define BUSY_TIMEOUT_MS 10000
+#define RETRY_MS        5
+#define CACHE_FIRST     64 /* slots; a power of two */
+
+typedef struct sqlite_db sqlite_db;
+
+typedef struct sqlite_stmt {
+    db_stmt base; /* first: the driver table */
+    sqlite_db *owner;
+    sqlite3_stmt *stmt;
+    const char *sql; /* cache key, static storage */
+    int bind_rc;     /* first bind failure since the last reset */
+    bool in_use;     /* handed out by prepare, not yet reset */
+} sqlite_stmt;
+
+struct sqlite_db {
+    db base; /* first: the driver table */
+    sqlite3 *handle;
+    sqlite_stmt **slots; /* open addressing, linear probing */
+    size_t n_slots;      /* a power of two */
+    size_t n_used;
+};
+
+static sqlite_db *as_sqlite(db *d)
+{
+    assert(d && d->driver == &db_sqlite_driver);
+    return (sqlite_db *)d;
+}
+
+static sqlite_stmt *as_stmt(db_stmt *s)
+{
+    assert(s && s->driver == &db_sqlite_driver);
+    return (sqlite_stmt *)s;
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* Maps an (extended) SQLite result code to a store_rc. */
+static store_rc classify(int code)
+{
+    switch (code) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        return STORE_CONFLICT;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return STORE_NOT_FOUND;
+    default:
+        break;
+    }
+    switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_PROTOCOL:
+        return STORE_UNAVAILABLE;
+    default:
+        return STORE_ERROR;
+    }
+}
+
+/* Copies `in` into out[size] on one line: control characters and runs of
+ * white space become one space; truncated with "..." when too long. */
+static void one_line(const char *in, char *out, size_t size)
+{
+    assert(size > 4);
+    size_t n = 0;
+    bool space = false;
+    for (const char *p = in ? in : ""; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (isspace(c) || iscntrl(c)) {
+            space = n > 0;
+            continue;
+        }
+        if (n + (space ? 2 : 1) >= size - 4) {
+            memcpy(out + n, "...", 4);
+            return;
+        }
+        if (space)
+            out[n++] = ' ';
+        space = false;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+}
+
+/* Logs one line about a failure: the engine's message and the start of the
+ * statement's text.  Bound values are never part of either. */
+static void log_failure(const char *message, int code, const char *sql)
+{
+    char msg[256], text[80];
+    one_line(message, msg, sizeof msg);
+    one_line(sql, text, sizeof text);
+    fprintf(stderr, "agenda: store: sqlite: %s (%s, code %d) in \"%s\"\n", msg,
+            sqlite3_errstr(code), code, text);
+}
+
+/* Classifies a failure of `code` on connection `d` while running `sql`,
+ * logging it unless it is an expected outcome (conflict, missing
+ * reference). */
+static store_rc fail(sqlite_db *d, int code, const char *sql)
+{
+    store_rc rc = classify(code);
+    if (rc == STORE_ERROR || rc == STORE_UNAVAILABLE)
+        log_failure(sqlite3_errmsg(d->handle), code, sql);
+    return rc;
+}
+
+/* ---- statement cache -------------------------------------------------- */
+
+static size_t slot_of(const char *sql, size_t n_slots)
+{
+    uint64_t h = (uint64_t)(uintptr_t)sql;
+    h ^= h >> 29;
+    h *= UINT64_C(0x9e3779b97f4a7c15);
+    h ^= h >> 32;
+    return (size_t)h & (n_slots - 1);
+}
+
+/* Puts `s` into a free slot of slots[n_slots] (there is one). */
+static void cache_place(sqlite_stmt **slots, size_t n_slots, sqlite_stmt *s)
+{
+    size_t i = slot_of(s->sql, n_slots);
+    while (slots[i])
+        i = (i + 1) & (n_slots - 1);
+    slots[i] = s;
+}
+
+/* Adds `s` to d's cache, growing it past 3/4 full.  Returns false on OOM. */
+static bool cache_add(sqlite_db *d, sqlite_stmt *s)
+{
+    if ((d->n_used + 1) * 4 > d->n_slots * 3) {
+        size_t n = d->n_slots ? d->n_slots * 2 : CACHE_FIRST;
+        sqlite_stmt **slots = calloc(n, sizeof *slots);
+        if (!slots)
+            return false;
+        for (size_t i = 0; i < d->n_slots; i++)
+            if (d->slots[i])
+                cache_place(slots, n, d->slots[i]);
+        free(d->slots);
+        d->slots = slots;
+        d->n_slots = n;
+    }
+    cache_place(d->slots, d->n_slots, s);
+    d->n_used++;
+    return true;
+}
+
+static sqlite_stmt *cache_find(sqlite_db *d, const char *sql)
+{
+    if (d->n_slots == 0)
+        return NULL;
+    for (size_t i = slot_of(sql, d->n_slots); d->slots[i]; i = (i + 1) & (d->n_slots - 1))
+        if (d->slots[i]->sql == sql)
+            return d->slots[i];
+    return NULL;
+}
+
+/* Returns in *out the cached statement for `sql`, preparing it on first use.
+ * The caller gives it back with sqlite_reset. */
+static store_rc sqlite_prepare(db *dbase, const char *sql, db_stmt **out)
+{
+    sqlite_db *d = as_sqlite(dbase);
+    sqlite_stmt *s = cache_find(d, sql);
+    if (s) {
+        assert(!s->in_use && "statement used twice at once");
+        s->in_use = true;
+        *out = &s->base;
+        return STORE_OK;
+    }
+
+    store_rc rc = STORE_OK;
+    sqlite3_stmt *handle = NULL;
+    const char *tail = NULL;
+    int code = sqlite3_prepare_v3(d->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &handle, &tail);
+    if (code != SQLITE_OK) {
+        rc = fail(d, code, sql);
+        goto done;
+    }
+    while (tail && isspace((unsigned char)*tail))
+        tail++;
+    if (!handle || (tail && *tail)) {
+        log_failure("not exactly one statement", SQLITE_MISUSE, sql);
+        rc = STORE_ERROR;
+        goto done;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s) {
+        log_failure("out of memory", SQLITE_NOMEM, sql);
+        rc = STORE_ERROR;
+        goto done;
+    }
+    s->base.driver = &db_sqlite_driver;
+    s->owner = d;
+    s->stmt = handle;
+    s->sql = sql;
+    if (!cache_add(d, s)) {
+        log_failure("out of memory", SQLITE_NOMEM, sql);
+        rc = STORE_ERROR;
+        goto done;
+    }
+    handle = NULL; /* owned by the cache now */
+    s->in_use = true;
+    *out = &s->base;
+    s = NULL;
+done:
+    if (s)
+        free(s);
+    sqlite3_finalize(handle);
+    return rc;
+}
+
+static void sqlite_reset(db_stmt *sbase)
+{
+    sqlite_stmt *s = as_stmt(sbase);
+    sqlite3_reset(s->stmt);
+    sqlite3_clear_bindings(s->stmt);
+    s->bind_rc = SQLITE_OK;
+    s->in_use = false;
+}
+
+/* ---- binding, stepping, columns --------------------------------------- */
+
+static void bind_result(sqlite_stmt *s, int code)
+{
+    if (code != SQLITE_OK && s->bind_rc == SQLITE_OK)
+        s->bind_rc = code;
+}
+
+static void sqlite_bind_int64(db_stmt *sbase, int i, int64_t v)
+{
+    sqlite_stmt *s = as_stmt(sbase);
+    bind_result(s, sqlite3_bind_int64(s->stmt, i, v));
+}
+
+static void sqlite_bind_text(db_stmt *sbase, int i, const char *v)
+{
+    sqlite_stmt *s = as_stmt(sbase);
+    if (v)
+        bind_result(s, sqlite3_bind_text(s->stmt, i, v, -1, SQLITE_TRANSIENT));
+    else
+        bind_result(s, sqlite3_bind_null(s->stmt, i));
+}
+
+static void sqlite_bind_blob(db_stmt *sbase, int i, const void *v, size_t n)
+{
+    sqlite_stmt *s = as_stmt(sbase);
+    bind_result(s, sqlite3_bind_blob64(s->stmt, i, v, n, SQLITE_TRANSIENT));
+}
+
+static void sqlite_bind_null(db_stmt *sbase, int i)
+{
+    sqlite_stmt *s = as_stmt(sbase);
+    bind_result(s, sqlite3_bind_null(s->stmt, i));
+}
+
+static store_rc sqlite_step(db_stmt *sbase, bool *row)
+{
+    sqlite_stmt *s = as_stmt(sbase);
+    assert(s->in_use);
+    *row = false;
+    if (s->bind_rc != SQLITE_OK) {
+        log_failure("bind failed", s->bind_rc, s->sql);
+        return STORE_ERROR;
+    }
+    int code = sqlite3_step(s->stmt);
+    if (code == SQLITE_ROW) {
+        *row = true;
+        return STORE_OK;
+    }
+    if (code == SQLITE_DONE)
+        return STORE_OK;
+    return fail(s->owner, code, s->sql);
+}
+
+static bool sqlite_column_is_null(db_stmt *sbase, int i)
+{
+    return sqlite3_column_type(as_stmt(sbase)->stmt, i) == SQLITE_NULL;
+}
+
+static int64_t sqlite_column_int64(db_stmt *sbase, int i)
+{
+    return sqlite3_column_int64(as_stmt(sbase)->stmt, i);
+}
+
+static const char *sqlite_column_text(db_stmt *sbase, int i)
+{
+    return (const char *)sqlite3_column_text(as_stmt(sbase)->stmt, i);
+}
+
+static const void *sqlite_column_blob(db_stmt *sbase, int i, size_t *n)
+{
+    sqlite3_stmt *st = as_stmt(sbase)->stmt;
+    const void *p = sqlite3_column_blob(st, i); /* before _bytes, as SQLite asks */
+    int len = sqlite3_column_bytes(st, i);
+    *n = p && len > 0 ? (size_t)len : 0;
+    return p;
+}
+
+/* ---- transactions and plain SQL --------------------------------------- */
+
+static const char SQL_BEGIN_READ[] = "BEGIN";
+static const char SQL_BEGIN_WRITE[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT store_op";
+static const char SQL_RELEASE[] = "RELEASE store_op";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO store_op";
+
+static bool sqlite_in_transaction(db *dbase)
+{
+    return sqlite3_get_autocommit(as_sqlite(dbase)->handle) == 0;
+}
+
+/* Runs one transaction-control statement (cached like any other). */
+static store_rc sqlite_control(db *dbase, db_control op)
+{
+    const char *sql = NULL;
+    switch (op) {
+    case DB_BEGIN_READ:
+        sql = SQL_BEGIN_READ;
+        break;
+    case DB_BEGIN_WRITE:
+    case DB_BEGIN_SCHEMA: /* the write lock is database-wide already */
+        sql = SQL_BEGIN_WRITE;
+        break;
+    case DB_COMMIT:
+        sql = SQL_COMMIT;
+        break;
+    case DB_ROLLBACK:
+        sql = SQL_ROLLBACK;
+        break;
+    case DB_SAVEPOINT:
+        sql = SQL_SAVEPOINT;
+        break;
+    case DB_RELEASE:
+        sql = SQL_RELEASE;
+        break;
+    case DB_ROLLBACK_TO:
+        sql = SQL_ROLLBACK_TO;
+        break;
+    }
+    assert(sql);
+    db_stmt *s = NULL;
+    bool row = false;
+    store_rc rc = sqlite_prepare(dbase, sql, &s);
+    if (rc == STORE_OK)
+        rc = sqlite_step(s, &row);
+    if (s)
+        sqlite_reset(s);
+    return rc;
+}
+
+static store_rc sqlite_exec(db *dbase, const char *sql)
+{
+    sqlite_db *d = as_sqlite(dbase);
+    int code = sqlite3_exec(d->handle, sql, NULL, NULL, NULL);
+    return code == SQLITE_OK ? STORE_OK : fail(d, code, sql);
+}
+
+/* ---- connection ------------------------------------------------------- */
+
+static void sqlite_close(db *dbase)
+{
+    if (!dbase)
+        return;
+    sqlite_db *d = as_sqlite(dbase);
+    for (size_t i = 0; i < d->n_slots; i++) {
+        if (d->slots[i]) {
+            sqlite3_finalize(d->slots[i]->stmt);
+            free(d->slots[i]);
+        }
+    }
+    free(d->slots);
+    int code = sqlite3_close(d->handle);
+    if (code != SQLITE_OK)
+        log_failure(sqlite3_errstr(code), code, "close");
+    free(d);
+}
+
+/* Sets *err (when err is not NULL) to a malloc'd "what: detail" line. */
+static void set_error(char **err, const char *what, const char *detail)
+{
+    if (!err)
+        return;
+    char line[512];
+    snprintf(line, sizeof line, "%s: %s", what, detail);
+    char *copy = malloc(sizeof line);
+    if (copy)
+        one_line(line, copy, sizeof line);
+    *err = copy;
+}
+
+/* Runs a PRAGMA that answers with one text value and checks it equals
+ * `want` (case-insensitive).  Sets *code to SQLite's result code. */
+static store_rc pragma_expect(sqlite_db *d, const char *sql, const char *want, int *code,
+                              char **err)
+{
+    store_rc rc = STORE_OK;
+    sqlite3_stmt *st = NULL;
+    *code = sqlite3_prepare_v2(d->handle, sql, -1, &st, NULL);
+    if (*code == SQLITE_OK)
+        *code = sqlite3_step(st);
+    if (*code != SQLITE_ROW) {
+        rc = classify(*code);
+        set_error(err, sql, sqlite3_errmsg(d->handle));
+        goto done;
+    }
+    const char *got = (const char *)sqlite3_column_text(st, 0);
+    if (!got || strcasecmp(got, want) != 0) {
+        rc = STORE_ERROR;
+        set_error(err, sql, got ? got : "no answer");
+        goto done;
+    }
+done:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Switches the file to WAL.  While another connection is creating the same
+ * new database the switch can fail at once with "database is locked"
+ * (SQLite does not wait in the busy handler there), so it is retried for up
+ * to the busy timeout. */
+static store_rc set_wal(sqlite_db *d, char **err)
+{
+    int code = SQLITE_OK;
+    store_rc rc = STORE_OK;
+    for (int waited = 0;; waited += RETRY_MS) {
+        rc = pragma_expect(d, "PRAGMA journal_mode = WAL", "wal", &code, err);
+        int primary = code & 0xff;
+        if (rc == STORE_OK || (primary != SQLITE_BUSY && primary != SQLITE_LOCKED) ||
+            waited >= BUSY_TIMEOUT_MS)
+            return rc;
+        if (err) {
+            free(*err);
+            *err = NULL;
+        }
+        sqlite3_sleep(RETRY_MS);
+    }
+}
+
+static store_rc sqlite_open(const char *url, db **out, char **err)
+{
+    assert(url && out);
+    if (err)
+        *err = NULL;
+    store_rc rc = STORE_OK;
+    sqlite_db *d = calloc(1, sizeof *d);
+    if (!d) {
+        set_error(err, "cannot open database", "out of memory");
+        return STORE_ERROR;
+    }
+    d->base.driver = &db_sqlite_driver;
+    const int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+    int code = sqlite3_open_v2(url, &d->handle, flags, NULL);
+    if (code != SQLITE_OK) {
+        rc = d->handle ? classify(sqlite3_extended_errcode(d->handle)) : STORE_ERROR;
+        set_error(err, url, d->handle ? sqlite3_errmsg(d->handle) : sqlite3_errstr(code));
+        goto done;
+    }
+    sqlite3_extended_result_codes(d->handle, 1);
+    sqlite3_busy_timeout(d->handle, BUSY_TIMEOUT_MS);
+
+    /* WAL is a property of the file and needs the file to be a database:
+     * this is also where "not a database" shows. */
+    rc = set_wal(d, err);
+    if (rc != STORE_OK)
+        goto done;
+    code = sqlite3_exec(d->handle, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL,
+                        NULL, NULL);
+    if (code != SQLITE_OK) {
+        rc = classify(code);
+        set_error(err, url, sqlite3_errmsg(d->handle));
+        goto done;
+    }
+    rc = pragma_expect(d, "PRAGMA foreign_keys", "1", &code, err);
+    if (rc != STORE_OK)
+        goto done;
+    rc = pragma_expect(d, "PRAGMA synchronous", "2", &code, err);
+    if (rc != STORE_OK)
+        goto done;
+
+    *out = &d->base;
+    d = NULL;
+done:
+    if (d) {
+        sqlite3_close(d->handle);
+        free(d);
+    }
+    return rc;
+}
+
+const db_driver db_sqlite_driver = {
+    .engine = DB_ENGINE_SQLITE,
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .in_transaction = sqlite_in_transaction,
+    .control = sqlite_control,
+    .exec = sqlite_exec,
+    .prepare = sqlite_prepare,
+    .bind_int64 = sqlite_bind_int64,
+    .bind_text = sqlite_bind_text,
+    .bind_blob = sqlite_bind_blob,
+    .bind_null = sqlite_bind_null,
+    .step = sqlite_step,
+    .reset = sqlite_reset,
+    .column_is_null = sqlite_column_is_null,
+    .column_int64 = sqlite_column_int64,
+    .column_text = sqlite_column_text,
+    .column_blob = sqlite_column_blob,
+};
