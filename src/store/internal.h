@@ -1,0 +1,84 @@
+/* internal.h - what the store's modules share and nothing outside src/store
+ * may include: the store struct, units of work, and row-reading helpers.
+ *
+ * A unit of work (store_op) makes one store_* call atomic and consistent
+ * whether or not the caller opened a transaction:
+ *   - outside a transaction, a write op is its own BEGIN IMMEDIATE ...
+ *     COMMIT, and a read op of several statements is one read snapshot;
+ *   - inside the caller's transaction, a write op is a savepoint, so a
+ *     failed call leaves no partial effect and the caller may still commit
+ *     what came before; a read op needs nothing.
+ * Single-statement calls skip the op: one statement is atomic by itself. */
+#ifndef AGENDA_STORE_INTERNAL_H
+#define AGENDA_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "store/store.h"
+#include "util/arena.h"
+
+struct store {
+    db *db;
+};
+
+typedef enum store_op_kind {
+    STORE_OP_READ,
+    STORE_OP_WRITE,
+} store_op_kind;
+
+typedef struct store_op {
+    store_op_kind kind;
+    bool began;     /* we opened a transaction: commit or roll back */
+    bool savepoint; /* we opened a savepoint: release or roll back to it */
+} store_op;
+
+/* Starts a unit of work.  The caller always ends it with store_op_end,
+ * passing its final code (ending a unit whose begin failed is harmless). */
+store_rc store_op_begin(store *st, store_op *op, store_op_kind kind);
+/* Ends the unit: keeps its effects when rc is STORE_OK (a failed commit
+ * turns into its code), undoes them otherwise.  Returns the final code. */
+store_rc store_op_end(store *st, store_op *op, store_rc rc);
+
+/* Copies text column `col` into the arena; *out is NULL for SQL NULL.
+ * STORE_ERROR (logged) when the arena is full. */
+store_rc store_column_text(db_stmt *s, int col, arena *a, const char **out);
+
+/* Makes room for n + 1 elements of `size` bytes in the arena array *v of
+ * capacity *cap (doubling; the old copy stays in the arena).  STORE_ERROR
+ * (logged) when the arena is full. */
+store_rc store_reserve(arena *a, void **v, size_t *cap, size_t n, size_t size);
+
+/* LIMIT and OFFSET for a list query's page (page 0: every row). */
+void store_page_window(const list_query *q, int64_t *limit, int64_t *offset);
+/* Rows a page will hold out of `total` matches: an initial capacity. */
+size_t store_page_rows(int64_t total, int64_t limit, int64_t offset);
+
+/* A paged list: a COUNT(*) statement and a rows statement sharing their
+ * leading int64 placeholders (binds[0..n_binds)); the rows statement ends
+ * with "LIMIT ? OFFSET ?".  `read` fills one row of row_size bytes. */
+typedef struct store_list {
+    const char *count_sql;
+    const char *rows_sql;
+    const int64_t *binds;
+    int n_binds;
+    size_t row_size;
+    store_rc (*read)(db_stmt *s, arena *a, void *row);
+} store_list;
+
+/* Runs a paged list in one read snapshot: *total gets the count of every
+ * match, *out an arena array of the page's *n rows (NULL when empty). */
+store_rc store_list_run(store *st, const store_list *l, const list_query *q, arena *a, void **out,
+                        size_t *n, int64_t *total);
+
+/* Logs an arena exhaustion and returns STORE_ERROR. */
+store_rc store_out_of_memory(const char *where);
+
+/* Steps a write statement to its end (a RETURNING row, if any, then done),
+ * reporting in *row whether it returned a row (NULL: not wanted) and, when
+ * id is not NULL, the first column of that row. */
+store_rc store_step_write(db_stmt *s, bool *row, int64_t *id);
+
+#endif

@@ -1,0 +1,295 @@
+/* store.c - connections, explicit transactions, and the helpers the store's
+ * modules share (units of work, arena copies, paging).
+ *
+ * store_open picks the driver from the URL (db.h) and opens one connection;
+ * the store struct is just that connection.  Transaction state is never
+ * mirrored in C: it is asked of the engine (db_in_transaction), because an
+ * engine may end a transaction on its own after an I/O error, and a stale
+ * flag would then send COMMIT or ROLLBACK into the void. */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+const char *store_rc_name(store_rc rc)
+{
+    switch (rc) {
+    case STORE_OK:
+        return "ok";
+    case STORE_NOT_FOUND:
+        return "not found";
+    case STORE_CONFLICT:
+        return "conflict";
+    case STORE_UNAVAILABLE:
+        return "unavailable";
+    case STORE_ERROR:
+        return "error";
+    }
+    return "unknown";
+}
+
+/* ---- connection ------------------------------------------------------- */
+
+store_rc store_open(const char *url, store **out, char **err)
+{
+    assert(url && out);
+    if (err)
+        *err = NULL;
+    store_rc rc = STORE_OK;
+    db *d = NULL;
+    store *st = NULL;
+
+    const db_driver *driver = db_driver_for(url);
+    if (!driver) {
+        if (err)
+            *err = strdup("this build has no PostgreSQL driver");
+        rc = STORE_ERROR;
+        goto done;
+    }
+    rc = driver->open(url, &d, err);
+    if (rc != STORE_OK)
+        goto done;
+    st = calloc(1, sizeof *st);
+    if (!st) {
+        if (err)
+            *err = strdup("out of memory");
+        rc = STORE_ERROR;
+        goto done;
+    }
+    st->db = d;
+    d = NULL;
+    *out = st;
+done:
+    db_close(d);
+    return rc;
+}
+
+void store_close(store *st)
+{
+    if (!st)
+        return;
+    if (db_in_transaction(st->db))
+        (void)db_control_run(st->db, DB_ROLLBACK);
+    db_close(st->db);
+    free(st);
+}
+
+/* ---- explicit transactions -------------------------------------------- */
+
+store_rc store_begin(store *st)
+{
+    assert(st);
+    if (db_in_transaction(st->db)) {
+        fprintf(stderr, "agenda: store: store_begin inside a transaction\n");
+        return STORE_ERROR;
+    }
+    return db_control_run(st->db, DB_BEGIN_WRITE);
+}
+
+store_rc store_commit(store *st)
+{
+    assert(st);
+    if (!db_in_transaction(st->db)) {
+        fprintf(stderr, "agenda: store: store_commit without a transaction\n");
+        return STORE_ERROR;
+    }
+    return db_control_run(st->db, DB_COMMIT);
+}
+
+void store_rollback(store *st)
+{
+    assert(st);
+    if (db_in_transaction(st->db))
+        (void)db_control_run(st->db, DB_ROLLBACK);
+}
+
+/* ---- units of work ---------------------------------------------------- */
+
+store_rc store_op_begin(store *st, store_op *op, store_op_kind kind)
+{
+    assert(st && op);
+    *op = (store_op){.kind = kind};
+    store_rc rc = STORE_OK;
+    if (db_in_transaction(st->db)) {
+        if (kind == STORE_OP_WRITE) {
+            rc = db_control_run(st->db, DB_SAVEPOINT);
+            op->savepoint = rc == STORE_OK;
+        }
+    } else {
+        rc = db_control_run(st->db, kind == STORE_OP_WRITE ? DB_BEGIN_WRITE : DB_BEGIN_READ);
+        op->began = rc == STORE_OK;
+    }
+    return rc;
+}
+
+store_rc store_op_end(store *st, store_op *op, store_rc rc)
+{
+    assert(st && op);
+    /* The engine may have ended the transaction itself after an error. */
+    bool open = db_in_transaction(st->db);
+    if (op->began && open) {
+        if (rc == STORE_OK)
+            rc = db_control_run(st->db, DB_COMMIT);
+        if (rc != STORE_OK && db_in_transaction(st->db))
+            (void)db_control_run(st->db, DB_ROLLBACK);
+    } else if (op->savepoint && open) {
+        if (rc != STORE_OK)
+            (void)db_control_run(st->db, DB_ROLLBACK_TO);
+        store_rc released = db_control_run(st->db, DB_RELEASE);
+        if (rc == STORE_OK)
+            rc = released;
+    } else if ((op->began || op->savepoint) && rc == STORE_OK) {
+        fprintf(stderr, "agenda: store: transaction ended by the engine\n");
+        rc = STORE_ERROR;
+    }
+    op->began = op->savepoint = false;
+    return rc;
+}
+
+/* ---- row helpers ------------------------------------------------------ */
+
+store_rc store_out_of_memory(const char *where)
+{
+    fprintf(stderr, "agenda: store: out of memory (arena full) in %s\n", where);
+    return STORE_ERROR;
+}
+
+store_rc store_column_text(db_stmt *s, int col, arena *a, const char **out)
+{
+    const char *v = db_column_text(s, col);
+    if (!v) {
+        *out = NULL;
+        return db_column_is_null(s, col) ? STORE_OK : store_out_of_memory("column text");
+    }
+    char *copy = arena_strdup(a, v);
+    if (!copy)
+        return store_out_of_memory("column text");
+    *out = copy;
+    return STORE_OK;
+}
+
+store_rc store_reserve(arena *a, void **v, size_t *cap, size_t n, size_t size)
+{
+    assert(n <= *cap && size > 0);
+    if (n < *cap)
+        return STORE_OK;
+    size_t want = *cap ? *cap * 2 : 16;
+    if (want > SIZE_MAX / size)
+        return store_out_of_memory("row array");
+    void *grown = arena_alloc(a, want * size);
+    if (!grown)
+        return store_out_of_memory("row array");
+    if (n)
+        memcpy(grown, *v, n * size);
+    *v = grown;
+    *cap = want;
+    return STORE_OK;
+}
+
+void store_page_window(const list_query *q, int64_t *limit, int64_t *offset)
+{
+    assert(q->page >= 0);
+    if (q->page == 0) {
+        *limit = INT64_MAX;
+        *offset = 0;
+        return;
+    }
+    assert(q->per_page > 0);
+    *limit = q->per_page;
+    /* a page past any possible row saturates instead of overflowing */
+    *offset = q->page - 1 > INT64_MAX / q->per_page ? INT64_MAX : (q->page - 1) * q->per_page;
+}
+
+size_t store_page_rows(int64_t total, int64_t limit, int64_t offset)
+{
+    if (total <= offset)
+        return 0;
+    int64_t rows = total - offset < limit ? total - offset : limit;
+    return (size_t)rows;
+}
+
+store_rc store_step_write(db_stmt *s, bool *row, int64_t *id)
+{
+    bool got = false;
+    store_rc rc = db_step(s, &got);
+    if (rc == STORE_OK && got && id)
+        *id = db_column_int64(s, 0);
+    /* step to the end: outside a transaction the statement commits there */
+    bool more = got;
+    while (rc == STORE_OK && more)
+        rc = db_step(s, &more);
+    if (row)
+        *row = got;
+    return rc;
+}
+
+/* Binds l->binds to the leading placeholders of s. */
+static void list_bind(db_stmt *s, const store_list *l)
+{
+    for (int i = 0; i < l->n_binds; i++)
+        db_bind_int64(s, i + 1, l->binds[i]);
+}
+
+store_rc store_list_run(store *st, const store_list *l, const list_query *q, arena *a, void **out,
+                        size_t *n, int64_t *total)
+{
+    assert(st && l && q && a && out && n && total);
+    store_op op;
+    db_stmt *s = NULL;
+    bool row = false;
+    int64_t count = 0, limit = 0, offset = 0;
+    void *rows = NULL;
+    size_t got = 0, cap = 0;
+    store_page_window(q, &limit, &offset);
+    store_rc rc = store_op_begin(st, &op, STORE_OP_READ);
+    if (rc != STORE_OK)
+        goto done;
+
+    rc = db_prepare(st->db, l->count_sql, &s);
+    if (rc != STORE_OK)
+        goto done;
+    list_bind(s, l);
+    rc = db_step(s, &row);
+    if (rc != STORE_OK)
+        goto done;
+    assert(row);
+    count = db_column_int64(s, 0);
+    db_reset(s);
+    s = NULL;
+
+    cap = store_page_rows(count, limit, offset);
+    if (cap == 0)
+        goto done; /* nothing on this page: skip the rows query */
+    rows = arena_calloc(a, cap, l->row_size);
+    if (!rows) {
+        rc = store_out_of_memory("list rows");
+        goto done;
+    }
+    rc = db_prepare(st->db, l->rows_sql, &s);
+    if (rc != STORE_OK)
+        goto done;
+    list_bind(s, l);
+    db_bind_int64(s, l->n_binds + 1, limit);
+    db_bind_int64(s, l->n_binds + 2, offset);
+    while ((rc = db_step(s, &row)) == STORE_OK && row) {
+        rc = store_reserve(a, &rows, &cap, got, l->row_size);
+        if (rc != STORE_OK)
+            goto done;
+        rc = l->read(s, a, (char *)rows + got * l->row_size);
+        if (rc != STORE_OK)
+            goto done;
+        got++;
+    }
+done:
+    db_reset(s);
+    rc = store_op_end(st, &op, rc);
+    if (rc == STORE_OK) {
+        *out = got ? rows : NULL;
+        *n = got;
+        *total = count;
+    }
+    return rc;
+}
