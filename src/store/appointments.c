@@ -1,0 +1,388 @@
+/* appointments.c - a calendar's appointments: time-window and `since`
+ * lists, get, insert, update, delete, with the joined fields and the
+ * overlap warning.
+ *
+ * Bounded time windows.  A window [S, E) selects the rows that overlap it:
+ * stop > S AND start < E.  Only `start` can be bounded by an index
+ * (appointments_start: calendar_id, start), and "stop > S" alone says
+ * nothing about start, so a naive query walks the calendar's whole history
+ * before S.  Every calendar therefore records in
+ * calendars.longest_appointment the longest stop - start ever written to it.
+ * It is only ever raised, and in the same transaction as the appointment
+ * write (a unit of work, internal.h), so every row of the calendar, live or
+ * tombstone, satisfies stop - start <= longest, and
+ *     stop > S  implies  start > S - longest.
+ * Adding "start >= S - longest" changes no answer and turns the scan into an
+ * index range of [S - longest, E).  The list reads `longest` and the rows in
+ * one read snapshot, so a concurrent write of a longer appointment is seen
+ * either with its raised bound or not at all.  The bound never shrinks (a
+ * deleted or shortened long appointment leaves it raised); that costs a
+ * wider range, never a wrong answer.
+ *
+ * The warning.  An appointment is flagged when it is live and overlaps
+ * another live appointment of the calendar whose status is 'booked'
+ * (half-open intervals: touching end to start is no overlap, and an empty
+ * interval overlaps nothing).  The probe is an EXISTS subquery per row using
+ * the same bound: o.start >= a.start - longest AND o.start < a.stop.
+ *
+ * Joined fields.  patient_remote_id, service_remote_id and service_color
+ * come from LEFT JOINs on the row's patient_id and service_id (the rows are
+ * tombstoned, never removed, so a reference always resolves).
+ *
+ * References on write.  Before writing, patient_id (when not 0) must be a
+ * patient of the calendar's center and service_id (when not 0) a service of
+ * the calendar; otherwise the write is refused with STORE_NOT_FOUND, so one
+ * center's patients can never be attached to another center's calendar. */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#define APPOINTMENT_SELECT                                                                         \
+    "SELECT a.id, a.calendar_id, a.remote_id, a.start, a.stop, a.notes, a.color, a.title,"         \
+    " a.status, a.patient_id, a.service_id, a.patient_arrived_at, a.deleted, a.updated_at,"        \
+    " p.remote_id, s.remote_id, s.color,"                                                          \
+    " CASE WHEN a.deleted = 0 AND a.stop > a.start AND EXISTS ("                                   \
+    "SELECT 1 FROM appointments o"                                                                 \
+    " WHERE o.calendar_id = a.calendar_id"                                                         \
+    " AND o.start >= a.start - c.longest_appointment AND o.start < a.stop"                         \
+    " AND o.stop > a.start AND o.stop > o.start AND o.id <> a.id"                                  \
+    " AND o.deleted = 0 AND o.status = 'booked')"                                                  \
+    " THEN 1 ELSE 0 END"                                                                           \
+    " FROM appointments a"                                                                         \
+    " JOIN calendars c ON c.id = a.calendar_id"                                                    \
+    " LEFT JOIN patients p ON p.id = a.patient_id"                                                 \
+    " LEFT JOIN services s ON s.id = a.service_id"
+
+/* Placeholders of the window: calendar_id, S - longest, E, S. */
+#define WINDOW " a.calendar_id = ? AND a.start >= ? AND a.start < ? AND a.stop > ?"
+#define PAGE   " ORDER BY a.start, a.id LIMIT ? OFFSET ?"
+/* The same order, written so that no index on start can provide it: a
+ * planner then reads the few rows that changed (appointments_updated) and
+ * sorts them, instead of walking the calendar's history in start order. */
+#define PAGE_BY_EXPRESSION " ORDER BY a.start + 0, a.id LIMIT ? OFFSET ?"
+
+static const char SQL_LONGEST[] = "SELECT longest_appointment FROM calendars WHERE id = ?";
+/* live rows in a window (or all of them): index appointments_start */
+static const char SQL_COUNT_LIVE[] =
+    "SELECT COUNT(*) FROM appointments a WHERE" WINDOW " AND a.deleted = 0";
+static const char SQL_LIST_LIVE[] = APPOINTMENT_SELECT " WHERE" WINDOW " AND a.deleted = 0" PAGE;
+/* rows updated since, in a window: index appointments_start */
+static const char SQL_COUNT_SINCE_WINDOW[] =
+    "SELECT COUNT(*) FROM appointments a WHERE" WINDOW " AND a.updated_at >= ?";
+static const char SQL_LIST_SINCE_WINDOW[] =
+    APPOINTMENT_SELECT " WHERE" WINDOW " AND a.updated_at >= ?" PAGE;
+/* rows updated since, no window (the pollers' query): index
+ * appointments_updated, so a poll reads what changed, not the history */
+static const char SQL_COUNT_SINCE[] =
+    "SELECT COUNT(*) FROM appointments a WHERE a.calendar_id = ? AND a.updated_at >= ?";
+static const char SQL_LIST_SINCE[] =
+    APPOINTMENT_SELECT " WHERE a.calendar_id = ? AND a.updated_at >= ?" PAGE_BY_EXPRESSION;
+static const char SQL_GET_BY_ID[] =
+    APPOINTMENT_SELECT " WHERE a.id = ? AND a.calendar_id = ? AND a.deleted = 0";
+static const char SQL_GET_BY_REMOTE_ID[] =
+    APPOINTMENT_SELECT " WHERE a.calendar_id = ? AND a.remote_id = ? AND a.deleted = 0";
+
+static const char SQL_CHECK_REFS[] =
+    "SELECT (SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
+    " WHERE p.id = ? AND c.id = ?),"
+    " (SELECT COUNT(*) FROM services s WHERE s.id = ? AND s.calendar_id = ?)";
+static const char SQL_RAISE_LONGEST[] = "UPDATE calendars SET longest_appointment = ?"
+                                        " WHERE id = ? AND longest_appointment < ?";
+static const char SQL_INSERT[] =
+    "INSERT INTO appointments (calendar_id, remote_id, start, stop, notes, color, title, status,"
+    " patient_id, service_id, patient_arrived_at, deleted, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id";
+static const char SQL_UPDATE[] =
+    "UPDATE appointments SET remote_id = ?, start = ?, stop = ?, notes = ?, color = ?,"
+    " title = ?, status = ?, patient_id = ?, service_id = ?, patient_arrived_at = ?,"
+    " updated_at = ? WHERE id = ? AND calendar_id = ? AND deleted = 0 RETURNING id";
+static const char SQL_DELETE[] = "UPDATE appointments SET deleted = 1, updated_at = ?"
+                                 " WHERE id = ? AND calendar_id = ? AND deleted = 0 RETURNING id";
+
+static const char *const status_names[] = {
+    [APPT_BOOKED] = "booked",
+    [APPT_CANCELLED] = "cancelled",
+    [APPT_NOSHOW] = "noshow",
+};
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* Reads the APPOINTMENT_SELECT columns into *row (an appointment). */
+static store_rc read_appointment(db_stmt *s, arena *a, void *row)
+{
+    appointment *ap = row;
+    store_rc rc = STORE_OK;
+    const char *status = db_column_text(s, 8);
+    *ap = (appointment){0};
+    ap->id = db_column_int64(s, 0);
+    ap->calendar_id = db_column_int64(s, 1);
+    ap->start = db_column_int64(s, 3);
+    ap->stop = db_column_int64(s, 4);
+    size_t k = 0;
+    for (; status && k < sizeof status_names / sizeof status_names[0]; k++)
+        if (strcmp(status, status_names[k]) == 0)
+            break;
+    if (!status || k == sizeof status_names / sizeof status_names[0]) {
+        fprintf(stderr, "agenda: store: appointment %lld has an unknown status\n",
+                (long long)ap->id);
+        return STORE_ERROR;
+    }
+    ap->status = (appt_status)k;
+    if ((rc = store_column_text(s, 2, a, &ap->remote_id)) != STORE_OK ||
+        (rc = store_column_text(s, 5, a, &ap->notes)) != STORE_OK ||
+        (rc = store_column_text(s, 6, a, &ap->color)) != STORE_OK ||
+        (rc = store_column_text(s, 7, a, &ap->title)) != STORE_OK ||
+        (rc = store_column_text(s, 14, a, &ap->patient_remote_id)) != STORE_OK ||
+        (rc = store_column_text(s, 15, a, &ap->service_remote_id)) != STORE_OK ||
+        (rc = store_column_text(s, 16, a, &ap->service_color)) != STORE_OK)
+        return rc;
+    ap->patient_id = db_column_is_null(s, 9) ? 0 : db_column_int64(s, 9);
+    ap->service_id = db_column_is_null(s, 10) ? 0 : db_column_int64(s, 10);
+    ap->has_arrived = !db_column_is_null(s, 11);
+    ap->patient_arrived_at = ap->has_arrived ? db_column_int64(s, 11) : 0;
+    ap->deleted = db_column_int64(s, 12) != 0;
+    ap->updated_at = db_column_int64(s, 13);
+    ap->warning = db_column_int64(s, 17) != 0;
+    return STORE_OK;
+}
+
+/* Sets *longest to the calendar's longest appointment (0 when the calendar
+ * does not exist: its list is empty anyway). */
+static store_rc longest_of(db *d, int64_t calendar_id, int64_t *longest)
+{
+    db_stmt *s = NULL;
+    bool row = false;
+    store_rc rc = db_prepare(d, SQL_LONGEST, &s);
+    if (rc != STORE_OK)
+        goto done;
+    db_bind_int64(s, 1, calendar_id);
+    rc = db_step(s, &row);
+    if (rc != STORE_OK)
+        goto done;
+    *longest = row ? db_column_int64(s, 0) : 0;
+done:
+    db_reset(s);
+    return rc;
+}
+
+/* Chooses the list statements for q and fills binds[] for them; returns
+ * the number of binds. */
+static int list_plan(const list_query *q, int64_t calendar_id, int64_t longest, store_list *list,
+                     int64_t binds[5])
+{
+    binds[0] = calendar_id;
+    if (q->has_since && !q->has_start && !q->has_stop) {
+        list->count_sql = SQL_COUNT_SINCE;
+        list->rows_sql = SQL_LIST_SINCE;
+        binds[1] = q->since;
+        return 2;
+    }
+    assert(longest >= 0);
+    const int64_t from = q->has_start ? q->start : INT64_MIN;
+    binds[1] = from < INT64_MIN + longest ? INT64_MIN : from - longest;
+    binds[2] = q->has_stop ? q->stop : INT64_MAX;
+    binds[3] = from;
+    if (!q->has_since) {
+        list->count_sql = SQL_COUNT_LIVE;
+        list->rows_sql = SQL_LIST_LIVE;
+        return 4;
+    }
+    list->count_sql = SQL_COUNT_SINCE_WINDOW;
+    list->rows_sql = SQL_LIST_SINCE_WINDOW;
+    binds[4] = q->since;
+    return 5;
+}
+
+store_rc store_appointment_list(store *st, int64_t calendar_id, const list_query *q, arena *a,
+                                appointment **out, size_t *n, int64_t *total)
+{
+    assert(st && q && a && out && n && total);
+    store_op op;
+    int64_t longest = 0;
+    int64_t binds[5];
+    store_list list = {
+        .binds = binds,
+        .row_size = sizeof(appointment),
+        .read = read_appointment,
+    };
+    void *rows = NULL;
+    store_rc rc = store_op_begin(st, &op, STORE_OP_READ);
+    if (rc != STORE_OK)
+        goto done;
+    rc = longest_of(st->db, calendar_id, &longest);
+    if (rc != STORE_OK)
+        goto done;
+    list.n_binds = list_plan(q, calendar_id, longest, &list, binds);
+    rc = store_list_run(st, &list, q, a, &rows, n, total);
+    if (rc == STORE_OK)
+        *out = rows;
+done:
+    return store_op_end(st, &op, rc);
+}
+
+store_rc store_appointment_get(store *st, int64_t calendar_id, const object_ref *ref, arena *a,
+                               appointment *out)
+{
+    assert(st && ref && a && out);
+    db_stmt *s = NULL;
+    bool row = false;
+    store_rc rc = db_prepare(st->db, ref->remote_id ? SQL_GET_BY_REMOTE_ID : SQL_GET_BY_ID, &s);
+    if (rc != STORE_OK)
+        goto done;
+    if (ref->remote_id) {
+        db_bind_int64(s, 1, calendar_id);
+        db_bind_text(s, 2, ref->remote_id);
+    } else {
+        db_bind_int64(s, 1, ref->id);
+        db_bind_int64(s, 2, calendar_id);
+    }
+    rc = db_step(s, &row);
+    if (rc != STORE_OK)
+        goto done;
+    rc = row ? read_appointment(s, a, out) : STORE_NOT_FOUND;
+done:
+    db_reset(s);
+    return rc;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* NOT_FOUND unless ap's patient (if any) belongs to the calendar's center
+ * and its service (if any) to the calendar. */
+static store_rc check_references(db *d, const appointment *ap)
+{
+    if (ap->patient_id == 0 && ap->service_id == 0)
+        return STORE_OK;
+    db_stmt *s = NULL;
+    bool row = false;
+    store_rc rc = db_prepare(d, SQL_CHECK_REFS, &s);
+    if (rc != STORE_OK)
+        goto done;
+    db_bind_int64(s, 1, ap->patient_id);
+    db_bind_int64(s, 2, ap->calendar_id);
+    db_bind_int64(s, 3, ap->service_id);
+    db_bind_int64(s, 4, ap->calendar_id);
+    rc = db_step(s, &row);
+    if (rc != STORE_OK)
+        goto done;
+    assert(row);
+    if ((ap->patient_id != 0 && db_column_int64(s, 0) != 1) ||
+        (ap->service_id != 0 && db_column_int64(s, 1) != 1))
+        rc = STORE_NOT_FOUND;
+done:
+    db_reset(s);
+    return rc;
+}
+
+/* Raises the calendar's longest_appointment to ap's duration if shorter. */
+static store_rc raise_longest(db *d, const appointment *ap)
+{
+    const int64_t duration = ap->stop > ap->start ? ap->stop - ap->start : 0;
+    db_stmt *s = NULL;
+    store_rc rc = db_prepare(d, SQL_RAISE_LONGEST, &s);
+    if (rc != STORE_OK)
+        goto done;
+    db_bind_int64(s, 1, duration);
+    db_bind_int64(s, 2, ap->calendar_id);
+    db_bind_int64(s, 3, duration);
+    rc = store_step_write(s, NULL, NULL);
+done:
+    db_reset(s);
+    return rc;
+}
+
+/* Binds remote_id, start, stop, notes, color, title, status, patient_id,
+ * service_id, patient_arrived_at to placeholders first .. first + 9. */
+static void bind_data(db_stmt *s, int first, const appointment *ap)
+{
+    assert((size_t)ap->status < sizeof status_names / sizeof status_names[0]);
+    db_bind_text(s, first, ap->remote_id);
+    db_bind_int64(s, first + 1, ap->start);
+    db_bind_int64(s, first + 2, ap->stop);
+    db_bind_text(s, first + 3, ap->notes);
+    db_bind_text(s, first + 4, ap->color);
+    db_bind_text(s, first + 5, ap->title ? ap->title : "");
+    db_bind_text(s, first + 6, status_names[ap->status]);
+    db_bind_int64_opt(s, first + 7, ap->patient_id != 0, ap->patient_id);
+    db_bind_int64_opt(s, first + 8, ap->service_id != 0, ap->service_id);
+    db_bind_int64_opt(s, first + 9, ap->has_arrived, ap->patient_arrived_at);
+}
+
+store_rc store_appointment_insert(store *st, appointment *ap)
+{
+    assert(st && ap);
+    store_op op;
+    db_stmt *s = NULL;
+    int64_t id = 0;
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc != STORE_OK)
+        goto done;
+    if ((rc = check_references(st->db, ap)) != STORE_OK ||
+        (rc = raise_longest(st->db, ap)) != STORE_OK)
+        goto done;
+    rc = db_prepare(st->db, SQL_INSERT, &s);
+    if (rc != STORE_OK)
+        goto done;
+    db_bind_int64(s, 1, ap->calendar_id);
+    bind_data(s, 2, ap);
+    db_bind_int64(s, 12, ap->updated_at);
+    /* a missing calendar fails the foreign key: NOT_FOUND */
+    rc = store_step_write(s, NULL, &id);
+done:
+    db_reset(s);
+    rc = store_op_end(st, &op, rc);
+    if (rc == STORE_OK) {
+        ap->id = id;
+        ap->deleted = false;
+    }
+    return rc;
+}
+
+store_rc store_appointment_update(store *st, const appointment *ap)
+{
+    assert(st && ap);
+    store_op op;
+    db_stmt *s = NULL;
+    bool row = false;
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc != STORE_OK)
+        goto done;
+    if ((rc = check_references(st->db, ap)) != STORE_OK ||
+        (rc = raise_longest(st->db, ap)) != STORE_OK)
+        goto done;
+    rc = db_prepare(st->db, SQL_UPDATE, &s);
+    if (rc != STORE_OK)
+        goto done;
+    bind_data(s, 1, ap);
+    db_bind_int64(s, 11, ap->updated_at);
+    db_bind_int64(s, 12, ap->id);
+    db_bind_int64(s, 13, ap->calendar_id);
+    rc = store_step_write(s, &row, NULL);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+done:
+    db_reset(s);
+    return store_op_end(st, &op, rc);
+}
+
+store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, int64_t now)
+{
+    assert(st);
+    db_stmt *s = NULL;
+    bool row = false;
+    store_rc rc = db_prepare(st->db, SQL_DELETE, &s);
+    if (rc != STORE_OK)
+        goto done;
+    db_bind_int64(s, 1, now);
+    db_bind_int64(s, 2, id);
+    db_bind_int64(s, 3, calendar_id);
+    rc = store_step_write(s, &row, NULL);
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+done:
+    db_reset(s);
+    return rc;
+}
