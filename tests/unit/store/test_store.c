@@ -1,0 +1,1108 @@
+/* test_store.c - the storage layer against a real SQLite file in a fresh
+ * temporary directory per test: schema migrations, accounts and grants,
+ * patients, services, appointments (windows, warnings, joins), lists and
+ * paging, transactions, and two connections writing from two threads. */
+#include <check.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../suites.h"
+#include "store/store.h"
+#include "util/arena.h"
+
+static char dir[64];
+static char path[128];
+static store *st;
+static arena *A;
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/agenda-store-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/agenda.db", dir);
+    char *err = NULL;
+    ck_assert_int_eq(store_open(path, &st, &err), STORE_OK);
+    ck_assert_ptr_null(err);
+    ck_assert_int_eq(store_migrate(st), STORE_OK);
+    A = arena_new(ARENA_DEFAULT_LIMIT);
+    ck_assert_ptr_nonnull(A);
+}
+
+static void teardown(void)
+{
+    char file[160];
+    store_close(st);
+    st = NULL;
+    arena_free(A);
+    A = NULL;
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+    rmdir(dir);
+}
+
+/* ---- fixtures --------------------------------------------------------- */
+
+static int64_t make_center(const char *slug)
+{
+    center c = {.name = "Centre", .slug = slug, .timezone = "Europe/Brussels"};
+    ck_assert_int_eq(store_center_create(st, &c), STORE_OK);
+    ck_assert_int_gt(c.id, 0);
+    return c.id;
+}
+
+static int64_t make_calendar(int64_t center_id, const char *slug)
+{
+    calendar k = {
+        .center_id = center_id, .first_name = "Joris", .last_name = "Van Hecke", .slug = slug};
+    ck_assert_int_eq(store_calendar_create(st, &k), STORE_OK);
+    return k.id;
+}
+
+static patient new_patient(int64_t center_id, const char *remote_id, int64_t now)
+{
+    return (patient){.center_id = center_id,
+                     .remote_id = remote_id,
+                     .first_name = "Joris",
+                     .last_name = "Van Hecke",
+                     .email = "joris@example.org",
+                     .phone_number = "+32470000000",
+                     .birthdate = "1990-05-16",
+                     .updated_at = now};
+}
+
+static int64_t add_patient(int64_t center_id, const char *remote_id, int64_t now)
+{
+    patient p = new_patient(center_id, remote_id, now);
+    ck_assert_int_eq(store_patient_insert(st, &p), STORE_OK);
+    return p.id;
+}
+
+static appointment new_appt(int64_t calendar_id, const char *remote_id, int64_t start, int64_t stop)
+{
+    return (appointment){.calendar_id = calendar_id,
+                         .remote_id = remote_id,
+                         .start = start,
+                         .stop = stop,
+                         .title = "",
+                         .status = APPT_BOOKED,
+                         .updated_at = 1000};
+}
+
+static int64_t add_appt(int64_t calendar_id, const char *remote_id, int64_t start, int64_t stop,
+                        appt_status status)
+{
+    appointment ap = new_appt(calendar_id, remote_id, start, stop);
+    ap.status = status;
+    ck_assert_int_eq(store_appointment_insert(st, &ap), STORE_OK);
+    return ap.id;
+}
+
+static appointment get_appt(int64_t calendar_id, const char *remote_id)
+{
+    appointment ap;
+    object_ref ref = {.remote_id = remote_id};
+    ck_assert_int_eq(store_appointment_get(st, calendar_id, &ref, A, &ap), STORE_OK);
+    return ap;
+}
+
+/* Remote ids of the appointments overlapping [start, stop), joined by ','. */
+static const char *window(int64_t calendar_id, int64_t start, int64_t stop)
+{
+    list_query q = {.has_start = true, .start = start, .has_stop = true, .stop = stop};
+    appointment *rows = NULL;
+    size_t n = 0;
+    int64_t total = -1;
+    ck_assert_int_eq(store_appointment_list(st, calendar_id, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, (int64_t)n);
+    char *out = arena_strdup(A, "");
+    for (size_t i = 0; i < n; i++)
+        out = arena_printf(A, "%s%s%s", out, i ? "," : "", rows[i].remote_id);
+    return out;
+}
+
+/* ---- migrations and connection ---------------------------------------- */
+
+START_TEST(migrations_are_idempotent)
+{
+    ck_assert_int_eq(store_migrate(st), STORE_OK);
+    ck_assert_int_eq(store_migrate(st), STORE_OK);
+    /* a second connection migrating finds nothing to do */
+    store *other = NULL;
+    ck_assert_int_eq(store_open(path, &other, NULL), STORE_OK);
+    ck_assert_int_eq(store_migrate(other), STORE_OK);
+    store_close(other);
+
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(version) FROM schema_migrations",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(s, 0), 1);
+    ck_assert_int_eq(sqlite3_column_int(s, 1), 1);
+    sqlite3_finalize(s);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    /* the data survived the repeated migrations */
+    int64_t c = make_center("still-here");
+    ck_assert_int_eq(store_migrate(st), STORE_OK);
+    center out;
+    ck_assert_int_eq(store_center_get(st, c, A, &out), STORE_OK);
+}
+END_TEST
+
+static char fresh[160];
+
+/* Opens `fresh` and migrates it; returns the outcome as a pointer-sized
+ * code (0 for success). */
+static void *open_and_migrate(void *arg)
+{
+    (void)arg;
+    store *s = NULL;
+    store_rc rc = store_open(fresh, &s, NULL);
+    if (rc == STORE_OK)
+        rc = store_migrate(s);
+    store_close(s);
+    return (void *)(intptr_t)rc;
+}
+
+START_TEST(concurrent_migrations_of_a_new_file)
+{
+    snprintf(fresh, sizeof fresh, "%s/fresh.db", dir);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, open_and_migrate, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        void *rc = NULL;
+        ck_assert_int_eq(pthread_join(t[i], &rc), 0);
+        ck_assert_int_eq((intptr_t)rc, STORE_OK);
+    }
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    ck_assert_int_eq(sqlite3_open(fresh, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM schema_migrations", -1, &s, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(s, 0), 1);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    char file[200];
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(file, sizeof file, "%s%s", fresh, suffixes[i]);
+        unlink(file);
+    }
+}
+END_TEST
+
+START_TEST(newer_schema_is_refused)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db,
+                                  "INSERT INTO schema_migrations (version, name, applied_at)"
+                                  " VALUES (999, 'future', 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    ck_assert_int_eq(store_migrate(st), STORE_ERROR);
+}
+END_TEST
+
+START_TEST(open_failures_explain_themselves)
+{
+    store *s = NULL;
+    char *err = NULL;
+    ck_assert_int_ne(store_open("/nonexistent-dir/x/agenda.db", &s, &err), STORE_OK);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    free(err);
+    err = NULL;
+    /* a file that is not a database */
+    char junk[160];
+    snprintf(junk, sizeof junk, "%s/junk.db", dir);
+    FILE *f = fopen(junk, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 200; i++)
+        fputs("this is not an SQLite database file at all. ", f);
+    fclose(f);
+    ck_assert_int_eq(store_open(junk, &s, &err), STORE_ERROR);
+    ck_assert_ptr_nonnull(err);
+    free(err);
+    unlink(junk);
+    err = NULL;
+    ck_assert_int_eq(store_open("postgres://localhost/agenda", &s, &err), STORE_ERROR);
+    ck_assert_ptr_nonnull(err);
+    free(err);
+    ck_assert_str_eq(store_rc_name(STORE_CONFLICT), "conflict");
+    ck_assert_str_eq(store_rc_name(STORE_OK), "ok");
+}
+END_TEST
+
+/* ---- accounts --------------------------------------------------------- */
+
+START_TEST(centers_round_trip_and_slugs_are_unique)
+{
+    center c = {.name = "Centre de Joris", .slug = "jorisvh", .timezone = "Europe/Brussels"};
+    ck_assert_int_eq(store_center_create(st, &c), STORE_OK);
+    center out;
+    ck_assert_int_eq(store_center_get(st, c.id, A, &out), STORE_OK);
+    ck_assert_int_eq(out.id, c.id);
+    ck_assert_str_eq(out.name, "Centre de Joris");
+    ck_assert_str_eq(out.slug, "jorisvh");
+    ck_assert_str_eq(out.timezone, "Europe/Brussels");
+    center dup = {.name = "Other", .slug = "jorisvh", .timezone = "UTC"};
+    ck_assert_int_eq(store_center_create(st, &dup), STORE_CONFLICT);
+    ck_assert_int_eq(store_center_get(st, c.id + 100, A, &out), STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(calendars_round_trip_with_specialities)
+{
+    int64_t c = make_center("c");
+    speciality sp1[] = {{.name = "surgeon_abdominal"}, {.name = "dentist"}};
+    calendar k = {.center_id = c,
+                  .first_name = "Joris",
+                  .last_name = "Van Hecke",
+                  .slug = "jorisvh",
+                  .specialities = sp1,
+                  .n_specialities = 2};
+    ck_assert_int_eq(store_calendar_create(st, &k), STORE_OK);
+    ck_assert_int_gt(k.id, 0);
+    ck_assert_int_eq(k.slot_step, 15);
+    ck_assert_int_gt(sp1[0].id, 0);
+    ck_assert_int_gt(sp1[1].id, 0);
+    ck_assert_int_ne(sp1[0].id, sp1[1].id);
+
+    /* a second calendar sharing one speciality reuses its row */
+    speciality sp2[] = {{.name = "dentist"}, {.name = "dentist"}};
+    calendar k2 = {.center_id = c,
+                   .first_name = "Ann",
+                   .last_name = "Peeters",
+                   .slug = "annp",
+                   .slot_step = 20,
+                   .specialities = sp2,
+                   .n_specialities = 2};
+    ck_assert_int_eq(store_calendar_create(st, &k2), STORE_OK);
+    ck_assert_int_eq(sp2[0].id, sp1[1].id);
+
+    calendar out;
+    ck_assert_int_eq(store_calendar_get(st, k.id, A, &out), STORE_OK);
+    ck_assert_int_eq(out.center_id, c);
+    ck_assert_str_eq(out.first_name, "Joris");
+    ck_assert_str_eq(out.last_name, "Van Hecke");
+    ck_assert_str_eq(out.slug, "jorisvh");
+    ck_assert_int_eq(out.slot_step, 15);
+    ck_assert_uint_eq(out.n_specialities, 2);
+    ck_assert_str_eq(out.specialities[0].name, "surgeon_abdominal");
+    ck_assert_str_eq(out.specialities[1].name, "dentist");
+
+    ck_assert_int_eq(store_calendar_get(st, k2.id, A, &out), STORE_OK);
+    ck_assert_int_eq(out.slot_step, 20);
+    ck_assert_uint_eq(out.n_specialities, 1);
+    ck_assert_str_eq(out.specialities[0].name, "dentist");
+
+    /* slug conflict and missing center leave nothing behind */
+    speciality sp3[] = {{.name = "new_speciality"}};
+    calendar dup = {.center_id = c,
+                    .first_name = "X",
+                    .last_name = "Y",
+                    .slug = "jorisvh",
+                    .specialities = sp3,
+                    .n_specialities = 1};
+    ck_assert_int_eq(store_calendar_create(st, &dup), STORE_CONFLICT);
+    dup.slug = "fresh";
+    dup.center_id = c + 100;
+    ck_assert_int_eq(store_calendar_create(st, &dup), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_calendar_get(st, k.id + 100, A, &out), STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(users_round_trip_and_emails_are_unique)
+{
+    user u = {.email = "joris@example.org"};
+    memset(u.token_hash, 0xab, sizeof u.token_hash);
+    ck_assert_int_eq(store_user_create(st, &u), STORE_OK);
+    user out;
+    ck_assert_int_eq(store_user_get_by_email(st, "joris@example.org", A, &out), STORE_OK);
+    ck_assert_int_eq(out.id, u.id);
+    ck_assert_str_eq(out.email, "joris@example.org");
+    ck_assert_mem_eq(out.token_hash, u.token_hash, 32);
+    ck_assert(!out.disabled);
+
+    user dup = {.email = "joris@example.org"};
+    ck_assert_int_eq(store_user_create(st, &dup), STORE_CONFLICT);
+    ck_assert_int_eq(store_user_get_by_email(st, "nobody@example.org", A, &out), STORE_NOT_FOUND);
+
+    ck_assert_int_eq(store_user_disable(st, u.id), STORE_OK);
+    ck_assert_int_eq(store_user_get_by_email(st, "joris@example.org", A, &out), STORE_OK);
+    ck_assert(out.disabled);
+
+    unsigned char hash[32];
+    memset(hash, 0x11, sizeof hash);
+    ck_assert_int_eq(store_user_set_token(st, u.id, hash), STORE_OK);
+    ck_assert_int_eq(store_user_get_by_email(st, "joris@example.org", A, &out), STORE_OK);
+    ck_assert(!out.disabled);
+    ck_assert_mem_eq(out.token_hash, hash, 32);
+
+    ck_assert_int_eq(store_user_set_token(st, u.id + 100, hash), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_user_disable(st, u.id + 100), STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(grants_decide_what_a_user_sees)
+{
+    int64_t c1 = make_center("c1"), c2 = make_center("c2"), c3 = make_center("c3");
+    speciality sp[] = {{.name = "gp"}};
+    calendar k1 = {.center_id = c1,
+                   .first_name = "A",
+                   .last_name = "A",
+                   .slug = "k1",
+                   .specialities = sp,
+                   .n_specialities = 1};
+    ck_assert_int_eq(store_calendar_create(st, &k1), STORE_OK);
+    int64_t k2 = make_calendar(c2, "k2");
+    int64_t k3 = make_calendar(c3, "k3");
+    user u = {.email = "u@example.org"};
+    ck_assert_int_eq(store_user_create(st, &u), STORE_OK);
+
+    ck_assert_int_eq(store_grant_add(st, u.id, c1), STORE_OK);
+    ck_assert_int_eq(store_grant_add(st, u.id, c1), STORE_OK); /* idempotent */
+    ck_assert_int_eq(store_grant_add(st, u.id, c2), STORE_OK);
+    ck_assert_int_eq(store_grant_add(st, u.id + 100, c1), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_grant_add(st, u.id, c3 + 100), STORE_NOT_FOUND);
+
+    center *centers = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(store_centers_for_user(st, u.id, A, &centers, &n), STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(centers[0].id, c1);
+    ck_assert_int_eq(centers[1].id, c2);
+    ck_assert_str_eq(centers[1].slug, "c2");
+
+    calendar *cals = NULL;
+    ck_assert_int_eq(store_calendars_for_user(st, u.id, A, &cals, &n), STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(cals[0].id, k1.id);
+    ck_assert_uint_eq(cals[0].n_specialities, 1);
+    ck_assert_str_eq(cals[0].specialities[0].name, "gp");
+    ck_assert_int_eq(cals[1].id, k2);
+    ck_assert_uint_eq(cals[1].n_specialities, 0);
+
+    ck_assert_int_eq(store_user_may_use_center(st, u.id, c1), STORE_OK);
+    ck_assert_int_eq(store_user_may_use_center(st, u.id, c3), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_user_may_use_center(st, u.id, c3 + 100), STORE_NOT_FOUND);
+
+    calendar k;
+    ck_assert_int_eq(store_user_calendar(st, u.id, k1.id, A, &k), STORE_OK);
+    ck_assert_str_eq(k.slug, "k1");
+    ck_assert_uint_eq(k.n_specialities, 1);
+    ck_assert_int_eq(store_user_calendar(st, u.id, k3, A, &k), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_user_calendar(st, u.id, k3 + 100, A, &k), STORE_NOT_FOUND);
+
+    ck_assert_int_eq(store_grant_remove(st, u.id, c1), STORE_OK);
+    ck_assert_int_eq(store_grant_remove(st, u.id, c1), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_user_may_use_center(st, u.id, c1), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_user_calendar(st, u.id, k1.id, A, &k), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_calendars_for_user(st, u.id, A, &cals, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+}
+END_TEST
+
+/* ---- patients --------------------------------------------------------- */
+
+START_TEST(patients_get_by_id_and_remote_id)
+{
+    int64_t c = make_center("c");
+    patient p = new_patient(c, "698", 1000);
+    p.address = "Rue Brederode, 16, 1000 Brussels";
+    p.language_code = "fr";
+    ck_assert_int_eq(store_patient_insert(st, &p), STORE_OK);
+    ck_assert_int_gt(p.id, 0);
+
+    patient out;
+    object_ref by_id = {.id = p.id};
+    ck_assert_int_eq(store_patient_get(st, c, &by_id, A, &out), STORE_OK);
+    ck_assert_int_eq(out.id, p.id);
+    ck_assert_int_eq(out.center_id, c);
+    ck_assert_str_eq(out.remote_id, "698");
+    ck_assert_str_eq(out.first_name, "Joris");
+    ck_assert_str_eq(out.last_name, "Van Hecke");
+    ck_assert_str_eq(out.email, "joris@example.org");
+    ck_assert_str_eq(out.phone_number, "+32470000000");
+    ck_assert_str_eq(out.birthdate, "1990-05-16");
+    ck_assert_str_eq(out.address, "Rue Brederode, 16, 1000 Brussels");
+    ck_assert_ptr_null(out.notes);
+    ck_assert_str_eq(out.language_code, "fr");
+    ck_assert(!out.deleted);
+    ck_assert_int_eq(out.updated_at, 1000);
+
+    object_ref by_remote = {.remote_id = "698"};
+    ck_assert_int_eq(store_patient_get(st, c, &by_remote, A, &out), STORE_OK);
+    ck_assert_int_eq(out.id, p.id);
+
+    /* scoped to the center */
+    int64_t other = make_center("other");
+    ck_assert_int_eq(store_patient_get(st, other, &by_id, A, &out), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_patient_get(st, other, &by_remote, A, &out), STORE_NOT_FOUND);
+    object_ref missing = {.remote_id = "nope"};
+    ck_assert_int_eq(store_patient_get(st, c, &missing, A, &out), STORE_NOT_FOUND);
+
+    /* platform-side patients have no remote_id, and several may exist */
+    ck_assert_int_gt(add_patient(c, NULL, 1000), 0);
+    ck_assert_int_gt(add_patient(c, NULL, 1000), 0);
+}
+END_TEST
+
+START_TEST(patient_remote_ids_unique_among_live_rows)
+{
+    int64_t c = make_center("c"), c2 = make_center("c2");
+    int64_t first = add_patient(c, "698", 1000);
+    patient dup = new_patient(c, "698", 1001);
+    ck_assert_int_eq(store_patient_insert(st, &dup), STORE_CONFLICT);
+    /* another center may use the same remote_id */
+    ck_assert_int_gt(add_patient(c2, "698", 1000), 0);
+
+    ck_assert_int_eq(store_patient_delete(st, c, first, 2000), STORE_OK);
+    ck_assert_int_eq(store_patient_delete(st, c, first, 2001), STORE_NOT_FOUND);
+    object_ref by_id = {.id = first};
+    patient out;
+    ck_assert_int_eq(store_patient_get(st, c, &by_id, A, &out), STORE_NOT_FOUND);
+
+    /* the deleted patient's remote_id is free again */
+    int64_t second = add_patient(c, "698", 3000);
+    ck_assert_int_ne(second, first);
+    object_ref by_remote = {.remote_id = "698"};
+    ck_assert_int_eq(store_patient_get(st, c, &by_remote, A, &out), STORE_OK);
+    ck_assert_int_eq(out.id, second);
+}
+END_TEST
+
+START_TEST(patient_update_and_delete)
+{
+    int64_t c = make_center("c");
+    int64_t id = add_patient(c, "1", 1000);
+    int64_t other = add_patient(c, "2", 1000);
+
+    patient p = new_patient(c, "1b", 2000);
+    p.id = id;
+    p.email = NULL;
+    p.notes = "allergic to penicillin";
+    ck_assert_int_eq(store_patient_update(st, &p), STORE_OK);
+    patient out;
+    object_ref ref = {.id = id};
+    ck_assert_int_eq(store_patient_get(st, c, &ref, A, &out), STORE_OK);
+    ck_assert_str_eq(out.remote_id, "1b");
+    ck_assert_ptr_null(out.email);
+    ck_assert_str_eq(out.notes, "allergic to penicillin");
+    ck_assert_int_eq(out.updated_at, 2000);
+
+    /* remote_id clash with another live patient */
+    p.remote_id = "2";
+    ck_assert_int_eq(store_patient_update(st, &p), STORE_CONFLICT);
+    /* unknown id, or another center's */
+    p.remote_id = "1b";
+    p.id = other + 100;
+    ck_assert_int_eq(store_patient_update(st, &p), STORE_NOT_FOUND);
+    p.id = id;
+    p.center_id = c + 100;
+    ck_assert_int_eq(store_patient_update(st, &p), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_patient_delete(st, c + 100, id, 3000), STORE_NOT_FOUND);
+    /* deleted rows cannot be updated */
+    p.center_id = c;
+    ck_assert_int_eq(store_patient_delete(st, c, id, 3000), STORE_OK);
+    ck_assert_int_eq(store_patient_update(st, &p), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_patient_delete(st, c, id + 100, 3000), STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(patient_lists_page_and_count)
+{
+    int64_t c = make_center("c"), c2 = make_center("c2");
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    for (int i = 0; i < 2500; i++) {
+        char remote[16];
+        snprintf(remote, sizeof remote, "r%d", i);
+        patient p = new_patient(c, remote, 1000);
+        ck_assert_int_eq(store_patient_insert(st, &p), STORE_OK);
+    }
+    add_patient(c2, "elsewhere", 1000);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+
+    patient *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    list_query all = {0};
+    ck_assert_int_eq(store_patient_list(st, c, &all, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 2500);
+    ck_assert_int_eq(total, 2500);
+    for (size_t i = 1; i < n; i++)
+        ck_assert_int_lt(rows[i - 1].id, rows[i].id);
+    ck_assert_str_eq(rows[0].remote_id, "r0");
+    ck_assert_str_eq(rows[2499].remote_id, "r2499");
+
+    list_query q = {.page = 1, .per_page = 1000};
+    ck_assert_int_eq(store_patient_list(st, c, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 1000);
+    ck_assert_int_eq(total, 2500);
+    ck_assert_str_eq(rows[0].remote_id, "r0");
+    q.page = 3;
+    ck_assert_int_eq(store_patient_list(st, c, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 500);
+    ck_assert_int_eq(total, 2500);
+    ck_assert_str_eq(rows[0].remote_id, "r2000");
+    ck_assert_str_eq(rows[499].remote_id, "r2499");
+    q.page = 4;
+    ck_assert_int_eq(store_patient_list(st, c, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(total, 2500);
+    q.page = INT64_MAX; /* absurd pages are empty, not an overflow */
+    ck_assert_int_eq(store_patient_list(st, c, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 0);
+
+    /* later: 10 updates and 5 deletions */
+    object_ref ref = {.remote_id = "r10"};
+    patient p;
+    ck_assert_int_eq(store_patient_get(st, c, &ref, A, &p), STORE_OK);
+    for (int i = 0; i < 10; i++) {
+        p.id += 1;
+        p.remote_id = arena_printf(A, "r%d", 10 + i + 1);
+        p.updated_at = 5000;
+        ck_assert_int_eq(store_patient_update(st, &p), STORE_OK);
+    }
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(store_patient_delete(st, c, p.id - i, 6000), STORE_OK);
+
+    ck_assert_int_eq(store_patient_list(st, c, &all, A, &rows, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 2495);
+    for (size_t i = 0; i < n; i++)
+        ck_assert(!rows[i].deleted);
+
+    list_query since = {.has_since = true, .since = 5000};
+    ck_assert_int_eq(store_patient_list(st, c, &since, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 10);
+    ck_assert_int_eq(total, 10);
+    int deleted = 0;
+    for (size_t i = 0; i < n; i++) {
+        deleted += rows[i].deleted;
+        ck_assert_int_ge(rows[i].updated_at, 5000);
+        if (i)
+            ck_assert_int_lt(rows[i - 1].id, rows[i].id);
+    }
+    ck_assert_int_eq(deleted, 5);
+    since.since = 6000; /* inclusive */
+    since.page = 1;
+    since.per_page = 3;
+    ck_assert_int_eq(store_patient_list(st, c, &since, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(total, 5);
+    ck_assert(rows[0].deleted);
+    since.since = 6001;
+    ck_assert_int_eq(store_patient_list(st, c, &since, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(total, 0);
+}
+END_TEST
+
+/* ---- services --------------------------------------------------------- */
+
+START_TEST(services_round_trip)
+{
+    int64_t k = make_calendar(make_center("c"), "k");
+    int64_t k2 = make_calendar(make_center("c2"), "k2");
+    service s = {.calendar_id = k,
+                 .remote_id = "abc",
+                 .name = "Long appointment",
+                 .duration = 60,
+                 .color = "#FF0000",
+                 .updated_at = 1000};
+    ck_assert_int_eq(store_service_insert(st, &s), STORE_OK);
+    service s2 = {
+        .calendar_id = k, .remote_id = "xyz", .name = "Short", .duration = 30, .updated_at = 1000};
+    ck_assert_int_eq(store_service_insert(st, &s2), STORE_OK);
+    service dup = s2;
+    ck_assert_int_eq(store_service_insert(st, &dup), STORE_CONFLICT);
+    dup.calendar_id = k2;
+    ck_assert_int_eq(store_service_insert(st, &dup), STORE_OK);
+
+    service out;
+    object_ref ref = {.remote_id = "abc"};
+    ck_assert_int_eq(store_service_get(st, k, &ref, A, &out), STORE_OK);
+    ck_assert_int_eq(out.id, s.id);
+    ck_assert_str_eq(out.name, "Long appointment");
+    ck_assert_int_eq(out.duration, 60);
+    ck_assert_str_eq(out.color, "#FF0000");
+    ref = (object_ref){.id = s2.id};
+    ck_assert_int_eq(store_service_get(st, k, &ref, A, &out), STORE_OK);
+    ck_assert_ptr_null(out.color);
+    ck_assert_int_eq(store_service_get(st, k2, &ref, A, &out), STORE_NOT_FOUND);
+
+    s2.duration = 45;
+    s2.color = "#00ff00";
+    ck_assert_int_eq(store_service_update(st, &s2), STORE_OK);
+    s2.remote_id = "abc";
+    ck_assert_int_eq(store_service_update(st, &s2), STORE_CONFLICT);
+    s2.id += 100;
+    ck_assert_int_eq(store_service_update(st, &s2), STORE_NOT_FOUND);
+
+    service *rows = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(store_service_list(st, k, A, &rows, &n), STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(rows[0].id, s.id);
+    ck_assert_int_eq(rows[1].duration, 45);
+    ck_assert_str_eq(rows[1].color, "#00ff00");
+}
+END_TEST
+
+/* ---- appointments ----------------------------------------------------- */
+
+START_TEST(appointment_round_trip_and_joins)
+{
+    int64_t c = make_center("c");
+    int64_t k = make_calendar(c, "k");
+    int64_t pid = add_patient(c, "104", 1000);
+    service sv = {.calendar_id = k,
+                  .remote_id = "xyz",
+                  .name = "Consult",
+                  .duration = 20,
+                  .color = "#101010",
+                  .updated_at = 1000};
+    ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
+
+    appointment ap = new_appt(k, "8401", 1417682400, 1417683600);
+    ap.notes = "bring X-rays";
+    ap.color = "#abcdef";
+    ap.title = "Consult";
+    ap.patient_id = pid;
+    ap.service_id = sv.id;
+    ap.has_arrived = true;
+    ap.patient_arrived_at = 1417682300;
+    ck_assert_int_eq(store_appointment_insert(st, &ap), STORE_OK);
+
+    appointment out = get_appt(k, "8401");
+    ck_assert_int_eq(out.id, ap.id);
+    ck_assert_int_eq(out.calendar_id, k);
+    ck_assert_int_eq(out.start, 1417682400);
+    ck_assert_int_eq(out.stop, 1417683600);
+    ck_assert_str_eq(out.notes, "bring X-rays");
+    ck_assert_str_eq(out.color, "#abcdef");
+    ck_assert_str_eq(out.title, "Consult");
+    ck_assert_int_eq(out.status, APPT_BOOKED);
+    ck_assert_int_eq(out.patient_id, pid);
+    ck_assert_int_eq(out.service_id, sv.id);
+    ck_assert(out.has_arrived);
+    ck_assert_int_eq(out.patient_arrived_at, 1417682300);
+    ck_assert(!out.deleted);
+    ck_assert_int_eq(out.updated_at, 1000);
+    ck_assert_str_eq(out.patient_remote_id, "104");
+    ck_assert_str_eq(out.service_remote_id, "xyz");
+    ck_assert_str_eq(out.service_color, "#101010");
+    ck_assert(!out.warning);
+
+    object_ref by_id = {.id = ap.id};
+    ck_assert_int_eq(store_appointment_get(st, k, &by_id, A, &out), STORE_OK);
+    ck_assert_str_eq(out.remote_id, "8401");
+
+    /* without patient or service the joined fields are NULL */
+    out.patient_id = 0;
+    out.service_id = 0;
+    out.has_arrived = false;
+    out.status = APPT_NOSHOW;
+    out.notes = NULL;
+    out.updated_at = 2000;
+    ck_assert_int_eq(store_appointment_update(st, &out), STORE_OK);
+    out = get_appt(k, "8401");
+    ck_assert_int_eq(out.patient_id, 0);
+    ck_assert_ptr_null(out.patient_remote_id);
+    ck_assert_ptr_null(out.service_remote_id);
+    ck_assert_ptr_null(out.service_color);
+    ck_assert_ptr_null(out.notes);
+    ck_assert(!out.has_arrived);
+    ck_assert_int_eq(out.status, APPT_NOSHOW);
+    ck_assert_int_eq(out.updated_at, 2000);
+
+    /* another center's patient, another calendar's service: refused */
+    int64_t c2 = make_center("c2");
+    int64_t k2 = make_calendar(c2, "k2");
+    int64_t foreign = add_patient(c2, "104", 1000);
+    appointment bad = new_appt(k, "bad", 0, 10);
+    bad.patient_id = foreign;
+    ck_assert_int_eq(store_appointment_insert(st, &bad), STORE_NOT_FOUND);
+    bad.patient_id = 0;
+    bad.service_id = sv.id;
+    bad.calendar_id = k2;
+    ck_assert_int_eq(store_appointment_insert(st, &bad), STORE_NOT_FOUND);
+    bad.service_id = 0;
+    bad.calendar_id = k2 + 100;
+    ck_assert_int_eq(store_appointment_insert(st, &bad), STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(appointment_remote_ids_update_and_delete)
+{
+    int64_t k = make_calendar(make_center("c"), "k");
+    int64_t k2 = make_calendar(make_center("c2"), "k2");
+    int64_t a1 = add_appt(k, "1", 100, 200, APPT_BOOKED);
+    add_appt(k, "2", 300, 400, APPT_BOOKED);
+    appointment dup = new_appt(k, "1", 500, 600);
+    ck_assert_int_eq(store_appointment_insert(st, &dup), STORE_CONFLICT);
+    dup.calendar_id = k2;
+    ck_assert_int_eq(store_appointment_insert(st, &dup), STORE_OK);
+
+    appointment ap = get_appt(k, "1");
+    ap.remote_id = "2";
+    ck_assert_int_eq(store_appointment_update(st, &ap), STORE_CONFLICT);
+    ap.remote_id = "1";
+    ap.calendar_id = k2;
+    ck_assert_int_eq(store_appointment_update(st, &ap), STORE_NOT_FOUND);
+    ap.calendar_id = k;
+
+    ck_assert_int_eq(store_appointment_delete(st, k2, a1, 900), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_appointment_delete(st, k, a1, 900), STORE_OK);
+    ck_assert_int_eq(store_appointment_delete(st, k, a1, 901), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_appointment_update(st, &ap), STORE_NOT_FOUND);
+    object_ref ref = {.remote_id = "1"};
+    appointment out;
+    ck_assert_int_eq(store_appointment_get(st, k, &ref, A, &out), STORE_NOT_FOUND);
+    /* the remote_id is free again */
+    int64_t again = add_appt(k, "1", 100, 200, APPT_BOOKED);
+    ck_assert_int_ne(again, a1);
+    ck_assert_int_eq(get_appt(k, "1").id, again);
+}
+END_TEST
+
+START_TEST(appointment_windows_are_half_open)
+{
+    int64_t k = make_calendar(make_center("c"), "k");
+    add_appt(k, "a", 100, 200, APPT_BOOKED);
+    ck_assert_str_eq(window(k, 200, 300), ""); /* starts where it ends */
+    ck_assert_str_eq(window(k, 0, 100), "");   /* ends where it starts */
+    ck_assert_str_eq(window(k, 199, 200), "a");
+    ck_assert_str_eq(window(k, 0, 101), "a");
+    ck_assert_str_eq(window(k, 150, 160), "a"); /* inside */
+    ck_assert_str_eq(window(k, 0, 1000), "a");  /* around */
+
+    /* a very long appointment far before the window still overlaps it */
+    add_appt(k, "long", -100000, 1000000, APPT_CANCELLED);
+    add_appt(k, "b", 150, 170, APPT_BOOKED);
+    add_appt(k, "c", 5000, 5100, APPT_BOOKED);
+    ck_assert_str_eq(window(k, 5050, 5060), "long,c");
+    ck_assert_str_eq(window(k, 160, 161), "long,a,b");
+    ck_assert_str_eq(window(k, 2000000, 3000000), "");
+
+    /* open-ended windows */
+    list_query from = {.has_start = true, .start = 180};
+    appointment *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    ck_assert_int_eq(store_appointment_list(st, k, &from, A, &rows, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 3); /* long, a, c */
+    ck_assert_str_eq(rows[0].remote_id, "long");
+    list_query until = {.has_stop = true, .stop = 150};
+    ck_assert_int_eq(store_appointment_list(st, k, &until, A, &rows, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 2); /* long, a */
+    list_query every = {0};
+    ck_assert_int_eq(store_appointment_list(st, k, &every, A, &rows, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 4);
+    /* sorted by start, then id */
+    ck_assert_str_eq(rows[0].remote_id, "long");
+    ck_assert_str_eq(rows[1].remote_id, "a");
+    ck_assert_str_eq(rows[2].remote_id, "b");
+    ck_assert_str_eq(rows[3].remote_id, "c");
+    list_query page = {.page = 2, .per_page = 3};
+    ck_assert_int_eq(store_appointment_list(st, k, &page, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(total, 4);
+    ck_assert_str_eq(rows[0].remote_id, "c");
+}
+END_TEST
+
+START_TEST(appointment_windows_after_moves_and_since)
+{
+    int64_t k = make_calendar(make_center("c"), "k");
+    /* a long appointment shortened and moved keeps the bound conservative */
+    add_appt(k, "x", 0, 100000, APPT_BOOKED);
+    appointment x = get_appt(k, "x");
+    x.start = 90000;
+    x.stop = 90100;
+    x.updated_at = 2000;
+    ck_assert_int_eq(store_appointment_update(st, &x), STORE_OK);
+    ck_assert_str_eq(window(k, 50, 60), "");
+    ck_assert_str_eq(window(k, 90050, 90060), "x");
+    /* an update that lengthens an appointment raises the bound */
+    x.start = 10;
+    x.stop = 500000;
+    ck_assert_int_eq(store_appointment_update(st, &x), STORE_OK);
+    ck_assert_str_eq(window(k, 400000, 400001), "x");
+
+    add_appt(k, "y", 1000, 2000, APPT_BOOKED);
+    appointment y = get_appt(k, "y");
+    ck_assert_int_eq(store_appointment_delete(st, k, y.id, 3000), STORE_OK);
+    ck_assert_str_eq(window(k, 1500, 1600), "x");
+
+    /* since lists include tombstones, within the window */
+    list_query q = {.has_since = true,
+                    .since = 2000,
+                    .has_start = true,
+                    .start = 1500,
+                    .has_stop = true,
+                    .stop = 1600};
+    appointment *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    ck_assert_int_eq(store_appointment_list(st, k, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(total, 2);
+    ck_assert_str_eq(rows[0].remote_id, "x");
+    ck_assert(!rows[0].deleted);
+    ck_assert_str_eq(rows[1].remote_id, "y");
+    ck_assert(rows[1].deleted);
+    ck_assert(!rows[1].warning);         /* tombstones never warn */
+    ck_assert(rows[0].warning == false); /* y is deleted */
+    q.since = 3000;
+    ck_assert_int_eq(store_appointment_list(st, k, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(rows[0].remote_id, "y");
+
+    /* the pollers' query: since, no window, still sorted by start */
+    add_appt(k, "early", -500, -400, APPT_BOOKED);
+    list_query poll = {.has_since = true, .since = 1000};
+    ck_assert_int_eq(store_appointment_list(st, k, &poll, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(total, 3);
+    ck_assert_str_eq(rows[0].remote_id, "early");
+    ck_assert_str_eq(rows[1].remote_id, "x");
+    ck_assert_str_eq(rows[2].remote_id, "y");
+    ck_assert(rows[2].deleted);
+    poll.since = 2000;
+    poll.page = 2;
+    poll.per_page = 1;
+    ck_assert_int_eq(store_appointment_list(st, k, &poll, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(total, 2);
+    ck_assert_str_eq(rows[0].remote_id, "y");
+    q.since = 3001;
+    ck_assert_int_eq(store_appointment_list(st, k, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(total, 0);
+}
+END_TEST
+
+START_TEST(appointment_warnings)
+{
+    int64_t c = make_center("c");
+    int64_t k = make_calendar(c, "k");
+    int64_t k2 = make_calendar(c, "k2");
+
+    /* two booked appointments overlapping: both warn */
+    add_appt(k, "a", 100, 200, APPT_BOOKED);
+    add_appt(k, "b", 150, 250, APPT_BOOKED);
+    ck_assert(get_appt(k, "a").warning);
+    ck_assert(get_appt(k, "b").warning);
+
+    /* touching end to start: no warning */
+    add_appt(k, "c", 1000, 1100, APPT_BOOKED);
+    add_appt(k, "d", 1100, 1200, APPT_BOOKED);
+    ck_assert(!get_appt(k, "c").warning);
+    ck_assert(!get_appt(k, "d").warning);
+
+    /* a cancelled neighbour does not make a booked one warn, but it is
+     * itself flagged: it overlaps a booked appointment */
+    add_appt(k, "e", 2000, 2100, APPT_BOOKED);
+    add_appt(k, "f", 2050, 2150, APPT_CANCELLED);
+    ck_assert(!get_appt(k, "e").warning);
+    ck_assert(get_appt(k, "f").warning);
+
+    /* a no-show neighbour is not booked either */
+    add_appt(k, "g", 3000, 3100, APPT_BOOKED);
+    add_appt(k, "h", 3000, 3100, APPT_NOSHOW);
+    ck_assert(!get_appt(k, "g").warning);
+    ck_assert(get_appt(k, "h").warning);
+
+    /* a deleted neighbour does not count */
+    add_appt(k, "i", 4000, 4100, APPT_BOOKED);
+    int64_t j = add_appt(k, "j", 4050, 4060, APPT_BOOKED);
+    ck_assert(get_appt(k, "i").warning);
+    ck_assert_int_eq(store_appointment_delete(st, k, j, 5000), STORE_OK);
+    ck_assert(!get_appt(k, "i").warning);
+
+    /* another calendar's appointments do not count */
+    add_appt(k2, "a", 100, 200, APPT_BOOKED);
+    add_appt(k2, "z", 5000, 6000, APPT_BOOKED);
+    ck_assert(!get_appt(k2, "a").warning);
+
+    /* a long booked appointment starting well before still conflicts */
+    add_appt(k2, "long", -50000, 5500, APPT_BOOKED);
+    ck_assert(get_appt(k2, "z").warning);
+    ck_assert(get_appt(k2, "a").warning);
+
+    /* the list computes the same flags */
+    list_query q = {.has_start = true, .start = 0, .has_stop = true, .stop = 3000};
+    appointment *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    ck_assert_int_eq(store_appointment_list(st, k, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 6);
+    const char *expect_ids = "a,b,c,d,e,f";
+    const bool expect_warn[] = {true, true, false, false, false, true};
+    char *ids = arena_strdup(A, "");
+    for (size_t i = 0; i < n; i++) {
+        ids = arena_printf(A, "%s%s%s", ids, i ? "," : "", rows[i].remote_id);
+        ck_assert_msg(rows[i].warning == expect_warn[i], "warning of %s", rows[i].remote_id);
+    }
+    ck_assert_str_eq(ids, expect_ids);
+}
+END_TEST
+
+/* ---- transactions ----------------------------------------------------- */
+
+START_TEST(rollback_leaves_nothing)
+{
+    int64_t c = make_center("c");
+    int64_t k = make_calendar(c, "k");
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_begin(st), STORE_ERROR); /* no nesting */
+    int64_t pid = add_patient(c, "p", 1000);
+    appointment ap = new_appt(k, "a", 100, 1000000);
+    ap.patient_id = pid;
+    ck_assert_int_eq(store_appointment_insert(st, &ap), STORE_OK);
+    /* a failed call inside the transaction leaves the earlier work intact */
+    patient dup = new_patient(c, "p", 1000);
+    ck_assert_int_eq(store_patient_insert(st, &dup), STORE_CONFLICT);
+    appointment dup_ap = new_appt(k, "a", 0, 10);
+    ck_assert_int_eq(store_appointment_insert(st, &dup_ap), STORE_CONFLICT);
+    ck_assert_str_eq(window(k, 0, 2000000), "a");
+    store_rollback(st);
+
+    patient *pats = NULL;
+    size_t n = 0;
+    int64_t total = -1;
+    list_query all = {0};
+    ck_assert_int_eq(store_patient_list(st, c, &all, A, &pats, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 0);
+    ck_assert_str_eq(window(k, INT64_MIN / 2, INT64_MAX / 2), "");
+    ck_assert_int_eq(store_commit(st), STORE_ERROR); /* nothing to commit */
+    store_rollback(st);                              /* harmless */
+
+    /* and a committed transaction keeps everything */
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    add_patient(c, "p", 1000);
+    add_appt(k, "a", 100, 200, APPT_BOOKED);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    ck_assert_int_eq(store_patient_list(st, c, &all, A, &pats, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 1);
+    ck_assert_str_eq(window(k, 0, 1000), "a");
+}
+END_TEST
+
+typedef struct writer {
+    int64_t center_id;
+    int64_t calendar_id;
+    int number;
+    int failures;
+} writer;
+
+#define WRITES 60
+
+/* Opens its own connection and writes patients and appointments, half
+ * singly, half in transactions of five. */
+static void *write_many(void *arg)
+{
+    writer *w = arg;
+    store *mine = NULL;
+    if (store_open(path, &mine, NULL) != STORE_OK) {
+        w->failures++;
+        return NULL;
+    }
+    for (int i = 0; i < WRITES; i++) {
+        bool batch = i >= WRITES / 2;
+        if (batch && i % 5 == 0 && store_begin(mine) != STORE_OK)
+            w->failures++;
+        char remote[32];
+        snprintf(remote, sizeof remote, "w%d-%d", w->number, i);
+        patient p = new_patient(w->center_id, remote, 1000);
+        if (store_patient_insert(mine, &p) != STORE_OK)
+            w->failures++;
+        appointment ap = new_appt(w->calendar_id, remote, i * 100, i * 100 + 50);
+        ap.patient_id = p.id;
+        if (store_appointment_insert(mine, &ap) != STORE_OK)
+            w->failures++;
+        if (batch && i % 5 == 4 && store_commit(mine) != STORE_OK)
+            w->failures++;
+    }
+    store_close(mine);
+    return NULL;
+}
+
+START_TEST(two_connections_write_concurrently)
+{
+    int64_t c = make_center("c");
+    int64_t k = make_calendar(c, "k");
+    writer w[2] = {{c, k, 0, 0}, {c, k, 1, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, write_many, &w[i]), 0);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    ck_assert_int_eq(w[0].failures, 0);
+    ck_assert_int_eq(w[1].failures, 0);
+
+    patient *pats = NULL;
+    appointment *appts = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    list_query all = {0};
+    ck_assert_int_eq(store_patient_list(st, c, &all, A, &pats, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 2 * WRITES);
+    ck_assert_int_eq(store_appointment_list(st, k, &all, A, &appts, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 2 * WRITES);
+    /* each writer's slots coincide with the other's: every one warns */
+    for (size_t i = 0; i < n; i++) {
+        ck_assert(appts[i].warning);
+        ck_assert_str_eq(appts[i].patient_remote_id, appts[i].remote_id);
+    }
+}
+END_TEST
+
+Suite *suite_store(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("sqlite");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, migrations_are_idempotent);
+    tcase_add_test(tc, concurrent_migrations_of_a_new_file);
+    tcase_add_test(tc, newer_schema_is_refused);
+    tcase_add_test(tc, open_failures_explain_themselves);
+    tcase_add_test(tc, centers_round_trip_and_slugs_are_unique);
+    tcase_add_test(tc, calendars_round_trip_with_specialities);
+    tcase_add_test(tc, users_round_trip_and_emails_are_unique);
+    tcase_add_test(tc, grants_decide_what_a_user_sees);
+    tcase_add_test(tc, patients_get_by_id_and_remote_id);
+    tcase_add_test(tc, patient_remote_ids_unique_among_live_rows);
+    tcase_add_test(tc, patient_update_and_delete);
+    tcase_add_test(tc, patient_lists_page_and_count);
+    tcase_add_test(tc, services_round_trip);
+    tcase_add_test(tc, appointment_round_trip_and_joins);
+    tcase_add_test(tc, appointment_remote_ids_update_and_delete);
+    tcase_add_test(tc, appointment_windows_are_half_open);
+    tcase_add_test(tc, appointment_windows_after_moves_and_since);
+    tcase_add_test(tc, appointment_warnings);
+    tcase_add_test(tc, rollback_leaves_nothing);
+    tcase_add_test(tc, two_connections_write_concurrently);
+    suite_add_tcase(s, tc);
+    return s;
+}
