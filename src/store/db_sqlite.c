@@ -136,6 +136,7 @@ static store_rc fail(sqlite_db *d, int code, const char *sql)
 
 /* ---- statement cache -------------------------------------------------- */
 
+/* Home slot of an SQL text's address (a mixed pointer hash). */
 static size_t slot_of(const char *sql, size_t n_slots)
 {
     uint64_t h = (uint64_t)(uintptr_t)sql;
@@ -174,6 +175,7 @@ static bool cache_add(sqlite_db *d, sqlite_stmt *s)
     return true;
 }
 
+/* The cached statement for `sql` (by address), or NULL. */
 static sqlite_stmt *cache_find(sqlite_db *d, const char *sql)
 {
     if (d->n_slots == 0)
