@@ -184,11 +184,13 @@ def test_all_or_nothing(acct):
     assert acct.list_services() == [s]
 
 
-def test_errors_for_several_entries(acct):
-    entries = [{"name": "no duration"}, {"duration": 5}, {"name": "ok", "duration": 5}]
-    body = expect_error(post_services(acct, entries), 422, "services[0].duration",
-                        "services[1].name")
-    assert not any(k.startswith("services[2]") for k in body["errors"])
+def test_errors_name_only_bad_entries(acct):
+    entries = [{"name": "ok", "duration": 5}, {"name": "no duration"}, {"duration": 5},
+               {"name": "fine", "duration": 7}]
+    body = expect_error(post_services(acct, entries), 422)
+    assert body["errors"], body
+    assert set(body["errors"]) <= {"services[1].duration", "services[2].name"}, body
+    assert acct.list_services() == []
 
 
 def test_remote_id_conflict_409(acct):
@@ -207,3 +209,15 @@ def test_output_in_input_order(acct):
                                {"remote_id": "a", "name": "A2"})
     assert [s["name"] for s in out] == ["C", "B2", "A2"]
     assert [s["id"] for s in out[1:]] == [b["id"], a["id"]]
+
+
+def test_same_new_remote_id_twice(acct):
+    out = acct.upsert_services({"remote_id": "t", "name": "First", "duration": 10},
+                               {"remote_id": "t", "name": "Second"})
+    assert out[0]["id"] == out[1]["id"]
+    assert out[1]["name"] == "Second" and out[1]["duration"] == 10
+    assert acct.list_services() == [out[1]]
+
+
+def test_empty_collection(acct):
+    assert expect(post_services(acct, []), 200) == {"services": []}
