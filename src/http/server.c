@@ -40,6 +40,7 @@
 typedef struct server {
     server_config cfg;
     atomic_long in_flight;
+    atomic_int stopping; /* set at shutdown: new requests are turned away */
     pthread_mutex_t stores_lock;
     store *stores[MAX_WORKERS];
     size_t n_stores;
@@ -56,6 +57,8 @@ typedef struct request_ctx {
 } request_ctx;
 
 static _Thread_local store *worker_store_handle;
+/* The one server of the process (signals are process-wide anyway). */
+static server the_server;
 
 server_config server_config_default(void)
 {
@@ -184,6 +187,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
     }
     if (allow && *allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (atomic_load(&the_server.stopping))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -316,6 +321,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO; /* out of memory at request start */
     if (!ctx->started) {
         ctx->started = 1;
+        if (atomic_load(&srv->stopping)) {
+            /* Shutting down: requests that arrive on kept-alive connections
+             * are refused, and the connection closed, so the ones already in
+             * flight can drain. */
+            return send_error(conn, API_UNAVAILABLE, "the server is shutting down", NULL, NULL);
+        }
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > srv->cfg.max_body) {
@@ -363,15 +374,15 @@ static int listen_resolve(const char *listen, struct sockaddr_storage *out, sock
 
 int server_run(const server_config *cfg)
 {
-    static server srv;
+    server *srv = &the_server;
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
     sigset_t stop_signals;
     int sig = 0;
 
-    memset(&srv, 0, sizeof srv);
-    srv.cfg = *cfg;
-    pthread_mutex_init(&srv.stores_lock, NULL);
+    memset(srv, 0, sizeof *srv);
+    srv->cfg = *cfg;
+    pthread_mutex_init(&srv->stores_lock, NULL);
     if (listen_resolve(cfg->listen, &addr, &addr_len) != 0) {
         fprintf(stderr, "agenda: cannot use listen address '%s' (expected HOST:PORT)\n",
                 cfg->listen);
@@ -390,9 +401,9 @@ int server_run(const server_config *cfg)
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, on_request_start,
-        &srv, MHD_OPTION_NOTIFY_COMPLETED, on_request_done, &srv, MHD_OPTION_CONNECTION_TIMEOUT,
+        srv, MHD_OPTION_NOTIFY_COMPLETED, on_request_done, srv, MHD_OPTION_CONNECTION_TIMEOUT,
         cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024u, MHD_OPTION_END);
@@ -407,18 +418,19 @@ int server_run(const server_config *cfg)
     while (sigwait(&stop_signals, &sig) != 0) {
     }
     fprintf(stderr, "agenda: stopping (signal %d)\n", sig);
+    atomic_store(&srv->stopping, 1);
     MHD_quiesce_daemon(d);
     /* Let requests already being read or answered finish. */
-    for (int waited_ms = 0; atomic_load(&srv.in_flight) > 0 && waited_ms < 30000;
+    for (int waited_ms = 0; atomic_load(&srv->in_flight) > 0 && waited_ms < 30000;
          waited_ms += 10) {
         struct timespec tick = {0, 10 * 1000 * 1000};
         nanosleep(&tick, NULL);
     }
     MHD_stop_daemon(d);
-    for (size_t i = 0; i < srv.n_stores; i++)
-        store_close(srv.stores[i]);
-    srv.n_stores = 0;
-    pthread_mutex_destroy(&srv.stores_lock);
+    for (size_t i = 0; i < srv->n_stores; i++)
+        store_close(srv->stores[i]);
+    srv->n_stores = 0;
+    pthread_mutex_destroy(&srv->stores_lock);
     fprintf(stderr, "agenda: stopped\n");
     return 0;
 }
