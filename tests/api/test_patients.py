@@ -191,6 +191,8 @@ def test_remote_id_reusable_after_delete(acct):
     ("x/y", "x%2Fy"),
     ("r:1", "r%3A1"),
     ("é", "%C3%A9"),
+    ("50%", "50%25"),
+    ("a?b", "a%3Fb"),
 ])
 def test_percent_encoded_remote_id(acct, remote_id, encoded):
     p = acct.create_patient(remote_id=remote_id)
@@ -405,7 +407,8 @@ def test_since_sees_updates(acct):
 
 
 @pytest.mark.parametrize("param", [{"page": "0"}, {"page": "-1"}, {"page": "x"},
-                                   {"page": "1.5"}, {"since": "yesterday"},
+                                   {"page": "1.5"}, {"page": "99999999999999999999"},
+                                   {"since": "yesterday"},
                                    {"since": "-"}])
 def test_invalid_list_parameters_400(acct, param):
     expect_error(acct.api.get(acct.patients, params=param), 400)
