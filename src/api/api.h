@@ -28,6 +28,8 @@ typedef enum api_err {
     API_INVALID,         /* validation failed (field errors say where) */
     API_TOO_MANY,        /* rate limited */
     API_UNAVAILABLE,     /* the store is down; retry later */
+    API_RETRY,           /* lost a race with a concurrent transaction; api_call
+                          * runs the handler again (503 if that keeps failing) */
     API_INTERNAL,        /* a bug or an unexpected store error; details only in the log */
 } api_err;
 
@@ -102,7 +104,9 @@ api_err api_authenticate(store *st, arena *a, const char *email, const char *tok
 
 /* Checks that the user may use the route's owner (a center or calendar they
  * are not granted answers API_NOT_FOUND, like one that does not exist), then
- * runs the handler.  The single entry point the HTTP layer calls. */
+ * runs the handler.  A handler that lost a race with a concurrent
+ * transaction (API_RETRY) is rolled back and run again, a few times, from a
+ * clean response.  The single entry point the HTTP layer calls. */
 api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs);
 
 /* The handlers, one per route (see http/router.c for the table). */

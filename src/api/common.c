@@ -35,6 +35,8 @@ api_err api_from_store(api_response *rs, store_rc rc, const char *what)
         return api_fail(rs, API_CONFLICT, "remote_id is already in use");
     case STORE_UNAVAILABLE:
         return api_fail(rs, API_UNAVAILABLE, "the database is unavailable, retry later");
+    case STORE_RETRY:
+        return api_fail(rs, API_RETRY, "too much contention on this data, retry later");
     case STORE_OK:
     case STORE_ERROR:
         break;
@@ -42,7 +44,11 @@ api_err api_from_store(api_response *rs, store_rc rc, const char *what)
     return api_fail(rs, API_INTERNAL, "internal error");
 }
 
-api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs)
+/* How many times a request that lost a race is run in all. */
+#define API_ATTEMPTS 8
+
+static api_err api_call_once(api_handler handler, api_owner owner, api_request *rq,
+                             api_response *rs)
 {
     store_rc rc = STORE_OK;
     switch (owner) {
@@ -60,4 +66,20 @@ api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_resp
         break;
     }
     return handler(rq, rs);
+}
+
+api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs)
+{
+    api_err err = API_RETRY;
+    for (int attempt = 0; attempt < API_ATTEMPTS && err == API_RETRY; attempt++) {
+        if (attempt) {
+            /* Start again from nothing: the store was rolled back. */
+            store_rollback(rq->store);
+            cJSON_Delete(rs->body);
+            cJSON_Delete(rs->errors);
+            *rs = (api_response){0};
+        }
+        err = api_call_once(handler, owner, rq, rs);
+    }
+    return err;
 }

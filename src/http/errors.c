@@ -25,6 +25,7 @@ unsigned http_status_of(api_err err)
     case API_TOO_MANY:
         return MHD_HTTP_TOO_MANY_REQUESTS;
     case API_UNAVAILABLE:
+    case API_RETRY:
         return MHD_HTTP_SERVICE_UNAVAILABLE;
     case API_INTERNAL:
         break;
@@ -54,6 +55,7 @@ const char *http_default_message(api_err err)
     case API_TOO_MANY:
         return "too many requests";
     case API_UNAVAILABLE:
+    case API_RETRY:
         return "service unavailable, retry later";
     case API_INTERNAL:
         break;

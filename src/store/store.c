@@ -25,6 +25,8 @@ const char *store_rc_name(store_rc rc)
         return "conflict";
     case STORE_UNAVAILABLE:
         return "unavailable";
+    case STORE_RETRY:
+        return "retry";
     case STORE_ERROR:
         return "error";
     }

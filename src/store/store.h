@@ -38,6 +38,8 @@ typedef enum store_rc {
     STORE_NOT_FOUND,   /* no such row (or deleted) */
     STORE_CONFLICT,    /* a unique key (remote_id, slug, email) is taken */
     STORE_UNAVAILABLE, /* the database cannot be reached now; retry later */
+    STORE_RETRY,       /* a concurrent transaction won (serialization failure or
+                        * deadlock): roll back and run the whole unit again */
     STORE_ERROR,       /* anything else; the driver has logged the detail */
 } store_rc;
 
