@@ -5,11 +5,14 @@
  * a private tree of form_node, held in an arena with a hard limit; object
  * members and explicitly indexed array elements are found through a hash
  * table keyed with a per-call random SipHash key, so no crafted body makes
- * lookups quadratic.  The second pass converts that tree to cJSON, putting
- * explicitly indexed elements in ascending index order.  Every quantity that
- * grows with the input (key and value length, bracket depth, index, number
- * of nodes, arena size) is capped, and exceeding a cap is an error rather
- * than a truncation. */
+ * lookups quadratic.  Keys and values are decoded into scratch buffers and
+ * only what the tree keeps is copied into the arena (a repeated key reuses
+ * its value's storage when the new value fits), so memory follows the size
+ * of the result, not the number of pairs.  The second pass converts the
+ * tree to cJSON, putting explicitly indexed elements in ascending index
+ * order.  Every quantity that grows with the input (key and value length,
+ * bracket depth, index, number of nodes, arena size) is capped, and
+ * exceeding a cap is an error rather than a truncation. */
 #include "http/form.h"
 
 #include <assert.h>
@@ -43,9 +46,10 @@ struct form_node {
     form_node *next;         /* next sibling, in insertion order */
     form_node *first, *last; /* children */
     const form_node *parent;
-    const char *key;   /* member name in an object; NULL in an array */
-    const char *value; /* FORM_STR only */
-    size_t index;      /* explicit index, in an indexed array */
+    const char *key;  /* member name in an object; NULL in an array */
+    char *value;      /* FORM_STR only */
+    size_t value_cap; /* bytes `value` can hold, excluding the NUL */
+    size_t index;     /* explicit index, in an indexed array */
     size_t n_children;
     uint64_t id;   /* serial number, hashed instead of the address */
     uint64_t hash; /* hash of (parent, key or index); 0 if not in the table */
@@ -59,7 +63,8 @@ typedef struct form_builder {
     form_node **table; /* open addressing, linear probing; malloc'd */
     size_t table_cap;  /* a power of two, or 0 */
     size_t table_used;
-    size_t n_nodes; /* excluding the root */
+    size_t n_nodes;  /* excluding the root */
+    char *value_buf; /* scratch for one decoded value */
     unsigned char hash_key[crypto_shorthash_KEYBYTES];
 } form_builder;
 
@@ -139,8 +144,9 @@ static int form_table_add(form_builder *b, form_node *n)
     return 0;
 }
 
-/* Appends a new child of `kind` to `parent`.  A non-zero `hash` also enters
- * it in the table under (key, index).  NULL with *err set on a limit. */
+/* Appends a new child of `kind` to `parent`, with a copy of `key`.  A non-zero
+ * `hash` also enters it in the table under (key, index).  NULL with *err set
+ * on a limit. */
 static form_node *form_node_add(form_builder *b, form_node *parent, enum form_kind kind,
                                 const char *key, size_t index, uint64_t hash, const char **err)
 {
@@ -155,7 +161,10 @@ static form_node *form_node_add(form_builder *b, form_node *parent, enum form_ki
     }
     n->kind = kind;
     n->parent = parent;
-    n->key = key;
+    if (key && !(n->key = arena_strdup(b->a, key))) {
+        *err = "out of memory";
+        return NULL;
+    }
     n->index = index;
     n->hash = hash;
     n->id = ++b->n_nodes;
@@ -246,10 +255,31 @@ static bool form_present(const form_builder *b, const form_node *node, const for
     return true;
 }
 
-/* Stores `value` at the path segs[0..n) (segs[0] a name), creating what is
- * missing.  0, or -1 with *err set on a conflict or a limit. */
+/* Stores a copy of value[0..len) in the leaf n, reusing its storage when the
+ * value fits.  0, or -1 with *err set. */
+static int form_set_value(form_builder *b, form_node *n, const char *value, size_t len,
+                          const char **err)
+{
+    assert(n->kind == FORM_STR);
+    if (n->value && len <= n->value_cap) {
+        memcpy(n->value, value, len);
+        n->value[len] = '\0';
+        return 0;
+    }
+    char *copy = arena_strndup(b->a, value, len);
+    if (!copy) {
+        *err = "out of memory";
+        return -1;
+    }
+    n->value = copy;
+    n->value_cap = len;
+    return 0;
+}
+
+/* Stores value[0..len) at the path segs[0..n) (segs[0] a name), creating
+ * what is missing.  0, or -1 with *err set on a conflict or a limit. */
 static int form_insert(form_builder *b, const form_seg *segs, size_t n, const char *value,
-                       const char **err)
+                       size_t len, const char **err)
 {
     static const char conflict[] = "form key used both as a value and as an object or array";
     static const char mixed[] = "form array mixes [] and explicit indexes";
@@ -304,37 +334,35 @@ static int form_insert(form_builder *b, const form_seg *segs, size_t n, const ch
             if (!child && !(child = form_node_add(b, cur, want, key, seg->index, h, err)))
                 return -1;
         }
-        if (last)
-            child->value = value; /* a repeated plain key: the last value wins */
+        /* a repeated plain key: the last value wins */
+        if (last && form_set_value(b, child, value, len, err) != 0)
+            return -1;
         cur = child;
     }
     return 0;
 }
 
-/* Decodes raw[0..len) into a new arena string of at most `max` bytes.
- * NULL with *err set when too long, malformed or out of memory. */
-static char *form_decode(form_builder *b, const char *raw, size_t len, size_t max,
-                         const char *too_long, const char **err)
+/* Decodes raw[0..len) into out (room for len + 1 bytes whenever len is at
+ * most 3 * max + 2), at most `max` bytes once decoded.  Returns the decoded length, or -1 with *err
+ * set when too long or malformed. */
+static long form_decode(char *out, const char *raw, size_t len, size_t max, const char *too_long,
+                        const char **err)
 {
     /* every escape is three bytes for one, so longer input cannot fit */
-    if (len / 3 > max) {
+    if (len > 3 * max + 2) {
         *err = too_long;
-        return NULL;
-    }
-    char *out = arena_alloc(b->a, len + 1);
-    if (!out) {
-        *err = "out of memory";
-        return NULL;
+        return -1;
     }
     if (url_decode_into(out, raw, len, 1) != 0) {
         *err = "malformed percent-escape in form body";
-        return NULL;
+        return -1;
     }
-    if (strlen(out) > max) {
+    size_t n = strlen(out);
+    if (n > max) {
         *err = too_long;
-        return NULL;
+        return -1;
     }
-    return out;
+    return (long)n;
 }
 
 /* Reads one "key=value" pair (no '&') into the tree.  Pairs with an empty
@@ -345,13 +373,14 @@ static int form_add_pair(form_builder *b, const char *pair, size_t len, const ch
     size_t key_len = eq ? (size_t)(eq - pair) : len;
     if (key_len == 0)
         return 0;
-    char *key = form_decode(b, pair, key_len, FORM_MAX_KEY, "form key too long", err);
-    if (!key)
+    char key[3 * FORM_MAX_KEY + 3];
+    if (form_decode(key, pair, key_len, FORM_MAX_KEY, "form key too long", err) < 0)
         return -1;
     const char *raw_value = eq ? eq + 1 : "";
-    size_t value_len = eq ? len - key_len - 1 : 0;
-    char *value = form_decode(b, raw_value, value_len, FORM_MAX_VALUE, "form value too long", err);
-    if (!value)
+    size_t raw_value_len = eq ? len - key_len - 1 : 0;
+    long value_len = form_decode(b->value_buf, raw_value, raw_value_len, FORM_MAX_VALUE,
+                                 "form value too long", err);
+    if (value_len < 0)
         return -1;
 
     form_seg segs[FORM_MAX_DEPTH + 2];
@@ -368,7 +397,7 @@ static int form_add_pair(form_builder *b, const char *pair, size_t len, const ch
         n++;
     }
     assert(n <= FORM_MAX_DEPTH + 2);
-    return form_insert(b, segs, n, value, err);
+    return form_insert(b, segs, n, b->value_buf, (size_t)value_len, err);
 }
 
 /* qsort order of indexed array elements. */
@@ -436,9 +465,13 @@ cJSON *form_parse(const char *body, size_t len, const char **err)
     form_builder b = {0};
     randombytes_buf(b.hash_key, sizeof b.hash_key);
     b.a = arena_new(FORM_ARENA_LIMIT);
-    if (b.a)
+    if (b.a) {
         b.root = arena_calloc(b.a, 1, sizeof *b.root);
-    if (!b.root) {
+        /* no value is longer than the body, nor than form_decode reads */
+        size_t scratch = 3 * (size_t)FORM_MAX_VALUE + 2;
+        b.value_buf = arena_alloc(b.a, (len < scratch ? len : scratch) + 1);
+    }
+    if (!b.root || !b.value_buf) {
         *err = "out of memory";
         goto done;
     }

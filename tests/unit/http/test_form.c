@@ -64,7 +64,10 @@ START_TEST(plain_keys)
 {
     expect("a=1&b=two", "{\"a\":\"1\",\"b\":\"two\"}");
     expect("k=1&k=2", "{\"k\":\"2\"}"); /* the last value wins */
-    expect("flag", "{\"flag\":\"\"}");  /* no '=' */
+    /* a replaced value may be shorter or longer than the one before */
+    expect("k=long&k=s&k=&k=longer", "{\"k\":\"longer\"}");
+    expect("a[0]=abc&a[0]=x&b[c]=xyz&b[c]=", "{\"a\":[\"x\"],\"b\":{\"c\":\"\"}}");
+    expect("flag", "{\"flag\":\"\"}"); /* no '=' */
     expect("a=&b", "{\"a\":\"\",\"b\":\"\"}");
     expect("a=x=y", "{\"a\":\"x=y\"}");   /* only the first '=' splits */
     expect("0=zero", "{\"0\":\"zero\"}"); /* a top-level name is never an index */
