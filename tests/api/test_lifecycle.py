@@ -65,6 +65,65 @@ def test_concurrent_writers_on_different_centers_and_collections(new_account):
         assert len(a.list_appointments()) == 2
 
 
+def test_cli_writes_while_the_server_writes(acct, cli):
+    """The command line and the server share the database file: account changes
+    made while the server is busy writing succeed, and neither side fails."""
+    statuses = []
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def writer(t):
+        api = Api(acct.api.base, acct.email, acct.token)
+        i = 0
+        while not done.is_set():
+            i += 1
+            entries = [{"patient": patient_fields(f"cw{t}-{i}-{j}")} for j in range(20)]
+            r = api.post(f"/centers/{acct.center_id}/patients_collections",
+                         {"patients_collection": {"patients": entries}})
+            with lock:
+                statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    try:
+        made = [make_account(cli, acct.api.base) for _ in range(5)]
+    finally:
+        done.set()
+        for th in threads:
+            th.join()
+    assert statuses and set(statuses) == {200}, sorted(set(statuses))
+    r = acct.api.get(acct.patients)
+    assert r.headers["X-Total-Count"] == str(20 * len(statuses))
+    for a in made:
+        assert [c["center"]["id"] for c in expect(a.api.get("/centers"), 200)["centers"]] == [
+            a.center_id]
+
+
+def test_serve_with_explicit_thread_count(agenda_bin, tmp_path, start_server):
+    db = tmp_path / "threads.db"
+    cli = Cli(agenda_bin, db)
+    srv = start_server(db, "--threads", 2)
+    acct = make_account(cli, srv.base)
+    statuses = []
+    lock = threading.Lock()
+
+    def worker(t):
+        api = Api(srv.base, acct.email, acct.token)
+        for i in range(10):
+            r = api.post(acct.patients, {"patient": patient_fields(f"th{t}-{i}")})
+            with lock:
+                statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert statuses == [201] * 60
+    assert len(acct.list_patients()) == 60
+
+
 def test_sigterm_exits_zero_and_keeps_acknowledged_writes(agenda_bin, tmp_path, start_server):
     db = tmp_path / "sigterm.db"
     cli = Cli(agenda_bin, db)
