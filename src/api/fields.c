@@ -7,7 +7,6 @@
 
 #include <assert.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,9 +73,12 @@ static field_state fields_invalid(field_errors *fe, const char *name, const char
 static bool fields_number_to_int(const cJSON *item, int64_t *out)
 {
     double v = item->valuedouble;
-    if (!isfinite(v) || v != floor(v) || fabs(v) > FIELDS_SAFE_INT)
+    if (!(v >= -FIELDS_SAFE_INT && v <= FIELDS_SAFE_INT)) /* also NaN */
         return false;
-    *out = (int64_t)v;
+    int64_t n = (int64_t)v; /* in range, so defined */
+    if ((double)n != v)
+        return false; /* fractional */
+    *out = n;
     return true;
 }
 
