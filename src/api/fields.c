@@ -136,13 +136,16 @@ bool fields_parse_int(const char *s, int64_t *out)
 }
 
 /* Reads a whole number without recording anything: ABSENT, NULL, SET with
- * *out set, or INVALID. */
+ * *out set, or INVALID.  An empty string is NULL: it is the only null a form
+ * body can send. */
 static field_state fields_lookup_int(const cJSON *obj, const char *name, int64_t *out)
 {
     const cJSON *item = NULL;
     field_state st = fields_find(obj, name, &item);
     if (st != FIELD_SET)
         return st;
+    if (cJSON_IsString(item) && item->valuestring && !*item->valuestring)
+        return FIELD_NULL;
     bool ok = false;
     if (cJSON_IsNumber(item))
         ok = fields_number_to_int(item, out);

@@ -57,7 +57,8 @@ field_state fields_string(const cJSON *obj, const char *name, field_errors *fe, 
 /* A whole number: JSON integer or a string of decimal digits with optional
  * leading '-'; out of int64 range or fractional is invalid.  A JSON number
  * must be integral and within +-2^53 (a double holds no more exactly); a
- * string may use the whole int64 range but no spaces, '+', or exponent. */
+ * string may use the whole int64 range but no spaces, '+', or exponent.
+ * An empty string reads as FIELD_NULL (a form body's only way to say null). */
 field_state fields_int(const cJSON *obj, const char *name, field_errors *fe, int64_t *out);
 /* Unix seconds: as fields_int, and within 0 .. 253402300799 (year 9999). */
 field_state fields_timestamp(const cJSON *obj, const char *name, field_errors *fe, int64_t *out);

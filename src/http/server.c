@@ -24,14 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "http/auth.h"
+#include "http/body.h"
 #include "http/errors.h"
-#include "http/form.h"
 #include "http/router.h"
 #include "http/url.h"
 
@@ -201,31 +200,17 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, api_err err, cons
                      allow);
 }
 
-static bool content_is_form(struct MHD_Connection *conn)
-{
-    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-    static const char form[] = "application/x-www-form-urlencoded";
-    return type && strncasecmp(type, form, sizeof form - 1) == 0;
-}
-
 /* Parses the body by content type: forms into the same tree as JSON.
  * Returns API_OK with *out (NULL for an empty body) or API_BAD_REQUEST. */
-static api_err body_parse(struct MHD_Connection *conn, const request_ctx *ctx, cJSON **out,
-                          const char **message)
+static api_err request_body(struct MHD_Connection *conn, const request_ctx *ctx, cJSON **out,
+                            const char **message)
 {
     *out = NULL;
     if (ctx->body_len == 0)
         return API_OK;
-    if (content_is_form(conn)) {
-        *out = form_parse(ctx->body, ctx->body_len, message);
-        return *out ? API_OK : API_BAD_REQUEST;
-    }
-    *out = cJSON_ParseWithLength(ctx->body, ctx->body_len);
-    if (!*out) {
-        *message = "malformed JSON body";
-        return API_BAD_REQUEST;
-    }
-    return API_OK;
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    *out = body_parse(ctx->body, ctx->body_len, body_is_form(type), message);
+    return *out ? API_OK : API_BAD_REQUEST;
 }
 
 /* Answers one fully received request. */
@@ -271,7 +256,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
         return send_error(conn, err, NULL, NULL, NULL);
 
     cJSON *body = NULL;
-    err = body_parse(conn, ctx, &body, &message);
+    err = request_body(conn, ctx, &body, &message);
     if (err != API_OK)
         return send_error(conn, err, message, NULL, NULL);
 

@@ -102,7 +102,9 @@ def test_405_writes_nothing(acct):
 
 
 @pytest.mark.parametrize("body", [b"{", b"{\"patient\": }", b"not json", b"[1, 2",
-                                  b"{\"patient\": {\"remote_id\": \"x\",}}", b"\xff\xfe{}"])
+                                  b"{\"patient\": {\"remote_id\": \"x\",}}", b"\xff\xfe{}",
+                                  b"{\"patient\": {}} trailing",
+                                  b"{\"patient\": {\"remote_id\": \"a\\u0000b\"}}"])
 def test_malformed_json_400(acct, body):
     resp = acct.api.request("POST", acct.patients, data=body,
                             headers={"Content-Type": "application/json"})

@@ -9,6 +9,7 @@
     SUITE(suite_arena)                                                                             \
     SUITE(suite_url)                                                                               \
     SUITE(suite_form)                                                                              \
+    SUITE(suite_body)                                                                              \
     SUITE(suite_auth)                                                                              \
     SUITE(suite_fields)                                                                            \
     SUITE(suite_store)

@@ -1,0 +1,54 @@
+/* body.c - request bodies to JSON trees: forms through form.c, JSON through
+ * cJSON, after a scan for escaped NULs that cJSON would truncate at. */
+#include "http/body.h"
+
+#include <strings.h>
+
+#include "http/form.h"
+
+bool body_is_form(const char *content_type)
+{
+    static const char form[] = "application/x-www-form-urlencoded";
+    return content_type && strncasecmp(content_type, form, sizeof form - 1) == 0;
+}
+
+/* True when a JSON text contains the escape \u0000 (an escape only when
+ * preceded by an odd number of backslashes). */
+static bool json_has_escaped_nul(const char *s, size_t len)
+{
+    size_t backslashes = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\\') {
+            backslashes++;
+            continue;
+        }
+        if (backslashes % 2 == 1 && s[i] == 'u' && len - i >= 5 && s[i + 1] == '0' &&
+            s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0')
+            return true;
+        backslashes = 0;
+    }
+    return false;
+}
+
+cJSON *body_parse(const char *data, size_t len, bool form, const char **err)
+{
+    if (form)
+        return form_parse(data, len, err);
+    if (json_has_escaped_nul(data, len)) {
+        *err = "JSON strings may not contain \\u0000";
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *tree = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    /* Only white space may follow the value. */
+    while (tree && end < data + len &&
+           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (tree && end != data + len) {
+        cJSON_Delete(tree);
+        tree = NULL;
+    }
+    if (!tree)
+        *err = "malformed JSON body";
+    return tree;
+}

@@ -1,0 +1,18 @@
+/* body.h - request bodies to JSON trees, whatever their encoding. */
+#ifndef AGENDA_BODY_H
+#define AGENDA_BODY_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when the Content-Type value names a form body. */
+bool body_is_form(const char *content_type);
+
+/* Parses data[0..len): a form body when `form`, JSON otherwise.  Returns a
+ * tree the caller frees with cJSON_Delete, or NULL with *err set to a static
+ * message.  JSON strings with an escaped NUL (\u0000) are refused: the JSON
+ * library would cut them short silently. */
+cJSON *body_parse(const char *data, size_t len, bool form, const char **err);
+
+#endif
