@@ -90,8 +90,9 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
 /* Applies obj onto *ap (`creating`: required fields enforced, defaults set
  * by the caller).  Field problems go to fe; returns a store failure only. */
 static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *obj,
-                                field_errors *fe, appointment *ap, bool creating)
+                                field_errors *fe, void *row, bool creating)
 {
+    appointment *ap = row;
     const char *s = NULL;
     const appt_status before = ap->status;
 
@@ -213,8 +214,9 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
 }
 
 /* The document's appointment object; NULL on allocation failure. */
-static cJSON *appointment_render(const appointment *ap)
+static cJSON *appointment_render(const void *row)
 {
+    const appointment *ap = row;
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
@@ -241,166 +243,83 @@ static cJSON *appointment_render(const appointment *ap)
     return o;
 }
 
-/* Writes *ap (insert when `creating`) and re-reads it, so the answer carries
- * the joined remote_ids and the computed warning. */
-static api_err appointment_write(api_request *rq, api_response *rs, appointment *ap, bool creating,
-                                 field_errors *fe, cJSON **rendered)
+static void appointment_init(api_request *rq, void *row)
 {
+    *(appointment *)row =
+        (appointment){.calendar_id = rq->owner_id, .title = "", .status = APPT_BOOKED};
+}
+
+static store_rc appointment_get(api_request *rq, const object_ref *ref, void *row)
+{
+    return store_appointment_get(rq->store, rq->owner_id, ref, rq->arena, row);
+}
+
+static store_rc appointment_list(api_request *rq, const list_query *q, void **rows, size_t *n,
+                                 int64_t *total)
+{
+    return store_appointment_list(rq->store, rq->owner_id, q, rq->arena, (appointment **)rows, n,
+                                  total);
+}
+
+/* Writes the row, then reads it back so the answer carries the joined
+ * remote_ids and the computed warning. */
+static store_rc appointment_write(api_request *rq, void *row, bool creating)
+{
+    appointment *ap = row;
     ap->updated_at = rq->now;
-    ap->calendar_id = rq->owner_id;
     store_rc rc = creating ? store_appointment_insert(rq->store, ap)
                            : store_appointment_update(rq->store, ap);
-    if (rc == STORE_CONFLICT) {
-        fields_error(fe, "remote_id", "is already in use");
-        return api_fail(rs, API_CONFLICT, "remote_id is already in use");
-    }
     object_ref ref = {.id = ap->id};
-    if (rc == STORE_OK)
-        rc = store_appointment_get(rq->store, rq->owner_id, &ref, rq->arena, ap);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "appointment not found");
-    *rendered = appointment_render(ap);
-    return *rendered ? API_OK : api_fail(rs, API_INTERNAL, NULL);
+    return rc == STORE_OK ? appointment_get(rq, &ref, ap) : rc;
 }
+
+static store_rc appointment_remove(api_request *rq, const void *row)
+{
+    const appointment *ap = row;
+    return store_appointment_delete(rq->store, rq->owner_id, ap->id, rq->now);
+}
+
+static const resource appointments = {
+    .singular = "appointment",
+    .plural = "appointments",
+    .missing = "appointment not found",
+    .row_size = sizeof(appointment),
+    .init = appointment_init,
+    .get = appointment_get,
+    .read = appointment_read,
+    .write = appointment_write,
+    .list = appointment_list,
+    .has_window = true,
+    .remove = appointment_remove,
+    .render = appointment_render,
+};
 
 api_err appointments_list(api_request *rq, api_response *rs)
 {
-    list_query q;
-    appointment *rows = NULL;
-    size_t n = 0;
-    api_err err = handler_list_query(rq, rs, &q, false, true);
-    if (err != API_OK)
-        return err;
-    store_rc rc =
-        store_appointment_list(rq->store, rq->owner_id, &q, rq->arena, &rows, &n, &rs->total);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "calendar not found");
-    cJSON *list = NULL;
-    rs->body = render_list_envelope("appointments", &list);
-    if (!rs->body)
-        return api_fail(rs, API_INTERNAL, NULL);
-    for (size_t i = 0; i < n; i++) {
-        if (!render_append_wrapped(list, "appointment", appointment_render(&rows[i])))
-            return api_fail(rs, API_INTERNAL, NULL);
-    }
-    rs->has_total = true;
-    return API_OK;
+    return handler_list(&appointments, rq, rs);
 }
 
 api_err appointments_get(api_request *rq, api_response *rs)
 {
-    appointment ap;
-    store_rc rc = store_appointment_get(rq->store, rq->owner_id, &rq->ref, rq->arena, &ap);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "appointment not found");
-    return handler_render_single(rs, "appointment", appointment_render(&ap), API_RENDERED);
-}
-
-/* Create (no ref) or update (ref) of one appointment, in one transaction. */
-static api_err appointment_save(api_request *rq, api_response *rs, const object_ref *ref)
-{
-    const cJSON *obj = NULL;
-    api_err err = handler_body_object(rq, rs, "appointment", &obj);
-    if (err != API_OK)
-        return err;
-    store_rc rc = store_begin(rq->store);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "appointment");
-    field_errors fe = {.arena = rq->arena, .prefix = ""};
-    appointment ap = {.calendar_id = rq->owner_id, .title = "", .status = APPT_BOOKED};
-    cJSON *rendered = NULL;
-    if (ref) {
-        rc = store_appointment_get(rq->store, rq->owner_id, ref, rq->arena, &ap);
-        if (rc != STORE_OK) {
-            err = api_from_store(rs, rc, "appointment not found");
-            goto done;
-        }
-    }
-    err = appointment_read(rq, rs, obj, &fe, &ap, ref == NULL);
-    if (err == API_OK && fe.count)
-        err = api_fail(rs, API_INVALID, "the appointment is invalid");
-    if (err == API_OK)
-        err = appointment_write(rq, rs, &ap, ref == NULL, &fe, &rendered);
-    if (err == API_OK) {
-        rc = store_commit(rq->store);
-        if (rc != STORE_OK)
-            err = api_from_store(rs, rc, "appointment");
-    }
-done:
-    if (err != API_OK) {
-        store_rollback(rq->store);
-        cJSON_Delete(rendered);
-        return handler_fail_fields(rs, &fe, err, rs->message);
-    }
-    return handler_render_single(rs, "appointment", rendered, ref ? API_RENDERED : API_CREATED);
+    return handler_get(&appointments, rq, rs);
 }
 
 api_err appointments_create(api_request *rq, api_response *rs)
 {
-    return appointment_save(rq, rs, NULL);
+    return handler_create(&appointments, rq, rs);
 }
 
 api_err appointments_update(api_request *rq, api_response *rs)
 {
-    return appointment_save(rq, rs, &rq->ref);
+    return handler_update(&appointments, rq, rs);
 }
 
 api_err appointments_delete(api_request *rq, api_response *rs)
 {
-    appointment ap;
-    store_rc rc = store_appointment_get(rq->store, rq->owner_id, &rq->ref, rq->arena, &ap);
-    if (rc == STORE_OK)
-        rc = store_appointment_delete(rq->store, rq->owner_id, ap.id, rq->now);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "appointment not found");
-    rs->outcome = API_EMPTY;
-    return API_OK;
-}
-
-/* One entry of appointments_collections; see collection_upsert. */
-static api_err appointment_upsert(api_request *rq, api_response *rs, const cJSON *entry,
-                                  field_errors *fe, cJSON **rendered)
-{
-    appointment ap = {.calendar_id = rq->owner_id, .title = "", .status = APPT_BOOKED};
-    object_ref ref = {0};
-    bool named = false;
-    const char *remote = NULL;
-
-    if (fields_int(entry, "id", fe, &ref.id) == FIELD_SET) {
-        named = true;
-    } else if (fields_string(entry, "remote_id", fe, &remote) == FIELD_SET && *remote) {
-        ref.remote_id = remote;
-        named = true;
-    }
-    if (fe->count)
-        return API_INVALID;
-    bool found = false;
-    if (named) {
-        store_rc rc = store_appointment_get(rq->store, rq->owner_id, &ref, rq->arena, &ap);
-        if (rc == STORE_OK)
-            found = true;
-        else if (rc != STORE_NOT_FOUND)
-            return api_from_store(rs, rc, "appointment");
-        else if (!ref.remote_id) {
-            fields_error(fe, "id", "no appointment of this calendar has this id");
-            return API_INVALID;
-        }
-    }
-    api_err err = appointment_read(rq, rs, entry, fe, &ap, !found);
-    if (err != API_OK)
-        return err;
-    if (fe->count)
-        return API_INVALID;
-    return appointment_write(rq, rs, &ap, !found, fe, rendered);
+    return handler_delete(&appointments, rq, rs);
 }
 
 api_err appointments_collection(api_request *rq, api_response *rs)
 {
-    static const collection_kind kind = {
-        .envelope = "appointments_collection",
-        .plural = "appointments",
-        .singular = "appointment",
-        .upsert = appointment_upsert,
-    };
-    return handler_collection(&kind, rq, rs);
+    return handler_collection(&appointments, rq, rs);
 }

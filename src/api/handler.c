@@ -2,7 +2,9 @@
  * shared by every resource. */
 #include "api/handler.h"
 
+#include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "api/render.h"
 
@@ -94,14 +96,173 @@ api_err handler_render_single(api_response *rs, const char *name, cJSON *item,
     return API_OK;
 }
 
-api_err handler_collection(const collection_kind *k, api_request *rq, api_response *rs)
+/* Applies obj onto row and writes it, inside the caller's transaction.  On
+ * success *rendered is the row's rendering. */
+static api_err resource_apply(const resource *r, api_request *rq, api_response *rs,
+                              const cJSON *obj, field_errors *fe, void *row, bool creating,
+                              cJSON **rendered)
+{
+    api_err err = r->read(rq, rs, obj, fe, row, creating);
+    if (err != API_OK)
+        return err;
+    if (fe->count)
+        return api_fail(rs, API_INVALID, arena_printf(rq->arena, "the %s is invalid", r->singular));
+    store_rc rc = r->write(rq, row, creating);
+    if (rc == STORE_CONFLICT) {
+        fields_error(fe, "remote_id", "is already in use");
+        return api_fail(rs, API_CONFLICT, "remote_id is already in use");
+    }
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, r->missing);
+    *rendered = r->render(row);
+    return *rendered ? API_OK : api_fail(rs, API_INTERNAL, NULL);
+}
+
+/* Finds the row a collection entry names (by id, else by non-blank
+ * remote_id) into row; *found tells whether it exists.  An id that names
+ * nothing is a field error. */
+static api_err resource_match(const resource *r, api_request *rq, api_response *rs,
+                              const cJSON *entry, field_errors *fe, void *row, bool *found)
+{
+    object_ref ref = {0};
+    const char *remote = NULL;
+    bool named = false;
+    *found = false;
+    if (fields_int(entry, "id", fe, &ref.id) == FIELD_SET) {
+        named = true;
+    } else if (fields_string(entry, "remote_id", fe, &remote) == FIELD_SET && *remote) {
+        ref.remote_id = remote;
+        named = true;
+    }
+    if (fe->count || !named)
+        return API_OK;
+    store_rc rc = r->get(rq, &ref, row);
+    if (rc == STORE_OK)
+        *found = true;
+    else if (rc != STORE_NOT_FOUND)
+        return api_from_store(rs, rc, r->missing);
+    else if (!ref.remote_id)
+        fields_error(fe, "id", arena_printf(rq->arena, "no %s here has this id", r->singular));
+    return API_OK;
+}
+
+/* Ends a write transaction: commits when err is API_OK, else rolls back. */
+static api_err resource_finish(api_request *rq, api_response *rs, api_err err)
+{
+    if (err == API_OK) {
+        store_rc rc = store_commit(rq->store);
+        if (rc == STORE_OK)
+            return API_OK;
+        err = api_from_store(rs, rc, "commit");
+    }
+    store_rollback(rq->store);
+    return err;
+}
+
+/* Create (ref NULL) or update (ref) of one object in one transaction. */
+static api_err resource_save(const resource *r, api_request *rq, api_response *rs,
+                             const object_ref *ref)
+{
+    const cJSON *obj = NULL;
+    cJSON *rendered = NULL;
+    field_errors fe = {.arena = rq->arena, .prefix = ""};
+    api_err err = handler_body_object(rq, rs, r->singular, &obj);
+    if (err != API_OK)
+        return err;
+    void *row = arena_calloc(rq->arena, 1, r->row_size);
+    if (!row)
+        return api_fail(rs, API_INTERNAL, NULL);
+    store_rc rc = store_begin(rq->store);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, r->missing);
+    if (ref) {
+        rc = r->get(rq, ref, row);
+        err = rc == STORE_OK ? API_OK : api_from_store(rs, rc, r->missing);
+    } else {
+        r->init(rq, row);
+    }
+    if (err == API_OK)
+        err = resource_apply(r, rq, rs, obj, &fe, row, ref == NULL, &rendered);
+    err = resource_finish(rq, rs, err);
+    if (err != API_OK) {
+        cJSON_Delete(rendered);
+        return handler_fail_fields(rs, &fe, err, rs->message);
+    }
+    return handler_render_single(rs, r->singular, rendered, ref ? API_RENDERED : API_CREATED);
+}
+
+api_err handler_list(const resource *r, api_request *rq, api_response *rs)
+{
+    list_query q;
+    void *rows = NULL;
+    size_t n = 0;
+    api_err err = handler_list_query(rq, rs, &q, r->paged_by_default, r->has_window);
+    if (err != API_OK)
+        return err;
+    store_rc rc = r->list(rq, &q, &rows, &n, &rs->total);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, r->missing);
+    cJSON *list = NULL;
+    rs->body = render_list_envelope(r->plural, &list);
+    if (!rs->body)
+        return api_fail(rs, API_INTERNAL, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const void *row = (const char *)rows + i * r->row_size;
+        if (!render_append_wrapped(list, r->singular, r->render(row)))
+            return api_fail(rs, API_INTERNAL, NULL);
+    }
+    rs->has_total = true;
+    return API_OK;
+}
+
+api_err handler_create(const resource *r, api_request *rq, api_response *rs)
+{
+    return resource_save(r, rq, rs, NULL);
+}
+
+api_err handler_update(const resource *r, api_request *rq, api_response *rs)
+{
+    return resource_save(r, rq, rs, &rq->ref);
+}
+
+api_err handler_get(const resource *r, api_request *rq, api_response *rs)
+{
+    void *row = arena_calloc(rq->arena, 1, r->row_size);
+    if (!row)
+        return api_fail(rs, API_INTERNAL, NULL);
+    store_rc rc = r->get(rq, &rq->ref, row);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, r->missing);
+    return handler_render_single(rs, r->singular, r->render(row), API_RENDERED);
+}
+
+api_err handler_delete(const resource *r, api_request *rq, api_response *rs)
+{
+    assert(r->remove);
+    void *row = arena_calloc(rq->arena, 1, r->row_size);
+    if (!row)
+        return api_fail(rs, API_INTERNAL, NULL);
+    store_rc rc = r->get(rq, &rq->ref, row);
+    if (rc == STORE_OK)
+        rc = r->remove(rq, row);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, r->missing);
+    rs->outcome = API_EMPTY;
+    return API_OK;
+}
+
+api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
 {
     if (!rq->body)
         return api_fail(rs, API_BAD_REQUEST, "a request body is required");
-    const cJSON *coll = fields_unwrap(rq->body, k->envelope);
-    const cJSON *items = coll ? cJSON_GetObjectItemCaseSensitive(coll, k->plural) : NULL;
+    const char *envelope = arena_printf(rq->arena, "%s_collection", r->plural);
+    void *row = arena_calloc(rq->arena, 1, r->row_size);
+    if (!envelope || !row)
+        return api_fail(rs, API_INTERNAL, NULL);
+    const cJSON *coll = fields_unwrap(rq->body, envelope);
+    const cJSON *items = coll ? cJSON_GetObjectItemCaseSensitive(coll, r->plural) : NULL;
     if (!cJSON_IsArray(items)) {
-        api_field_error(rs, k->plural, "must be a list");
+        api_field_error(rs, r->plural, "must be a list");
         return api_fail(rs, API_INVALID, "the collection has no list of entries");
     }
     if (cJSON_GetArraySize(items) > rq->limits->max_collection)
@@ -110,13 +271,13 @@ api_err handler_collection(const collection_kind *k, api_request *rq, api_respon
                                      (long long)rq->limits->max_collection));
 
     cJSON *list = NULL;
-    cJSON *env = render_list_envelope(k->plural, &list);
+    cJSON *env = render_list_envelope(r->plural, &list);
     if (!env)
         return api_fail(rs, API_INTERNAL, NULL);
-    store_rc src = store_begin(rq->store);
-    if (src != STORE_OK) {
+    store_rc rc = store_begin(rq->store);
+    if (rc != STORE_OK) {
         cJSON_Delete(env);
-        return api_from_store(rs, src, "collection");
+        return api_from_store(rs, rc, r->missing);
     }
 
     api_err err = API_OK;
@@ -125,42 +286,39 @@ api_err handler_collection(const collection_kind *k, api_request *rq, api_respon
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, items)
     {
-        fe.prefix = arena_printf(rq->arena, "%s[%d].", k->plural, index);
+        const cJSON *entry = fields_unwrap(item, r->singular);
+        cJSON *rendered = NULL;
+        bool found = false;
+        fe.prefix = arena_printf(rq->arena, "%s[%d].", r->plural, index);
         if (!fe.prefix) {
             err = api_fail(rs, API_INTERNAL, NULL);
             break;
         }
-        const cJSON *entry = fields_unwrap(item, k->singular);
-        cJSON *rendered = NULL;
         if (!entry) {
-            api_field_error(rs, arena_printf(rq->arena, "%s[%d]", k->plural, index),
+            api_field_error(rs, arena_printf(rq->arena, "%s[%d]", r->plural, index),
                             "must be an object");
             err = api_fail(rs, API_INVALID, "an entry of the collection is not an object");
             break;
         }
-        err = k->upsert(rq, rs, entry, &fe, &rendered);
-        if (err != API_OK) {
-            if (!rs->message)
-                rs->message = arena_printf(rq->arena, "entry %d of the collection was refused",
-                                           index);
-            handler_fail_fields(rs, &fe, err, rs->message);
-            break;
-        }
-        if (!render_append_wrapped(list, k->singular, rendered)) {
+        memset(row, 0, r->row_size);
+        err = resource_match(r, rq, rs, entry, &fe, row, &found);
+        if (err == API_OK && fe.count)
+            err = api_fail(rs, API_INVALID, NULL);
+        if (err == API_OK && !found)
+            r->init(rq, row);
+        if (err == API_OK)
+            err = resource_apply(r, rq, rs, entry, &fe, row, !found, &rendered);
+        if (err == API_OK && !render_append_wrapped(list, r->singular, rendered))
             err = api_fail(rs, API_INTERNAL, NULL);
+        if (err != API_OK) {
+            const char *message = arena_printf(rq->arena, "entry %d of the collection was refused",
+                                               index);
+            handler_fail_fields(rs, &fe, err, err == API_INTERNAL ? NULL : message);
             break;
         }
         index++;
     }
-    if (err == API_OK) {
-        src = store_commit(rq->store);
-        if (src != STORE_OK) {
-            store_rollback(rq->store);
-            err = api_from_store(rs, src, "collection");
-        }
-    } else {
-        store_rollback(rq->store);
-    }
+    err = resource_finish(rq, rs, err);
     if (err != API_OK) {
         cJSON_Delete(fe.errors);
         cJSON_Delete(env);

@@ -19,23 +19,51 @@ api_err handler_fail_fields(api_response *rs, field_errors *fe, api_err err, con
 api_err handler_body_object(api_request *rq, api_response *rs, const char *name,
                             const cJSON **out);
 
-/* One entry of a *_collections request: find the object the entry names (by
- * id, else remote_id), create or update it, and return its rendering.  On
- * failure, field problems go to fe (prefixed "patients[3].") and the return
- * says which failure. */
-typedef api_err (*collection_upsert)(api_request *rq, api_response *rs, const cJSON *entry,
-                                     field_errors *fe, cJSON **rendered);
-
-typedef struct collection_kind {
-    const char *envelope; /* "patients_collection" */
+/* How the generic flows below handle one resource.  Rows are opaque
+ * structs of row_size bytes (patient, appointment, service), allocated in
+ * the request's arena. */
+typedef struct resource {
+    const char *singular; /* "patient": the envelope name */
     const char *plural;   /* "patients" */
-    const char *singular; /* "patient" */
-    collection_upsert upsert;
-} collection_kind;
+    const char *missing;  /* "patient not found" */
+    size_t row_size;
+    /* Fills a new row with the owner and the defaults of a creation. */
+    void (*init)(api_request *rq, void *row);
+    /* Reads a live row of the route's owner. */
+    store_rc (*get)(api_request *rq, const object_ref *ref, void *row);
+    /* Applies obj onto the row; `creating` enforces required fields.  Field
+     * problems go to fe; the return is a store failure only. */
+    api_err (*read)(api_request *rq, api_response *rs, const cJSON *obj, field_errors *fe,
+                    void *row, bool creating);
+    /* Inserts or updates the row (stamping updated_at), leaving it as it
+     * should be rendered. */
+    store_rc (*write)(api_request *rq, void *row, bool creating);
+    /* Lists rows of the owner into *rows (an arena array of row_size
+     * elements) with the total matched. */
+    store_rc (*list)(api_request *rq, const list_query *q, void **rows, size_t *n,
+                     int64_t *total);
+    bool paged_by_default; /* lists without ?page= give page 1, not every row */
+    bool has_window;       /* lists take ?start= and ?stop= */
+    /* Marks the row deleted; NULL for resources without DELETE. */
+    store_rc (*remove)(api_request *rq, const void *row);
+    cJSON *(*render)(const void *row);
+} resource;
 
-/* Runs a whole collection in one transaction: every entry or none.  Answers
- * {plural: [{singular: ...}]} in input order. */
-api_err handler_collection(const collection_kind *k, api_request *rq, api_response *rs);
+/* GET of the owner's list, with X-Total-Count. */
+api_err handler_list(const resource *r, api_request *rq, api_response *rs);
+/* POST of one object: 201 with it. */
+api_err handler_create(const resource *r, api_request *rq, api_response *rs);
+/* PUT of one object named by the path: a partial update, 200. */
+api_err handler_update(const resource *r, api_request *rq, api_response *rs);
+/* GET of one object named by the path. */
+api_err handler_get(const resource *r, api_request *rq, api_response *rs);
+/* DELETE of one object named by the path: 204. */
+api_err handler_delete(const resource *r, api_request *rq, api_response *rs);
+
+/* A whole *_collections request in one transaction: every entry or none.
+ * Each entry is matched by id (which must exist), else remote_id, else
+ * created.  Answers {plural: [{singular: ...}]} in input order. */
+api_err handler_collection(const resource *r, api_request *rq, api_response *rs);
 
 /* True when fe already holds a problem for `name` (under fe's prefix). */
 bool handler_field_failed(const field_errors *fe, const char *name);

@@ -22,10 +22,14 @@ static const struct {
 
 #define PATIENT_FIELD(p, off) (*(const char **)((char *)(p) + (off)))
 
-/* Applies obj's fields onto *p; problems go to fe.  When `creating`, the
- * required fields must be there. */
-static void patient_read(const cJSON *obj, field_errors *fe, patient *p, bool creating)
+/* Applies obj's fields onto the patient row; problems go to fe.  When
+ * `creating`, the required fields must be there.  Needs no store. */
+static api_err patient_read(api_request *rq, api_response *rs, const cJSON *obj,
+                            field_errors *fe, void *row, bool creating)
 {
+    (void)rq;
+    (void)rs;
+    patient *p = row;
     const char *s = NULL;
     switch (fields_string(obj, "remote_id", fe, &s)) {
     case FIELD_SET:
@@ -100,11 +104,13 @@ static void patient_read(const cJSON *obj, field_errors *fe, patient *p, bool cr
     default:
         break;
     }
+    return API_OK;
 }
 
 /* The document's patient object; NULL on allocation failure. */
-static cJSON *patient_render(const patient *p)
+static cJSON *patient_render(const void *row)
 {
+    const patient *p = row;
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
@@ -124,156 +130,75 @@ static cJSON *patient_render(const patient *p)
     return o;
 }
 
+static void patient_init(api_request *rq, void *row)
+{
+    *(patient *)row = (patient){.center_id = rq->owner_id};
+}
+
+static store_rc patient_get(api_request *rq, const object_ref *ref, void *row)
+{
+    return store_patient_get(rq->store, rq->owner_id, ref, rq->arena, row);
+}
+
+static store_rc patient_list(api_request *rq, const list_query *q, void **rows, size_t *n,
+                             int64_t *total)
+{
+    return store_patient_list(rq->store, rq->owner_id, q, rq->arena, (patient **)rows, n, total);
+}
+
+static store_rc patient_write(api_request *rq, void *row, bool creating)
+{
+    patient *p = row;
+    p->updated_at = rq->now;
+    return creating ? store_patient_insert(rq->store, p) : store_patient_update(rq->store, p);
+}
+
+static store_rc patient_remove(api_request *rq, const void *row)
+{
+    return store_patient_delete(rq->store, rq->owner_id, ((const patient *)row)->id, rq->now);
+}
+
+static const resource patients = {
+    .singular = "patient",
+    .plural = "patients",
+    .missing = "patient not found",
+    .row_size = sizeof(patient),
+    .init = patient_init,
+    .get = patient_get,
+    .read = patient_read,
+    .write = patient_write,
+    .list = patient_list,
+    .paged_by_default = true,
+    .remove = patient_remove,
+    .render = patient_render,
+};
+
 api_err patients_list(api_request *rq, api_response *rs)
 {
-    list_query q;
-    patient *rows = NULL;
-    size_t n = 0;
-    api_err err = handler_list_query(rq, rs, &q, true, false);
-    if (err != API_OK)
-        return err;
-    store_rc rc = store_patient_list(rq->store, rq->owner_id, &q, rq->arena, &rows, &n, &rs->total);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "center not found");
-    cJSON *list = NULL;
-    rs->body = render_list_envelope("patients", &list);
-    if (!rs->body)
-        return api_fail(rs, API_INTERNAL, NULL);
-    for (size_t i = 0; i < n; i++) {
-        if (!render_append_wrapped(list, "patient", patient_render(&rows[i])))
-            return api_fail(rs, API_INTERNAL, NULL);
-    }
-    rs->has_total = true;
-    return API_OK;
+    return handler_list(&patients, rq, rs);
 }
 
 api_err patients_get(api_request *rq, api_response *rs)
 {
-    patient p;
-    store_rc rc = store_patient_get(rq->store, rq->owner_id, &rq->ref, rq->arena, &p);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "patient not found");
-    return handler_render_single(rs, "patient", patient_render(&p), API_RENDERED);
+    return handler_get(&patients, rq, rs);
 }
 
 api_err patients_create(api_request *rq, api_response *rs)
 {
-    const cJSON *obj = NULL;
-    api_err err = handler_body_object(rq, rs, "patient", &obj);
-    if (err != API_OK)
-        return err;
-    field_errors fe = {.arena = rq->arena, .prefix = ""};
-    patient p = {.center_id = rq->owner_id};
-    patient_read(obj, &fe, &p, true);
-    if (fe.count)
-        return handler_fail_fields(rs, &fe, API_INVALID, "the patient is invalid");
-    p.updated_at = rq->now;
-    store_rc rc = store_patient_insert(rq->store, &p);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "center not found");
-    return handler_render_single(rs, "patient", patient_render(&p), API_CREATED);
+    return handler_create(&patients, rq, rs);
 }
 
 api_err patients_update(api_request *rq, api_response *rs)
 {
-    const cJSON *obj = NULL;
-    api_err err = handler_body_object(rq, rs, "patient", &obj);
-    if (err != API_OK)
-        return err;
-    store_rc rc = store_begin(rq->store);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "patient");
-    patient p;
-    field_errors fe = {.arena = rq->arena, .prefix = ""};
-    rc = store_patient_get(rq->store, rq->owner_id, &rq->ref, rq->arena, &p);
-    if (rc != STORE_OK) {
-        err = api_from_store(rs, rc, "patient not found");
-        goto done;
-    }
-    patient_read(obj, &fe, &p, false);
-    if (fe.count) {
-        err = handler_fail_fields(rs, &fe, API_INVALID, "the patient is invalid");
-        goto done;
-    }
-    p.updated_at = rq->now;
-    rc = store_patient_update(rq->store, &p);
-    if (rc == STORE_OK)
-        rc = store_commit(rq->store);
-    if (rc != STORE_OK) {
-        if (rc == STORE_CONFLICT)
-            api_field_error(rs, "remote_id", "is already in use");
-        err = api_from_store(rs, rc, "patient not found");
-        goto done;
-    }
-    return handler_render_single(rs, "patient", patient_render(&p), API_RENDERED);
-done:
-    store_rollback(rq->store);
-    return err;
+    return handler_update(&patients, rq, rs);
 }
 
 api_err patients_delete(api_request *rq, api_response *rs)
 {
-    patient p;
-    store_rc rc = store_patient_get(rq->store, rq->owner_id, &rq->ref, rq->arena, &p);
-    if (rc == STORE_OK)
-        rc = store_patient_delete(rq->store, rq->owner_id, p.id, rq->now);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "patient not found");
-    rs->outcome = API_EMPTY;
-    return API_OK;
-}
-
-/* One entry of patients_collections; see collection_upsert. */
-static api_err patient_upsert(api_request *rq, api_response *rs, const cJSON *entry,
-                              field_errors *fe, cJSON **rendered)
-{
-    patient p = {.center_id = rq->owner_id};
-    object_ref ref = {0};
-    bool named = false;
-    const char *remote = NULL;
-
-    if (fields_int(entry, "id", fe, &ref.id) == FIELD_SET) {
-        named = true;
-    } else if (fields_string(entry, "remote_id", fe, &remote) == FIELD_SET && *remote) {
-        ref.remote_id = remote;
-        named = true;
-    }
-    if (fe->count)
-        return API_INVALID;
-    bool found = false;
-    if (named) {
-        store_rc rc = store_patient_get(rq->store, rq->owner_id, &ref, rq->arena, &p);
-        if (rc == STORE_OK)
-            found = true;
-        else if (rc != STORE_NOT_FOUND)
-            return api_from_store(rs, rc, "patient");
-        else if (!ref.remote_id) {
-            fields_error(fe, "id", "no patient of this center has this id");
-            return API_INVALID;
-        }
-    }
-    patient_read(entry, fe, &p, !found);
-    if (fe->count)
-        return API_INVALID;
-    p.updated_at = rq->now;
-    store_rc rc = found ? store_patient_update(rq->store, &p) : store_patient_insert(rq->store, &p);
-    if (rc == STORE_CONFLICT) {
-        fields_error(fe, "remote_id", "is already in use");
-        return api_fail(rs, API_CONFLICT, "a remote_id of the collection is already in use");
-    }
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "patient");
-    *rendered = patient_render(&p);
-    return *rendered ? API_OK : api_fail(rs, API_INTERNAL, NULL);
+    return handler_delete(&patients, rq, rs);
 }
 
 api_err patients_collection(api_request *rq, api_response *rs)
 {
-    static const collection_kind kind = {
-        .envelope = "patients_collection",
-        .plural = "patients",
-        .singular = "patient",
-        .upsert = patient_upsert,
-    };
-    return handler_collection(&kind, rq, rs);
+    return handler_collection(&patients, rq, rs);
 }

@@ -6,9 +6,13 @@
 /* Longest service the platform accepts: a week, in minutes. */
 #define SERVICE_MAX_MINUTES (7 * 24 * 60)
 
-/* Applies obj onto *s; `creating` enforces name and duration. */
-static void service_read(const cJSON *obj, field_errors *fe, service *s, bool creating)
+/* Applies obj onto the service row; `creating` enforces name and duration. */
+static api_err service_read(api_request *rq, api_response *rs, const cJSON *obj,
+                            field_errors *fe, void *row, bool creating)
 {
+    (void)rq;
+    (void)rs;
+    service *s = row;
     const char *str = NULL;
     switch (fields_string(obj, "remote_id", fe, &str)) {
     case FIELD_SET:
@@ -65,10 +69,12 @@ static void service_read(const cJSON *obj, field_errors *fe, service *s, bool cr
     default:
         break;
     }
+    return API_OK;
 }
 
-static cJSON *service_render(const service *s)
+static cJSON *service_render(const void *row)
 {
+    const service *s = row;
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
@@ -82,75 +88,51 @@ static cJSON *service_render(const service *s)
     return o;
 }
 
-api_err services_list(api_request *rq, api_response *rs)
+static void service_init(api_request *rq, void *row)
 {
-    service *rows = NULL;
-    size_t n = 0;
-    store_rc rc = store_service_list(rq->store, rq->owner_id, rq->arena, &rows, &n);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "calendar not found");
-    cJSON *list = NULL;
-    rs->body = render_list_envelope("services", &list);
-    if (!rs->body)
-        return api_fail(rs, API_INTERNAL, NULL);
-    for (size_t i = 0; i < n; i++) {
-        if (!render_append_wrapped(list, "service", service_render(&rows[i])))
-            return api_fail(rs, API_INTERNAL, NULL);
-    }
-    return API_OK;
+    *(service *)row = (service){.calendar_id = rq->owner_id};
 }
 
-/* One entry of services_collections; see collection_upsert. */
-static api_err service_upsert(api_request *rq, api_response *rs, const cJSON *entry,
-                              field_errors *fe, cJSON **rendered)
+static store_rc service_get(api_request *rq, const object_ref *ref, void *row)
 {
-    service s = {.calendar_id = rq->owner_id};
-    object_ref ref = {0};
-    bool named = false;
-    const char *remote = NULL;
+    return store_service_get(rq->store, rq->owner_id, ref, rq->arena, row);
+}
 
-    if (fields_int(entry, "id", fe, &ref.id) == FIELD_SET) {
-        named = true;
-    } else if (fields_string(entry, "remote_id", fe, &remote) == FIELD_SET && *remote) {
-        ref.remote_id = remote;
-        named = true;
-    }
-    if (fe->count)
-        return API_INVALID;
-    bool found = false;
-    if (named) {
-        store_rc rc = store_service_get(rq->store, rq->owner_id, &ref, rq->arena, &s);
-        if (rc == STORE_OK)
-            found = true;
-        else if (rc != STORE_NOT_FOUND)
-            return api_from_store(rs, rc, "service");
-        else if (!ref.remote_id) {
-            fields_error(fe, "id", "no service of this calendar has this id");
-            return API_INVALID;
-        }
-    }
-    service_read(entry, fe, &s, !found);
-    if (fe->count)
-        return API_INVALID;
-    s.updated_at = rq->now;
-    store_rc rc = found ? store_service_update(rq->store, &s) : store_service_insert(rq->store, &s);
-    if (rc == STORE_CONFLICT) {
-        fields_error(fe, "remote_id", "is already in use");
-        return api_fail(rs, API_CONFLICT, "a remote_id of the collection is already in use");
-    }
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "service");
-    *rendered = service_render(&s);
-    return *rendered ? API_OK : api_fail(rs, API_INTERNAL, NULL);
+static store_rc service_list(api_request *rq, const list_query *q, void **rows, size_t *n,
+                             int64_t *total)
+{
+    (void)q;
+    store_rc rc = store_service_list(rq->store, rq->owner_id, rq->arena, (service **)rows, n);
+    *total = (int64_t)*n;
+    return rc;
+}
+
+static store_rc service_write(api_request *rq, void *row, bool creating)
+{
+    service *s = row;
+    s->updated_at = rq->now;
+    return creating ? store_service_insert(rq->store, s) : store_service_update(rq->store, s);
+}
+
+static const resource services = {
+    .singular = "service",
+    .plural = "services",
+    .missing = "service not found",
+    .row_size = sizeof(service),
+    .init = service_init,
+    .get = service_get,
+    .read = service_read,
+    .write = service_write,
+    .list = service_list,
+    .render = service_render,
+};
+
+api_err services_list(api_request *rq, api_response *rs)
+{
+    return handler_list(&services, rq, rs);
 }
 
 api_err services_collection(api_request *rq, api_response *rs)
 {
-    static const collection_kind kind = {
-        .envelope = "services_collection",
-        .plural = "services",
-        .singular = "service",
-        .upsert = service_upsert,
-    };
-    return handler_collection(&kind, rq, rs);
+    return handler_collection(&services, rq, rs);
 }
