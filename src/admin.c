@@ -17,7 +17,7 @@
 #include "util/tz.h"
 
 #define EXIT_USAGE 2
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define COUNT(a)   (sizeof(a) / sizeof((a)[0]))
 
 /* Opens and migrates the store; prints one line and returns NULL on failure. */
 static store *admin_open(const char *url)
@@ -131,8 +131,9 @@ int admin_center(int argc, char **argv)
 
 static int calendar_add(int argc, char **argv)
 {
-    cli_option o[] = {{.name = "db"},        {.name = "center"}, {.name = "first-name"},
-                      {.name = "last-name"}, {.name = "slug"},   {.name = "speciality", .repeatable = true}};
+    cli_option o[] = {{.name = "db"},         {.name = "center"},
+                      {.name = "first-name"}, {.name = "last-name"},
+                      {.name = "slug"},       {.name = "speciality", .repeatable = true}};
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return EXIT_USAGE;
     const char *required[] = {"center", "first-name", "last-name", "slug"};

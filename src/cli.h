@@ -10,8 +10,8 @@
 #define CLI_MAX_VALUES 32
 
 typedef struct cli_option {
-    const char *name;  /* without the dashes */
-    bool repeatable;   /* may be given several times */
+    const char *name; /* without the dashes */
+    bool repeatable;  /* may be given several times */
     const char *values[CLI_MAX_VALUES];
     size_t n;
 } cli_option;

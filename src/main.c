@@ -31,15 +31,20 @@ static const char usage[] =
 
 static int serve(int argc, char **argv)
 {
-    cli_option o[] = {{.name = "db"},          {.name = "listen"},  {.name = "threads"},
-                      {.name = "max-body"},    {.name = "max-collection"},
-                      {.name = "timeout"},     {.name = "max-connections"}};
+    cli_option o[] = {{.name = "db"},
+                      {.name = "listen"},
+                      {.name = "threads"},
+                      {.name = "max-body"},
+                      {.name = "max-collection"},
+                      {.name = "timeout"},
+                      {.name = "max-connections"}};
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return 2;
     server_config cfg = server_config_default();
     const char *env_listen = getenv("AGENDA_LISTEN");
     cfg.db_url = cli_db(o, COUNT(o));
-    cfg.listen = cli_get(o, COUNT(o), "listen", env_listen && *env_listen ? env_listen : cfg.listen);
+    cfg.listen =
+        cli_get(o, COUNT(o), "listen", env_listen && *env_listen ? env_listen : cfg.listen);
 
     int64_t v = 0;
     const char *arg;
@@ -97,8 +102,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int argc, char **argv);
     } commands[] = {
-        {"serve", serve},          {"demo", admin_demo}, {"migrate", admin_migrate},
-        {"center", admin_center},  {"calendar", admin_calendar}, {"user", admin_user},
+        {"serve", serve},         {"demo", admin_demo},         {"migrate", admin_migrate},
+        {"center", admin_center}, {"calendar", admin_calendar}, {"user", admin_user},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");

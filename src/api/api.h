@@ -19,18 +19,18 @@
 
 typedef enum api_err {
     API_OK = 0,
-    API_BAD_REQUEST,     /* malformed JSON, form or parameters */
-    API_UNAUTHORIZED,    /* missing or wrong credentials */
-    API_NOT_FOUND,       /* no such route or object, or not granted */
+    API_BAD_REQUEST,  /* malformed JSON, form or parameters */
+    API_UNAUTHORIZED, /* missing or wrong credentials */
+    API_NOT_FOUND,    /* no such route or object, or not granted */
     API_METHOD_NOT_ALLOWED,
-    API_CONFLICT,        /* a remote_id already in use; a slot already taken */
-    API_TOO_LARGE,       /* body or collection over its limit */
-    API_INVALID,         /* validation failed (field errors say where) */
-    API_TOO_MANY,        /* rate limited */
-    API_UNAVAILABLE,     /* the store is down; retry later */
-    API_RETRY,           /* lost a race with a concurrent transaction; api_call
-                          * runs the handler again (503 if that keeps failing) */
-    API_INTERNAL,        /* a bug or an unexpected store error; details only in the log */
+    API_CONFLICT,    /* a remote_id already in use; a slot already taken */
+    API_TOO_LARGE,   /* body or collection over its limit */
+    API_INVALID,     /* validation failed (field errors say where) */
+    API_TOO_MANY,    /* rate limited */
+    API_UNAVAILABLE, /* the store is down; retry later */
+    API_RETRY,       /* lost a race with a concurrent transaction; api_call
+                      * runs the handler again (503 if that keeps failing) */
+    API_INTERNAL,    /* a bug or an unexpected store error; details only in the log */
 } api_err;
 
 /* What a successful handler produced. */
@@ -60,9 +60,9 @@ typedef struct api_request {
     int64_t now;      /* the request's clock, Unix seconds */
     const user *user; /* authenticated */
 
-    int64_t owner_id; /* center or calendar id from the path, 0 if none */
+    int64_t owner_id;  /* center or calendar id from the path, 0 if none */
     calendar calendar; /* the owner, for OWNER_CALENDAR routes */
-    bool has_ref;     /* the path names one object */
+    bool has_ref;      /* the path names one object */
     object_ref ref;
 
     /* Query parameters, percent-decoded; NULL when absent. */

@@ -47,7 +47,8 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
             object_ref ref = {.remote_id = s};
             rc = store_patient_get(rq->store, rq->calendar.center_id, &ref, rq->arena, &p);
             if (rc == STORE_NOT_FOUND)
-                fields_error(fe, "patient_remote_id", "no patient of this center has this remote_id");
+                fields_error(fe, "patient_remote_id",
+                             "no patient of this center has this remote_id");
             else if (rc != STORE_OK)
                 return api_from_store(rs, rc, "patient");
             else
@@ -69,7 +70,8 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
             object_ref ref = {.remote_id = s};
             rc = store_service_get(rq->store, rq->owner_id, &ref, rq->arena, &sv);
             if (rc == STORE_NOT_FOUND)
-                fields_error(fe, "service_remote_id", "no service of this calendar has this remote_id");
+                fields_error(fe, "service_remote_id",
+                             "no service of this calendar has this remote_id");
             else if (rc != STORE_OK)
                 return api_from_store(rs, rc, "service");
             else
@@ -208,7 +210,8 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
 
     if (!creating && before == APPT_CANCELLED && ap->status == APPT_BOOKED)
         fields_error(fe, "status", "a cancelled appointment cannot become booked again");
-    if (!handler_field_failed(fe, "start") && !handler_field_failed(fe, "stop") && ap->stop <= ap->start)
+    if (!handler_field_failed(fe, "start") && !handler_field_failed(fe, "stop") &&
+        ap->stop <= ap->start)
         fields_error(fe, "stop", "must be after start");
     return API_OK;
 }
@@ -221,21 +224,20 @@ static cJSON *appointment_render(const void *row)
     if (!o)
         return NULL;
     const char *color = ap->color ? ap->color : ap->service_color ? ap->service_color : "";
-    bool ok = render_number_string(o, "id", ap->id) &&
-              render_string(o, "remote_id", ap->remote_id) &&
-              render_number_string(o, "start", ap->start) &&
-              render_number_string(o, "stop", ap->stop) &&
-              (ap->notes ? render_string(o, "notes", ap->notes) : render_bool(o, "notes", false)) &&
-              render_bool(o, "warning", ap->warning) && render_string(o, "color", color) &&
-              render_string(o, "title", ap->title ? ap->title : "") &&
-              render_string(o, "status", ap->deleted ? "deleted" : status_names[ap->status]) &&
-              (ap->patient_id ? render_number_string(o, "patient_id", ap->patient_id)
-                              : render_null(o, "patient_id")) &&
-              render_string(o, "patient_remote_id", ap->patient_remote_id) &&
-              render_string(o, "service_remote_id", ap->service_remote_id) &&
-              render_bool(o, "noshow", !ap->deleted && ap->status == APPT_NOSHOW) &&
-              (ap->has_arrived ? render_number_string(o, "patient_arrived_at", ap->patient_arrived_at)
-                               : render_null(o, "patient_arrived_at"));
+    bool ok =
+        render_number_string(o, "id", ap->id) && render_string(o, "remote_id", ap->remote_id) &&
+        render_number_string(o, "start", ap->start) && render_number_string(o, "stop", ap->stop) &&
+        (ap->notes ? render_string(o, "notes", ap->notes) : render_bool(o, "notes", false)) &&
+        render_bool(o, "warning", ap->warning) && render_string(o, "color", color) &&
+        render_string(o, "title", ap->title ? ap->title : "") &&
+        render_string(o, "status", ap->deleted ? "deleted" : status_names[ap->status]) &&
+        (ap->patient_id ? render_number_string(o, "patient_id", ap->patient_id)
+                        : render_null(o, "patient_id")) &&
+        render_string(o, "patient_remote_id", ap->patient_remote_id) &&
+        render_string(o, "service_remote_id", ap->service_remote_id) &&
+        render_bool(o, "noshow", !ap->deleted && ap->status == APPT_NOSHOW) &&
+        (ap->has_arrived ? render_number_string(o, "patient_arrived_at", ap->patient_arrived_at)
+                         : render_null(o, "patient_arrived_at"));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

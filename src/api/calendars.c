@@ -9,7 +9,8 @@ static cJSON *calendar_render(arena *a, const calendar *k)
     if (!o)
         return NULL;
     const char *full = arena_printf(a, "%s %s", k->first_name, k->last_name);
-    bool ok = full && render_number(o, "id", k->id) && render_number(o, "center_id", k->center_id) &&
+    bool ok = full && render_number(o, "id", k->id) &&
+              render_number(o, "center_id", k->center_id) &&
               render_string(o, "first_name", k->first_name) &&
               render_string(o, "last_name", k->last_name) && render_string(o, "full_name", full) &&
               render_string(o, "slug", k->slug);

@@ -10,23 +10,24 @@
 
 /* Reads an optional non-negative integer parameter; false after recording a
  * 400 detail when it is malformed. */
-static bool query_int(api_request *rq, api_response *rs, const char *name, int64_t min,
-                      bool *has, int64_t *out)
+static bool query_int(api_request *rq, api_response *rs, const char *name, int64_t min, bool *has,
+                      int64_t *out)
 {
     const char *raw = rq->query(rq->query_ctx, name);
     *has = raw != NULL;
     if (!raw)
         return true;
     if (!fields_parse_int(raw, out) || *out < min) {
-        api_field_error(rs, name, min > 0 ? "must be a positive whole number"
-                                          : "must be a whole number, 0 or more");
+        api_field_error(rs, name,
+                        min > 0 ? "must be a positive whole number"
+                                : "must be a whole number, 0 or more");
         return false;
     }
     return true;
 }
 
-api_err handler_list_query(api_request *rq, api_response *rs, list_query *q,
-                           bool paged_by_default, bool window)
+api_err handler_list_query(api_request *rq, api_response *rs, list_query *q, bool paged_by_default,
+                           bool window)
 {
     bool has_page = false;
     bool ok = true;
@@ -67,8 +68,7 @@ api_err handler_fail_fields(api_response *rs, field_errors *fe, api_err err, con
     return api_fail(rs, err, message);
 }
 
-api_err handler_body_object(api_request *rq, api_response *rs, const char *name,
-                            const cJSON **out)
+api_err handler_body_object(api_request *rq, api_response *rs, const char *name, const cJSON **out)
 {
     *out = rq->body ? fields_unwrap(rq->body, name) : NULL;
     if (*out)
@@ -86,8 +86,7 @@ bool handler_field_failed(const field_errors *fe, const char *name)
     return cJSON_GetObjectItemCaseSensitive(fe->errors, key) != NULL;
 }
 
-api_err handler_render_single(api_response *rs, const char *name, cJSON *item,
-                              api_outcome outcome)
+api_err handler_render_single(api_response *rs, const char *name, cJSON *item, api_outcome outcome)
 {
     rs->body = render_single_envelope(name, item);
     if (!rs->body)
@@ -311,8 +310,8 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
         if (err == API_OK && !render_append_wrapped(list, r->singular, rendered))
             err = api_fail(rs, API_INTERNAL, NULL);
         if (err != API_OK) {
-            const char *message = arena_printf(rq->arena, "entry %d of the collection was refused",
-                                               index);
+            const char *message =
+                arena_printf(rq->arena, "entry %d of the collection was refused", index);
             handler_fail_fields(rs, &fe, err, err == API_INTERNAL ? NULL : message);
             break;
         }

@@ -8,16 +8,15 @@
 /* Reads page, since and (when `window`) start/stop from the query.  Without
  * page, q->page is 1 when `paged_by_default`, else 0 (every row).  Malformed
  * values answer API_BAD_REQUEST naming the parameter. */
-api_err handler_list_query(api_request *rq, api_response *rs, list_query *q,
-                           bool paged_by_default, bool window);
+api_err handler_list_query(api_request *rq, api_response *rs, list_query *q, bool paged_by_default,
+                           bool window);
 
 /* Moves fe's field errors into the response and fails with `err`. */
 api_err handler_fail_fields(api_response *rs, field_errors *fe, api_err err, const char *message);
 
 /* The object a single-object request is about (see fields_unwrap); answers
  * API_BAD_REQUEST when the body is missing or not an object. */
-api_err handler_body_object(api_request *rq, api_response *rs, const char *name,
-                            const cJSON **out);
+api_err handler_body_object(api_request *rq, api_response *rs, const char *name, const cJSON **out);
 
 /* How the generic flows below handle one resource.  Rows are opaque
  * structs of row_size bytes (patient, appointment, service), allocated in
@@ -40,8 +39,7 @@ typedef struct resource {
     store_rc (*write)(api_request *rq, void *row, bool creating);
     /* Lists rows of the owner into *rows (an arena array of row_size
      * elements) with the total matched. */
-    store_rc (*list)(api_request *rq, const list_query *q, void **rows, size_t *n,
-                     int64_t *total);
+    store_rc (*list)(api_request *rq, const list_query *q, void **rows, size_t *n, int64_t *total);
     bool paged_by_default; /* lists without ?page= give page 1, not every row */
     bool has_window;       /* lists take ?start= and ?stop= */
     /* Marks the row deleted; NULL for resources without DELETE. */
@@ -69,7 +67,6 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
 bool handler_field_failed(const field_errors *fe, const char *name);
 
 /* Sets rs->body to {name: item}; API_INTERNAL when item is NULL. */
-api_err handler_render_single(api_response *rs, const char *name, cJSON *item,
-                              api_outcome outcome);
+api_err handler_render_single(api_response *rs, const char *name, cJSON *item, api_outcome outcome);
 
 #endif

@@ -24,8 +24,8 @@ static const struct {
 
 /* Applies obj's fields onto the patient row; problems go to fe.  When
  * `creating`, the required fields must be there.  Needs no store. */
-static api_err patient_read(api_request *rq, api_response *rs, const cJSON *obj,
-                            field_errors *fe, void *row, bool creating)
+static api_err patient_read(api_request *rq, api_response *rs, const cJSON *obj, field_errors *fe,
+                            void *row, bool creating)
 {
     (void)rq;
     (void)rs;

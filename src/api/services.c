@@ -7,8 +7,8 @@
 #define SERVICE_MAX_MINUTES (7 * 24 * 60)
 
 /* Applies obj onto the service row; `creating` enforces name and duration. */
-static api_err service_read(api_request *rq, api_response *rs, const cJSON *obj,
-                            field_errors *fe, void *row, bool creating)
+static api_err service_read(api_request *rq, api_response *rs, const cJSON *obj, field_errors *fe,
+                            void *row, bool creating)
 {
     (void)rq;
     (void)rs;

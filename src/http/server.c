@@ -196,8 +196,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
 static enum MHD_Result send_error(struct MHD_Connection *conn, api_err err, const char *message,
                                   const cJSON *errors, const char *allow)
 {
-    return send_text(conn, http_status_of(err), http_error_body(err, message, errors), NULL,
-                     allow);
+    return send_text(conn, http_status_of(err), http_error_body(err, message, errors), NULL, allow);
 }
 
 /* Parses the body by content type: forms into the same tree as JSON.
@@ -294,9 +293,8 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)url;
     (void)version;

@@ -7,13 +7,13 @@
 #include "api/api.h"
 
 typedef struct server_config {
-    const char *db_url;           /* store location (path or URI) */
-    const char *listen;           /* HOST:PORT, [V6]:PORT */
-    unsigned threads;             /* worker threads, each with its own store */
-    size_t max_body;              /* bytes; larger bodies get 413 */
-    unsigned connection_timeout;  /* seconds a connection may stay idle or slow */
-    unsigned max_connections;     /* concurrent connections */
-    size_t max_header_bytes;      /* per-connection memory for the request head */
+    const char *db_url;          /* store location (path or URI) */
+    const char *listen;          /* HOST:PORT, [V6]:PORT */
+    unsigned threads;            /* worker threads, each with its own store */
+    size_t max_body;             /* bytes; larger bodies get 413 */
+    unsigned connection_timeout; /* seconds a connection may stay idle or slow */
+    unsigned max_connections;    /* concurrent connections */
+    size_t max_header_bytes;     /* per-connection memory for the request head */
     api_limits limits;
 } server_config;
 

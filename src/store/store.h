@@ -123,8 +123,7 @@ store_rc store_grant_remove(store *st, int64_t user_id, int64_t center_id);
 /* Centers granted to the user, by id. */
 store_rc store_centers_for_user(store *st, int64_t user_id, arena *a, center **out, size_t *n);
 /* Calendars of the centers granted to the user, by id, with specialities. */
-store_rc store_calendars_for_user(store *st, int64_t user_id, arena *a, calendar **out,
-                                  size_t *n);
+store_rc store_calendars_for_user(store *st, int64_t user_id, arena *a, calendar **out, size_t *n);
 /* OK when the user may use the center (resp. calendar); NOT_FOUND otherwise,
  * whether it does not exist or is not granted. */
 store_rc store_user_may_use_center(store *st, int64_t user_id, int64_t center_id);
@@ -195,7 +194,7 @@ typedef struct service {
     int64_t calendar_id;
     const char *remote_id;
     const char *name;
-    int64_t duration; /* minutes, > 0 */
+    int64_t duration;  /* minutes, > 0 */
     const char *color; /* #rrggbb or NULL */
     int64_t updated_at;
 } service;

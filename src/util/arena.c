@@ -19,14 +19,14 @@ typedef struct block {
 } block;
 
 struct arena {
-    block *head; /* current block; older blocks follow */
+    block *head;  /* current block; older blocks follow */
     size_t total; /* bytes of all blocks, headers included */
     size_t limit;
     size_t next_size;
 };
 
 #define FIRST_BLOCK 4096
-#define MAX_BLOCK ((size_t)1 << 20)
+#define MAX_BLOCK   ((size_t)1 << 20)
 
 static block *block_new(arena *a, size_t need)
 {

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define TOKEN_CHARS 43
+#define TOKEN_CHARS      43
 #define TOKEN_HASH_BYTES 32
 
 /* Initialises libsodium; returns false when it cannot (no entropy source). */
