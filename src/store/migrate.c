@@ -160,8 +160,36 @@ static const char SCHEMA_1[] =
     /* since list */
     "CREATE INDEX appointments_updated ON appointments (calendar_id, updated_at);";
 
+/* Working hours: the weekly schedule (local minutes after midnight, day 0 is
+ * Monday), absences and extra openings (Unix-second ranges). */
+static const char SCHEMA_2[] =
+    "CREATE TABLE opening_hours ("
+    " calendar_id BIGINT NOT NULL REFERENCES calendars (id),"
+    " day INTEGER NOT NULL CHECK (day >= 0 AND day <= 6),"
+    " start_minute INTEGER NOT NULL CHECK (start_minute >= 0 AND start_minute < 1440),"
+    " stop_minute INTEGER NOT NULL CHECK (stop_minute > start_minute AND stop_minute <= 1440),"
+    " PRIMARY KEY (calendar_id, day, start_minute));"
+
+    "CREATE TABLE absences ("
+    " id {ID},"
+    " calendar_id BIGINT NOT NULL REFERENCES calendars (id),"
+    " start BIGINT NOT NULL,"
+    " stop BIGINT NOT NULL CHECK (stop > start),"
+    " title TEXT NOT NULL DEFAULT '');"
+    /* ranges of a calendar overlapping a window */
+    "CREATE INDEX absences_window ON absences (calendar_id, start);"
+
+    "CREATE TABLE openings ("
+    " id {ID},"
+    " calendar_id BIGINT NOT NULL REFERENCES calendars (id),"
+    " start BIGINT NOT NULL,"
+    " stop BIGINT NOT NULL CHECK (stop > start),"
+    " title TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX openings_window ON openings (calendar_id, start);";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1},
+    {2, "working hours", SCHEMA_2},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -250,4 +250,61 @@ store_rc store_appointment_insert(store *st, appointment *ap);
 store_rc store_appointment_update(store *st, const appointment *ap);
 store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, int64_t now);
 
+/* ---- working hours ---------------------------------------------------- */
+
+/* One range of the weekly schedule, in the local time of the calendar's
+ * center: day 0 is Monday; start and stop are minutes after local midnight,
+ * 0 <= start < stop <= 1440 (1440 is "24:00"). */
+typedef struct opening_hour {
+    int day;
+    int start;
+    int stop;
+} opening_hour;
+
+/* The weekly schedule, sorted by day then start. */
+store_rc store_opening_hours_get(store *st, int64_t calendar_id, arena *a, opening_hour **out,
+                                 size_t *n);
+/* Replaces the whole weekly schedule atomically (the caller has checked
+ * that ranges of one day do not overlap).  NOT_FOUND when the calendar does
+ * not exist. */
+store_rc store_opening_hours_set(store *st, int64_t calendar_id, const opening_hour *hours,
+                                 size_t n);
+/* Sets the calendar's slot step (minutes, > 0). NOT_FOUND when absent. */
+store_rc store_calendar_set_slot_step(store *st, int64_t calendar_id, int minutes);
+
+/* Absences (ranges that block) and extra openings (ranges that open outside
+ * the weekly schedule): the same shape, two tables. */
+typedef enum range_kind {
+    RANGE_ABSENCE = 0,
+    RANGE_OPENING,
+} range_kind;
+
+typedef struct time_range {
+    int64_t id;
+    int64_t calendar_id;
+    int64_t start; /* Unix seconds, [start, stop) */
+    int64_t stop;
+    const char *title; /* never NULL on write; "" by default */
+} time_range;
+
+/* The calendar's ranges overlapping [from, to), sorted by start then id. */
+store_rc store_range_list(store *st, range_kind kind, int64_t calendar_id, int64_t from,
+                          int64_t to, arena *a, time_range **out, size_t *n);
+/* Sets r->id.  NOT_FOUND when the calendar does not exist. */
+store_rc store_range_insert(store *st, range_kind kind, time_range *r);
+/* Removes the range.  NOT_FOUND when the calendar has no such range. */
+store_rc store_range_delete(store *st, range_kind kind, int64_t calendar_id, int64_t id);
+
+/* A busy interval [start, stop) of a calendar, for the slot engine. */
+typedef struct busy_interval {
+    int64_t start;
+    int64_t stop;
+} busy_interval;
+
+/* The calendar's live booked or noshow appointments overlapping [from, to),
+ * sorted by start.  Cost grows with the rows in the window, not with the
+ * calendar's history. */
+store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
+                         busy_interval **out, size_t *n);
+
 #endif
