@@ -194,6 +194,11 @@ static const migration migrations[] = {
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
+int64_t store_schema_version(void)
+{
+    return migrations[N_MIGRATIONS - 1].version;
+}
+
 static const char SQL_CREATE_MIGRATIONS[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
                                             " version BIGINT PRIMARY KEY,"
                                             " name TEXT NOT NULL,"

@@ -54,6 +54,8 @@ const char *store_rc_name(store_rc rc);
  * a malloc'd one-line message the caller frees. */
 store_rc store_open(const char *url, store **out, char **err);
 void store_close(store *st);
+/* The latest schema version this program knows. */
+int64_t store_schema_version(void);
 /* Brings the schema to the latest version (idempotent, safe to run from
  * several processes at once). */
 store_rc store_migrate(store *st);
