@@ -30,9 +30,19 @@ static bool json_has_escaped_nul(const char *s, size_t len)
     return false;
 }
 
+/* True when the first non-blank byte opens a JSON object or array: no form
+ * key starts so, and `curl -d '{...}'` labels JSON as a form. */
+static bool body_looks_like_json(const char *data, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        i++;
+    return i < len && (data[i] == '{' || data[i] == '[');
+}
+
 cJSON *body_parse(const char *data, size_t len, bool form, const char **err)
 {
-    if (form)
+    if (form && !body_looks_like_json(data, len))
         return form_parse(data, len, err);
     if (json_has_escaped_nul(data, len)) {
         *err = "JSON strings may not contain \\u0000";

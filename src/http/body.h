@@ -9,7 +9,8 @@
 /* True when the Content-Type value names a form body. */
 bool body_is_form(const char *content_type);
 
-/* Parses data[0..len): a form body when `form`, JSON otherwise.  Returns a
+/* Parses data[0..len): a form body when `form` (unless the body starts with
+ * '{' or '[', which only JSON does), JSON otherwise.  Returns a
  * tree the caller frees with cJSON_Delete, or NULL with *err set to a static
  * message.  JSON strings with an escaped NUL (\u0000) are refused: the JSON
  * library would cut them short silently. */

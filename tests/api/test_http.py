@@ -179,6 +179,15 @@ def test_non_form_content_types_parsed_as_json(acct, ctype):
     assert unwrap_one(expect(resp, 201), "patient")["remote_id"] == rid
 
 
+def test_json_labelled_as_form_is_read_as_json(acct):
+    # curl -d '{...}' sends JSON with the form content type
+    rid = unique("ct")
+    data = json.dumps({"patient": patient_fields(rid)}).encode()
+    resp = acct.api.request("POST", acct.patients, data=data,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert unwrap_one(expect(resp, 201), "patient")["remote_id"] == rid
+
+
 def test_responses_are_json(acct):
     resp = acct.api.get("/centers")
     assert resp.headers["Content-Type"].startswith("application/json")

@@ -34,6 +34,16 @@ START_TEST(json_and_form_give_the_same_tree)
 }
 END_TEST
 
+START_TEST(json_labelled_as_form_is_read_as_json)
+{
+    const char *err;
+    cJSON *t = parse("  {\"a\":\"1\"}", true, &err);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "a")->valuestring, "1");
+    cJSON_Delete(t);
+}
+END_TEST
+
 START_TEST(escaped_nul_is_refused)
 {
     const char *err;
@@ -69,6 +79,7 @@ Suite *suite_body(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, content_types);
     tcase_add_test(tc, json_and_form_give_the_same_tree);
+    tcase_add_test(tc, json_labelled_as_form_is_read_as_json);
     tcase_add_test(tc, escaped_nul_is_refused);
     tcase_add_test(tc, escaped_backslash_before_u0000_is_text);
     tcase_add_test(tc, malformed_json);
