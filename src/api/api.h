@@ -109,6 +109,13 @@ api_err api_authenticate(store *st, arena *a, const char *email, const char *tok
  * clean response.  The single entry point the HTTP layer calls. */
 api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs);
 
+/* Weekly schedule rules, shared with the command line. */
+/* Parses "monday 08:30-12:00" (stop may be 24:00, after start). */
+bool hours_parse_range(const char *text, opening_hour *out);
+/* Sorts by day and start; false, with *bad the index of an offending range,
+ * when two ranges of one day overlap (touching is fine). */
+bool hours_check(opening_hour *hours, size_t n, size_t *bad);
+
 /* The handlers, one per route (see http/router.c for the table). */
 api_err centers_list(api_request *rq, api_response *rs);
 api_err calendars_list(api_request *rq, api_response *rs);
@@ -129,5 +136,14 @@ api_err appointments_collection(api_request *rq, api_response *rs);
 
 api_err services_list(api_request *rq, api_response *rs);
 api_err services_collection(api_request *rq, api_response *rs);
+
+api_err opening_hours_get(api_request *rq, api_response *rs);
+api_err opening_hours_put(api_request *rq, api_response *rs);
+api_err absences_list(api_request *rq, api_response *rs);
+api_err absences_create(api_request *rq, api_response *rs);
+api_err absences_delete(api_request *rq, api_response *rs);
+api_err openings_list(api_request *rq, api_response *rs);
+api_err openings_create(api_request *rq, api_response *rs);
+api_err openings_delete(api_request *rq, api_response *rs);
 
 #endif

@@ -37,6 +37,16 @@ static const route routes[] = {
 
     {"GET", "calendars/{id}/services", services_list, OWNER_CALENDAR},
     {"POST", "calendars/{id}/services_collections", services_collection, OWNER_CALENDAR},
+
+    /* extensions: working hours (see the README) */
+    {"GET", "calendars/{id}/opening_hours", opening_hours_get, OWNER_CALENDAR},
+    {"PUT", "calendars/{id}/opening_hours", opening_hours_put, OWNER_CALENDAR},
+    {"GET", "calendars/{id}/absences", absences_list, OWNER_CALENDAR},
+    {"POST", "calendars/{id}/absences", absences_create, OWNER_CALENDAR},
+    {"DELETE", "calendars/{id}/absences/{ref}", absences_delete, OWNER_CALENDAR},
+    {"GET", "calendars/{id}/openings", openings_list, OWNER_CALENDAR},
+    {"POST", "calendars/{id}/openings", openings_create, OWNER_CALENDAR},
+    {"DELETE", "calendars/{id}/openings/{ref}", openings_delete, OWNER_CALENDAR},
 };
 
 bool router_parse_id(const char *seg, int64_t *out)
