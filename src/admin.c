@@ -5,11 +5,13 @@
  * and writes in one transaction, so a refused command changes nothing.
  * Output on success is what a script needs (an id, a token); every failure is
  * one line on stderr and a non-zero exit: 2 for bad usage, 1 otherwise. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "api/fields.h"
 #include "cli.h"
 #include "store/store.h"
@@ -394,4 +396,197 @@ done:
     store_close(st);
     arena_free(a);
     return status;
+}
+
+/* Reads --calendar and checks the calendar exists; prints one line and
+ * returns false otherwise. */
+static bool calendar_arg(store *st, arena *a, const char *value, int64_t *id, calendar *out)
+{
+    if (!cli_positive("calendar", value, id))
+        return false;
+    store_rc rc = store_calendar_get(st, *id, a, out);
+    if (rc != STORE_OK) {
+        admin_store_failed(rc, "calendar");
+        return false;
+    }
+    return true;
+}
+
+static void hours_print(const opening_hour *h, size_t n, int step)
+{
+    static const char *const days[] = {"monday", "tuesday",  "wednesday", "thursday",
+                                       "friday", "saturday", "sunday"};
+    for (size_t i = 0; i < n; i++)
+        printf("%s %02d:%02d-%02d:%02d\n", days[h[i].day % 7], (h[i].start / 60) % 100,
+               h[i].start % 60, (h[i].stop / 60) % 100, h[i].stop % 60);
+    printf("step %d\n", step);
+}
+
+/* agenda hours set --calendar ID [--range "monday 08:30-12:00"]... [--step N]
+ * agenda hours list --calendar ID */
+int admin_hours(int argc, char **argv)
+{
+    bool set = argc >= 1 && strcmp(argv[0], "set") == 0;
+    bool list = argc >= 1 && strcmp(argv[0], "list") == 0;
+    if (!set && !list) {
+        cli_error("usage: agenda hours set --calendar ID [--range \"monday 08:30-12:00\"]... "
+                  "[--step MINUTES] | agenda hours list --calendar ID [--db DB]");
+        return EXIT_USAGE;
+    }
+    cli_option o[] = {{.name = "db"},
+                      {.name = "calendar"},
+                      {.name = "range", .repeatable = true},
+                      {.name = "step"}};
+    if (cli_parse(argc - 1, argv + 1, o, COUNT(o)) != 0)
+        return EXIT_USAGE;
+    const char *cal = cli_require(o, COUNT(o), "calendar");
+    if (!cal)
+        return EXIT_USAGE;
+    if (list && (o[2].n || o[3].n)) {
+        cli_error("'hours list' takes only --calendar and --db");
+        return EXIT_USAGE;
+    }
+    opening_hour hours[CLI_MAX_VALUES];
+    size_t n = o[2].n, bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!hours_parse_range(o[2].values[i], &hours[i])) {
+            cli_error("range '%s' is not of the form \"monday 08:30-12:00\"", o[2].values[i]);
+            return EXIT_USAGE;
+        }
+    }
+    if (!hours_check(hours, n, &bad)) {
+        cli_error("range %s %02d:%02d-%02d:%02d overlaps another range of that day",
+                  (const char *[]){"monday", "tuesday", "wednesday", "thursday", "friday",
+                                   "saturday", "sunday"}[hours[bad].day],
+                  hours[bad].start / 60 % 100, hours[bad].start % 60, hours[bad].stop / 60 % 100,
+                  hours[bad].stop % 60);
+        return EXIT_USAGE;
+    }
+    int64_t step = 0;
+    const char *step_arg = cli_get(o, COUNT(o), "step", NULL);
+    if (step_arg && (!cli_positive("step", step_arg, &step) || step > 1440)) {
+        if (step > 1440)
+            cli_error("option '--step' must be at most 1440 minutes");
+        return EXIT_USAGE;
+    }
+
+    int status = 1;
+    int64_t calendar_id = 0;
+    calendar k;
+    arena *a = arena_new(ARENA_DEFAULT_LIMIT);
+    store *st = a ? admin_open(cli_db(o, COUNT(o))) : NULL;
+    if (!st || !calendar_arg(st, a, cal, &calendar_id, &k))
+        goto done;
+    if (set) {
+        store_rc rc = store_begin(st);
+        if (rc == STORE_OK)
+            rc = store_opening_hours_set(st, calendar_id, hours, n);
+        if (rc == STORE_OK && step)
+            rc = store_calendar_set_slot_step(st, calendar_id, (int)step);
+        if (rc == STORE_OK)
+            rc = store_commit(st);
+        if (rc != STORE_OK) {
+            store_rollback(st);
+            admin_store_failed(rc, "the opening hours");
+            goto done;
+        }
+        hours_print(hours, n, step ? (int)step : k.slot_step);
+    } else {
+        opening_hour *rows = NULL;
+        size_t count = 0;
+        store_rc rc = store_opening_hours_get(st, calendar_id, a, &rows, &count);
+        if (rc != STORE_OK) {
+            admin_store_failed(rc, "the opening hours");
+            goto done;
+        }
+        hours_print(rows, count, k.slot_step);
+    }
+    status = 0;
+done:
+    store_close(st);
+    arena_free(a);
+    return status;
+}
+
+/* agenda absence|opening add --calendar ID --start T --stop T [--title TEXT]
+ * agenda absence|opening list --calendar ID
+ * agenda absence|opening remove --calendar ID --id N */
+static int admin_range(range_kind kind, int argc, char **argv)
+{
+    const char *noun = kind == RANGE_ABSENCE ? "absence" : "opening";
+    static const char *const verbs[] = {"add", "list", "remove"};
+    int verb = -1;
+    for (int i = 0; argc >= 1 && i < 3; i++) {
+        if (strcmp(argv[0], verbs[i]) == 0)
+            verb = i;
+    }
+    if (verb < 0) {
+        cli_error("usage: agenda %s add --calendar ID --start UNIX --stop UNIX [--title TEXT] | "
+                  "list --calendar ID | remove --calendar ID --id N [--db DB]",
+                  noun);
+        return EXIT_USAGE;
+    }
+    cli_option o[] = {{.name = "db"},   {.name = "calendar"}, {.name = "start"},
+                      {.name = "stop"}, {.name = "title"},    {.name = "id"}};
+    if (cli_parse(argc - 1, argv + 1, o, COUNT(o)) != 0)
+        return EXIT_USAGE;
+    static const char *const needs[3][3] = {
+        {"calendar", "start", "stop"}, {"calendar", NULL, NULL}, {"calendar", "id", NULL}};
+    for (int i = 0; i < 3; i++) {
+        if (needs[verb][i] && !cli_require(o, COUNT(o), needs[verb][i]))
+            return EXIT_USAGE;
+    }
+    time_range r = {.title = cli_get(o, COUNT(o), "title", "")};
+    int64_t id = 0;
+    if (verb == 0) {
+        bool ok = fields_parse_int(cli_get(o, COUNT(o), "start", ""), &r.start) &&
+                  fields_parse_int(cli_get(o, COUNT(o), "stop", ""), &r.stop) && r.start >= 0;
+        if (!ok || r.stop <= r.start) {
+            cli_error("--start and --stop must be Unix seconds, stop after start");
+            return EXIT_USAGE;
+        }
+    } else if (verb == 2 && !cli_positive("id", cli_get(o, COUNT(o), "id", ""), &id)) {
+        return EXIT_USAGE;
+    }
+
+    int status = 1;
+    calendar k;
+    arena *a = arena_new(ARENA_DEFAULT_LIMIT);
+    store *st = a ? admin_open(cli_db(o, COUNT(o))) : NULL;
+    if (!st || !calendar_arg(st, a, cli_get(o, COUNT(o), "calendar", ""), &r.calendar_id, &k))
+        goto done;
+    store_rc rc = STORE_OK;
+    if (verb == 0) {
+        rc = store_range_insert(st, kind, &r);
+        if (rc == STORE_OK)
+            printf("%lld\n", (long long)r.id);
+    } else if (verb == 1) {
+        time_range *rows = NULL;
+        size_t n = 0;
+        rc = store_range_list(st, kind, r.calendar_id, INT64_MIN, INT64_MAX, a, &rows, &n);
+        for (size_t i = 0; rc == STORE_OK && i < n; i++)
+            printf("%lld %lld %lld %s\n", (long long)rows[i].id, (long long)rows[i].start,
+                   (long long)rows[i].stop, rows[i].title);
+    } else {
+        rc = store_range_delete(st, kind, r.calendar_id, id);
+    }
+    if (rc != STORE_OK) {
+        admin_store_failed(rc, noun);
+        goto done;
+    }
+    status = 0;
+done:
+    store_close(st);
+    arena_free(a);
+    return status;
+}
+
+int admin_absence(int argc, char **argv)
+{
+    return admin_range(RANGE_ABSENCE, argc, argv);
+}
+
+int admin_opening(int argc, char **argv)
+{
+    return admin_range(RANGE_OPENING, argc, argv);
 }

@@ -36,6 +36,9 @@ int admin_calendar(int argc, char **argv);
 int admin_user(int argc, char **argv);
 int admin_demo(int argc, char **argv);
 int admin_migrate(int argc, char **argv);
+int admin_hours(int argc, char **argv);
+int admin_absence(int argc, char **argv);
+int admin_opening(int argc, char **argv);
 
 /* The database location: --db, else $AGENDA_DB, else agenda.db. */
 const char *cli_db(const cli_option *opts, size_t n_opts);

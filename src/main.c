@@ -25,6 +25,11 @@ static const char usage[] =
     "  user grant --email EMAIL --center ID\n"
     "  user revoke --email EMAIL [--center ID]  without --center: disable the token\n"
     "  user reset-token --email EMAIL           prints a new token\n"
+    "  hours set --calendar ID [--range \"monday 08:30-12:00\"]... [--step MINUTES]\n"
+    "  hours list --calendar ID\n"
+    "  absence add --calendar ID --start UNIX --stop UNIX [--title TEXT]\n"
+    "  absence list --calendar ID | absence remove --calendar ID --id N\n"
+    "  opening add|list|remove ...             the same, for extra openings\n"
     "\n"
     "DB is a file path (SQLite); defaults to $AGENDA_DB, then agenda.db.\n"
     "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080.\n";
@@ -104,6 +109,8 @@ int main(int argc, char **argv)
     } commands[] = {
         {"serve", serve},         {"demo", admin_demo},         {"migrate", admin_migrate},
         {"center", admin_center}, {"calendar", admin_calendar}, {"user", admin_user},
+        {"hours", admin_hours},          {"absence", admin_absence},
+        {"opening", admin_opening},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");
