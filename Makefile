@@ -3,6 +3,9 @@
 #   make run        install missing packages, build, seed demo data, serve
 #   make test       install missing packages, build, run every test
 #   make CC=clang   the same with clang
+#
+# Each area of checks beyond the core lives in mk/NAME.mk and appends the
+# targets `make test` must run to TEST_TARGETS.
 
 CC      ?= cc
 PKGS    := libmicrohttpd libcjson sqlite3 libsodium
@@ -11,6 +14,7 @@ CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -pthread
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 BUILD   ?= build
+BIN     ?= agenda
 DB      ?= agenda.db
 LISTEN  ?= 127.0.0.1:8080
 PYTHON  ?= /usr/bin/python3
@@ -22,13 +26,16 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
+# What `make test` runs, in order; mk/*.mk files append to it.
+TEST_TARGETS := test-unit test-api
+
 .PHONY: all deps run test test-unit test-api clean format format-check
-all: agenda
+all: $(BIN)
 
 deps:
 	@sh scripts/deps.sh
 
-agenda: $(OBJ)
+$(BIN): $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
@@ -39,19 +46,19 @@ $(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
 
 run: deps
-	$(MAKE) agenda
-	./agenda demo --db $(DB)
-	./agenda serve --db $(DB) --listen $(LISTEN)
+	$(MAKE) $(BIN)
+	./$(BIN) demo --db $(DB) --listen $(LISTEN)
+	./$(BIN) serve --db $(DB) --listen $(LISTEN)
 
 test: deps
-	$(MAKE) agenda $(BUILD)/unit-tests
-	$(MAKE) test-unit test-api
+	$(MAKE) $(BIN) $(BUILD)/unit-tests
+	$(MAKE) $(TEST_TARGETS)
 
 test-unit: $(BUILD)/unit-tests
 	CK_FORK=yes $(BUILD)/unit-tests
 
-test-api: agenda
-	AGENDA_BIN=$(abspath agenda) $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
+test-api: $(BIN)
+	AGENDA_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
 format:
 	clang-format -i $(SRC) $(shell find src tests/unit -name '*.h') $(UNIT_SRC)
@@ -60,6 +67,7 @@ format-check:
 	clang-format --dry-run --Werror $(SRC) $(shell find src tests/unit -name '*.h') $(UNIT_SRC)
 
 clean:
-	rm -rf $(BUILD) agenda
+	rm -rf $(BUILD) $(BIN)
 
+-include $(sort $(wildcard mk/*.mk))
 -include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
