@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/fields.h"
 #include "cli.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -14,8 +15,10 @@
 static const char usage[] =
     "usage: agenda <command> [options]\n"
     "\n"
-    "  serve [--db DB] [--listen HOST:PORT] [--threads N] [--max-body BYTES]\n"
-    "        [--max-collection N] [--timeout SECONDS] [--max-connections N]\n"
+    "  serve [--db DB] [--listen HOST:PORT] [--threads N] [--access-log PATH|-]\n"
+    "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
+    "        [--timeout SECONDS] [--max-connections N]\n"
+    "        [--auth-failures N] [--auth-window SECONDS]\n"
     "  demo [--db DB] [--listen HOST:PORT]      create demo data, print a curl line\n"
     "  migrate [--db DB]                        bring the schema up to date\n"
     "  center add --name NAME --slug SLUG [--timezone ZONE]\n"
@@ -34,15 +37,63 @@ static const char usage[] =
     "DB is a file path (SQLite); defaults to $AGENDA_DB, then agenda.db.\n"
     "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080.\n";
 
+/* A numeric option of `serve`: its name, its range and where it goes. */
+typedef struct serve_number {
+    const char *name;
+    int64_t min, max;
+    void (*set)(server_config *cfg, int64_t v);
+} serve_number;
+
+static void set_threads(server_config *c, int64_t v)
+{
+    c->threads = (unsigned)v;
+}
+static void set_max_body(server_config *c, int64_t v)
+{
+    c->max_body = (size_t)v;
+}
+static void set_max_collection(server_config *c, int64_t v)
+{
+    c->limits.max_collection = v;
+}
+static void set_timeout(server_config *c, int64_t v)
+{
+    c->connection_timeout = (unsigned)v;
+}
+static void set_max_connections(server_config *c, int64_t v)
+{
+    c->max_connections = (unsigned)v;
+}
+static void set_max_header_bytes(server_config *c, int64_t v)
+{
+    c->max_header_bytes = (size_t)v;
+}
+static void set_auth_failures(server_config *c, int64_t v)
+{
+    c->auth_failures = (unsigned)v;
+}
+static void set_auth_window(server_config *c, int64_t v)
+{
+    c->auth_window = (unsigned)v;
+}
+
+static const serve_number serve_numbers[] = {
+    {"threads", 1, 256, set_threads},
+    {"max-body", 1024, (int64_t)1 << 32, set_max_body},
+    {"max-collection", 1, 10000000, set_max_collection},
+    {"timeout", 1, 86400, set_timeout},
+    {"max-connections", 1, 100000, set_max_connections},
+    {"max-header-bytes", 4096, 1 << 24, set_max_header_bytes},
+    {"auth-failures", 0, 1000000, set_auth_failures},
+    {"auth-window", 1, 86400, set_auth_window},
+};
+
 static int serve(int argc, char **argv)
 {
-    cli_option o[] = {{.name = "db"},
-                      {.name = "listen"},
-                      {.name = "threads"},
-                      {.name = "max-body"},
-                      {.name = "max-collection"},
-                      {.name = "timeout"},
-                      {.name = "max-connections"}};
+    cli_option o[3 + COUNT(serve_numbers)] = {
+        {.name = "db"}, {.name = "listen"}, {.name = "access-log"}};
+    for (size_t i = 0; i < COUNT(serve_numbers); i++)
+        o[3 + i].name = serve_numbers[i].name;
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return 2;
     server_config cfg = server_config_default();
@@ -50,37 +101,19 @@ static int serve(int argc, char **argv)
     cfg.db_url = cli_db(o, COUNT(o));
     cfg.listen =
         cli_get(o, COUNT(o), "listen", env_listen && *env_listen ? env_listen : cfg.listen);
-
-    int64_t v = 0;
-    const char *arg;
-    if ((arg = cli_get(o, COUNT(o), "threads", NULL))) {
-        if (!cli_positive("threads", arg, &v))
-            return 2;
-        if (v > 256) {
-            cli_error("option '--threads' must be at most 256");
+    cfg.access_log = cli_get(o, COUNT(o), "access-log", NULL);
+    for (size_t i = 0; i < COUNT(serve_numbers); i++) {
+        const serve_number *n = &serve_numbers[i];
+        const char *arg = cli_get(o, COUNT(o), n->name, NULL);
+        int64_t v = 0;
+        if (!arg)
+            continue;
+        if (!fields_parse_int(arg, &v) || v < n->min || v > n->max) {
+            cli_error("option '--%s' must be a whole number from %lld to %lld, not '%s'", n->name,
+                      (long long)n->min, (long long)n->max, arg);
             return 2;
         }
-        cfg.threads = (unsigned)v;
-    }
-    if ((arg = cli_get(o, COUNT(o), "max-body", NULL))) {
-        if (!cli_positive("max-body", arg, &v))
-            return 2;
-        cfg.max_body = (size_t)v;
-    }
-    if ((arg = cli_get(o, COUNT(o), "max-collection", NULL))) {
-        if (!cli_positive("max-collection", arg, &v))
-            return 2;
-        cfg.limits.max_collection = v;
-    }
-    if ((arg = cli_get(o, COUNT(o), "timeout", NULL))) {
-        if (!cli_positive("timeout", arg, &v))
-            return 2;
-        cfg.connection_timeout = (unsigned)v;
-    }
-    if ((arg = cli_get(o, COUNT(o), "max-connections", NULL))) {
-        if (!cli_positive("max-connections", arg, &v))
-            return 2;
-        cfg.max_connections = (unsigned)v;
+        n->set(&cfg, v);
     }
 
     /* Migrate once before serving, so workers find the schema ready and a

@@ -11,9 +11,13 @@ typedef struct server_config {
     const char *listen;          /* HOST:PORT, [V6]:PORT */
     unsigned threads;            /* worker threads, each with its own store */
     size_t max_body;             /* bytes; larger bodies get 413 */
-    unsigned connection_timeout; /* seconds a connection may stay idle or slow */
+    unsigned connection_timeout; /* seconds a connection may stay idle, and a
+                                  * request may take to arrive in full */
     unsigned max_connections;    /* concurrent connections */
     size_t max_header_bytes;     /* per-connection memory for the request head */
+    unsigned auth_failures;      /* failed logins per address and window; 0: no limit */
+    unsigned auth_window;        /* seconds */
+    const char *access_log;      /* path, "-" for stderr, NULL for none */
     api_limits limits;
 } server_config;
 

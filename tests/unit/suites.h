@@ -11,6 +11,8 @@
     SUITE(suite_form)                                                                              \
     SUITE(suite_body)                                                                              \
     SUITE(suite_auth)                                                                              \
+    SUITE(suite_ratelimit)                                                                         \
+    SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
     SUITE(suite_store)
 
