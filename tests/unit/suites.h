@@ -14,7 +14,8 @@
     SUITE(suite_ratelimit)                                                                         \
     SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
-    SUITE(suite_store)
+    SUITE(suite_store)                                                                             \
+    SUITE(suite_tzfile)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
