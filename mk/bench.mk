@@ -1,0 +1,36 @@
+# bench.mk - `make bench`: the benchmark harness (bench/run.py, README "Benchmarks").
+#
+#   make bench                 full scale, SQLite
+#   make bench QUICK=1         the one-minute scale (same as `make bench-quick`)
+#   make bench BENCH_ARGS='--store both --label after'    any option of bench/run.py
+#
+# A benchmark never fails the build on a number, so it is not part of `make test`.
+
+BENCH_BUILD  := build/bench
+BENCH_CFLAGS ?= -O3 -g -DNDEBUG
+BENCH_ARGS   ?=
+
+.PHONY: bench bench-quick bench-deps bench-build
+bench-deps:
+	@sh scripts/deps.sh
+	@sh scripts/bench-deps.sh
+
+# The optimised server, built apart from the everyday one.  CFLAGS goes
+# through the environment so the Makefile's own flags are still appended.
+bench-build:
+	CFLAGS='$(BENCH_CFLAGS)' $(MAKE) BUILD=$(BENCH_BUILD) BIN=$(BENCH_BUILD)/agenda \
+		$(BENCH_BUILD)/agenda
+	$(MAKE) $(BENCH_BUILD)/sqlite_ceiling
+
+$(BENCH_BUILD)/sqlite_ceiling: bench/sqlite_ceiling.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=c17 -Wall -Wextra -Werror $(shell pkg-config --cflags sqlite3) -o $@ $< \
+		$(shell pkg-config --libs sqlite3)
+
+bench: bench-deps
+	$(MAKE) bench-build
+	$(PYTHON) bench/run.py --bin $(BENCH_BUILD)/agenda --ceiling $(BENCH_BUILD)/sqlite_ceiling \
+		$(if $(QUICK),--quick) $(BENCH_ARGS)
+
+bench-quick:
+	$(MAKE) bench QUICK=1
