@@ -8,7 +8,7 @@
 # targets `make test` must run to TEST_TARGETS.
 
 CC      ?= cc
-PKGS    := libmicrohttpd libcjson sqlite3 libsodium
+PKGS    := libmicrohttpd libcjson sqlite3 libsodium libpq
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -pthread
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

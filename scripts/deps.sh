@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config clang \
-libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev \
+libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev libpq-dev postgresql \
 check python3 python3-pytest python3-requests curl tzdata"
 
 missing=""

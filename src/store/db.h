@@ -116,6 +116,7 @@ struct db_stmt {
 };
 
 extern const db_driver db_sqlite_driver;
+extern const db_driver db_pg_driver;
 
 /* True when `url` names a PostgreSQL server rather than a SQLite file. */
 static inline bool db_url_is_postgres(const char *url)
@@ -127,7 +128,7 @@ static inline bool db_url_is_postgres(const char *url)
 /* The driver for `url`, or NULL when the program has none for it. */
 static inline const db_driver *db_driver_for(const char *url)
 {
-    return db_url_is_postgres(url) ? NULL : &db_sqlite_driver;
+    return db_url_is_postgres(url) ? &db_pg_driver : &db_sqlite_driver;
 }
 
 /* ---- calls through the driver table ---------------------------------- */
