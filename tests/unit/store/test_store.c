@@ -1,30 +1,134 @@
-/* test_store.c - the storage layer against a real SQLite file in a fresh
- * temporary directory per test: schema migrations, accounts and grants,
- * patients, services, appointments (windows, warnings, joins), lists and
- * paging, transactions, and two connections writing from two threads. */
+/* test_store.c - the storage layer against a real database: schema
+ * migrations, accounts and grants, patients, services, appointments
+ * (windows, warnings, joins), lists and paging, transactions, and two
+ * connections writing from two threads.
+ *
+ * Every test runs against SQLite (a file in a fresh temporary directory)
+ * and, when AGENDA_TEST_PG_URL names a PostgreSQL server (an admin URL such
+ * as the one scripts/pg-test-server.sh prints), again against a fresh
+ * database created on it for the test: the tests are written once, only the
+ * opener differs (setup_sqlite, setup_pg).  A few PostgreSQL-only tests
+ * follow (serialization failures, concurrent inserts and migrations, and,
+ * when AGENDA_TEST_PG_DIR names the test cluster, a server restart). */
 #include <check.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../suites.h"
 #include "store/store.h"
 #include "util/arena.h"
 
-static char dir[64];
-static char path[128];
+typedef enum test_engine {
+    ENGINE_SQLITE,
+    ENGINE_PG,
+} test_engine;
+
+static test_engine engine;
+static char dir[64];    /* a temporary directory, for both engines */
+static char path[1024]; /* the store's URL: a file or a PostgreSQL conninfo */
+static char dbname[64]; /* PostgreSQL: the test's database */
 static store *st;
 static arena *A;
 
-static void setup(void)
+/* ---- engines ---------------------------------------------------------- */
+
+/* Runs `sql` on the PostgreSQL server of AGENDA_TEST_PG_URL (admin). */
+static void pg_admin(const char *sql)
 {
-    strcpy(dir, "/tmp/agenda-store-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/agenda.db", dir);
+    PGconn *c = PQconnectdb(getenv("AGENDA_TEST_PG_URL"));
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "admin connection: %s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* Creates a new, empty database on the test server and writes a conninfo
+ * for it into out[size] (the admin URL's parameters, another dbname). */
+static void pg_new_database(char *name, size_t name_size, char *out, size_t size)
+{
+    static int serial;
+    snprintf(name, name_size, "agenda_t_%ld_%d_%ld", (long)getpid(), serial++,
+             (long)time(NULL) % 100000);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    pg_admin(sql);
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(getenv("AGENDA_TEST_PG_URL"), &err);
+    ck_assert_msg(opts != NULL, "AGENDA_TEST_PG_URL: %s", err ? err : "out of memory");
+    size_t n = (size_t)snprintf(out, size, "dbname=%s", name);
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val || strcmp(o->keyword, "dbname") == 0)
+            continue;
+        ck_assert_ptr_null(strpbrk(o->val, "' \\"));
+        n += (size_t)snprintf(out + n, size - n, " %s='%s'", o->keyword, o->val);
+        ck_assert_uint_lt(n, size);
+    }
+    PQconninfoFree(opts);
+}
+
+static void pg_drop_database(const char *name)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+    pg_admin(sql);
+}
+
+/* Runs `sql`, which answers one integer, on `url` with the engine's own
+ * API (not the store's), and returns that integer. */
+static int64_t raw_int(const char *url, const char *sql)
+{
+    int64_t v = -1;
+    if (engine == ENGINE_SQLITE) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *s = NULL;
+        ck_assert_int_eq(sqlite3_open(url, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+        v = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+    } else {
+        PGconn *c = PQconnectdb(url);
+        ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, sql);
+        ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+        ck_assert_int_eq(PQntuples(r), 1);
+        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        PQfinish(c);
+    }
+    return v;
+}
+
+/* Runs `sql` (no answer) on `url` with the engine's own API. */
+static void raw_exec(const char *url, const char *sql)
+{
+    if (engine == ENGINE_SQLITE) {
+        sqlite3 *db = NULL;
+        ck_assert_int_eq(sqlite3_open(url, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    } else {
+        PGconn *c = PQconnectdb(url);
+        ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, sql);
+        ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+    }
+}
+
+/* Opens `path` (set by the engine's setup) and migrates it. */
+static void open_store(void)
+{
     char *err = NULL;
     ck_assert_int_eq(store_open(path, &st, &err), STORE_OK);
     ck_assert_ptr_null(err);
@@ -33,19 +137,67 @@ static void setup(void)
     ck_assert_ptr_nonnull(A);
 }
 
+static void setup_sqlite(void)
+{
+    engine = ENGINE_SQLITE;
+    strcpy(dir, "/tmp/agenda-store-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/agenda.db", dir);
+    open_store();
+}
+
+static void setup_pg(void)
+{
+    engine = ENGINE_PG;
+    strcpy(dir, "/tmp/agenda-store-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    pg_new_database(dbname, sizeof dbname, path, sizeof path);
+    open_store();
+}
+
+/* Removes a SQLite database file and its WAL companions. */
+static void unlink_sqlite(const char *file)
+{
+    char name[1100];
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "%s%s", file, suffixes[i]);
+        unlink(name);
+    }
+}
+
 static void teardown(void)
 {
-    char file[160];
     store_close(st);
     st = NULL;
     arena_free(A);
     A = NULL;
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
-        unlink(file);
-    }
+    if (engine == ENGINE_SQLITE)
+        unlink_sqlite(path);
+    else
+        pg_drop_database(dbname);
     rmdir(dir);
+}
+
+/* A URL for a new, empty database of the engine under test; `name` gets
+ * the PostgreSQL database's name (to drop it), "" for SQLite. */
+static void new_database(char *name, size_t name_size, char *out, size_t size)
+{
+    static int serial;
+    if (engine == ENGINE_PG) {
+        pg_new_database(name, name_size, out, size);
+        return;
+    }
+    snprintf(name, name_size, "%s", "");
+    snprintf(out, size, "%s/fresh-%d.db", dir, serial++);
+}
+
+static void drop_database(const char *name, const char *url)
+{
+    if (engine == ENGINE_PG)
+        pg_drop_database(name);
+    else
+        unlink_sqlite(url);
 }
 
 /* ---- fixtures --------------------------------------------------------- */
@@ -140,22 +292,21 @@ START_TEST(migrations_are_idempotent)
     ck_assert_int_eq(store_migrate(other), STORE_OK);
     store_close(other);
 
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(version) FROM schema_migrations",
-                                        -1, &s, NULL),
-                     SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
     /* every step recorded once, up to the latest */
-    ck_assert_int_eq(sqlite3_column_int(s, 0), store_schema_version());
-    ck_assert_int_eq(sqlite3_column_int(s, 1), store_schema_version());
-    sqlite3_finalize(s);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM schema_migrations"),
+                     store_schema_version());
+    ck_assert_int_eq(raw_int(path, "SELECT MAX(version) FROM schema_migrations"),
+                     store_schema_version());
+    if (engine == ENGINE_SQLITE) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *s = NULL;
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+        ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+    }
     /* the data survived the repeated migrations */
     int64_t c = make_center("still-here");
     ck_assert_int_eq(store_migrate(st), STORE_OK);
@@ -164,7 +315,7 @@ START_TEST(migrations_are_idempotent)
 }
 END_TEST
 
-static char fresh[160];
+static char fresh[1024];
 
 /* Opens `fresh` and migrates it; returns the outcome as a pointer-sized
  * code (0 for success). */
@@ -181,7 +332,8 @@ static void *open_and_migrate(void *arg)
 
 START_TEST(concurrent_migrations_of_a_new_file)
 {
-    snprintf(fresh, sizeof fresh, "%s/fresh.db", dir);
+    char name[64];
+    new_database(name, sizeof name, fresh, sizeof fresh);
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(pthread_create(&t[i], NULL, open_and_migrate, NULL), 0);
@@ -190,34 +342,16 @@ START_TEST(concurrent_migrations_of_a_new_file)
         ck_assert_int_eq(pthread_join(t[i], &rc), 0);
         ck_assert_int_eq((intptr_t)rc, STORE_OK);
     }
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    ck_assert_int_eq(sqlite3_open(fresh, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM schema_migrations", -1, &s, NULL),
-                     SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    ck_assert_int_eq(sqlite3_column_int(s, 0), store_schema_version());
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    char file[200];
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(file, sizeof file, "%s%s", fresh, suffixes[i]);
-        unlink(file);
-    }
+    ck_assert_int_eq(raw_int(fresh, "SELECT COUNT(*) FROM schema_migrations"),
+                     store_schema_version());
+    drop_database(name, fresh);
 }
 END_TEST
 
 START_TEST(newer_schema_is_refused)
 {
-    sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(db,
-                                  "INSERT INTO schema_migrations (version, name, applied_at)"
-                                  " VALUES (999, 'future', 0)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    raw_exec(path, "INSERT INTO schema_migrations (version, name, applied_at)"
+                   " VALUES (999, 'future', 0)");
     ck_assert_int_eq(store_migrate(st), STORE_ERROR);
 }
 END_TEST
@@ -1025,8 +1159,39 @@ typedef struct writer {
 
 #define WRITES 60
 
+/* Writes entries first .. first + n - 1 of writer w: a patient and its
+ * appointment each.  In a transaction when `batch`: a lost race
+ * (STORE_RETRY) then ends it and is returned, for the caller to run the
+ * whole batch again; otherwise each call that loses a race runs again
+ * alone, as the API would run its request again. */
+static store_rc write_entries(store *mine, const writer *w, int first, int n, bool batch)
+{
+    store_rc rc = batch ? store_begin(mine) : STORE_OK;
+    for (int i = first; rc == STORE_OK && i < first + n; i++) {
+        char remote[32];
+        snprintf(remote, sizeof remote, "w%d-%d", w->number, i);
+        patient p = new_patient(w->center_id, remote, 1000);
+        int tries = batch ? 1 : 20;
+        rc = STORE_RETRY;
+        for (int t = 0; t < tries && rc == STORE_RETRY; t++)
+            rc = store_patient_insert(mine, &p);
+        appointment ap = new_appt(w->calendar_id, remote, i * 100, i * 100 + 50);
+        ap.patient_id = p.id;
+        if (rc == STORE_OK) {
+            rc = STORE_RETRY;
+            for (int t = 0; t < tries && rc == STORE_RETRY; t++)
+                rc = store_appointment_insert(mine, &ap);
+        }
+    }
+    if (batch && rc == STORE_OK)
+        rc = store_commit(mine);
+    if (rc != STORE_OK)
+        store_rollback(mine);
+    return rc;
+}
+
 /* Opens its own connection and writes patients and appointments, half
- * singly, half in transactions of five. */
+ * singly, half in transactions of five (run again when they lose a race). */
 static void *write_many(void *arg)
 {
     writer *w = arg;
@@ -1035,21 +1200,17 @@ static void *write_many(void *arg)
         w->failures++;
         return NULL;
     }
-    for (int i = 0; i < WRITES; i++) {
+    for (int i = 0; i < WRITES;) {
         bool batch = i >= WRITES / 2;
-        if (batch && i % 5 == 0 && store_begin(mine) != STORE_OK)
+        int n = batch ? 5 : 1;
+        store_rc rc = STORE_RETRY;
+        for (int attempt = 0; attempt < 20 && rc == STORE_RETRY; attempt++)
+            rc = write_entries(mine, w, i, n, batch);
+        if (rc != STORE_OK) {
+            fprintf(stderr, "writer %d, entry %d: %s\n", w->number, i, store_rc_name(rc));
             w->failures++;
-        char remote[32];
-        snprintf(remote, sizeof remote, "w%d-%d", w->number, i);
-        patient p = new_patient(w->center_id, remote, 1000);
-        if (store_patient_insert(mine, &p) != STORE_OK)
-            w->failures++;
-        appointment ap = new_appt(w->calendar_id, remote, i * 100, i * 100 + 50);
-        ap.patient_id = p.id;
-        if (store_appointment_insert(mine, &ap) != STORE_OK)
-            w->failures++;
-        if (batch && i % 5 == 4 && store_commit(mine) != STORE_OK)
-            w->failures++;
+        }
+        i += n;
     }
     store_close(mine);
     return NULL;
@@ -1085,12 +1246,254 @@ START_TEST(two_connections_write_concurrently)
 }
 END_TEST
 
-Suite *suite_store(void)
+/* ---- PostgreSQL only ---------------------------------------------------- */
+
+/* Opens a second connection to the test's database. */
+static store *open_other(void)
 {
-    Suite *s = suite_create("store");
-    TCase *tc = tcase_create("sqlite");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
+    store *other = NULL;
+    ck_assert_int_eq(store_open(path, &other, NULL), STORE_OK);
+    return other;
+}
+
+START_TEST(pg_serialization_failures_are_retry)
+{
+    int64_t c = make_center("c");
+    int64_t id = add_patient(c, "p", 1000);
+    store *other = open_other();
+
+    /* read-merge-write: the row changed since this transaction read it */
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    patient mine;
+    object_ref ref = {.id = id};
+    ck_assert_int_eq(store_patient_get(st, c, &ref, A, &mine), STORE_OK);
+    patient theirs = mine;
+    theirs.first_name = "Theirs";
+    theirs.updated_at = 2000;
+    ck_assert_int_eq(store_patient_update(other, &theirs), STORE_OK);
+    mine.first_name = "Mine";
+    mine.updated_at = 2000;
+    ck_assert_int_eq(store_patient_update(st, &mine), STORE_RETRY);
+    /* the failed transaction cannot be committed, only rolled back */
+    ck_assert_int_eq(store_commit(st), STORE_ERROR);
+    store_rollback(st);
+    /* run again from the start, it reads the new row and wins */
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_patient_get(st, c, &ref, A, &mine), STORE_OK);
+    ck_assert_str_eq(mine.first_name, "Theirs");
+    mine.last_name = "Merged";
+    ck_assert_int_eq(store_patient_update(st, &mine), STORE_OK);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+
+    /* write skew: each reads the list, then adds to it */
+    patient *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    list_query all = {0};
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_begin(other), STORE_OK);
+    ck_assert_int_eq(store_patient_list(st, c, &all, A, &rows, &n, &total), STORE_OK);
+    ck_assert_int_eq(store_patient_list(other, c, &all, A, &rows, &n, &total), STORE_OK);
+    add_patient(c, "a", 3000);
+    patient b = new_patient(c, "b", 3000);
+    store_rc rc = store_patient_insert(other, &b);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    if (rc == STORE_OK)
+        rc = store_commit(other);
+    ck_assert_int_eq(rc, STORE_RETRY);
+    store_rollback(other);
+    ck_assert_int_eq(store_patient_list(st, c, &all, A, &rows, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 2); /* p and a */
+    store_close(other);
+}
+END_TEST
+
+typedef struct inserter {
+    int64_t center_id;
+    const char *remote_id;
+    bool in_transaction;
+    store_rc rc;
+} inserter;
+
+/* Inserts a patient from a connection of its own (in a transaction of its
+ * own when asked); the outcome goes to ins->rc. */
+static void *insert_from_another_connection(void *arg)
+{
+    inserter *ins = arg;
+    store *other = NULL;
+    ins->rc = store_open(path, &other, NULL);
+    if (ins->rc == STORE_OK && ins->in_transaction)
+        ins->rc = store_begin(other);
+    patient p = new_patient(ins->center_id, ins->remote_id, 1000);
+    if (ins->rc == STORE_OK)
+        ins->rc = store_patient_insert(other, &p);
+    if (ins->rc == STORE_OK && ins->in_transaction)
+        ins->rc = store_commit(other);
+    store_close(other);
+    return NULL;
+}
+
+/* Starts an insert of remote_id from another connection while this one's
+ * transaction holds an uncommitted insert of it, then ends this one's
+ * transaction (commit or rollback); returns the other insert's outcome. */
+static store_rc race_insert(int64_t c, const char *remote_id, bool other_in_transaction,
+                            bool commit)
+{
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    add_patient(c, remote_id, 1000);
+    inserter ins = {.center_id = c, .remote_id = remote_id, .in_transaction = other_in_transaction};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, insert_from_another_connection, &ins), 0);
+    usleep(300 * 1000); /* the other insert now waits on ours */
+    if (commit)
+        ck_assert_int_eq(store_commit(st), STORE_OK);
+    else
+        store_rollback(st);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    return ins.rc;
+}
+
+START_TEST(pg_concurrent_inserts_of_one_remote_id_conflict)
+{
+    int64_t c = make_center("c");
+    ck_assert_int_eq(race_insert(c, "x", false, true), STORE_CONFLICT);
+    ck_assert_int_eq(race_insert(c, "y", true, true), STORE_CONFLICT);
+    /* when the first one gives up, the waiting one wins */
+    ck_assert_int_eq(race_insert(c, "z", false, false), STORE_OK);
+    patient *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    list_query all = {0};
+    ck_assert_int_eq(store_patient_list(st, c, &all, A, &rows, &n, &total), STORE_OK);
+    ck_assert_int_eq(total, 3);
+}
+END_TEST
+
+static pthread_barrier_t migrate_start;
+
+/* open_and_migrate, the two threads released together. */
+static void *open_and_migrate_together(void *arg)
+{
+    pthread_barrier_wait(&migrate_start);
+    return open_and_migrate(arg);
+}
+
+START_TEST(pg_concurrent_migrations_from_two_connections)
+{
+    for (int round = 0; round < 5; round++) {
+        char name[64];
+        new_database(name, sizeof name, fresh, sizeof fresh);
+        ck_assert_int_eq(pthread_barrier_init(&migrate_start, NULL, 2), 0);
+        pthread_t t[2];
+        for (int i = 0; i < 2; i++)
+            ck_assert_int_eq(pthread_create(&t[i], NULL, open_and_migrate_together, NULL), 0);
+        for (int i = 0; i < 2; i++) {
+            void *rc = NULL;
+            ck_assert_int_eq(pthread_join(t[i], &rc), 0);
+            ck_assert_int_eq((intptr_t)rc, STORE_OK);
+        }
+        pthread_barrier_destroy(&migrate_start);
+        ck_assert_int_eq(raw_int(fresh, "SELECT COUNT(*) FROM schema_migrations"),
+                         store_schema_version());
+        drop_database(name, fresh);
+    }
+}
+END_TEST
+
+/* Runs the test cluster's script: `pause` or `resume` the server. */
+static void pg_server(const char *what)
+{
+    const char *script = getenv("AGENDA_TEST_PG_CTL");
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "sh '%s' %s '%s' >&2", script ? script : "scripts/pg-test-server.sh",
+             what, getenv("AGENDA_TEST_PG_DIR"));
+    ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Calls store_center_get until it answers OK, for up to 10 s. */
+static void wait_until_usable(int64_t c)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    center out;
+    store_rc rc = STORE_UNAVAILABLE;
+    while ((rc = store_center_get(st, c, A, &out)) == STORE_UNAVAILABLE && seconds_since(&t0) < 10)
+        usleep(50 * 1000);
+    ck_assert_int_eq(rc, STORE_OK);
+}
+
+START_TEST(pg_reconnects_after_a_server_restart)
+{
+    int64_t c = make_center("c");
+    add_patient(c, "before", 1000);
+    object_ref before = {.remote_id = "before"};
+    patient p;
+
+    /* restarted while this connection was idle: the next call just works */
+    pg_server("pause");
+    pg_server("resume");
+    ck_assert_int_eq(store_patient_get(st, c, &before, A, &p), STORE_OK);
+
+    /* down: every call fails at once */
+    pg_server("pause");
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 20; i++) {
+        patient q = new_patient(c, "during", 1000);
+        ck_assert_int_eq(store_patient_get(st, c, &before, A, &p), STORE_UNAVAILABLE);
+        ck_assert_int_eq(store_patient_insert(st, &q), STORE_UNAVAILABLE);
+        ck_assert_int_eq(store_begin(st), STORE_UNAVAILABLE);
+        store_rollback(st);
+    }
+    ck_assert_msg(seconds_since(&t0) < 2.0, "60 calls took %.2f s", seconds_since(&t0));
+
+    /* back: the same store works again, statements prepared anew */
+    pg_server("resume");
+    wait_until_usable(c);
+    ck_assert_int_eq(store_patient_get(st, c, &before, A, &p), STORE_OK);
+    add_patient(c, "after", 2000);
+
+    /* a transaction cut by a restart: the rest of it must not run on the
+     * new session, outside any transaction */
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    add_patient(c, "lost", 3000);
+    pg_server("pause");
+    pg_server("resume");
+    patient late = new_patient(c, "late", 3000);
+    ck_assert_int_eq(store_patient_insert(st, &late), STORE_UNAVAILABLE);
+    ck_assert_int_eq(store_commit(st), STORE_UNAVAILABLE);
+    store_rollback(st);
+    wait_until_usable(c);
+    object_ref lost = {.remote_id = "lost"}, late_ref = {.remote_id = "late"};
+    ck_assert_int_eq(store_patient_get(st, c, &lost, A, &p), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_patient_get(st, c, &late_ref, A, &p), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_patient_get(st, c, &before, A, &p), STORE_OK);
+
+    /* the same, rolled back at once: nothing was written, the store goes on */
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    add_patient(c, "lost-too", 4000);
+    pg_server("pause");
+    pg_server("resume");
+    store_rollback(st);
+    wait_until_usable(c);
+    object_ref lost_too = {.remote_id = "lost-too"};
+    ck_assert_int_eq(store_patient_get(st, c, &lost_too, A, &p), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    add_patient(c, "kept", 5000);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+}
+END_TEST
+
+/* The tests every engine runs. */
+static void add_common_tests(TCase *tc)
+{
     tcase_add_test(tc, migrations_are_idempotent);
     tcase_add_test(tc, concurrent_migrations_of_a_new_file);
     tcase_add_test(tc, newer_schema_is_refused);
@@ -1111,6 +1514,30 @@ Suite *suite_store(void)
     tcase_add_test(tc, appointment_warnings);
     tcase_add_test(tc, rollback_leaves_nothing);
     tcase_add_test(tc, two_connections_write_concurrently);
+}
+
+Suite *suite_store(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("sqlite");
+    tcase_add_checked_fixture(tc, setup_sqlite, teardown);
+    tcase_set_timeout(tc, 120);
+    add_common_tests(tc);
     suite_add_tcase(s, tc);
+
+    const char *pg = getenv("AGENDA_TEST_PG_URL");
+    if (pg && *pg) {
+        tc = tcase_create("postgres");
+        tcase_add_checked_fixture(tc, setup_pg, teardown);
+        tcase_set_timeout(tc, 120);
+        add_common_tests(tc);
+        tcase_add_test(tc, pg_serialization_failures_are_retry);
+        tcase_add_test(tc, pg_concurrent_inserts_of_one_remote_id_conflict);
+        tcase_add_test(tc, pg_concurrent_migrations_from_two_connections);
+        const char *cluster = getenv("AGENDA_TEST_PG_DIR");
+        if (cluster && *cluster)
+            tcase_add_test(tc, pg_reconnects_after_a_server_restart);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }

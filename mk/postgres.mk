@@ -1,0 +1,23 @@
+# mk/postgres.mk - the store suite against PostgreSQL.
+#
+#   make test-pg               the unit suite `store`, case "postgres"
+#   make test-pg PG_PORT=N     on port N (default: a free port)
+#
+# The run gets a throwaway cluster of its own (scripts/pg-test-server.sh):
+# started in a new temporary directory, stopped and removed when the recipe
+# ends, and by the script's watchdog should the recipe itself be killed.
+
+TEST_TARGETS += test-pg
+
+PG_SCRIPT := $(abspath scripts/pg-test-server.sh)
+FREE_PORT := import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])
+
+.PHONY: test-pg
+test-pg: $(BUILD)/unit-tests
+	@dir=$$(mktemp -d /tmp/agenda-pg.XXXXXX) && \
+	trap 'sh $(PG_SCRIPT) stop "$$dir"' EXIT INT TERM && \
+	port=$${PG_PORT:-$$($(PYTHON) -c '$(FREE_PORT)')} && \
+	url=$$(sh $(PG_SCRIPT) start "$$dir" "$$port" $$$$) && \
+	echo "test-pg: PostgreSQL at $$url" && \
+	AGENDA_TEST_PG_URL="$$url" AGENDA_TEST_PG_DIR="$$dir" AGENDA_TEST_PG_CTL=$(PG_SCRIPT) \
+	    CK_FORK=yes CK_RUN_SUITE=store CK_RUN_CASE=postgres $(BUILD)/unit-tests
