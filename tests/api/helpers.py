@@ -404,3 +404,66 @@ def make_account(cli, base, specialities=()):
     token = cli.user_add(email)
     cli.grant(email, center_id)
     return Account(cli, base, center_id, calendar_id, email, token)
+
+
+# ---- raw connections -------------------------------------------------------
+
+
+def connect(port, source=None, timeout=10):
+    """A TCP connection to the server on 127.0.0.1:port, optionally from
+    another loopback source address (e.g. "127.0.0.2": all of 127.0.0.0/8
+    is local on Linux), so tests can play several clients."""
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
+
+
+def read_until_closed(sock, limit=1 << 20):
+    """Reads until the peer closes the connection (or resets it, or the
+    socket's timeout expires).  Returns (bytes read, how it ended), the
+    latter "closed", "reset" or "timeout"."""
+    data = b""
+    while len(data) < limit:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return data, "timeout"
+        except (ConnectionResetError, BrokenPipeError):
+            return data, "reset"
+        if not chunk:
+            return data, "closed"
+        data += chunk
+    return data, "limit"
+
+
+def status_of(raw):
+    """The status code of the first HTTP response in raw bytes, or None."""
+    m = re.match(rb"HTTP/1\.[01] (\d{3}) ", raw)
+    return int(m.group(1)) if m else None
+
+
+def http_request(port, method, target, headers=None, body=None, source=None, timeout=30):
+    """One request on a connection of its own (optionally from another source
+    address); returns (status, headers, body bytes).  `target` is sent as
+    given."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
+    try:
+        conn.request(method, target, body=body, headers=dict(headers or {}))
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
+
+
+def basic_auth_header(email, token):
+    cred = base64.b64encode(f"{email}:{token}".encode()).decode()
+    return {"Authorization": f"Basic {cred}"}
+
+
+def rss_kib(pid):
+    """The resident set size of a process, in KiB (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for process {pid}")
