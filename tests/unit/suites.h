@@ -15,7 +15,8 @@
     SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
     SUITE(suite_store)                                                                             \
-    SUITE(suite_tzfile)
+    SUITE(suite_tzfile)                                                                            \
+    SUITE(suite_slots)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
