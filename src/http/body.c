@@ -1,7 +1,8 @@
 /* body.c - request bodies to JSON trees: forms through form.c, JSON through
- * cJSON, after a scan for escaped NULs that cJSON would truncate at. */
+ * cJSON, after a scan for NULs (raw or escaped) that cJSON would truncate at. */
 #include "http/body.h"
 
+#include <string.h>
 #include <strings.h>
 
 #include "http/form.h"
@@ -46,6 +47,13 @@ cJSON *body_parse(const char *data, size_t len, bool form, const char **err)
         return form_parse(data, len, err);
     if (json_has_escaped_nul(data, len)) {
         *err = "JSON strings may not contain \\u0000";
+        return NULL;
+    }
+    /* A raw NUL byte is never valid JSON, but cJSON reads it as white space
+     * between tokens and ends a string at it, silently dropping the rest:
+     * "a<NUL>b" would be stored as "a". */
+    if (memchr(data, '\0', len) != NULL) {
+        *err = "malformed JSON body";
         return NULL;
     }
     const char *end = NULL;

@@ -64,6 +64,28 @@ START_TEST(escaped_backslash_before_u0000_is_text)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_body.c: cJSON copies a string up to a raw NUL
+ * byte and drops the rest, so {"remote_id": "a<NUL>b"} read as "a". */
+START_TEST(raw_nul_is_refused)
+{
+    static const char in_value[] = "{\"remote_id\":\"a\0b\"}";
+    static const char in_key[] = "{\"remote_id\0x\":\"a\"}";
+    static const char between[] = "{\"a\":\0\"b\"}";
+    const char *err = NULL;
+    ck_assert_ptr_null(body_parse(in_value, sizeof in_value - 1, false, &err));
+    ck_assert_str_eq(err, "malformed JSON body");
+    err = NULL;
+    ck_assert_ptr_null(body_parse(in_key, sizeof in_key - 1, false, &err));
+    ck_assert_ptr_nonnull(err);
+    err = NULL;
+    ck_assert_ptr_null(body_parse(between, sizeof between - 1, false, &err));
+    ck_assert_ptr_nonnull(err);
+    err = NULL; /* JSON labelled as a form takes the same path */
+    ck_assert_ptr_null(body_parse(in_value, sizeof in_value - 1, true, &err));
+    ck_assert_ptr_nonnull(err);
+}
+END_TEST
+
 START_TEST(malformed_json)
 {
     const char *err;
@@ -82,6 +104,7 @@ Suite *suite_body(void)
     tcase_add_test(tc, json_labelled_as_form_is_read_as_json);
     tcase_add_test(tc, escaped_nul_is_refused);
     tcase_add_test(tc, escaped_backslash_before_u0000_is_text);
+    tcase_add_test(tc, raw_nul_is_refused);
     tcase_add_test(tc, malformed_json);
     suite_add_tcase(s, tc);
     return s;
