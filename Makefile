@@ -69,5 +69,17 @@ format-check:
 clean:
 	rm -rf $(BUILD) $(BIN)
 
+# The slot engine's timing (bench/sched_bench.c): built with -O2 and run;
+# not part of `make` or `make test`.
+.PHONY: bench-sched
+SCHED_BENCH_SRC := bench/sched_bench.c src/sched/slots.c src/sched/tzfile.c src/util/arena.c
+bench-sched: $(BUILD)/bench/sched_bench
+	$(BUILD)/bench/sched_bench
+
+$(BUILD)/bench/sched_bench: $(SCHED_BENCH_SRC) src/sched/slots.h src/sched/tzfile.h src/util/arena.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -pthread -o $@ \
+		$(SCHED_BENCH_SRC)
+
 -include $(sort $(wildcard mk/*.mk))
 -include $(OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
