@@ -145,5 +145,7 @@ api_err absences_delete(api_request *rq, api_response *rs);
 api_err openings_list(api_request *rq, api_response *rs);
 api_err openings_create(api_request *rq, api_response *rs);
 api_err openings_delete(api_request *rq, api_response *rs);
+api_err suggestions_list(api_request *rq, api_response *rs);
+api_err bookings_create(api_request *rq, api_response *rs);
 
 #endif

@@ -217,7 +217,7 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
 }
 
 /* The document's appointment object; NULL on allocation failure. */
-static cJSON *appointment_render(const void *row)
+cJSON *appointment_render(const void *row)
 {
     const appointment *ap = row;
     cJSON *o = cJSON_CreateObject();

@@ -66,6 +66,10 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
 /* True when fe already holds a problem for `name` (under fe's prefix). */
 bool handler_field_failed(const field_errors *fe, const char *name);
 
+/* The document's appointment object for an appointment row (bookings
+ * answer with it); NULL on allocation failure. */
+cJSON *appointment_render(const void *row);
+
 /* Sets rs->body to {name: item}; API_INTERNAL when item is NULL. */
 api_err handler_render_single(api_response *rs, const char *name, cJSON *item, api_outcome outcome);
 

@@ -47,6 +47,10 @@ static const route routes[] = {
     {"GET", "calendars/{id}/openings", openings_list, OWNER_CALENDAR},
     {"POST", "calendars/{id}/openings", openings_create, OWNER_CALENDAR},
     {"DELETE", "calendars/{id}/openings/{ref}", openings_delete, OWNER_CALENDAR},
+
+    /* the slot engine: the document's suggestions, and bookings (extension) */
+    {"GET", "suggestions", suggestions_list, OWNER_NONE},
+    {"POST", "calendars/{id}/bookings", bookings_create, OWNER_CALENDAR},
 };
 
 bool router_parse_id(const char *seg, int64_t *out)

@@ -1,0 +1,362 @@
+/* suggestions.c - the slot engine's two uses: GET /suggestions proposes free
+ * times, POST /calendars/{id}/bookings takes one.
+ *
+ * Both ask calendar_slots() for a calendar's free slots in a window: it
+ * reads the calendar's center zone, weekly hours, extra openings, absences
+ * and busy appointments (each an indexed query bounded by the window, so the
+ * cost follows the window, not the calendar's history) and hands them to the
+ * pure engine in src/sched.
+ *
+ * A booking is a suggestion taken atomically: inside one write transaction
+ * the booking's time is checked to be a slot the engine would offer at that
+ * moment, then the appointment is inserted.  On SQLite the transaction holds
+ * the write lock from its start, so concurrent bookings run one after the
+ * other and the second sees the first's appointment; on PostgreSQL the
+ * transaction is SERIALIZABLE, so the loser of a race fails to commit, is
+ * run again (api_call) and then sees the slot taken.  Either way two
+ * requests for one slot give one 201 and one 409. */
+#include <string.h>
+
+#include "api/handler.h"
+#include "api/render.h"
+#include "sched/slots.h"
+#include "sched/tzfile.h"
+
+#define DAY ((int64_t)86400)
+#define DEFAULT_WINDOW (14 * DAY)
+#define MAX_WINDOW (62 * DAY)
+#define DEFAULT_LIMIT 50
+#define MAX_LIMIT 1000
+/* Calendars one suggestions request may merge. */
+#define MAX_CALENDARS 20
+
+/* Free slots of calendar k for a service of `minutes`, starting in
+ * [from, to), at most `limit`, and the zone of its center.  Returns API_OK
+ * with *out, *n and *zone_out, or a failure already recorded in rs. */
+static api_err calendar_slots(api_request *rq, api_response *rs, const calendar *k, int minutes,
+                              int64_t from, int64_t to, size_t limit, slots_slot **out,
+                              size_t *n, const tzfile **zone_out)
+{
+    center c;
+    opening_hour *hours = NULL;
+    time_range *openings = NULL, *absences = NULL;
+    busy_interval *busy = NULL;
+    size_t n_hours = 0, n_openings = 0, n_absences = 0, n_busy = 0;
+    const tzfile *zone = NULL;
+    /* what can touch a slot that starts in the window */
+    int64_t reach = to + (int64_t)minutes * 60;
+
+    store_rc rc = store_center_get(rq->store, k->center_id, rq->arena, &c);
+    if (rc == STORE_OK)
+        rc = store_opening_hours_get(rq->store, k->id, rq->arena, &hours, &n_hours);
+    if (rc == STORE_OK)
+        rc = store_range_list(rq->store, RANGE_OPENING, k->id, from, reach, rq->arena, &openings,
+                              &n_openings);
+    if (rc == STORE_OK)
+        rc = store_range_list(rq->store, RANGE_ABSENCE, k->id, from, reach, rq->arena, &absences,
+                              &n_absences);
+    if (rc == STORE_OK)
+        rc = store_busy_list(rq->store, k->id, from, reach, rq->arena, &busy, &n_busy);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "calendar not found");
+    if (tzfile_get(c.timezone, &zone) != TZFILE_OK)
+        return api_fail(rs, API_INTERNAL, NULL); /* zones are checked when centers are made */
+    *zone_out = zone;
+
+    /* The store's rows have the engine's layout but not its types. */
+    slots_range *weekly = arena_calloc(rq->arena, n_hours + 1, sizeof *weekly);
+    slots_interval *iv = arena_calloc(rq->arena, n_openings + n_absences + n_busy + 1, sizeof *iv);
+    if (!weekly || !iv)
+        return api_fail(rs, API_INTERNAL, NULL);
+    for (size_t i = 0; i < n_hours; i++)
+        weekly[i] = (slots_range){hours[i].day, hours[i].start, hours[i].stop};
+    for (size_t i = 0; i < n_openings; i++)
+        iv[i] = (slots_interval){openings[i].start, openings[i].stop};
+    for (size_t i = 0; i < n_absences; i++)
+        iv[n_openings + i] = (slots_interval){absences[i].start, absences[i].stop};
+    for (size_t i = 0; i < n_busy; i++)
+        iv[n_openings + n_absences + i] = (slots_interval){busy[i].start, busy[i].stop};
+
+    slots_query q = {
+        .zone = zone,
+        .weekly = weekly,
+        .weekly_count = n_hours,
+        .openings = iv,
+        .openings_count = n_openings,
+        .absences = iv + n_openings,
+        .absences_count = n_absences,
+        .busy = iv + n_openings + n_absences,
+        .busy_count = n_busy,
+        .from = from,
+        .to = to,
+        .now = rq->now,
+        .step = k->slot_step,
+        .duration = minutes,
+        .limit = limit,
+    };
+    switch (slots_compute(&q, rq->arena, out, n)) {
+    case SLOTS_OK:
+        return API_OK;
+    case SLOTS_TOO_BIG:
+        return api_fail(rs, API_TOO_LARGE, "too much to compute for one request");
+    case SLOTS_INVALID:
+    case SLOTS_NO_MEMORY:
+        break;
+    }
+    return api_fail(rs, API_INTERNAL, NULL);
+}
+
+/* Reads an optional whole-number query parameter within [min, max]. */
+static bool query_number(api_request *rq, api_response *rs, const char *name, int64_t min,
+                         int64_t max, int64_t *out)
+{
+    const char *raw = rq->query(rq->query_ctx, name);
+    if (!raw)
+        return true;
+    if (!fields_parse_int(raw, out) || *out < min || *out > max) {
+        api_field_error(rs, name,
+                        arena_printf(rq->arena, "must be a whole number from %lld to %lld",
+                                     (long long)min, (long long)max));
+        return false;
+    }
+    return true;
+}
+
+/* Parses calendar_id: one id or several, comma separated. */
+static bool query_calendars(api_request *rq, api_response *rs, int64_t *ids, size_t *n)
+{
+    const char *raw = rq->query(rq->query_ctx, "calendar_id");
+    *n = 0;
+    if (!raw || !*raw) {
+        api_field_error(rs, "calendar_id", "is required");
+        return false;
+    }
+    for (const char *p = raw;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char *one = arena_strndup(rq->arena, p, len);
+        if (*n == MAX_CALENDARS || !one || !fields_parse_int(one, &ids[*n]) || ids[*n] <= 0) {
+            api_field_error(rs, "calendar_id",
+                            "must be calendar ids separated by commas (at most 20)");
+            return false;
+        }
+        (*n)++;
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
+static cJSON *suggestion_render(int64_t calendar_id, int64_t service_id, const tzfile *zone,
+                                const slots_slot *s)
+{
+    char start[SLOTS_ISO8601_SIZE], stop[SLOTS_ISO8601_SIZE];
+    slots_format_iso8601(s->start, s->utc_offset, start, sizeof start);
+    /* the stop with its own offset: a slot may end after a clock change */
+    slots_format_iso8601(s->stop, tzfile_offset_at(zone, s->stop), stop, sizeof stop);
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o && render_number(o, "calendar_id", calendar_id) &&
+              render_number(o, "service_id", service_id) && render_string(o, "start", start) &&
+              render_string(o, "stop", stop);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+api_err suggestions_list(api_request *rq, api_response *rs)
+{
+    int64_t ids[MAX_CALENDARS];
+    size_t n_calendars = 0;
+    int64_t service_id = 0, limit = DEFAULT_LIMIT;
+    int64_t from = rq->now, to = 0;
+    bool ok = query_calendars(rq, rs, ids, &n_calendars);
+    ok &= query_number(rq, rs, "service_id", 1, INT64_MAX, &service_id);
+    ok &= query_number(rq, rs, "start", 0, SLOTS_TIME_MAX, &from);
+    to = from + DEFAULT_WINDOW;
+    ok &= query_number(rq, rs, "stop", 0, SLOTS_TIME_MAX, &to);
+    ok &= query_number(rq, rs, "limit", 1, MAX_LIMIT, &limit);
+    const char *service_remote_id = rq->query(rq->query_ctx, "service_remote_id");
+    if (ok && !service_id && (!service_remote_id || !*service_remote_id)) {
+        api_field_error(rs, "service_id", "service_id or service_remote_id is required");
+        ok = false;
+    }
+    if (ok && to <= from) {
+        api_field_error(rs, "stop", "must be after start");
+        ok = false;
+    }
+    if (ok && to - from > MAX_WINDOW) {
+        api_field_error(rs, "stop", "the window may span 62 days at most");
+        ok = false;
+    }
+    if (!ok)
+        return api_fail(rs, API_BAD_REQUEST, "invalid query parameters");
+
+    calendar *cals = arena_calloc(rq->arena, n_calendars, sizeof *cals);
+    service *svcs = arena_calloc(rq->arena, n_calendars, sizeof *svcs);
+    bool *has = arena_calloc(rq->arena, n_calendars, sizeof *has);
+    slots_list *lists = arena_calloc(rq->arena, n_calendars, sizeof *lists);
+    const tzfile **zones = arena_calloc(rq->arena, n_calendars, sizeof *zones);
+    if (!cals || !svcs || !has || !lists || !zones)
+        return api_fail(rs, API_INTERNAL, NULL);
+    /* Every calendar must be the user's; a service_id names a service of one
+     * of them, whose duration then applies to all; a service_remote_id is
+     * looked up in each calendar, and those without it propose nothing. */
+    service named = {0};
+    bool found = false;
+    for (size_t i = 0; i < n_calendars; i++) {
+        store_rc rc = store_user_calendar(rq->store, rq->user->id, ids[i], rq->arena, &cals[i]);
+        if (rc != STORE_OK)
+            return api_from_store(rs, rc, "calendar not found");
+        object_ref ref = {.id = service_id, .remote_id = service_id ? NULL : service_remote_id};
+        rc = store_service_get(rq->store, ids[i], &ref, rq->arena, &svcs[i]);
+        if (rc == STORE_OK) {
+            has[i] = true;
+            if (!found)
+                named = svcs[i];
+            found = true;
+        } else if (rc != STORE_NOT_FOUND) {
+            return api_from_store(rs, rc, "service");
+        }
+    }
+    if (!found)
+        return api_fail(rs, API_NOT_FOUND, "service not found");
+    for (size_t i = 0; i < n_calendars; i++) {
+        const service *sv = service_id ? &named : has[i] ? &svcs[i] : NULL;
+        slots_slot *slots = NULL;
+        size_t n = 0;
+        if (!sv)
+            continue;
+        api_err err = calendar_slots(rq, rs, &cals[i], (int)sv->duration, from, to,
+                                     (size_t)limit, &slots, &n, &zones[i]);
+        if (err != API_OK)
+            return err;
+        lists[i] = (slots_list){slots, n};
+    }
+    slots_pick *picks = NULL;
+    size_t n_picks = 0;
+    if (slots_merge(lists, n_calendars, (size_t)limit, rq->arena, &picks, &n_picks) != SLOTS_OK)
+        return api_fail(rs, API_INTERNAL, NULL);
+
+    cJSON *list = NULL;
+    rs->body = render_list_envelope("suggestions", &list);
+    if (!rs->body)
+        return api_fail(rs, API_INTERNAL, NULL);
+    for (size_t i = 0; i < n_picks; i++) {
+        size_t k = picks[i].calendar;
+        const service *sv = service_id ? &named : &svcs[k];
+        cJSON *o = suggestion_render(cals[k].id, sv->id, zones[k], &picks[i].slot);
+        if (!render_append_wrapped(list, "suggestion", o))
+            return api_fail(rs, API_INTERNAL, NULL);
+    }
+    return API_OK;
+}
+
+/* Reads the booking body onto ap (start, patient, service, remote_id);
+ * *minutes is the service's duration.  Field problems go to fe. */
+static api_err booking_read(api_request *rq, api_response *rs, const cJSON *obj, field_errors *fe,
+                            appointment *ap, int *minutes)
+{
+    service sv;
+    object_ref ref = {0};
+    const char *s = NULL;
+    store_rc rc;
+
+    if (fields_int(obj, "service_id", fe, &ref.id) != FIELD_SET) {
+        if (fields_string(obj, "service_remote_id", fe, &s) == FIELD_SET && *s)
+            ref.remote_id = s;
+        else if (!fe->count)
+            fields_error(fe, "service_id", "service_id or service_remote_id is required");
+    }
+    if (ref.id || ref.remote_id) {
+        rc = store_service_get(rq->store, rq->owner_id, &ref, rq->arena, &sv);
+        if (rc == STORE_NOT_FOUND)
+            fields_error(fe, ref.remote_id ? "service_remote_id" : "service_id",
+                         "no service of this calendar has it");
+        else if (rc != STORE_OK)
+            return api_from_store(rs, rc, "service");
+        else {
+            ap->service_id = sv.id;
+            *minutes = (int)sv.duration;
+        }
+    }
+    if (fields_timestamp(obj, "start", fe, &ap->start) != FIELD_SET &&
+        !handler_field_failed(fe, "start"))
+        fields_error(fe, "start", "is required");
+    if (fields_string(obj, "patient_remote_id", fe, &s) != FIELD_SET || !*s) {
+        if (!handler_field_failed(fe, "patient_remote_id"))
+            fields_error(fe, "patient_remote_id", "is required");
+    } else {
+        patient p;
+        object_ref pref = {.remote_id = s};
+        rc = store_patient_get(rq->store, rq->calendar.center_id, &pref, rq->arena, &p);
+        if (rc == STORE_NOT_FOUND)
+            fields_error(fe, "patient_remote_id", "no patient of this center has this remote_id");
+        else if (rc != STORE_OK)
+            return api_from_store(rs, rc, "patient");
+        else
+            ap->patient_id = p.id;
+    }
+    switch (fields_string(obj, "remote_id", fe, &s)) {
+    case FIELD_SET:
+        ap->remote_id = *s ? s : NULL;
+        break;
+    default:
+        break;
+    }
+    return API_OK;
+}
+
+api_err bookings_create(api_request *rq, api_response *rs)
+{
+    const cJSON *obj = NULL;
+    api_err err = handler_body_object(rq, rs, "booking", &obj);
+    if (err != API_OK)
+        return err;
+    field_errors fe = {.arena = rq->arena, .prefix = ""};
+    appointment ap = {.calendar_id = rq->owner_id, .title = "", .status = APPT_BOOKED};
+    int minutes = 0;
+    slots_slot *slots = NULL;
+    size_t n = 0;
+    cJSON *rendered = NULL;
+
+    store_rc rc = store_begin(rq->store);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "calendar not found");
+    err = booking_read(rq, rs, obj, &fe, &ap, &minutes);
+    if (err == API_OK && fe.count)
+        err = api_fail(rs, API_INVALID, "the booking is invalid");
+    /* Is the time a slot the engine offers now?  Asked inside the transaction
+     * that takes it, so no other booking can slip in between. */
+    const tzfile *zone = NULL;
+    if (err == API_OK)
+        err = calendar_slots(rq, rs, &rq->calendar, minutes, ap.start, ap.start + 1, 1, &slots,
+                             &n, &zone);
+    if (err == API_OK && (n == 0 || slots[0].start != ap.start))
+        err = api_fail(rs, API_CONFLICT, "this time is not free for this service");
+    if (err == API_OK) {
+        ap.stop = ap.start + (int64_t)minutes * 60;
+        ap.updated_at = rq->now;
+        rc = store_appointment_insert(rq->store, &ap);
+        object_ref ref = {.id = ap.id};
+        if (rc == STORE_OK)
+            rc = store_appointment_get(rq->store, rq->owner_id, &ref, rq->arena, &ap);
+        if (rc == STORE_CONFLICT)
+            fields_error(&fe, "remote_id", "is already in use");
+        if (rc != STORE_OK)
+            err = api_from_store(rs, rc, "calendar not found");
+    }
+    if (err == API_OK) {
+        rendered = appointment_render(&ap);
+        rc = rendered ? store_commit(rq->store) : STORE_ERROR;
+        if (rc != STORE_OK)
+            err = api_from_store(rs, rc, "booking");
+    }
+    if (err != API_OK) {
+        store_rollback(rq->store);
+        cJSON_Delete(rendered);
+        return handler_fail_fields(rs, &fe, err, rs->message);
+    }
+    return handler_render_single(rs, "appointment", rendered, API_CREATED);
+}
