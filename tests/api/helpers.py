@@ -435,6 +435,30 @@ def read_until_closed(sock, limit=1 << 20):
     return data, "limit"
 
 
+def read_response(sock):
+    """Reads one HTTP response with a Content-Length (the server's kind) from
+    a raw socket; returns its bytes, or what came before the connection
+    ended or the socket's timeout expired."""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        while m and len(body) < int(m.group(1)):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    return data
+
+
 def status_of(raw):
     """The status code of the first HTTP response in raw bytes, or None."""
     m = re.match(rb"HTTP/1\.[01] (\d{3}) ", raw)
