@@ -29,11 +29,12 @@ the target's data is checked unchanged after the matrix."""
 import pathlib
 import re
 import uuid
+from datetime import datetime
 
 import pytest
 
 from helpers import (Account, Api, Cli, Server, appointment_fields, expect, make_account,
-                     patient_fields, unwrap_one)
+                     patient_fields, unwrap_list, unwrap_one)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ROUTER = REPO / "src" / "http" / "router.c"
@@ -120,10 +121,15 @@ class World:
             f"/calendars/{calendar}/openings",
             {"opening": {"start": "1700200000", "stop": "1700210000",
                          "title": f"{m}-opening"}}), 201), "opening")
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
         expect(o.api.put(f"/calendars/{calendar}/opening_hours",
-                         {"opening_hours": [{"opening_hour": {"day": "monday", "start": "08:00",
-                                                              "stop": "12:00"}}],
+                         {"opening_hours": [{"opening_hour": {"day": d, "start": "08:00",
+                                                              "stop": "18:00"}} for d in days],
                           "slot_step": 15}), 200)
+        # A free slot, so that a booking made with the matrix's body is valid.
+        self.suggestion = unwrap_list(expect(o.api.get(
+            "/suggestions", params={"calendar_id": calendar, "service_id": self.service["id"]}),
+            200), "suggestions", "suggestion")[0]
 
         # The secrets the answers must never show: every marker-bearing
         # string is found by the common root; these are checked in addition.
@@ -204,16 +210,21 @@ class World:
         return {"center_id": ids[0], "calendar_id": ids[1], "service_id": ids[2],
                 "patient_id": ids[3], "since": "0"}
 
-    def body(self):
+    def body(self, tag="intruder"):
         """One body that every write route of the API would accept: each
-        resource reads its own envelope and ignores the others."""
+        resource reads its own envelope and ignores the others.  `tag` names
+        the objects it would create."""
         return {
-            "patient": patient_fields("intruder-patient"),
-            "appointment": appointment_fields("intruder-appointment"),
+            "patient": patient_fields(f"{tag}-patient"),
+            "appointment": appointment_fields(f"{tag}-appointment"),
             "absence": {"start": "1800000000", "stop": "1800003600", "title": "intruder"},
             "opening": {"start": "1800010000", "stop": "1800013600", "title": "intruder"},
+            "booking": {"remote_id": f"{tag}-booking", "service_id": self.service["id"],
+                        "patient_remote_id": self.patient["remote_id"],
+                        "start": int(datetime.fromisoformat(self.suggestion["start"])
+                                     .timestamp())},
             "patients_collection": {"patients": [
-                {"patient": patient_fields("intruder-c", id=self.patient["id"])}]},
+                {"patient": patient_fields(f"{tag}-c", id=self.patient["id"])}]},
             "appointments_collection": {"appointments": [
                 {"appointment": {"id": self.appointment["id"], "title": "intruder"}}]},
             "services_collection": {"services": [
@@ -415,6 +426,25 @@ def test_target_ids_in_own_collections_and_links(world):
             answers.append((r.status_code, r.json()["errors"][field]))
         assert answers[0] == answers[1], f"{field}: {answers}"
 
+    # A booking in the other user's calendar naming the target's service or
+    # patient.
+    own_service = o.upsert_services({"remote_id": "own", "name": "Own", "duration": 30})[0]
+    for field, value, absent in (("service_id", s["id"], int(MISSING_ID)),
+                                 ("service_remote_id", s["remote_id"], "absent-service"),
+                                 ("patient_remote_id", p["remote_id"], "absent-patient")):
+        answers = []
+        for ref in (value, absent):
+            booking = {"remote_id": "own-booking", "start": 1900000000,
+                       "service_id": own_service["id"], "patient_remote_id": "absent-patient"}
+            if field == "service_remote_id":
+                del booking["service_id"]
+            booking[field] = ref
+            r = o.api.post(f"/calendars/{o.calendar_id}/bookings", {"booking": booking})
+            assert r.status_code == 422, f"booking {field}={ref}: {r.status_code} {r.text}"
+            assert not world.leaks(r), f"booking {field}: {world.leaks(r)} in {r.text}"
+            answers.append(fingerprint(r))
+        assert answers[0] == answers[1], f"booking {field}: {answers}"
+
 
 def test_the_owner_is_served_on_every_route(agenda_bin, tmp_path):
     """The control, on a world built the same way: the matrix's requests made
@@ -424,21 +454,23 @@ def test_the_owner_is_served_on_every_route(agenda_bin, tmp_path):
     world = World(agenda_bin, tmp_path)
     try:
         o = world.owner
-        body = world.body()
         problems = []
         reads_with_markers = 0
+        writes_done = set()
         order = {"GET": 0, "HEAD": 1, "POST": 2, "PUT": 3}
         for pattern in sorted(ROUTES):
             methods = sorted(ROUTES[pattern][1] - {"DELETE"}, key=lambda m: order.get(m, 9))
             for method in methods:
                 for api in (o.api, o.basic):
                     path = world.paths(pattern, True)[0]
-                    r = call(api, method, path, world.query(True), body)
+                    r = call(api, method, path, world.query(True), world.body(method))
                     if r.status_code in (401, 404, 405) or r.status_code >= 500:
                         problems.append(f"{method} {path} as the owner -> {r.status_code} "
                                         f"{r.text[:200]}")
                     if method == "GET" and r.ok and world.marker_root in r.text:
                         reads_with_markers += 1
+                    if method in ("POST", "PUT") and r.ok:
+                        writes_done.add(pattern)
         for pattern in sorted(ROUTES):  # deletions last, once everything was read
             if "DELETE" in ROUTES[pattern][1]:
                 path = world.paths(pattern, True)[0]
@@ -448,5 +480,8 @@ def test_the_owner_is_served_on_every_route(agenda_bin, tmp_path):
                                     f"{r.text[:200]}")
         assert not problems, "\n".join(problems)
         assert reads_with_markers >= 8, "the owner's reads should show the planted markers"
+        # Every write route accepted the matrix's body from its owner.
+        writable = {p for p, (_, methods) in ROUTES.items() if methods & {"POST", "PUT"}}
+        assert writes_done == writable, f"refused from the owner: {writable - writes_done}"
     finally:
         world.server.stop()
