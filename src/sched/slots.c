@@ -134,6 +134,8 @@ static size_t intervals_subtract(const slots_interval *u, size_t nu, const slots
 
 /* ---- input checks ----------------------------------------------------- */
 
+/* Checks every input against its range and limit (the error codes of
+ * slots_compute) before anything is allocated. */
 static slots_rc query_check(const slots_query *q)
 {
     if (!q->zone || (q->weekly_count && !q->weekly) || (q->openings_count && !q->openings) ||
@@ -453,6 +455,7 @@ static bool heap_less(const heap_item *a, const heap_item *b)
     return a->start < b->start || (a->start == b->start && a->list < b->list);
 }
 
+/* Restores the min-heap property below index i. */
 static void heap_down(heap_item *h, size_t n, size_t i)
 {
     for (;;) {

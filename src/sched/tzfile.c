@@ -143,6 +143,7 @@ static int month_length(int64_t y, int m)
     return len[m - 1] + (m == 2 && is_leap(y));
 }
 
+/* The UTC calendar year of instant t. */
 static int64_t year_of(int64_t t)
 {
     int64_t y;
@@ -199,6 +200,8 @@ static void changes_sort(tz_change *v, size_t n)
     }
 }
 
+/* The offset rule r gives at instant t: that of the latest of the
+ * transitions of the years around t at or before it. */
 static int32_t rule_offset(const tz_rule *r, int64_t t)
 {
     if (!r->has_dst)
@@ -251,6 +254,8 @@ typedef struct change_iter {
     size_t nrule, rnext;
 } change_iter;
 
+/* Starts an iteration over (lo, hi], a span of at most four days.  The
+ * rule's transitions are kept only after the file's last one. */
 static void change_iter_init(change_iter *it, const tzfile *z, int64_t lo, int64_t hi)
 {
     assert(hi >= lo && hi - lo <= 4 * DAY_SECONDS); /* so four rule years cover it */
@@ -272,6 +277,7 @@ static void change_iter_init(change_iter *it, const tzfile *z, int64_t lo, int64
     changes_sort(it->rule, it->nrule);
 }
 
+/* The next transition into *out; false when the span is exhausted. */
 static bool change_iter_next(change_iter *it, tz_change *out)
 {
     const tzfile *z = it->z;
@@ -421,6 +427,7 @@ static bool scan_time(tz_scan *s, int max_hours, int32_t *out)
     return true;
 }
 
+/* A rule date, Jn | n | Mm.w.d, with an optional /time (default 02:00). */
 static bool scan_date(tz_scan *s, tz_date *d)
 {
     memset(d, 0, sizeof *d);
@@ -497,6 +504,8 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Big-endian two's complement, converted without implementation-defined
+ * casts. */
 static int64_t be64(const unsigned char *p)
 {
     uint64_t u = (uint64_t)be32(p) << 32 | be32(p + 4);
@@ -509,6 +518,9 @@ static int32_t be32_signed(const unsigned char *p)
     return u > INT32_MAX ? -(int32_t)(~u) - 1 : (int32_t)u;
 }
 
+/* Reads and checks the 44-byte header at p (avail bytes left): magic,
+ * version, and counts consistent with each other.  Whether the data block
+ * they announce fits is checked by the caller. */
 static tzfile_rc header_read(const unsigned char *p, size_t avail, tzif_header *h)
 {
     if (avail < HEADER_BYTES || memcmp(p, "TZif", 4) != 0)
