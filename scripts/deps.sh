@@ -4,7 +4,7 @@
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
 
-PACKAGES="build-essential pkg-config clang \
+PACKAGES="build-essential pkg-config clang libclang-rt-14-dev \
 libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev libpq-dev postgresql \
 check python3 python3-pytest python3-requests curl tzdata"
 
