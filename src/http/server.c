@@ -42,6 +42,7 @@
 #include "http/reaper.h"
 #include "http/router.h"
 #include "http/url.h"
+#include "util/json_out.h"
 
 #define MAX_WORKERS 256
 
@@ -366,7 +367,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     } else if (rs.outcome == API_EMPTY) {
         ret = send_text(conn, ctx, MHD_HTTP_NO_CONTENT, NULL, &(reply_extra){.rs = &rs});
     } else {
-        char *text = rs.body ? cJSON_PrintUnformatted(rs.body) : NULL;
+        char *text = rs.body ? json_print(rs.body, NULL) : NULL;
         unsigned status = rs.outcome == API_CREATED ? MHD_HTTP_CREATED : MHD_HTTP_OK;
         ret = text ? send_text(conn, ctx, status, text, &(reply_extra){.rs = &rs})
                    : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
@@ -393,7 +394,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             /* Shutting down: requests that arrive on kept-alive connections
              * are refused, and the connection closed, so the ones already in
              * flight can drain. */
-            return send_error(conn, ctx, API_UNAVAILABLE, "the server is shutting down", NULL, NULL);
+            return send_error(conn, ctx, API_UNAVAILABLE, "the server is shutting down", NULL,
+                              NULL);
         }
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
