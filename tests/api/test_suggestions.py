@@ -275,6 +275,27 @@ def test_a_long_appointment_that_starts_before_the_window_blocks(acct, mon):
     assert got_iso(got) == slots_at(BRUSSELS, tue, ["10:00", "10:30", "11:00", "11:30"], 30)
 
 
+def test_ranges_and_appointments_that_began_long_before_the_window(acct, mon):
+    """An opening of two years that began 400 days ago (its grid anchored at
+    its start, 7 minutes past an hour), an absence and an appointment that
+    began long ago: each still counts inside the window."""
+    frm = at(BRUSSELS, mon, "00:00")
+    o = (frm - 400 * DAY + 7 * 60, frm + 330 * DAY)
+    add_range(acct, "openings", *o)
+    absence = (frm - 200 * DAY, frm + DAY // 2)
+    add_range(acct, "absences", *absence)
+    busy = (frm - 300 * DAY, frm + DAY)
+    entry = appointment_fields(start=busy[0], stop=busy[1])
+    body = {"appointments_collection": {"appointments": [{"appointment": entry}]}}
+    expect(acct.api.post(f"/calendars/{acct.calendar_id}/appointments_collections", body), 200)
+    to = frm + 2 * DAY
+    got = check(acct, BRUSSELS, [], frm, to, 15, step=15, openings=[o], absences=[absence],
+                busy=[busy], limit=1000)
+    assert len(got) == 96  # only the second day, every 15 minutes
+    assert all(s["start"][14:16] in ("07", "22", "37", "52") for s in got), got[:3]
+    assert got[0]["start"] == iso(BRUSSELS, frm + DAY + 7 * 60)
+
+
 def test_an_appointment_made_through_a_collection_blocks(acct, mon):
     put_hours(acct, [("monday", "09:00", "10:00")], 30)
     svc = service(acct, 30)
