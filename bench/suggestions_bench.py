@@ -303,7 +303,7 @@ def report(args, out):
     lines = [
         f"# Suggestions benchmark, {now:%Y-%m-%d %H:%M}",
         "",
-        f"- commit: `{git_describe()}`; binary: `{args.bin}` ({args.cflags})",
+        f"- commit: `{args.commit or git_describe()}`; binary: `{args.bin}` ({args.cflags})",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"{platform.platform(terse=True)}; 1-minute load average {args.load_before:.2f} at the "
         f"start, {load1:.2f} at the end (other work on the machine shows in p90/p99)",
@@ -345,6 +345,8 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build/bench-suggestions/agenda"))
     ap.add_argument("--cflags", default="see mk/bench-suggestions.mk",
                     help="how the binary was built (for the report only)")
+    ap.add_argument("--commit", help="the commit the binary was built from, for the report "
+                    "(default: git describe --dirty of this checkout)")
     ap.add_argument("--appointments", type=int, default=20_000)
     ap.add_argument("--years", type=int, default=5)
     ap.add_argument("--requests", type=int, default=2000, help="measured requests per kind")
