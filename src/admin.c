@@ -400,13 +400,11 @@ done:
     return status;
 }
 
-/* Reads --calendar and checks the calendar exists; prints one line and
- * returns false otherwise. */
-static bool calendar_arg(store *st, arena *a, const char *value, int64_t *id, calendar *out)
+/* Reads the calendar; prints one line and returns false when it does not
+ * exist. */
+static bool calendar_find(store *st, arena *a, int64_t id, calendar *out)
 {
-    if (!cli_positive("calendar", value, id))
-        return false;
-    store_rc rc = store_calendar_get(st, *id, a, out);
+    store_rc rc = store_calendar_get(st, id, a, out);
     if (rc != STORE_OK) {
         admin_store_failed(rc, "calendar");
         return false;
@@ -472,12 +470,15 @@ int admin_hours(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    int status = 1;
     int64_t calendar_id = 0;
+    if (!cli_positive("calendar", cal, &calendar_id))
+        return EXIT_USAGE;
+
+    int status = 1;
     calendar k;
     arena *a = arena_new(ARENA_DEFAULT_LIMIT);
     store *st = a ? admin_open(cli_db(o, COUNT(o))) : NULL;
-    if (!st || !calendar_arg(st, a, cal, &calendar_id, &k))
+    if (!st || !calendar_find(st, a, calendar_id, &k))
         goto done;
     if (set) {
         store_rc rc = store_begin(st);
@@ -551,11 +552,14 @@ static int admin_range(range_kind kind, int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    if (!cli_positive("calendar", cli_get(o, COUNT(o), "calendar", ""), &r.calendar_id))
+        return EXIT_USAGE;
+
     int status = 1;
     calendar k;
     arena *a = arena_new(ARENA_DEFAULT_LIMIT);
     store *st = a ? admin_open(cli_db(o, COUNT(o))) : NULL;
-    if (!st || !calendar_arg(st, a, cli_get(o, COUNT(o), "calendar", ""), &r.calendar_id, &k))
+    if (!st || !calendar_find(st, a, r.calendar_id, &k))
         goto done;
     store_rc rc = STORE_OK;
     if (verb == 0) {

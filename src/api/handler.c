@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/render.h"
 
@@ -46,6 +47,10 @@ api_err handler_list_query(api_request *rq, api_response *rs, list_query *q, boo
         return api_fail(rs, API_BAD_REQUEST, "invalid query parameters");
     if (!has_page)
         q->page = paged_by_default ? 1 : 0;
+    /* see SINCE_MARGIN: a row stamped before `since` may have committed
+     * after the poller's previous poll */
+    if (q->has_since)
+        q->since = q->since > SINCE_MARGIN ? q->since - SINCE_MARGIN : 0;
     return API_OK;
 }
 
@@ -145,9 +150,19 @@ static api_err resource_match(const resource *r, api_request *rq, api_response *
     return API_OK;
 }
 
-/* Ends a write transaction: commits when err is API_OK, else rolls back. */
-static api_err resource_finish(api_request *rq, api_response *rs, api_err err)
+api_err handler_begin(api_request *rq, api_response *rs)
 {
+    store_rc rc = store_begin(rq->store);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "transaction");
+    rq->now = (int64_t)time(NULL);
+    return API_OK;
+}
+
+api_err handler_finish(api_request *rq, api_response *rs, api_err err)
+{
+    if (err == API_OK && (int64_t)time(NULL) - rq->now >= SINCE_MARGIN)
+        err = api_fail(rs, API_RETRY, "the write took too long, retry later");
     if (err == API_OK) {
         store_rc rc = store_commit(rq->store);
         if (rc == STORE_OK)
@@ -171,9 +186,10 @@ static api_err resource_save(const resource *r, api_request *rq, api_response *r
     void *row = arena_calloc(rq->arena, 1, r->row_size);
     if (!row)
         return api_fail(rs, API_INTERNAL, NULL);
-    store_rc rc = store_begin(rq->store);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, r->missing);
+    err = handler_begin(rq, rs);
+    if (err != API_OK)
+        return err;
+    store_rc rc = STORE_OK;
     if (ref) {
         rc = r->get(rq, ref, row);
         err = rc == STORE_OK ? API_OK : api_from_store(rs, rc, r->missing);
@@ -182,7 +198,7 @@ static api_err resource_save(const resource *r, api_request *rq, api_response *r
     }
     if (err == API_OK)
         err = resource_apply(r, rq, rs, obj, &fe, row, ref == NULL, &rendered);
-    err = resource_finish(rq, rs, err);
+    err = handler_finish(rq, rs, err);
     if (err != API_OK) {
         cJSON_Delete(rendered);
         return handler_fail_fields(rs, &fe, err, rs->message);
@@ -241,11 +257,15 @@ api_err handler_delete(const resource *r, api_request *rq, api_response *rs)
     void *row = arena_calloc(rq->arena, 1, r->row_size);
     if (!row)
         return api_fail(rs, API_INTERNAL, NULL);
+    api_err err = handler_begin(rq, rs);
+    if (err != API_OK)
+        return err;
     store_rc rc = r->get(rq, &rq->ref, row);
     if (rc == STORE_OK)
         rc = r->remove(rq, row);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, r->missing);
+    err = handler_finish(rq, rs, rc == STORE_OK ? API_OK : api_from_store(rs, rc, r->missing));
+    if (err != API_OK)
+        return err;
     rs->outcome = API_EMPTY;
     return API_OK;
 }
@@ -273,13 +293,12 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
     cJSON *env = render_list_envelope(r->plural, &list);
     if (!env)
         return api_fail(rs, API_INTERNAL, NULL);
-    store_rc rc = store_begin(rq->store);
-    if (rc != STORE_OK) {
+    api_err err = handler_begin(rq, rs);
+    if (err != API_OK) {
         cJSON_Delete(env);
-        return api_from_store(rs, rc, r->missing);
+        return err;
     }
 
-    api_err err = API_OK;
     field_errors fe = {.arena = rq->arena};
     int index = 0;
     const cJSON *item = NULL;
@@ -317,7 +336,7 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
         }
         index++;
     }
-    err = resource_finish(rq, rs, err);
+    err = handler_finish(rq, rs, err);
     if (err != API_OK) {
         cJSON_Delete(fe.errors);
         cJSON_Delete(env);

@@ -5,6 +5,22 @@
 #include "api/api.h"
 #include "api/fields.h"
 
+/* How far back a `since` list reaches before the second it is given, and
+ * the longest a write transaction may run between taking its timestamp and
+ * committing.  Together they guarantee the document's promise: a poller
+ * that passes the time of its previous poll misses nothing, even a write
+ * stamped before that poll but committed after it. */
+#define SINCE_MARGIN 30
+
+/* Starts a write transaction and only then stamps the request (rq->now):
+ * lock waits come before the stamp, so a commit follows its stamp within
+ * the transaction's own duration. */
+api_err handler_begin(api_request *rq, api_response *rs);
+/* Ends the transaction: commits when err is API_OK, else rolls back.  A
+ * transaction older than SINCE_MARGIN is not committed: it is rolled back
+ * and run again (API_RETRY) with a fresh stamp. */
+api_err handler_finish(api_request *rq, api_response *rs, api_err err);
+
 /* Reads page, since and (when `window`) start/stop from the query.  Without
  * page, q->page is 1 when `paged_by_default`, else 0 (every row).  Malformed
  * values answer API_BAD_REQUEST naming the parameter. */

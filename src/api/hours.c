@@ -182,6 +182,8 @@ api_err opening_hours_put(api_request *rq, api_response *rs)
             return handler_fail_fields(rs, &fe, API_INVALID, "the opening hours are invalid");
         i++;
     }
+    if (fe.count) /* slot_step, with no range to stop at above */
+        return handler_fail_fields(rs, &fe, API_INVALID, "the opening hours are invalid");
     size_t bad = 0;
     if (!hours_check(hours, (size_t)n, &bad)) {
         fe.prefix = "";
@@ -192,17 +194,15 @@ api_err opening_hours_put(api_request *rq, api_response *rs)
                                   hours[bad].stop % 60));
         return handler_fail_fields(rs, &fe, API_INVALID, "the opening hours overlap");
     }
-    store_rc rc = store_begin(rq->store);
-    if (rc == STORE_OK)
-        rc = store_opening_hours_set(rq->store, rq->owner_id, hours, (size_t)n);
+    api_err err = handler_begin(rq, rs);
+    if (err != API_OK)
+        return err;
+    store_rc rc = store_opening_hours_set(rq->store, rq->owner_id, hours, (size_t)n);
     if (rc == STORE_OK && step != rq->calendar.slot_step)
         rc = store_calendar_set_slot_step(rq->store, rq->owner_id, (int)step);
-    if (rc == STORE_OK)
-        rc = store_commit(rq->store);
-    if (rc != STORE_OK) {
-        store_rollback(rq->store);
-        return api_from_store(rs, rc, "calendar not found");
-    }
+    err = handler_finish(rq, rs, rc == STORE_OK ? API_OK : api_from_store(rs, rc, "calendar"));
+    if (err != API_OK)
+        return err;
     rs->body = hours_render(hours, (size_t)n, (int)step);
     return rs->body ? API_OK : api_fail(rs, API_INTERNAL, NULL);
 }

@@ -43,6 +43,15 @@ static api_err calendar_slots(api_request *rq, api_response *rs, const calendar 
     busy_interval *busy = NULL;
     size_t n_hours = 0, n_openings = 0, n_absences = 0, n_busy = 0;
     const tzfile *zone = NULL;
+    /* No slot may end after the last representable second. */
+    int64_t last_start = SLOTS_TIME_MAX + 1 - (int64_t)minutes * 60;
+    if (to > last_start)
+        to = last_start;
+    if (to <= from) {
+        *out = NULL;
+        *n = 0;
+        to = from; /* nothing to offer, but the zone is still wanted */
+    }
     /* what can touch a slot that starts in the window */
     int64_t reach = to + (int64_t)minutes * 60;
 
@@ -62,6 +71,8 @@ static api_err calendar_slots(api_request *rq, api_response *rs, const calendar 
     if (tzfile_get(c.timezone, &zone) != TZFILE_OK)
         return api_fail(rs, API_INTERNAL, NULL); /* zones are checked when centers are made */
     *zone_out = zone;
+    if (to <= from)
+        return API_OK;
 
     /* The store's rows have the engine's layout but not its types. */
     slots_range *weekly = arena_calloc(rq->arena, n_hours + 1, sizeof *weekly);
@@ -321,9 +332,10 @@ api_err bookings_create(api_request *rq, api_response *rs)
     size_t n = 0;
     cJSON *rendered = NULL;
 
-    store_rc rc = store_begin(rq->store);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "calendar not found");
+    store_rc rc = STORE_OK;
+    err = handler_begin(rq, rs);
+    if (err != API_OK)
+        return err;
     err = booking_read(rq, rs, obj, &fe, &ap, &minutes);
     if (err == API_OK && fe.count)
         err = api_fail(rs, API_INVALID, "the booking is invalid");
@@ -349,12 +361,11 @@ api_err bookings_create(api_request *rq, api_response *rs)
     }
     if (err == API_OK) {
         rendered = appointment_render(&ap);
-        rc = rendered ? store_commit(rq->store) : STORE_ERROR;
-        if (rc != STORE_OK)
-            err = api_from_store(rs, rc, "booking");
+        if (!rendered)
+            err = api_fail(rs, API_INTERNAL, NULL);
     }
+    err = handler_finish(rq, rs, err);
     if (err != API_OK) {
-        store_rollback(rq->store);
         cJSON_Delete(rendered);
         return handler_fail_fields(rs, &fe, err, rs->message);
     }

@@ -388,12 +388,24 @@ def test_since_zero_lists_everything_including_tombstones(acct):
                                                        (b["id"], "active")]
 
 
+# since reaches 30 seconds back (README: a write stamped before a poll may
+# commit after it), so "older" means older than that margin
+SINCE_MARGIN = 30
+
+
 def test_since_in_the_future_excludes_older_updates(acct):
     acct.create_patient()
-    future = int(time.time()) + 1
+    future = int(time.time()) + SINCE_MARGIN + 1
     r = acct.api.get(acct.patients, params={"since": future})
     assert expect(r, 200) == {"patients": []}
     assert r.headers["X-Total-Count"] == "0"
+
+
+def test_since_repeats_changes_within_the_margin(acct):
+    p = acct.create_patient()
+    soon = int(time.time()) + SINCE_MARGIN - 5
+    r = acct.api.get(acct.patients, params={"since": soon})
+    assert [x["patient"]["id"] for x in expect(r, 200)["patients"]] == [p["id"]]
 
 
 def test_since_sees_updates(acct):
