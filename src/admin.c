@@ -544,8 +544,9 @@ static int admin_range(range_kind kind, int argc, char **argv)
     if (verb == 0) {
         bool ok = fields_parse_int(cli_get(o, COUNT(o), "start", ""), &r.start) &&
                   fields_parse_int(cli_get(o, COUNT(o), "stop", ""), &r.stop) && r.start >= 0;
-        if (!ok || r.stop <= r.start) {
-            cli_error("--start and --stop must be Unix seconds, stop after start");
+        if (!ok || r.stop <= r.start || r.stop - r.start > RANGE_MAX_SECONDS) {
+            cli_error("--start and --stop must be Unix seconds, stop after start, "
+                      "at most ten years apart");
             return EXIT_USAGE;
         }
     } else if (verb == 2 && !cli_positive("id", cli_get(o, COUNT(o), "id", ""), &id)) {

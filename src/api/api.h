@@ -109,6 +109,9 @@ api_err api_authenticate(store *st, arena *a, const char *email, const char *tok
  * clean response.  The single entry point the HTTP layer calls. */
 api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs);
 
+/* Longest absence or opening accepted: ten years, enough for any leave. */
+#define RANGE_MAX_SECONDS ((int64_t)10 * 366 * 24 * 3600)
+
 /* Weekly schedule rules, shared with the command line. */
 /* Parses "monday 08:30-12:00" (stop may be 24:00, after start). */
 bool hours_parse_range(const char *text, opening_hour *out);

@@ -66,7 +66,7 @@ bool hours_parse_range(const char *text, opening_hour *out)
     char day[16], start[6], stop[6];
     int used = 0;
     if (sscanf(text, "%15[a-z] %5[0-9:]-%5[0-9:]%n", day, start, stop, &used) != 3 ||
-        text[used] != '\0')
+        text[used] != '\0' || text[strlen(day)] != ' ')
         return false;
     return hours_parse_day(day, &out->day) && hours_parse_time(start, false, &out->start) &&
            hours_parse_time(stop, true, &out->stop) && out->stop > out->start;

@@ -21,8 +21,6 @@ static const range_names names[] = {
     [RANGE_OPENING] = {"opening", "openings", "opening not found"},
 };
 
-/* Longest range accepted: ten years, enough for any leave. */
-#define RANGE_MAX_SECONDS ((int64_t)10 * 366 * 24 * 3600)
 
 static cJSON *range_render(const time_range *r)
 {

@@ -368,6 +368,21 @@ def test_cli_hours_usage_errors(acct):
     assert get_hours(acct) == (WEEK, 20)
 
 
+def test_cli_ranges_need_a_space_and_ranges_are_capped_like_the_api(acct):
+    put_hours(acct, WEEK, 20)
+    cal = str(acct.calendar_id)
+    p = acct.cli.run("hours", "set", "--calendar", cal, "--range", "monday08:00-09:00")
+    assert_cli_failed(p)
+    assert p.returncode == 2
+    assert get_hours(acct) == (WEEK, 20)
+    # the API refuses ranges over ten years; so does the command line
+    p = acct.cli.run("absence", "add", "--calendar", cal, "--start", "1900000000",
+                     "--stop", str(1900000000 + 11 * 366 * 86400))
+    assert_cli_failed(p)
+    assert p.returncode == 2
+    assert acct.cli.ok("absence", "list", "--calendar", cal).strip() == ""
+
+
 def test_cli_touching_ranges_are_fine(acct):
     """The same overlap rule on both paths: touching is fine."""
     cli_hours(acct, [("monday", "08:00", "12:00"), ("monday", "12:00", "13:00")], 5)
