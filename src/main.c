@@ -142,8 +142,7 @@ int main(int argc, char **argv)
     } commands[] = {
         {"serve", serve},         {"demo", admin_demo},         {"migrate", admin_migrate},
         {"center", admin_center}, {"calendar", admin_calendar}, {"user", admin_user},
-        {"hours", admin_hours},          {"absence", admin_absence},
-        {"opening", admin_opening},
+        {"hours", admin_hours},   {"absence", admin_absence},   {"opening", admin_opening},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");

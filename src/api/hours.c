@@ -96,8 +96,9 @@ static void hours_read_one(const cJSON *obj, field_errors *fe, opening_hour *out
     for (int i = 0; i < 2; i++) {
         int *slot = i ? &out->stop : &out->start;
         if (fields_string(obj, names[i], fe, &s) != FIELD_SET || !hours_parse_time(s, i, slot))
-            fields_error(fe, names[i], i ? "must be a time HH:MM (00:01 to 24:00)"
-                                         : "must be a time HH:MM (00:00 to 23:59)");
+            fields_error(fe, names[i],
+                         i ? "must be a time HH:MM (00:01 to 24:00)"
+                           : "must be a time HH:MM (00:00 to 23:59)");
     }
     if (fe->count == 0 && out->stop <= out->start)
         fields_error(fe, "stop", "must be after start");

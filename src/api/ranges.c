@@ -21,7 +21,6 @@ static const range_names names[] = {
     [RANGE_OPENING] = {"opening", "openings", "opening not found"},
 };
 
-
 static cJSON *range_render(const time_range *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -82,9 +81,9 @@ static api_err range_create(range_kind kind, api_request *rq, api_response *rs)
     if (fe.count == 0 && r.stop - r.start > RANGE_MAX_SECONDS)
         fields_error(&fe, "stop", "a range may last ten years at most");
     if (fe.count)
-        return handler_fail_fields(rs, &fe, API_INVALID,
-                                   arena_printf(rq->arena, "the %s is invalid",
-                                                names[kind].singular));
+        return handler_fail_fields(
+            rs, &fe, API_INVALID,
+            arena_printf(rq->arena, "the %s is invalid", names[kind].singular));
     store_rc rc = store_range_insert(rq->store, kind, &r);
     if (rc != STORE_OK)
         return api_from_store(rs, rc, "calendar not found");

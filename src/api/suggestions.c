@@ -22,11 +22,11 @@
 #include "sched/slots.h"
 #include "sched/tzfile.h"
 
-#define DAY ((int64_t)86400)
+#define DAY            ((int64_t)86400)
 #define DEFAULT_WINDOW (14 * DAY)
-#define MAX_WINDOW (62 * DAY)
-#define DEFAULT_LIMIT 50
-#define MAX_LIMIT 1000
+#define MAX_WINDOW     (62 * DAY)
+#define DEFAULT_LIMIT  50
+#define MAX_LIMIT      1000
 /* Calendars one suggestions request may merge. */
 #define MAX_CALENDARS 20
 
@@ -34,8 +34,8 @@
  * [from, to), at most `limit`, and the zone of its center.  Returns API_OK
  * with *out, *n and *zone_out, or a failure already recorded in rs. */
 static api_err calendar_slots(api_request *rq, api_response *rs, const calendar *k, int minutes,
-                              int64_t from, int64_t to, size_t limit, slots_slot **out,
-                              size_t *n, const tzfile **zone_out)
+                              int64_t from, int64_t to, size_t limit, slots_slot **out, size_t *n,
+                              const tzfile **zone_out)
 {
     center c;
     opening_hour *hours = NULL;
@@ -239,8 +239,8 @@ api_err suggestions_list(api_request *rq, api_response *rs)
         size_t n = 0;
         if (!sv)
             continue;
-        api_err err = calendar_slots(rq, rs, &cals[i], (int)sv->duration, from, to,
-                                     (size_t)limit, &slots, &n, &zones[i]);
+        api_err err = calendar_slots(rq, rs, &cals[i], (int)sv->duration, from, to, (size_t)limit,
+                                     &slots, &n, &zones[i]);
         if (err != API_OK)
             return err;
         lists[i] = (slots_list){slots, n};
@@ -343,8 +343,8 @@ api_err bookings_create(api_request *rq, api_response *rs)
      * that takes it, so no other booking can slip in between. */
     const tzfile *zone = NULL;
     if (err == API_OK)
-        err = calendar_slots(rq, rs, &rq->calendar, minutes, ap.start, ap.start + 1, 1, &slots,
-                             &n, &zone);
+        err = calendar_slots(rq, rs, &rq->calendar, minutes, ap.start, ap.start + 1, 1, &slots, &n,
+                             &zone);
     if (err == API_OK && (n == 0 || slots[0].start != ap.start))
         err = api_fail(rs, API_CONFLICT, "this time is not free for this service");
     if (err == API_OK) {

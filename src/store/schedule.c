@@ -154,8 +154,8 @@ done:
     return rc;
 }
 
-store_rc store_range_list(store *st, range_kind kind, int64_t calendar_id, int64_t from,
-                          int64_t to, arena *a, time_range **out, size_t *n)
+store_rc store_range_list(store *st, range_kind kind, int64_t calendar_id, int64_t from, int64_t to,
+                          arena *a, time_range **out, size_t *n)
 {
     assert(st && a && out && n && (kind == RANGE_ABSENCE || kind == RANGE_OPENING));
     db_stmt *s = NULL;
