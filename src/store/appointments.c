@@ -91,6 +91,19 @@ static const char SQL_CHECK_REFS[] =
     " (SELECT COUNT(*) FROM services s WHERE s.id = ? AND s.calendar_id = ?)";
 static const char SQL_RAISE_LONGEST[] = "UPDATE calendars SET longest_appointment = ?"
                                         " WHERE id = ? AND longest_appointment < ?";
+/* Neighbours.  An appointment's warning depends on the appointments that
+ * overlap it, so a write touches (updated_at = now) every other live
+ * appointment overlapping the written one's old and new intervals: `since`
+ * pollers then see their warnings change.  now, calendar id, except id,
+ * start, calendar id, stop, start, now; index appointments_start, bounded as
+ * the lists are. */
+static const char SQL_TOUCH_OVERLAPPING[] =
+    "UPDATE appointments SET updated_at = ?"
+    " WHERE calendar_id = ? AND id <> ? AND deleted = 0"
+    " AND start >= ? - (SELECT longest_appointment FROM calendars WHERE id = ?)"
+    " AND start < ? AND stop > ? AND updated_at < ?";
+static const char SQL_OLD_INTERVAL[] =
+    "SELECT start, stop FROM appointments WHERE id = ? AND calendar_id = ? AND deleted = 0";
 static const char SQL_INSERT[] =
     "INSERT INTO appointments (calendar_id, remote_id, start, stop, notes, color, title, status,"
     " patient_id, service_id, patient_arrived_at, deleted, updated_at)"
@@ -311,6 +324,51 @@ static void bind_data(db_stmt *s, int first, const appointment *ap)
     db_bind_int64_opt(s, first + 9, ap->has_arrived, ap->patient_arrived_at);
 }
 
+/* Touches the appointments overlapping [start, stop) other than `except`
+ * (see SQL_TOUCH_OVERLAPPING). */
+static store_rc touch_overlapping(db *d, int64_t calendar_id, int64_t except, int64_t start,
+                                  int64_t stop, int64_t now)
+{
+    db_stmt *s = NULL;
+    store_rc rc = db_prepare(d, SQL_TOUCH_OVERLAPPING, &s);
+    if (rc == STORE_OK) {
+        db_bind_int64(s, 1, now);
+        db_bind_int64(s, 2, calendar_id);
+        db_bind_int64(s, 3, except);
+        db_bind_int64(s, 4, start);
+        db_bind_int64(s, 5, calendar_id);
+        db_bind_int64(s, 6, stop);
+        db_bind_int64(s, 7, start);
+        db_bind_int64(s, 8, now);
+        rc = store_step_write(s, NULL, NULL);
+    }
+    db_reset(s);
+    return rc;
+}
+
+/* The interval of a live appointment before it is rewritten; NOT_FOUND
+ * when there is none. */
+static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, int64_t *start,
+                             int64_t *stop)
+{
+    db_stmt *s = NULL;
+    bool row = false;
+    store_rc rc = db_prepare(d, SQL_OLD_INTERVAL, &s);
+    if (rc == STORE_OK) {
+        db_bind_int64(s, 1, id);
+        db_bind_int64(s, 2, calendar_id);
+        rc = db_step(s, &row);
+    }
+    if (rc == STORE_OK && !row)
+        rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK) {
+        *start = db_column_int64(s, 0);
+        *stop = db_column_int64(s, 1);
+    }
+    db_reset(s);
+    return rc;
+}
+
 store_rc store_appointment_insert(store *st, appointment *ap)
 {
     assert(st && ap);
@@ -331,6 +389,9 @@ store_rc store_appointment_insert(store *st, appointment *ap)
     db_bind_int64(s, 12, ap->updated_at);
     /* a missing calendar fails the foreign key: NOT_FOUND */
     rc = store_step_write(s, NULL, &id);
+    if (rc == STORE_OK)
+        rc = touch_overlapping(st->db, ap->calendar_id, id, ap->start, ap->stop,
+                               ap->updated_at);
 done:
     db_reset(s);
     rc = store_op_end(st, &op, rc);
@@ -347,10 +408,12 @@ store_rc store_appointment_update(store *st, const appointment *ap)
     store_op op;
     db_stmt *s = NULL;
     bool row = false;
+    int64_t was_start = 0, was_stop = 0;
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
     if (rc != STORE_OK)
         goto done;
-    if ((rc = check_references(st->db, ap)) != STORE_OK ||
+    if ((rc = old_interval(st->db, ap->calendar_id, ap->id, &was_start, &was_stop)) != STORE_OK ||
+        (rc = check_references(st->db, ap)) != STORE_OK ||
         (rc = raise_longest(st->db, ap)) != STORE_OK)
         goto done;
     rc = db_prepare(st->db, SQL_UPDATE, &s);
@@ -363,6 +426,12 @@ store_rc store_appointment_update(store *st, const appointment *ap)
     rc = store_step_write(s, &row, NULL);
     if (rc == STORE_OK && !row)
         rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK)
+        rc = touch_overlapping(st->db, ap->calendar_id, ap->id, was_start, was_stop,
+                               ap->updated_at);
+    if (rc == STORE_OK)
+        rc = touch_overlapping(st->db, ap->calendar_id, ap->id, ap->start, ap->stop,
+                               ap->updated_at);
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
@@ -371,9 +440,17 @@ done:
 store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, int64_t now)
 {
     assert(st);
+    store_op op;
     db_stmt *s = NULL;
     bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_DELETE, &s);
+    int64_t was_start = 0, was_stop = 0;
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc != STORE_OK)
+        goto done;
+    rc = old_interval(st->db, calendar_id, id, &was_start, &was_stop);
+    if (rc != STORE_OK)
+        goto done;
+    rc = db_prepare(st->db, SQL_DELETE, &s);
     if (rc != STORE_OK)
         goto done;
     db_bind_int64(s, 1, now);
@@ -382,7 +459,9 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
     rc = store_step_write(s, &row, NULL);
     if (rc == STORE_OK && !row)
         rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK)
+        rc = touch_overlapping(st->db, calendar_id, id, was_start, was_stop, now);
 done:
     db_reset(s);
-    return rc;
+    return store_op_end(st, &op, rc);
 }

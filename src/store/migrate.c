@@ -192,9 +192,16 @@ static const char SCHEMA_2[] =
     " title TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX openings_window ON openings (calendar_id, start);";
 
+/* An appointment shows its patient's remote_id and its service's remote_id
+ * and color; when those change, its updated_at is touched so that `since`
+ * pollers see it again (patients.c, services.c).  These find its rows. */
+static const char SCHEMA_3[] = "CREATE INDEX appointments_patient ON appointments (patient_id);"
+                               "CREATE INDEX appointments_service ON appointments (service_id);";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1},
     {2, "working hours", SCHEMA_2},
+    {3, "appointments by patient and service", SCHEMA_3},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

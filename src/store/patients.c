@@ -34,6 +34,12 @@ static const char SQL_INSERT[] =
     "INSERT INTO patients (center_id, remote_id, first_name, last_name, email, phone_number,"
     " birthdate, address, notes, language_code, deleted, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id";
+/* Touches the live appointments of a patient whose remote_id is about to
+ * change: now, patient id, now, patient id, new remote_id. */
+static const char SQL_TOUCH_APPOINTMENTS[] =
+    "UPDATE appointments SET updated_at = ?"
+    " WHERE patient_id = ? AND deleted = 0 AND updated_at < ?"
+    " AND EXISTS (SELECT 1 FROM patients WHERE id = ? AND remote_id IS DISTINCT FROM ?)";
 static const char SQL_UPDATE[] =
     "UPDATE patients SET remote_id = ?, first_name = ?, last_name = ?, email = ?,"
     " phone_number = ?, birthdate = ?, address = ?, notes = ?, language_code = ?,"
@@ -147,9 +153,28 @@ done:
 store_rc store_patient_update(store *st, const patient *p)
 {
     assert(st && p);
+    store_op op;
     db_stmt *s = NULL;
     bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_UPDATE, &s);
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc != STORE_OK)
+        goto done;
+    /* appointments show the patient's remote_id: a new one must reach the
+     * `since` pollers of those appointments too (index appointments_patient) */
+    rc = db_prepare(st->db, SQL_TOUCH_APPOINTMENTS, &s);
+    if (rc != STORE_OK)
+        goto done;
+    db_bind_int64(s, 1, p->updated_at);
+    db_bind_int64(s, 2, p->id);
+    db_bind_int64(s, 3, p->updated_at);
+    db_bind_int64(s, 4, p->id);
+    db_bind_text(s, 5, p->remote_id);
+    rc = store_step_write(s, NULL, NULL);
+    db_reset(s);
+    s = NULL;
+    if (rc != STORE_OK)
+        goto done;
+    rc = db_prepare(st->db, SQL_UPDATE, &s);
     if (rc != STORE_OK)
         goto done;
     bind_data(s, 1, p);
@@ -161,7 +186,7 @@ store_rc store_patient_update(store *st, const patient *p)
         rc = STORE_NOT_FOUND;
 done:
     db_reset(s);
-    return rc;
+    return store_op_end(st, &op, rc);
 }
 
 store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t now)

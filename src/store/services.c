@@ -22,6 +22,14 @@ static const char SQL_GET_BY_REMOTE_ID[] =
 static const char SQL_INSERT[] =
     "INSERT INTO services (calendar_id, remote_id, name, duration, color, deleted, updated_at)"
     " VALUES (?, ?, ?, ?, ?, 0, ?) RETURNING id";
+/* Touches the live appointments of a service whose remote_id or color is
+ * about to change: now, service id, now, service id, new remote_id, new
+ * color. */
+static const char SQL_TOUCH_APPOINTMENTS[] =
+    "UPDATE appointments SET updated_at = ?"
+    " WHERE service_id = ? AND deleted = 0 AND updated_at < ?"
+    " AND EXISTS (SELECT 1 FROM services WHERE id = ?"
+    " AND (remote_id IS DISTINCT FROM ? OR color IS DISTINCT FROM ?))";
 static const char SQL_UPDATE[] =
     "UPDATE services SET remote_id = ?, name = ?, duration = ?, color = ?, updated_at = ?"
     " WHERE id = ? AND calendar_id = ? AND deleted = 0 RETURNING id";
@@ -121,9 +129,29 @@ done:
 store_rc store_service_update(store *st, const service *sv)
 {
     assert(st && sv && sv->name);
+    store_op op;
     db_stmt *s = NULL;
     bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_UPDATE, &s);
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc != STORE_OK)
+        goto done;
+    /* appointments show the service's remote_id and color: changes must
+     * reach their `since` pollers (index appointments_service) */
+    rc = db_prepare(st->db, SQL_TOUCH_APPOINTMENTS, &s);
+    if (rc != STORE_OK)
+        goto done;
+    db_bind_int64(s, 1, sv->updated_at);
+    db_bind_int64(s, 2, sv->id);
+    db_bind_int64(s, 3, sv->updated_at);
+    db_bind_int64(s, 4, sv->id);
+    db_bind_text(s, 5, sv->remote_id);
+    db_bind_text(s, 6, sv->color);
+    rc = store_step_write(s, NULL, NULL);
+    db_reset(s);
+    s = NULL;
+    if (rc != STORE_OK)
+        goto done;
+    rc = db_prepare(st->db, SQL_UPDATE, &s);
     if (rc != STORE_OK)
         goto done;
     db_bind_text(s, 1, sv->remote_id);
@@ -138,5 +166,5 @@ store_rc store_service_update(store *st, const service *sv)
         rc = STORE_NOT_FOUND;
 done:
     db_reset(s);
-    return rc;
+    return store_op_end(st, &op, rc);
 }

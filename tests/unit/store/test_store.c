@@ -1014,10 +1014,12 @@ START_TEST(appointment_windows_after_moves_and_since)
     ck_assert(rows[1].deleted);
     ck_assert(!rows[1].warning);         /* tombstones never warn */
     ck_assert(rows[0].warning == false); /* y is deleted */
+    /* deleting y at 3000 changed x's warning, so x was touched then too */
     q.since = 3000;
     ck_assert_int_eq(store_appointment_list(st, k, &q, A, &rows, &n, &total), STORE_OK);
-    ck_assert_uint_eq(n, 1);
-    ck_assert_str_eq(rows[0].remote_id, "y");
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(rows[0].remote_id, "x");
+    ck_assert_str_eq(rows[1].remote_id, "y");
 
     /* the pollers' query: since, no window, still sorted by start */
     add_appt(k, "early", -500, -400, APPT_BOOKED);
@@ -1491,6 +1493,62 @@ START_TEST(pg_reconnects_after_a_server_restart)
 }
 END_TEST
 
+/* What an appointment shows can change through other rows; those changes
+ * stamp the appointment too, so `since` pollers see them. */
+START_TEST(derived_changes_touch_appointments)
+{
+    int64_t c = make_center("derived");
+    int64_t k = make_calendar(c, "derived-cal");
+    int64_t pid = add_patient(c, "p-old", 1000);
+    service sv = {.calendar_id = k, .remote_id = "s", .name = "S", .duration = 15,
+                  .color = "#111111", .updated_at = 1000};
+    ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
+    appointment a = new_appt(k, "a", 100, 200);
+    a.patient_id = pid;
+    a.service_id = sv.id;
+    ck_assert_int_eq(store_appointment_insert(st, &a), STORE_OK);
+    add_appt(k, "far", 5000, 6000, APPT_BOOKED); /* overlaps nothing */
+
+    /* a neighbour written at 2000 changes a's warning */
+    appointment b = new_appt(k, "b", 150, 250);
+    b.updated_at = 2000;
+    ck_assert_int_eq(store_appointment_insert(st, &b), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "a").updated_at, 2000);
+    ck_assert(get_appt(k, "a").warning);
+    ck_assert_int_eq(get_appt(k, "far").updated_at, 1000);
+
+    /* moving b away at 3000 changes it back */
+    b.start = 7000;
+    b.stop = 7100;
+    b.updated_at = 3000;
+    ck_assert_int_eq(store_appointment_update(st, &b), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "a").updated_at, 3000);
+    ck_assert(!get_appt(k, "a").warning);
+
+    /* the patient's new remote_id at 4000 */
+    patient p;
+    object_ref pref = {.id = pid};
+    ck_assert_int_eq(store_patient_get(st, c, &pref, A, &p), STORE_OK);
+    p.remote_id = "p-new";
+    p.updated_at = 4000;
+    ck_assert_int_eq(store_patient_update(st, &p), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "a").updated_at, 4000);
+    ck_assert_str_eq(get_appt(k, "a").patient_remote_id, "p-new");
+    /* ...but a patient update that keeps the remote_id touches nothing */
+    p.notes = "only notes";
+    p.updated_at = 4500;
+    ck_assert_int_eq(store_patient_update(st, &p), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "a").updated_at, 4000);
+
+    /* the service's new color at 5000 */
+    sv.color = "#222222";
+    sv.updated_at = 5000;
+    ck_assert_int_eq(store_service_update(st, &sv), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "a").updated_at, 5000);
+    ck_assert_int_eq(get_appt(k, "far").updated_at, 1000);
+}
+END_TEST
+
 /* The tests every engine runs. */
 static void add_common_tests(TCase *tc)
 {
@@ -1512,6 +1570,7 @@ static void add_common_tests(TCase *tc)
     tcase_add_test(tc, appointment_windows_are_half_open);
     tcase_add_test(tc, appointment_windows_after_moves_and_since);
     tcase_add_test(tc, appointment_warnings);
+    tcase_add_test(tc, derived_changes_touch_appointments);
     tcase_add_test(tc, rollback_leaves_nothing);
     tcase_add_test(tc, two_connections_write_concurrently);
 }
