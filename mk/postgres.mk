@@ -21,3 +21,21 @@ test-pg: $(BUILD)/unit-tests
 	echo "test-pg: PostgreSQL at $$url" && \
 	AGENDA_TEST_PG_URL="$$url" AGENDA_TEST_PG_DIR="$$dir" AGENDA_TEST_PG_CTL=$(PG_SCRIPT) \
 	    CK_FORK=yes CK_RUN_SUITE=store CK_RUN_CASE=postgres $(BUILD)/unit-tests
+
+# The whole black-box suite again on PostgreSQL: every database a test asks
+# for becomes a database of its own on one throwaway cluster
+# (tests/api/helpers.py: database_for), and tests/pg/ adds what only a shared
+# server can show (several agenda servers on one database, a restart of
+# PostgreSQL under a running server).
+TEST_TARGETS += test-api-pg
+
+.PHONY: test-api-pg
+test-api-pg: $(BIN)
+	@dir=$$(mktemp -d /tmp/agenda-pg.XXXXXX) && \
+	trap 'sh $(PG_SCRIPT) stop "$$dir"' EXIT INT TERM && \
+	port=$${PG_PORT:-$$($(PYTHON) -c '$(FREE_PORT)')} && \
+	url=$$(sh $(PG_SCRIPT) start "$$dir" "$$port" $$$$) && \
+	echo "test-api-pg: PostgreSQL at $$url" && \
+	AGENDA_BIN=$(abspath $(BIN)) AGENDA_TEST_PG_URL="$$url" AGENDA_TEST_PG_DIR="$$dir" \
+	    AGENDA_TEST_PG_CTL=$(PG_SCRIPT) \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/api $(wildcard tests/pg)

@@ -4,9 +4,11 @@ an HTTP client carrying credentials, and response checks.
 Everything here drives the real ./agenda binary over real HTTP."""
 
 import base64
+import hashlib
 import http.client
 import itertools
 import json as jsonlib
+import os
 import re
 import signal
 import socket
@@ -33,6 +35,45 @@ def free_port():
         return s.getsockname()[1]
 
 
+# ---- the store under test -----------------------------------------------
+
+# When set (make test-api-pg), every database a test asks for by file path
+# is a PostgreSQL database of its own on that server instead.
+PG_URL = os.environ.get("AGENDA_TEST_PG_URL")
+_pg_databases = set()
+
+
+def database_for(path):
+    """The --db value for a test's database `path`: the SQLite file itself, or
+    on PostgreSQL a new database named after the path (created on first use),
+    so tests stay independent on both stores."""
+    if not PG_URL or str(path).startswith("postgres"):
+        return str(path)
+    name = "t_" + hashlib.sha1(str(path).encode()).hexdigest()[:24]
+    if name not in _pg_databases:
+        subprocess.run(["psql", PG_URL, "-v", "ON_ERROR_STOP=1", "-qAtc",
+                        f'CREATE DATABASE "{name}"'], check=True, capture_output=True,
+                       timeout=60)
+        _pg_databases.add(name)
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def database_contents(db):
+    """Every byte the store holds for database `db` (as given to --db): the
+    SQLite file and its WAL, or a dump of the PostgreSQL database."""
+    if PG_URL:
+        return subprocess.run(["pg_dump", "--data-only", db], check=True,
+                              capture_output=True, timeout=60).stdout
+    data = b""
+    for suffix in ("", "-wal"):
+        try:
+            with open(db + suffix, "rb") as f:
+                data += f.read()
+        except FileNotFoundError:
+            pass
+    return data
+
+
 # ---- command line -------------------------------------------------------
 
 
@@ -45,7 +86,7 @@ class Cli:
 
     def __init__(self, binary, db):
         self.binary = binary
-        self.db = str(db)
+        self.db = database_for(db)
 
     def run(self, *args):
         """Runs the command and returns the CompletedProcess (never raises)."""
@@ -108,7 +149,7 @@ class Server:
 
     def __init__(self, binary, db, log_path, *extra):
         self.binary = binary
-        self.db = str(db)
+        self.db = database_for(db)
         self.log_path = str(log_path)
         self.extra = [str(e) for e in extra]
         self.proc = None

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from helpers import (Cli, basic_auth_header, connect, expect, expect_error, http_request,
+from helpers import (Cli, basic_auth_header, unique, connect, expect, expect_error, http_request,
                      make_account, patient_fields, read_response, read_until_closed, status_of)
 
 
@@ -25,7 +25,7 @@ from helpers import (Cli, basic_auth_header, connect, expect, expect_error, http
 def limited(agenda_bin, tmp_path, start_server):
     """Factory: a server with the given flags and an account on it."""
     def start(*flags):
-        db = tmp_path / f"limits-{len(list(tmp_path.glob('*.db')))}.db"
+        db = tmp_path / f"{unique('limits')}.db"
         srv = start_server(db, *flags)
         return srv, make_account(Cli(agenda_bin, db), srv.base)
     return start
