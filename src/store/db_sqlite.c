@@ -16,6 +16,7 @@
  * place where SQLite codes become store_rc values. */
 #include <assert.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -469,8 +470,18 @@ static store_rc set_wal(sqlite_db *d, char **err)
     }
 }
 
+/* Once per process, before the first connection: SQLite's memory
+ * statistics take a global mutex on every allocation, which every worker
+ * thread then contends for; nothing here reads those statistics. */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static store_rc sqlite_open(const char *url, db **out, char **err)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, sqlite_configure);
     assert(url && out);
     if (err)
         *err = NULL;
