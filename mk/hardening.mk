@@ -7,14 +7,15 @@
 #
 #   make test-soak                  the short soak (SOAK_SHORT_SECONDS, 30); part of make test
 #   make soak SOAK_SECONDS=300      a longer soak, 128 connections
-#   make sync-model SEEDS=500       the sync model over many seeds (SYNC_SECONDS each, 2.5)
+#   make sync-model SEEDS=500       the sync model over many seeds (SYNC_SECONDS each, 2)
+#   make sync-model SEEDS=20 SYNC_SECONDS=45   runs longer than since's 30 s reach-back
 #   make sync-model SEED=123        one seed again (a failing run prints its seed)
 
 SOAK_SHORT_SECONDS ?= 30
 SOAK_SECONDS       ?= 300
 SOAK_CONNECTIONS   ?= 128
 SEEDS              ?= 500
-SYNC_SECONDS       ?= 2.5
+SYNC_SECONDS       ?= 2
 
 TEST_TARGETS += test-soak
 
