@@ -81,10 +81,16 @@ class World:
     markers, and one API client per persona."""
 
     def __init__(self, agenda_bin, directory):
-        tag = uuid.uuid4().hex[:10]
         self.cli = Cli(agenda_bin, directory / "matrix.db")
         self.server = Server(agenda_bin, self.cli.db, directory / "server.log",
                              "--auth-failures", 0).start()
+        try:
+            self.plant(uuid.uuid4().hex[:10])
+        except BaseException:
+            self.server.stop()  # no server left behind when the setup fails
+            raise
+
+    def plant(self, tag):
         base = self.server.base
         m = f"zq{tag}"  # every marker contains this, and nothing else does
         self.marker_root = m
