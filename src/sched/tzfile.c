@@ -206,15 +206,17 @@ static int32_t rule_offset(const tz_rule *r, int64_t t)
 {
     if (!r->has_dst)
         return r->std_off;
-    tz_change v[6];
+    /* Rule times reach +-167 hours, so a transition of rule year y - 2 may
+     * fall in year y - 1 and still be the latest one before t. */
+    tz_change v[8];
     int64_t y = year_of(t);
-    for (int i = 0; i < 3; i++)
-        rule_year(r, y - 1 + i, v + 2 * i);
-    changes_sort(v, 6);
+    for (int i = 0; i < 4; i++)
+        rule_year(r, y - 2 + i, v + 2 * i);
+    changes_sort(v, 8);
     if (v[0].at > t) /* only with absurd rule times: the state before the first */
         return v[0].utoff == r->dst_off ? r->std_off : r->dst_off;
     size_t i = 0;
-    while (i + 1 < 6 && v[i + 1].at <= t)
+    while (i + 1 < 8 && v[i + 1].at <= t)
         i++;
     return v[i].utoff;
 }
@@ -594,7 +596,12 @@ static tzfile_rc zone_build(const char *name, const tzif_header *h, const unsign
     if (has_rule && !rule_parse(footer, footer_len, &rule))
         return TZFILE_MALFORMED;
 
-    tzfile *z = calloc(1, sizeof *z + count * sizeof(tz_change));
+    /* From the last transition on the footer's rule gives the offset
+     * (tzfile_offset_at).  RFC 8536 wants the two to agree there; where a
+     * file's do not, the last transition takes the rule's offset, so that
+     * local times (zone_locate) agree with offsets.  One more change may be
+     * needed for that. */
+    tzfile *z = calloc(1, sizeof *z + (count + 1) * sizeof(tz_change));
     if (!z)
         return TZFILE_NO_MEMORY;
     snprintf(z->name, sizeof z->name, "%s", name);
@@ -614,6 +621,13 @@ static tzfile_rc zone_build(const char *name, const tzif_header *h, const unsign
         };
     }
     assert(z->count == count);
+    if (has_rule && h->timecnt > 0) {
+        int32_t from_rule = rule_offset(&rule, last);
+        if (z->count > 0 && z->changes[z->count - 1].at == last)
+            z->changes[z->count - 1].utoff = from_rule;
+        else if (from_rule != prev)
+            z->changes[z->count++] = (tz_change){.at = last, .utoff = from_rule};
+    }
     *out = z;
     return TZFILE_OK;
 }
