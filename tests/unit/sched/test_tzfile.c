@@ -6,6 +6,7 @@
  * loading through $TZDIR, unsafe names, and the shared cache under threads. */
 #include <check.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,6 +388,68 @@ START_TEST(synthetic_footers)
 }
 END_TEST
 
+/* Asserts that instant t is among the instants whose wall clock reads
+ * t + offset(t), and that each of those reads it. */
+static void assert_wall_clock_round_trips(const tzfile *z, int64_t t)
+{
+    int64_t local = t + tzfile_offset_at(z, t), v[TZFILE_MAX_MATCHES];
+    size_t n = tzfile_local_to_utc(z, local, v);
+    bool seen = false;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(v[i] + tzfile_offset_at(z, v[i]) == local, "t=%lld: %lld reads %lld",
+                      (long long)t, (long long)v[i], (long long)(v[i] + tzfile_offset_at(z, v[i])));
+        seen |= v[i] == t;
+    }
+    ck_assert_msg(seen, "t=%lld is not among the %zu instants of its wall clock", (long long)t, n);
+}
+
+START_TEST(footer_disagreeing_with_the_last_transition)
+{
+    /* Found by tests/fuzz/fuzz_tzfile.c: the last transition (2000) says
+     * UTC+1, the footer's rule says UTC-2 there.  Offsets followed the rule
+     * from that transition on, local times followed the transition until the
+     * rule's next change, so tzfile_local_to_utc answered instants whose wall
+     * clock was not the one asked for. */
+    unsigned char buf[1024];
+    tzif_spec s = small_spec("<-02>2<-01>,M3.5.0/-1,M10.5.0/0");
+    tzfile *z = NULL;
+    ck_assert_int_eq(tzfile_parse("mismatch", buf, tzif_build(&s, buf), &z), TZFILE_OK);
+    const int64_t at[] = {946684800 - 1,          946684800,
+                          946684800 + HOUR,       utc(2000, 2, 1, 0, 0),
+                          utc(2000, 3, 26, 3, 0), utc(2000, 7, 1, 0, 0)};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        assert_wall_clock_round_trips(z, at[i]);
+    tzfile_free(z);
+}
+END_TEST
+
+START_TEST(rule_times_past_the_end_of_the_year)
+{
+    /* Found by tests/fuzz/fuzz_tzfile.c: DST from day 1 (2 January) 00:00
+     * to 31 December + 75 h, so each year's end falls on 3 January of the
+     * next year, after that year's start; the latest change before early
+     * January is then the end of the year before the last one, which offsets
+     * did not look at while local times did. */
+    unsigned char buf[1024];
+    tzif_spec s = {.version = '2',
+                   .times = NULL,
+                   .idx = NULL,
+                   .timecnt = 0,
+                   .utoffs = (const int32_t[]){-HOUR},
+                   .typecnt = 1,
+                   .footer = "EST1EDT,1/0,J365/75"};
+    tzfile *z = NULL;
+    ck_assert_int_eq(tzfile_parse("overlap", buf, tzif_build(&s, buf), &z), TZFILE_OK);
+    for (int64_t y = 1970; y <= 2030; y += 12)
+        for (int day = 1; day <= 4; day++)
+            for (int h = 0; h < 24; h += 5)
+                assert_wall_clock_round_trips(z, utc(y, 1, day, h, 0));
+    assert_wall_clock_round_trips(z, utc(2026, 7, 1, 0, 0));
+    assert_wall_clock_round_trips(z, utc(2026, 12, 31, 23, 0));
+    tzfile_free(z);
+}
+END_TEST
+
 START_TEST(malformed_data_is_refused)
 {
     unsigned char good[1024], buf[1024];
@@ -672,6 +735,8 @@ Suite *suite_tzfile(void)
     tcase_add_test(tc, synthetic_v2_with_rule);
     tcase_add_test(tc, synthetic_v1_without_footer);
     tcase_add_test(tc, synthetic_footers);
+    tcase_add_test(tc, footer_disagreeing_with_the_last_transition);
+    tcase_add_test(tc, rule_times_past_the_end_of_the_year);
     tcase_add_test(tc, malformed_data_is_refused);
     tcase_add_test(tc, random_corruption_never_crashes);
     tcase_add_test(tc, unsafe_names_are_refused);
