@@ -43,7 +43,11 @@ def boot_account_parts(cli):
 
 @pytest.fixture(scope="session")
 def server(agenda_bin, session_dir, cli, boot_account_parts):
-    srv = Server(agenda_bin, cli.db, session_dir / "server.log").start()
+    # Every test shares this server from 127.0.0.1, and many send bad
+    # credentials on purpose: without this the failed-login limit would soon
+    # answer 429 to all of them.  test_limits.py tests the limit, default
+    # included, on servers of its own.
+    srv = Server(agenda_bin, cli.db, session_dir / "server.log", "--auth-failures", "0").start()
     yield srv
     srv.stop()
 
