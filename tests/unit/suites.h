@@ -7,6 +7,7 @@
 
 #define UNIT_SUITES                                                                                \
     SUITE(suite_arena)                                                                             \
+    SUITE(suite_json_out)                                                                          \
     SUITE(suite_url)                                                                               \
     SUITE(suite_form)                                                                              \
     SUITE(suite_body)                                                                              \
