@@ -49,7 +49,7 @@
     " WHERE o.calendar_id = a.calendar_id"                                                         \
     " AND o.start >= a.start - c.longest_appointment AND o.start < a.stop"                         \
     " AND o.stop > a.start AND o.stop > o.start AND o.id <> a.id"                                  \
-    " AND o.deleted = 0 AND o.status = 'booked')"                                                  \
+    " AND o.deleted + 0 = 0 AND o.status = 'booked')"                                              \
     " THEN 1 ELSE 0 END"                                                                           \
     " FROM appointments a"                                                                         \
     " JOIN calendars c ON c.id = a.calendar_id"                                                    \
@@ -67,8 +67,9 @@
 static const char SQL_LONGEST[] = "SELECT longest_appointment FROM calendars WHERE id = ?";
 /* live rows in a window (or all of them): index appointments_start */
 static const char SQL_COUNT_LIVE[] =
-    "SELECT COUNT(*) FROM appointments a WHERE" WINDOW " AND a.deleted = 0";
-static const char SQL_LIST_LIVE[] = APPOINTMENT_SELECT " WHERE" WINDOW " AND a.deleted = 0" PAGE;
+    "SELECT COUNT(*) FROM appointments a WHERE" WINDOW " AND a.deleted + 0 = 0";
+static const char SQL_LIST_LIVE[] =
+    APPOINTMENT_SELECT " WHERE" WINDOW " AND a.deleted + 0 = 0" PAGE;
 /* rows updated since, in a window: index appointments_start */
 static const char SQL_COUNT_SINCE_WINDOW[] =
     "SELECT COUNT(*) FROM appointments a WHERE" WINDOW " AND a.updated_at >= ?";
@@ -81,7 +82,7 @@ static const char SQL_COUNT_SINCE[] =
 static const char SQL_LIST_SINCE[] =
     APPOINTMENT_SELECT " WHERE a.calendar_id = ? AND a.updated_at >= ?" PAGE_BY_EXPRESSION;
 static const char SQL_GET_BY_ID[] =
-    APPOINTMENT_SELECT " WHERE a.id = ? AND a.calendar_id = ? AND a.deleted = 0";
+    APPOINTMENT_SELECT " WHERE a.id = ? AND a.calendar_id = ? AND a.deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_ID[] =
     APPOINTMENT_SELECT " WHERE a.calendar_id = ? AND a.remote_id = ? AND a.deleted = 0";
 
@@ -99,11 +100,11 @@ static const char SQL_RAISE_LONGEST[] = "UPDATE calendars SET longest_appointmen
  * the lists are. */
 static const char SQL_TOUCH_OVERLAPPING[] =
     "UPDATE appointments SET updated_at = ?"
-    " WHERE calendar_id = ? AND id <> ? AND deleted = 0"
+    " WHERE calendar_id = ? AND id <> ? AND deleted + 0 = 0"
     " AND start >= ? - (SELECT longest_appointment FROM calendars WHERE id = ?)"
     " AND start < ? AND stop > ? AND updated_at < ?";
 static const char SQL_OLD_INTERVAL[] =
-    "SELECT start, stop FROM appointments WHERE id = ? AND calendar_id = ? AND deleted = 0";
+    "SELECT start, stop FROM appointments WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0";
 static const char SQL_INSERT[] =
     "INSERT INTO appointments (calendar_id, remote_id, start, stop, notes, color, title, status,"
     " patient_id, service_id, patient_arrived_at, deleted, updated_at)"
@@ -111,9 +112,10 @@ static const char SQL_INSERT[] =
 static const char SQL_UPDATE[] =
     "UPDATE appointments SET remote_id = ?, start = ?, stop = ?, notes = ?, color = ?,"
     " title = ?, status = ?, patient_id = ?, service_id = ?, patient_arrived_at = ?,"
-    " updated_at = ? WHERE id = ? AND calendar_id = ? AND deleted = 0 RETURNING id";
-static const char SQL_DELETE[] = "UPDATE appointments SET deleted = 1, updated_at = ?"
-                                 " WHERE id = ? AND calendar_id = ? AND deleted = 0 RETURNING id";
+    " updated_at = ? WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
+static const char SQL_DELETE[] =
+    "UPDATE appointments SET deleted = 1, updated_at = ?"
+    " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
 
 static const char *const status_names[] = {
     [APPT_BOOKED] = "booked",

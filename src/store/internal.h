@@ -8,7 +8,16 @@
  *   - inside the caller's transaction, a write op is a savepoint, so a
  *     failed call leaves no partial effect and the caller may still commit
  *     what came before; a read op needs nothing.
- * Single-statement calls skip the op: one statement is atomic by itself. */
+ * Single-statement calls skip the op: one statement is atomic by itself.
+ *
+ * `deleted + 0 = 0`.  A statement meant for another index than the partial
+ * ones (WHERE deleted = 0: get-by-remote_id and uniqueness) tests liveness
+ * as `deleted + 0 = 0`, so that no partial index can serve it.  A planner
+ * without statistics yet (PostgreSQL on a new database, say one filled by a
+ * first large collection) takes `deleted = 0` to hold for 0.5% of the rows
+ * and would walk every live row of the calendar or center through the
+ * partial index, instead of the primary key or a time window: per row of
+ * the collection, so quadratic.  Lookups by remote_id keep `deleted = 0`. */
 #ifndef AGENDA_STORE_INTERNAL_H
 #define AGENDA_STORE_INTERNAL_H
 

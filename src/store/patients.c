@@ -27,7 +27,7 @@ static const char SQL_LIST_SINCE[] = "SELECT " PATIENT_COLUMNS " FROM patients"
                                      " WHERE center_id = ? AND updated_at >= ?"
                                      " ORDER BY id LIMIT ? OFFSET ?";
 static const char SQL_GET_BY_ID[] = "SELECT " PATIENT_COLUMNS " FROM patients"
-                                    " WHERE id = ? AND center_id = ? AND deleted = 0";
+                                    " WHERE id = ? AND center_id = ? AND deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_ID[] = "SELECT " PATIENT_COLUMNS " FROM patients"
                                            " WHERE center_id = ? AND remote_id = ? AND deleted = 0";
 static const char SQL_INSERT[] =
@@ -43,9 +43,9 @@ static const char SQL_TOUCH_APPOINTMENTS[] =
 static const char SQL_UPDATE[] =
     "UPDATE patients SET remote_id = ?, first_name = ?, last_name = ?, email = ?,"
     " phone_number = ?, birthdate = ?, address = ?, notes = ?, language_code = ?,"
-    " updated_at = ? WHERE id = ? AND center_id = ? AND deleted = 0 RETURNING id";
+    " updated_at = ? WHERE id = ? AND center_id = ? AND deleted + 0 = 0 RETURNING id";
 static const char SQL_DELETE[] = "UPDATE patients SET deleted = 1, updated_at = ?"
-                                 " WHERE id = ? AND center_id = ? AND deleted = 0 RETURNING id";
+                                 " WHERE id = ? AND center_id = ? AND deleted + 0 = 0 RETURNING id";
 
 /* Reads the PATIENT_COLUMNS into *row (a patient). */
 static store_rc read_patient(db_stmt *s, arena *a, void *row)

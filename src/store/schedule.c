@@ -57,7 +57,7 @@ static const char SQL_BUSY[] =
     " WHERE calendar_id = ?"
     " AND start >= ? - (SELECT longest_appointment FROM calendars WHERE id = ?)"
     " AND start < ? AND stop > ? AND stop > start"
-    " AND deleted = 0 AND status IN ('booked', 'noshow')"
+    " AND deleted + 0 = 0 AND status IN ('booked', 'noshow')"
     " ORDER BY start";
 
 store_rc store_opening_hours_get(store *st, int64_t calendar_id, arena *a, opening_hour **out,

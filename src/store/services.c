@@ -15,7 +15,7 @@
 static const char SQL_LIST[] = "SELECT " SERVICE_COLUMNS " FROM services"
                                " WHERE calendar_id = ? AND deleted = 0 ORDER BY id";
 static const char SQL_GET_BY_ID[] = "SELECT " SERVICE_COLUMNS " FROM services"
-                                    " WHERE id = ? AND calendar_id = ? AND deleted = 0";
+                                    " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_ID[] =
     "SELECT " SERVICE_COLUMNS " FROM services"
     " WHERE calendar_id = ? AND remote_id = ? AND deleted = 0";
@@ -32,7 +32,7 @@ static const char SQL_TOUCH_APPOINTMENTS[] =
     " AND (remote_id IS DISTINCT FROM ? OR color IS DISTINCT FROM ?))";
 static const char SQL_UPDATE[] =
     "UPDATE services SET remote_id = ?, name = ?, duration = ?, color = ?, updated_at = ?"
-    " WHERE id = ? AND calendar_id = ? AND deleted = 0 RETURNING id";
+    " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
 
 /* Reads the SERVICE_COLUMNS into *out. */
 static store_rc read_service(db_stmt *s, arena *a, service *out)
