@@ -115,6 +115,8 @@ full_page_writes = on
 max_connections = 100
 max_prepared_transactions = 0
 log_min_messages = warning
+# the server's own log: no DETAIL lines (they quote key values)
+log_error_verbosity = terse
 EOF
     server_start "$dir"
     if [ $# -ge 4 ]; then

@@ -3,9 +3,22 @@
  * One connection per store (per worker thread), opened with a bounded
  * connect_timeout.  Every (re)connection is set up the same way: terse
  * error messages (never DETAIL, which quotes key values), notices dropped,
- * and default_transaction_isolation = serializable, so that every write is
- * serializable, whether it runs in an explicit transaction (DB_BEGIN_WRITE)
- * or as one statement on its own.
+ * and default_transaction_isolation = read committed, whatever the server's
+ * default.
+ *
+ * Isolation.  A write transaction (DB_BEGIN_WRITE: a caller's transaction,
+ * or a unit of work of several statements) is SERIALIZABLE, so read-merge-
+ * write and collection upserts lose nothing to a concurrent writer on any
+ * server; a loser gets 40001 (STORE_RETRY) and runs again, and that second
+ * run goes alone: write transactions share a table lock that a run after a
+ * lost race takes exclusively (SQL_BEGIN_WRITE), so a long collection is not
+ * starved by a stream of short writers that keep winning.  A read snapshot
+ * is REPEATABLE READ, READ ONLY.  A single statement outside a transaction
+ * is atomic alone and its invariants (unique remote_ids, references) are
+ * the database's constraints, so it runs READ COMMITTED: made serializable,
+ * such statements took part in conflict detection and were cancelled as
+ * pivots by the thousand next to a long collection transaction, which in
+ * turn could not commit while they kept coming.
  *
  * Statements.  The cache is keyed by the address of the SQL text, as in the
  * SQLite driver.  A cached statement holds the text with `?` translated to
@@ -108,6 +121,7 @@ struct pg_db {
     bool ready;          /* the session is set up (session_setup) */
     bool txn_open;       /* a transaction was open when last seen */
     bool down;           /* the connection was lost (logged once) */
+    bool lost_race;      /* the last transaction failed with STORE_RETRY */
     int64_t retry_after; /* monotonic ms before which no reset is tried */
 };
 
@@ -224,6 +238,8 @@ static store_rc fail(pg_db *d, const PGresult *res, const char *sql)
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     bool bad = PQstatus(d->conn) != CONNECTION_OK;
     store_rc rc = classify(sqlstate, bad);
+    if (rc == STORE_RETRY)
+        d->lost_race = true; /* its next write transaction runs alone */
     if (rc != STORE_ERROR && rc != STORE_UNAVAILABLE)
         return rc;
     if (bad && d->down)
@@ -256,7 +272,7 @@ static void drop_notice(void *arg, const char *message)
     (void)message;
 }
 
-static const char SQL_SESSION[] = "SET default_transaction_isolation = 'serializable'";
+static const char SQL_SESSION[] = "SET default_transaction_isolation = 'read committed'";
 
 /* Sets up a new session on d->conn (see the file comment). */
 static store_rc session_setup(pg_db *d)
@@ -808,7 +824,15 @@ static const void *pg_column_blob(db_stmt *sbase, int i, size_t *n)
 /* ---- transactions and plain SQL --------------------------------------- */
 
 static const char SQL_BEGIN_READ[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-static const char SQL_BEGIN_WRITE[] = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+/* Write transactions also take a lock on the table schema_migrations
+ * (which every migrated database has and no request writes), first, before
+ * the transaction's snapshot: ROW SHARE, which write transactions share,
+ * or, for a transaction run again after losing a race, EXCLUSIVE, which
+ * waits for the running ones and holds new ones back until it ends. */
+static const char SQL_BEGIN_WRITE[] = "BEGIN ISOLATION LEVEL SERIALIZABLE;"
+                                      " LOCK TABLE schema_migrations IN ROW SHARE MODE";
+static const char SQL_BEGIN_WRITE_ALONE[] = "BEGIN ISOLATION LEVEL SERIALIZABLE;"
+                                            " LOCK TABLE schema_migrations IN EXCLUSIVE MODE";
 /* Read committed: after waiting for the lock, each statement sees what the
  * migration that held it committed (a serializable snapshot would not). */
 static const char SQL_BEGIN_SCHEMA[] = "BEGIN ISOLATION LEVEL READ COMMITTED;"
@@ -860,7 +884,9 @@ static store_rc pg_control(db *dbase, db_control op)
         rc = run_simple(d, SQL_BEGIN_READ, NULL);
         break;
     case DB_BEGIN_WRITE:
-        rc = run_simple(d, SQL_BEGIN_WRITE, NULL);
+        rc = run_simple(d, d->lost_race ? SQL_BEGIN_WRITE_ALONE : SQL_BEGIN_WRITE, NULL);
+        if (rc == STORE_OK)
+            d->lost_race = false;
         break;
     case DB_BEGIN_SCHEMA:
         rc = run_simple(d, SQL_BEGIN_SCHEMA, NULL);

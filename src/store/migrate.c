@@ -2,11 +2,12 @@
  *
  * The schema is a list of numbered steps; table `schema_migrations` records
  * the steps applied.  store_migrate takes the schema lock (a DB_BEGIN_SCHEMA
- * transaction: BEGIN IMMEDIATE on SQLite) *before* reading the current
- * version, applies the missing steps and records them in the same
- * transaction, so it is idempotent and two processes running it at once
- * serialize: the second finds nothing left to do.  A database whose version
- * is newer than this program knows is refused rather than used.
+ * transaction: BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock
+ * on PostgreSQL) *before* reading the current version, applies the missing
+ * steps and records them in the same transaction, so it is idempotent and
+ * two processes running it at once serialize: the second finds nothing left
+ * to do.  A database whose version is newer than this program knows is
+ * refused rather than used.
  *
  * The DDL is written once for both engines.  Where they differ, the text
  * carries a token that expand() replaces from the engine's column of the

@@ -47,7 +47,7 @@ store_rc store_open(const char *url, store **out, char **err)
     const db_driver *driver = db_driver_for(url);
     if (!driver) {
         if (err)
-            *err = strdup("this build has no PostgreSQL driver");
+            *err = strdup("no database driver for this URL");
         rc = STORE_ERROR;
         goto done;
     }

@@ -2,8 +2,8 @@
  *
  * One `store` is one connection, used by one thread at a time (each server
  * worker owns one).  The interface speaks in domain rows, never in SQL; the
- * drivers underneath (SQLite today, PostgreSQL next) share one set of SQL
- * statements through the engine-neutral layer in db.h.
+ * drivers underneath (SQLite, PostgreSQL) share one set of SQL statements
+ * through the engine-neutral layer in db.h.
  *
  * Conventions:
  * - Every function returns a store_rc; STORE_OK is 0.  Output parameters are
@@ -48,10 +48,11 @@ const char *store_rc_name(store_rc rc);
 
 /* ---- connection ------------------------------------------------------- */
 
-/* Opens `url`: a file path (SQLite, created if missing) or, once the
- * PostgreSQL driver exists, a postgres:// URI or libpq conninfo.  Does not
- * migrate.  On failure returns non-OK and, if `err` is not NULL, sets *err to
- * a malloc'd one-line message the caller frees. */
+/* Opens `url`: a file path (SQLite, created if missing), or a postgres:// or
+ * postgresql:// URI or a libpq conninfo with dbname= or host= (PostgreSQL;
+ * STORE_UNAVAILABLE when the server cannot be reached).  Does not migrate.
+ * On failure returns non-OK and, if `err` is not NULL, sets *err to a
+ * malloc'd one-line message the caller frees. */
 store_rc store_open(const char *url, store **out, char **err);
 void store_close(store *st);
 /* The latest schema version this program knows. */
@@ -60,8 +61,12 @@ int64_t store_schema_version(void);
  * several processes at once). */
 store_rc store_migrate(store *st);
 
-/* Write transaction.  store_begin takes the write lock at once (SQLite:
- * BEGIN IMMEDIATE), so concurrent writers queue instead of failing. */
+/* Write transaction.  SQLite: store_begin takes the write lock at once
+ * (BEGIN IMMEDIATE), so concurrent writers queue instead of failing.
+ * PostgreSQL: the transaction is SERIALIZABLE and writers run side by side;
+ * one that loses a race gets STORE_RETRY (from any call, commit included),
+ * and the caller rolls back and runs the whole transaction again, which
+ * then runs alone. */
 store_rc store_begin(store *st);
 store_rc store_commit(store *st);
 void store_rollback(store *st);

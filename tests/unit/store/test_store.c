@@ -14,6 +14,8 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1258,6 +1260,23 @@ static store *open_other(void)
     return other;
 }
 
+typedef struct begin_waiter {
+    store *other;
+    atomic_bool first_done; /* set just before the first one commits */
+    bool began_after;       /* the other's begin returned after that */
+    store_rc rc;
+} begin_waiter;
+
+/* Begins a write transaction on w->other and notes whether that happened
+ * only once the first transaction was done. */
+static void *begin_and_note(void *arg)
+{
+    begin_waiter *w = arg;
+    w->rc = store_begin(w->other);
+    w->began_after = atomic_load(&w->first_done);
+    return NULL;
+}
+
 START_TEST(pg_serialization_failures_are_retry)
 {
     int64_t c = make_center("c");
@@ -1276,16 +1295,24 @@ START_TEST(pg_serialization_failures_are_retry)
     mine.first_name = "Mine";
     mine.updated_at = 2000;
     ck_assert_int_eq(store_patient_update(st, &mine), STORE_RETRY);
-    /* the failed transaction cannot be committed, only rolled back */
-    ck_assert_int_eq(store_commit(st), STORE_ERROR);
     store_rollback(st);
-    /* run again from the start, it reads the new row and wins */
+    /* run again from the start, it reads the new row and wins; it runs
+     * alone: another connection's write transaction waits for its end */
     ck_assert_int_eq(store_begin(st), STORE_OK);
+    begin_waiter w = {.other = other};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, begin_and_note, &w), 0);
     ck_assert_int_eq(store_patient_get(st, c, &ref, A, &mine), STORE_OK);
     ck_assert_str_eq(mine.first_name, "Theirs");
     mine.last_name = "Merged";
     ck_assert_int_eq(store_patient_update(st, &mine), STORE_OK);
+    usleep(300 * 1000);
+    atomic_store(&w.first_done, true);
     ck_assert_int_eq(store_commit(st), STORE_OK);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_int_eq(w.rc, STORE_OK);
+    ck_assert(w.began_after); /* it waited */
+    store_rollback(other);
 
     /* write skew: each reads the list, then adds to it */
     patient *rows = NULL;
@@ -1302,11 +1329,34 @@ START_TEST(pg_serialization_failures_are_retry)
     ck_assert_int_eq(store_commit(st), STORE_OK);
     if (rc == STORE_OK)
         rc = store_commit(other);
+    else /* failed inside: the transaction cannot be committed, only rolled back */
+        ck_assert_int_eq(store_commit(other), STORE_ERROR);
     ck_assert_int_eq(rc, STORE_RETRY);
     store_rollback(other);
     ck_assert_int_eq(store_patient_list(st, c, &all, A, &rows, &n, &total), STORE_OK);
     ck_assert_int_eq(total, 2); /* p and a */
     store_close(other);
+}
+END_TEST
+
+START_TEST(pg_a_failed_transaction_cannot_commit)
+{
+    int64_t c = make_center("c");
+    int64_t k = make_calendar(c, "k");
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    add_patient(c, "p", 1000);
+    /* an unexpected failure (a CHECK constraint) aborts the transaction */
+    service bad = {.calendar_id = k, .remote_id = "s", .name = "Bad", .updated_at = 1000};
+    ck_assert_int_eq(store_service_insert(st, &bad), STORE_ERROR);
+    /* PostgreSQL would answer COMMIT with a rollback: refused, not "done" */
+    ck_assert_int_eq(store_commit(st), STORE_ERROR);
+    store_rollback(st);
+    object_ref ref = {.remote_id = "p"};
+    patient p;
+    ck_assert_int_eq(store_patient_get(st, c, &ref, A, &p), STORE_NOT_FOUND);
+    /* and the store goes on */
+    add_patient(c, "p", 2000);
+    ck_assert_int_eq(store_patient_get(st, c, &ref, A, &p), STORE_OK);
 }
 END_TEST
 
@@ -1500,8 +1550,12 @@ START_TEST(derived_changes_touch_appointments)
     int64_t c = make_center("derived");
     int64_t k = make_calendar(c, "derived-cal");
     int64_t pid = add_patient(c, "p-old", 1000);
-    service sv = {.calendar_id = k, .remote_id = "s", .name = "S", .duration = 15,
-                  .color = "#111111", .updated_at = 1000};
+    service sv = {.calendar_id = k,
+                  .remote_id = "s",
+                  .name = "S",
+                  .duration = 15,
+                  .color = "#111111",
+                  .updated_at = 1000};
     ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
     appointment a = new_appt(k, "a", 100, 200);
     a.patient_id = pid;
@@ -1591,6 +1645,7 @@ Suite *suite_store(void)
         tcase_set_timeout(tc, 120);
         add_common_tests(tc);
         tcase_add_test(tc, pg_serialization_failures_are_retry);
+        tcase_add_test(tc, pg_a_failed_transaction_cannot_commit);
         tcase_add_test(tc, pg_concurrent_inserts_of_one_remote_id_conflict);
         tcase_add_test(tc, pg_concurrent_migrations_from_two_connections);
         const char *cluster = getenv("AGENDA_TEST_PG_DIR");
