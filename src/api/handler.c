@@ -101,10 +101,11 @@ api_err handler_render_single(api_response *rs, const char *name, cJSON *item, a
 }
 
 /* Applies obj onto row and writes it, inside the caller's transaction.  On
- * success *rendered is the row's rendering. */
+ * success *rendered is the row's rendering.  A remote_id conflict is a 409,
+ * or, when `conflict_is_a_race`, a lost race (API_RETRY). */
 static api_err resource_apply(const resource *r, api_request *rq, api_response *rs,
                               const cJSON *obj, field_errors *fe, void *row, bool creating,
-                              cJSON **rendered)
+                              bool conflict_is_a_race, cJSON **rendered)
 {
     api_err err = r->read(rq, rs, obj, fe, row, creating);
     if (err != API_OK)
@@ -112,6 +113,11 @@ static api_err resource_apply(const resource *r, api_request *rq, api_response *
     if (fe->count)
         return api_fail(rs, API_INVALID, arena_printf(rq->arena, "the %s is invalid", r->singular));
     store_rc rc = r->write(rq, row, creating);
+    /* A collection entry found nothing by its remote_id, yet its insert
+     * conflicts: a concurrent request created it meanwhile (PostgreSQL).
+     * Run the request again: the entry then updates that row. */
+    if (rc == STORE_CONFLICT && conflict_is_a_race)
+        return api_fail(rs, API_RETRY, "a concurrent request created this object");
     if (rc == STORE_CONFLICT) {
         fields_error(fe, "remote_id", "is already in use");
         return api_fail(rs, API_CONFLICT, "remote_id is already in use");
@@ -197,7 +203,7 @@ static api_err resource_save(const resource *r, api_request *rq, api_response *r
         r->init(rq, row);
     }
     if (err == API_OK)
-        err = resource_apply(r, rq, rs, obj, &fe, row, ref == NULL, &rendered);
+        err = resource_apply(r, rq, rs, obj, &fe, row, ref == NULL, false, &rendered);
     err = handler_finish(rq, rs, err);
     if (err != API_OK) {
         cJSON_Delete(rendered);
@@ -325,7 +331,7 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
         if (err == API_OK && !found)
             r->init(rq, row);
         if (err == API_OK)
-            err = resource_apply(r, rq, rs, entry, &fe, row, !found, &rendered);
+            err = resource_apply(r, rq, rs, entry, &fe, row, !found, !found, &rendered);
         if (err == API_OK && !render_append_wrapped(list, r->singular, rendered))
             err = api_fail(rs, API_INTERNAL, NULL);
         if (err != API_OK) {

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "http/form.h"
+#include "util/utf8.h"
 
 bool body_is_form(const char *content_type)
 {
@@ -41,7 +42,25 @@ static bool body_looks_like_json(const char *data, size_t len)
     return i < len && (data[i] == '{' || data[i] == '[');
 }
 
-cJSON *body_parse(const char *data, size_t len, bool form, const char **err)
+/* True when every key and string of the tree is UTF-8 (form values come
+ * percent-decoded, so any bytes may appear in them). */
+static bool tree_is_utf8(const cJSON *item, int depth)
+{
+    for (; item; item = item->next) {
+        if (item->string && !utf8_valid(item->string, strlen(item->string)))
+            return false;
+        if (cJSON_IsString(item) && item->valuestring &&
+            !utf8_valid(item->valuestring, strlen(item->valuestring)))
+            return false;
+        /* the parsers bound the depth; this bound only guards the stack */
+        if (item->child && (depth > 1000 || !tree_is_utf8(item->child, depth + 1)))
+            return false;
+    }
+    return true;
+}
+
+/* Parses without the UTF-8 check; see body_parse. */
+static cJSON *body_parse_tree(const char *data, size_t len, bool form, const char **err)
 {
     if (form && !body_looks_like_json(data, len))
         return form_parse(data, len, err);
@@ -68,5 +87,16 @@ cJSON *body_parse(const char *data, size_t len, bool form, const char **err)
     }
     if (!tree)
         *err = "malformed JSON body";
+    return tree;
+}
+
+cJSON *body_parse(const char *data, size_t len, bool form, const char **err)
+{
+    cJSON *tree = body_parse_tree(data, len, form, err);
+    if (tree && !tree_is_utf8(tree, 0)) {
+        cJSON_Delete(tree);
+        *err = "text in the body must be UTF-8";
+        return NULL;
+    }
     return tree;
 }

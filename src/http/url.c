@@ -8,7 +8,10 @@
 #include "http/url.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <string.h>
+
+#include "util/utf8.h"
 
 /* The value of one hex digit, or -1. */
 static int url_hex_value(unsigned char c)
@@ -137,6 +140,21 @@ static int url_parse_query(arena *a, const char *query, size_t len, parsed_url *
     return 0;
 }
 
+/* True when every decoded segment, key and value is UTF-8 text. */
+static bool url_is_utf8(const parsed_url *u)
+{
+    for (size_t i = 0; i < u->n_segments; i++) {
+        if (!utf8_valid(u->segments[i], strlen(u->segments[i])))
+            return false;
+    }
+    for (size_t i = 0; i < u->n_params; i++) {
+        if (!utf8_valid(u->params[i].key, strlen(u->params[i].key)) ||
+            !utf8_valid(u->params[i].value, strlen(u->params[i].value)))
+            return false;
+    }
+    return true;
+}
+
 int url_parse(arena *a, const char *target, parsed_url *out, const char **err)
 {
     assert(a != NULL && target != NULL && out != NULL && err != NULL);
@@ -146,6 +164,10 @@ int url_parse(arena *a, const char *target, parsed_url *out, const char **err)
     int rc = url_parse_path(a, target, path_len, out, err);
     if (rc == 0 && path_len < end)
         rc = url_parse_query(a, target + path_len + 1, end - path_len - 1, out, err);
+    if (rc == 0 && !url_is_utf8(out)) {
+        *err = "the request target must decode to UTF-8";
+        rc = -1;
+    }
     if (rc != 0)
         memset(out, 0, sizeof *out);
     return rc;

@@ -179,6 +179,26 @@ def test_non_form_content_types_parsed_as_json(acct, ctype):
     assert unwrap_one(expect(resp, 201), "patient")["remote_id"] == rid
 
 
+@pytest.mark.parametrize("body,ctype", [
+    (b'{"patient": {"remote_id": "a\xffb", "first_name": "", "last_name": "", "email": "",'
+     b' "phone_number": ""}}', "application/json"),
+    (b'{"patient": {"remote_id": "ok", "first_name": "\xc0\xaf", "last_name": "",'
+     b' "email": "", "phone_number": ""}}', "application/json"),
+    (b"patient[remote_id]=a%FFb&patient[first_name]=&patient[last_name]=&patient[email]="
+     b"&patient[phone_number]=", "application/x-www-form-urlencoded"),
+])
+def test_text_that_is_not_utf8_is_400_and_writes_nothing(acct, body, ctype):
+    resp = acct.api.request("POST", acct.patients, data=body, headers={"Content-Type": ctype})
+    expect_error(resp, 400)
+    assert acct.list_patients() == []
+
+
+def test_paths_and_queries_that_are_not_utf8_are_400(acct):
+    for target in (f"/api/v2/centers/{acct.center_id}/patients/remote_id:a%FFb",
+                   f"/api/v2/centers/{acct.center_id}/patients?since=%C0%AF"):
+        expect_error(acct.api.request("GET", target), 400)
+
+
 def test_json_labelled_as_form_is_read_as_json(acct):
     # curl -d '{...}' sends JSON with the form content type
     rid = unique("ct")
