@@ -375,6 +375,14 @@ int admin_demo(int argc, char **argv)
             rc = store_service_insert(st, &consult);
         if (rc == STORE_OK)
             rc = store_service_insert(st, &long_consult);
+        /* Monday to Friday, 08:30-12:00 and 13:00-17:30, so suggestions work */
+        opening_hour week[10];
+        for (int d = 0; d < 5; d++) {
+            week[2 * d] = (opening_hour){.day = d, .start = 8 * 60 + 30, .stop = 12 * 60};
+            week[2 * d + 1] = (opening_hour){.day = d, .start = 13 * 60, .stop = 17 * 60 + 30};
+        }
+        if (rc == STORE_OK)
+            rc = store_opening_hours_set(st, k.id, week, 10);
         if (rc == STORE_OK)
             rc = store_user_create(st, &u);
         if (rc == STORE_OK)
