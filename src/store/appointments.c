@@ -350,8 +350,7 @@ static store_rc touch_overlapping(db *d, int64_t calendar_id, int64_t except, in
 
 /* The interval of a live appointment before it is rewritten; NOT_FOUND
  * when there is none. */
-static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, int64_t *start,
-                             int64_t *stop)
+static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, int64_t *start, int64_t *stop)
 {
     db_stmt *s = NULL;
     bool row = false;
@@ -392,8 +391,7 @@ store_rc store_appointment_insert(store *st, appointment *ap)
     /* a missing calendar fails the foreign key: NOT_FOUND */
     rc = store_step_write(s, NULL, &id);
     if (rc == STORE_OK)
-        rc = touch_overlapping(st->db, ap->calendar_id, id, ap->start, ap->stop,
-                               ap->updated_at);
+        rc = touch_overlapping(st->db, ap->calendar_id, id, ap->start, ap->stop, ap->updated_at);
 done:
     db_reset(s);
     rc = store_op_end(st, &op, rc);
@@ -429,11 +427,11 @@ store_rc store_appointment_update(store *st, const appointment *ap)
     if (rc == STORE_OK && !row)
         rc = STORE_NOT_FOUND;
     if (rc == STORE_OK)
-        rc = touch_overlapping(st->db, ap->calendar_id, ap->id, was_start, was_stop,
-                               ap->updated_at);
+        rc =
+            touch_overlapping(st->db, ap->calendar_id, ap->id, was_start, was_stop, ap->updated_at);
     if (rc == STORE_OK)
-        rc = touch_overlapping(st->db, ap->calendar_id, ap->id, ap->start, ap->stop,
-                               ap->updated_at);
+        rc =
+            touch_overlapping(st->db, ap->calendar_id, ap->id, ap->start, ap->stop, ap->updated_at);
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);

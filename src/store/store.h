@@ -295,8 +295,8 @@ typedef struct time_range {
 } time_range;
 
 /* The calendar's ranges overlapping [from, to), sorted by start then id. */
-store_rc store_range_list(store *st, range_kind kind, int64_t calendar_id, int64_t from,
-                          int64_t to, arena *a, time_range **out, size_t *n);
+store_rc store_range_list(store *st, range_kind kind, int64_t calendar_id, int64_t from, int64_t to,
+                          arena *a, time_range **out, size_t *n);
 /* Sets r->id.  NOT_FOUND when the calendar does not exist. */
 store_rc store_range_insert(store *st, range_kind kind, time_range *r);
 /* Removes the range.  NOT_FOUND when the calendar has no such range. */
