@@ -82,6 +82,13 @@ typedef struct store_list {
 store_rc store_list_run(store *st, const store_list *l, const list_query *q, arena *a, void **out,
                         size_t *n, int64_t *total);
 
+/* Reads the one live row an object_ref names within its owner (a center or
+ * a calendar): by_id takes (id, owner), by_remote_id takes (owner,
+ * remote_id).  NOT_FOUND when there is none; `read` fills *row. */
+store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id, int64_t owner,
+                          const object_ref *ref, arena *a,
+                          store_rc (*read)(db_stmt *s, arena *a, void *row), void *row);
+
 /* Logs an arena exhaustion and returns STORE_ERROR. */
 store_rc store_out_of_memory(const char *where);
 

@@ -93,25 +93,8 @@ store_rc store_patient_get(store *st, int64_t center_id, const object_ref *ref, 
                            patient *out)
 {
     assert(st && ref && a && out);
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, ref->remote_id ? SQL_GET_BY_REMOTE_ID : SQL_GET_BY_ID, &s);
-    if (rc != STORE_OK)
-        goto done;
-    if (ref->remote_id) {
-        db_bind_int64(s, 1, center_id);
-        db_bind_text(s, 2, ref->remote_id);
-    } else {
-        db_bind_int64(s, 1, ref->id);
-        db_bind_int64(s, 2, center_id);
-    }
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    rc = row ? read_patient(s, a, out) : STORE_NOT_FOUND;
-done:
-    db_reset(s);
-    return rc;
+    return store_get_by_ref(st, SQL_GET_BY_ID, SQL_GET_BY_REMOTE_ID, center_id, ref, a,
+                            read_patient, out);
 }
 
 /* Binds the patient's data columns, remote_id .. language_code, to

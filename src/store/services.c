@@ -35,8 +35,9 @@ static const char SQL_UPDATE[] =
     " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
 
 /* Reads the SERVICE_COLUMNS into *out. */
-static store_rc read_service(db_stmt *s, arena *a, service *out)
+static store_rc read_service(db_stmt *s, arena *a, void *row)
 {
+    service *out = row;
     store_rc rc = STORE_OK;
     out->id = db_column_int64(s, 0);
     out->calendar_id = db_column_int64(s, 1);
@@ -83,25 +84,8 @@ store_rc store_service_get(store *st, int64_t calendar_id, const object_ref *ref
                            service *out)
 {
     assert(st && ref && a && out);
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, ref->remote_id ? SQL_GET_BY_REMOTE_ID : SQL_GET_BY_ID, &s);
-    if (rc != STORE_OK)
-        goto done;
-    if (ref->remote_id) {
-        db_bind_int64(s, 1, calendar_id);
-        db_bind_text(s, 2, ref->remote_id);
-    } else {
-        db_bind_int64(s, 1, ref->id);
-        db_bind_int64(s, 2, calendar_id);
-    }
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    rc = row ? read_service(s, a, out) : STORE_NOT_FOUND;
-done:
-    db_reset(s);
-    return rc;
+    return store_get_by_ref(st, SQL_GET_BY_ID, SQL_GET_BY_REMOTE_ID, calendar_id, ref, a,
+                            read_service, out);
 }
 
 store_rc store_service_insert(store *st, service *sv)

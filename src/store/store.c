@@ -295,3 +295,29 @@ done:
     }
     return rc;
 }
+
+store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id, int64_t owner,
+                          const object_ref *ref, arena *a,
+                          store_rc (*read)(db_stmt *s, arena *a, void *row), void *row)
+{
+    assert(st && ref && a && read && row);
+    db_stmt *s = NULL;
+    bool found = false;
+    store_rc rc = db_prepare(st->db, ref->remote_id ? by_remote_id : by_id, &s);
+    if (rc != STORE_OK)
+        goto done;
+    if (ref->remote_id) {
+        db_bind_int64(s, 1, owner);
+        db_bind_text(s, 2, ref->remote_id);
+    } else {
+        db_bind_int64(s, 1, ref->id);
+        db_bind_int64(s, 2, owner);
+    }
+    rc = db_step(s, &found);
+    if (rc != STORE_OK)
+        goto done;
+    rc = found ? read(s, a, row) : STORE_NOT_FOUND;
+done:
+    db_reset(s);
+    return rc;
+}
