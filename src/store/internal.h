@@ -89,6 +89,12 @@ store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id
                           const object_ref *ref, arena *a,
                           store_rc (*read)(db_stmt *s, arena *a, void *row), void *row);
 
+/* Runs a statement that touches the appointments of a referenced row
+ * (patient or service) whose shown fields change: binds now, id, now, id,
+ * then the n new values.  Errors as db_step. */
+store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64_t id,
+                                  const char *const *values, int n);
+
 /* Logs an arena exhaustion and returns STORE_ERROR. */
 store_rc store_out_of_memory(const char *where);
 

@@ -144,17 +144,8 @@ store_rc store_patient_update(store *st, const patient *p)
         goto done;
     /* appointments show the patient's remote_id: a new one must reach the
      * `since` pollers of those appointments too (index appointments_patient) */
-    rc = db_prepare(st->db, SQL_TOUCH_APPOINTMENTS, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, p->updated_at);
-    db_bind_int64(s, 2, p->id);
-    db_bind_int64(s, 3, p->updated_at);
-    db_bind_int64(s, 4, p->id);
-    db_bind_text(s, 5, p->remote_id);
-    rc = store_step_write(s, NULL, NULL);
-    db_reset(s);
-    s = NULL;
+    rc = store_touch_appointments(st, SQL_TOUCH_APPOINTMENTS, p->updated_at, p->id,
+                                  (const char *const[]){p->remote_id}, 1);
     if (rc != STORE_OK)
         goto done;
     rc = db_prepare(st->db, SQL_UPDATE, &s);

@@ -121,18 +121,8 @@ store_rc store_service_update(store *st, const service *sv)
         goto done;
     /* appointments show the service's remote_id and color: changes must
      * reach their `since` pollers (index appointments_service) */
-    rc = db_prepare(st->db, SQL_TOUCH_APPOINTMENTS, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, sv->updated_at);
-    db_bind_int64(s, 2, sv->id);
-    db_bind_int64(s, 3, sv->updated_at);
-    db_bind_int64(s, 4, sv->id);
-    db_bind_text(s, 5, sv->remote_id);
-    db_bind_text(s, 6, sv->color);
-    rc = store_step_write(s, NULL, NULL);
-    db_reset(s);
-    s = NULL;
+    rc = store_touch_appointments(st, SQL_TOUCH_APPOINTMENTS, sv->updated_at, sv->id,
+                                  (const char *const[]){sv->remote_id, sv->color}, 2);
     if (rc != STORE_OK)
         goto done;
     rc = db_prepare(st->db, SQL_UPDATE, &s);

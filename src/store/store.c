@@ -321,3 +321,22 @@ done:
     db_reset(s);
     return rc;
 }
+
+store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64_t id,
+                                  const char *const *values, int n)
+{
+    assert(st && sql && (values || n == 0));
+    db_stmt *s = NULL;
+    store_rc rc = db_prepare(st->db, sql, &s);
+    if (rc == STORE_OK) {
+        db_bind_int64(s, 1, now);
+        db_bind_int64(s, 2, id);
+        db_bind_int64(s, 3, now);
+        db_bind_int64(s, 4, id);
+        for (int i = 0; i < n; i++)
+            db_bind_text(s, 5 + i, values[i]);
+        rc = store_step_write(s, NULL, NULL);
+    }
+    db_reset(s);
+    return rc;
+}
