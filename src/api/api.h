@@ -102,6 +102,15 @@ api_err api_from_store(api_response *rs, store_rc rc, const char *what);
  * input) gives API_UNAUTHORIZED with no hint of which. */
 api_err api_authenticate(store *st, arena *a, const char *email, const char *token, user *out);
 
+/* The centers rq->user may use, by id, as known at most a second ago (see
+ * auth.c).  *out stays valid until the thread's next call; API_UNAVAILABLE
+ * or API_INTERNAL when the store fails. */
+api_err api_user_centers(api_request *rq, const center **out, size_t *n);
+/* API_OK when rq->user may use the center, API_NOT_FOUND when it is not
+ * granted (or does not exist), or the store's failure as above.  A new grant
+ * counts at once, a removed one within a second. */
+api_err api_user_may_use_center(api_request *rq, int64_t center_id);
+
 /* Checks that the user may use the route's owner (a center or calendar they
  * are not granted answers API_NOT_FOUND, like one that does not exist), then
  * runs the handler.  A handler that lost a race with a concurrent

@@ -4,11 +4,11 @@
 
 api_err centers_list(api_request *rq, api_response *rs)
 {
-    center *rows = NULL;
+    const center *rows = NULL;
     size_t n = 0;
-    store_rc rc = store_centers_for_user(rq->store, rq->user->id, rq->arena, &rows, &n);
-    if (rc != STORE_OK)
-        return api_from_store(rs, rc, "centers");
+    api_err err = api_user_centers(rq, &rows, &n);
+    if (err != API_OK)
+        return api_fail(rs, err, NULL);
     cJSON *list = NULL;
     rs->body = render_list_envelope("centers", &list);
     if (!rs->body)

@@ -54,11 +54,12 @@ static api_err api_call_once(api_handler handler, api_owner owner, api_request *
     switch (owner) {
     case OWNER_NONE:
         break;
-    case OWNER_CENTER:
-        rc = store_user_may_use_center(rq->store, rq->user->id, rq->owner_id);
-        if (rc != STORE_OK)
-            return api_from_store(rs, rc, "center not found");
+    case OWNER_CENTER: {
+        api_err err = api_user_may_use_center(rq, rq->owner_id);
+        if (err != API_OK)
+            return api_fail(rs, err, err == API_NOT_FOUND ? "center not found" : NULL);
         break;
+    }
     case OWNER_CALENDAR:
         rc = store_user_calendar(rq->store, rq->user->id, rq->owner_id, rq->arena, &rq->calendar);
         if (rc != STORE_OK)

@@ -64,7 +64,6 @@ static const char SQL_GRANT_ADD[] =
     "INSERT INTO grants (user_id, center_id) VALUES (?, ?) ON CONFLICT DO NOTHING";
 static const char SQL_GRANT_REMOVE[] =
     "DELETE FROM grants WHERE user_id = ? AND center_id = ? RETURNING user_id";
-static const char SQL_GRANT_EXISTS[] = "SELECT 1 FROM grants WHERE user_id = ? AND center_id = ?";
 
 #define DEFAULT_SLOT_STEP 15
 
@@ -538,13 +537,5 @@ store_rc store_grant_remove(store *st, int64_t user_id, int64_t center_id)
     assert(st);
     bool row = false;
     store_rc rc = grant_run(st, SQL_GRANT_REMOVE, user_id, center_id, &row);
-    return rc == STORE_OK && !row ? STORE_NOT_FOUND : rc;
-}
-
-store_rc store_user_may_use_center(store *st, int64_t user_id, int64_t center_id)
-{
-    assert(st);
-    bool row = false;
-    store_rc rc = grant_run(st, SQL_GRANT_EXISTS, user_id, center_id, &row);
     return rc == STORE_OK && !row ? STORE_NOT_FOUND : rc;
 }

@@ -131,10 +131,8 @@ store_rc store_grant_remove(store *st, int64_t user_id, int64_t center_id);
 store_rc store_centers_for_user(store *st, int64_t user_id, arena *a, center **out, size_t *n);
 /* Calendars of the centers granted to the user, by id, with specialities. */
 store_rc store_calendars_for_user(store *st, int64_t user_id, arena *a, calendar **out, size_t *n);
-/* OK when the user may use the center (resp. calendar); NOT_FOUND otherwise,
- * whether it does not exist or is not granted. */
-store_rc store_user_may_use_center(store *st, int64_t user_id, int64_t center_id);
-/* On OK also fills *out (with specialities). */
+/* OK, with *out filled (with specialities), when the user may use the
+ * calendar; NOT_FOUND otherwise, whether it does not exist or is not granted. */
 store_rc store_user_calendar(store *st, int64_t user_id, int64_t calendar_id, arena *a,
                              calendar *out);
 

@@ -20,6 +20,9 @@ from urllib.parse import urlencode
 import requests
 
 API = "/api/v2"
+# How long the server may keep accepting revoked credentials or grants (its
+# per-worker memory of them is 1 s), with a margin for the clock's grain.
+AUTH_CACHE_SECONDS = 1.05
 
 _counter = itertools.count(1)
 
@@ -122,10 +125,13 @@ class Cli:
         self.ok("user", "grant", "--email", email, "--center", str(center_id))
 
     def revoke(self, email, center_id=None):
+        """Revokes, then waits out the server's memory of credentials and
+        grants (AUTH_CACHE_SECONDS), so the next request sees the change."""
         args = ["user", "revoke", "--email", email]
         if center_id is not None:
             args += ["--center", str(center_id)]
         self.ok(*args)
+        time.sleep(AUTH_CACHE_SECONDS)
 
     def reset_token(self, email):
         token = self.ok("user", "reset-token", "--email", email)

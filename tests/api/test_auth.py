@@ -182,3 +182,13 @@ def test_revoking_one_grant_keeps_the_others(acct, other, cli):
     assert center_ids(acct.api) == [acct.center_id]
     # the other user keeps their own grant
     assert center_ids(other.api) == [other.center_id]
+
+
+def test_new_grant_works_at_once_though_grants_are_remembered(acct, other, cli):
+    # acct's grants are now remembered by the worker that answered ...
+    assert center_ids(acct.api) == [acct.center_id]
+    other.create_patient(remote_id="shared")
+    cli.grant(acct.email, other.center_id)
+    # ... yet a center missing from that memory is looked up again at once
+    patients = f"/centers/{other.center_id}/patients"
+    expect(acct.api.get(f"{patients}/remote_id:shared"), 200)

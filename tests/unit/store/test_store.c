@@ -545,10 +545,6 @@ START_TEST(grants_decide_what_a_user_sees)
     ck_assert_int_eq(cals[1].id, k2);
     ck_assert_uint_eq(cals[1].n_specialities, 0);
 
-    ck_assert_int_eq(store_user_may_use_center(st, u.id, c1), STORE_OK);
-    ck_assert_int_eq(store_user_may_use_center(st, u.id, c3), STORE_NOT_FOUND);
-    ck_assert_int_eq(store_user_may_use_center(st, u.id, c3 + 100), STORE_NOT_FOUND);
-
     calendar k;
     ck_assert_int_eq(store_user_calendar(st, u.id, k1.id, A, &k), STORE_OK);
     ck_assert_str_eq(k.slug, "k1");
@@ -558,7 +554,9 @@ START_TEST(grants_decide_what_a_user_sees)
 
     ck_assert_int_eq(store_grant_remove(st, u.id, c1), STORE_OK);
     ck_assert_int_eq(store_grant_remove(st, u.id, c1), STORE_NOT_FOUND);
-    ck_assert_int_eq(store_user_may_use_center(st, u.id, c1), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_centers_for_user(st, u.id, A, &centers, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(centers[0].id, c2);
     ck_assert_int_eq(store_user_calendar(st, u.id, k1.id, A, &k), STORE_NOT_FOUND);
     ck_assert_int_eq(store_calendars_for_user(st, u.id, A, &cals, &n), STORE_OK);
     ck_assert_uint_eq(n, 1);
