@@ -4,11 +4,13 @@ These tests use a database and server of their own, so that "nothing was
 written" can be checked by looking at every center and calendar."""
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from helpers import (database_contents, Api, Cli, Server, assert_cli_failed, expect, unique, unwrap_list)
+from helpers import (AUTH_CACHE_SECONDS, database_contents, Api, Cli, Server, assert_cli_failed, expect,
+                     unique, unwrap_list)
 
 
 class Env:
@@ -28,13 +30,18 @@ class Env:
 
     def all_centers(self):
         """Grants the admin every center id up to past the known ones, then lists:
-        the result is every center in the database."""
+        the result is every center in the database (once the server's memory
+        of the admin's grants has expired, if a grant was added)."""
+        granted = False
         for cid in range(1, max(self.known_centers, default=0) + 6):
             if cid not in self.granted:
                 p = self.cli.run("user", "grant", "--email", self.admin_email,
                                  "--center", str(cid))
                 if p.returncode == 0:
                     self.granted.add(cid)
+                    granted = True
+        if granted:
+            time.sleep(AUTH_CACHE_SECONDS)
         centers = unwrap_list(expect(self.admin.get("/centers"), 200), "centers", "center")
         return {c["id"]: c for c in centers}
 
@@ -204,6 +211,10 @@ def test_user_add_prints_a_working_token(env):
     api = Api(env.server.base, email, token)
     assert expect(api.get("/centers"), 200) == {"centers": []}
     env.cli.grant(email, cid)
+    # the center's own routes accept the new grant at once ...
+    expect(api.get(f"/centers/{cid}/patients"), 200)
+    # ... and the list of centers shows it once the remembered one expires
+    time.sleep(AUTH_CACHE_SECONDS)
     centers = unwrap_list(expect(api.get("/centers"), 200), "centers", "center")
     assert [c["id"] for c in centers] == [cid]
 
