@@ -89,7 +89,8 @@ struct db_driver {
     /* The cached statement for `sql` (static storage), reset and unbound. */
     store_rc (*prepare)(db *d, const char *sql, db_stmt **out);
     void (*bind_int64)(db_stmt *s, int i, int64_t v);
-    /* NULL binds SQL NULL.  The value is copied. */
+    /* NULL binds SQL NULL.  The value is not copied: it must stay valid
+     * until the statement is reset (text and blobs alike). */
     void (*bind_text)(db_stmt *s, int i, const char *v);
     void (*bind_blob)(db_stmt *s, int i, const void *v, size_t n);
     void (*bind_null)(db_stmt *s, int i);
