@@ -3,6 +3,8 @@
 
 #include <microhttpd.h>
 
+#include "util/json_out.h"
+
 unsigned http_status_of(api_err err)
 {
     switch (err) {
@@ -79,7 +81,7 @@ char *http_error_body(api_err err, const char *message, const cJSON *errors)
             goto done;
         }
     }
-    out = cJSON_PrintUnformatted(root);
+    out = json_print(root, NULL);
 done:
     cJSON_Delete(root);
     return out;

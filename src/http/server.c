@@ -9,7 +9,9 @@
  *   paths and queries, percent-escapes inside a path segment stay inside it.
  * - Each request owns an arena (freed when the request completes) and a body
  *   buffer with a hard limit; past the limit the body is drained and the
- *   answer is 413.
+ *   answer is 413.  While a request is answered its arena also holds its
+ *   cJSON trees (util/json_mem.h), so a body whose tree outgrows the arena's
+ *   limit is a 413 too.
  * - The response is queued only once the whole request has been read, so
  *   connections stay alive between requests.
  * - Abuse limits: a request must arrive in full within the timeout (the
@@ -42,6 +44,7 @@
 #include "http/reaper.h"
 #include "http/router.h"
 #include "http/url.h"
+#include "util/json_mem.h"
 #include "util/json_out.h"
 
 #define MAX_WORKERS 256
@@ -273,7 +276,12 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, request_ctx *ctx, 
 static enum MHD_Result send_error(struct MHD_Connection *conn, request_ctx *ctx, api_err err,
                                   const char *message, const cJSON *errors, const reply_extra *x)
 {
-    return send_text(conn, ctx, http_status_of(err), http_error_body(err, message, errors), x);
+    /* Built with malloc, not in the request's arena: the error may be that
+     * the arena is full. */
+    arena *outer = json_mem_enter(NULL);
+    char *text = http_error_body(err, message, errors);
+    json_mem_leave(outer);
+    return send_text(conn, ctx, http_status_of(err), text, x);
 }
 
 /* Parses the body by content type: forms into the same tree as JSON.
@@ -286,6 +294,12 @@ static api_err request_body(struct MHD_Connection *conn, const request_ctx *ctx,
         return API_OK;
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     *out = body_parse(ctx->body, ctx->body_len, body_is_form(type), message);
+    if (!*out && arena_exhausted(ctx->arena)) {
+        /* Its tree outgrew the request's arena (JSON like [0,0,...] takes
+         * 30 times its size as nodes). */
+        *message = "request body too large once parsed";
+        return API_TOO_LARGE;
+    }
     return *out ? API_OK : API_BAD_REQUEST;
 }
 
@@ -413,7 +427,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     reaper_answering(srv->reaper, connection_timer(conn));
-    return respond(srv, conn, ctx, method);
+    arena *outer = json_mem_enter(ctx->arena);
+    enum MHD_Result ret = respond(srv, conn, ctx, method);
+    json_mem_leave(outer);
+    return ret;
 }
 
 /* Resolves "HOST:PORT" or "[V6]:PORT" into *out. Returns 0 or -1. */
@@ -495,6 +512,7 @@ int server_run(const server_config *cfg)
     if (access_log_open(cfg, &srv->access_log) != 0)
         goto done;
     raise_fd_limit();
+    json_mem_install();
     srv->auth_failures = ratelimit_new(cfg->auth_failures, cfg->auth_window);
     srv->reaper = reaper_start(cfg->max_connections, cfg->connection_timeout);
     if (!srv->auth_failures || !srv->reaper) {

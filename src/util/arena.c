@@ -6,6 +6,7 @@
 #include "util/arena.h"
 
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct arena {
     size_t total; /* bytes of all blocks, headers included */
     size_t limit;
     size_t next_size;
+    bool exhausted; /* an allocation was refused at the limit */
 };
 
 #define FIRST_BLOCK 4096
@@ -33,8 +35,10 @@ static block *block_new(arena *a, size_t need)
     size_t size = a->next_size;
     if (size < need)
         size = need;
-    if (size > SIZE_MAX - sizeof(block) || a->total + sizeof(block) + size > a->limit)
+    if (size > SIZE_MAX - sizeof(block) || a->total + sizeof(block) + size > a->limit) {
+        a->exhausted = true;
         return NULL;
+    }
     block *b = malloc(sizeof(block) + size);
     if (!b)
         return NULL;
@@ -85,6 +89,12 @@ void arena_reset(arena *a)
     }
     b->used = 0;
     a->head = b;
+    a->exhausted = false;
+}
+
+bool arena_exhausted(const arena *a)
+{
+    return a->exhausted;
 }
 
 void *arena_alloc(arena *a, size_t size)
@@ -92,8 +102,10 @@ void *arena_alloc(arena *a, size_t size)
     const size_t align = alignof(max_align_t);
     if (size == 0)
         size = 1;
-    if (size > SIZE_MAX - align)
+    if (size > SIZE_MAX - align) {
+        a->exhausted = true;
         return NULL;
+    }
     size = (size + align - 1) & ~(align - 1);
     block *b = a->head;
     if (!b || b->size - b->used < size) {

@@ -9,6 +9,7 @@
 #define AGENDA_ARENA_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct arena arena;
@@ -22,6 +23,10 @@ arena *arena_new(size_t limit);
 void arena_free(arena *a);
 /* Forgets every allocation but keeps the first block for reuse. */
 void arena_reset(arena *a);
+
+/* True when an allocation was refused for the limit since arena_new or
+ * the last arena_reset. */
+bool arena_exhausted(const arena *a);
 
 /* Returns `size` bytes aligned for any type, or NULL when the limit is hit. */
 void *arena_alloc(arena *a, size_t size);

@@ -113,6 +113,20 @@ def test_huge_declared_body_refused_before_it_is_sent(limited):
     serves_normally(acct)
 
 
+def test_body_whose_tree_outgrows_the_request_memory_413(limited):
+    """20 MB of `[0,0,...]` fits the body limit but would take some 600 MB as
+    parsed JSON nodes: the parse stops at the request's memory limit and the
+    answer is 413, not a server that grows without bound."""
+    srv, acct = limited()
+    raw = b'{"patient": [' + b"0," * 10_000_000 + b'0]}'
+    status, hdrs, body = http_request(srv.port, "POST", target(acct, acct.patients),
+                                      {"Content-Type": "application/json"}, raw)
+    assert status == 413, body[:200]
+    assert json.loads(body) == {"error": "request body too large once parsed"}
+    assert acct.list_patients() == []
+    serves_normally(acct)
+
+
 # ---- collection length --------------------------------------------------------------
 
 

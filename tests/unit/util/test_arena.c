@@ -36,9 +36,14 @@ START_TEST(limit_is_a_hard_ceiling)
 {
     arena *a = arena_new(64 * 1024);
     ck_assert_ptr_nonnull(arena_alloc(a, 1000));
+    ck_assert(!arena_exhausted(a));
     ck_assert_ptr_null(arena_alloc(a, 100 * 1024));
+    ck_assert(arena_exhausted(a));
     /* smaller requests still succeed after a refused one */
     ck_assert_ptr_nonnull(arena_alloc(a, 100));
+    ck_assert(arena_exhausted(a)); /* until a reset */
+    arena_reset(a);
+    ck_assert(!arena_exhausted(a));
     arena_free(a);
 }
 END_TEST
