@@ -91,7 +91,7 @@ server_config server_config_default(void)
         .max_body = (size_t)32 << 20,
         .connection_timeout = 30,
         .max_connections = 1024,
-        .max_header_bytes = 32 * 1024,
+        .max_header_bytes = 16 * 1024,
         .auth_failures = 20,
         .auth_window = 60,
         .limits = api_limits_default(),
