@@ -1,13 +1,16 @@
 -- patients_post.lua - scenario 5: POST patients_collections with P.batch new
 -- patients per request into center P.center.  remote_ids are made unique per
--- run, thread and request; the fields follow the generator of bench/run.py
--- and bench/sqlite_ceiling.c.
+-- run (the start time: runs are seconds apart, and every run of a scenario
+-- gets the same P), thread and request, so every entry is an insert; the
+-- fields follow the generator of bench/run.py and bench/sqlite_ceiling.c.
 
 local languages = {"fr", "nl", "en"}
 local counter = 0
+local run_prefix
 
 function init(args)
    math.randomseed(os.time() * 100 + (thread_no or 0))
+   run_prefix = P.prefix .. "s" .. os.time() .. "t" .. (thread_no or 0)
 end
 
 local function patient(prefix, i)
@@ -22,7 +25,7 @@ end
 
 function request()
    counter = counter + 1
-   local prefix = P.prefix .. "t" .. thread_no .. "r" .. counter .. "-"
+   local prefix = run_prefix .. "r" .. counter .. "-"
    local items = {}
    for i = 0, P.batch - 1 do
       items[#items + 1] = patient(prefix, i)
