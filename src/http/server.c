@@ -433,6 +433,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
+/* libmicrohttpd's unescaping of the path and query: left undone, since
+ * url.c parses the raw target (see the top) and nothing reads libmicrohttpd's
+ * copies; it was 2% of a small GET.  Returns the length unchanged. */
+static size_t unescape_nothing(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(s);
+}
+
 /* Resolves "HOST:PORT" or "[V6]:PORT" into *out. Returns 0 or -1. */
 static int listen_resolve(const char *listen, struct sockaddr_storage *out, socklen_t *len)
 {
@@ -537,7 +547,8 @@ int server_run(const server_config *cfg)
         srv, MHD_OPTION_NOTIFY_COMPLETED, on_request_done, srv, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        cfg->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        cfg->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK,
+        unescape_nothing, NULL, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "agenda: cannot listen on %s\n", cfg->listen);
         goto done;
