@@ -270,15 +270,20 @@ def test_sync_model(sync_server, seed):
     poll_rng = random.Random(f"{seed}:poller")
 
     poller.poll()
+    # The writers stop at the deadline even while a poll is under way: a
+    # poll pages on for as long as new rows arrive, and where writing is
+    # faster than reading (sanitizer builds) it would never end.
+    deadline = threading.Timer(SYNC_SECONDS, stop.set)
     for w in writers:
         w.start()
-    deadline = time.monotonic() + SYNC_SECONDS
+    deadline.start()
     try:
-        while time.monotonic() < deadline and all(w.is_alive() for w in writers):
+        while not stop.is_set() and all(w.is_alive() for w in writers):
             poller.poll()
             time.sleep(poll_rng.uniform(0, 0.05))
     finally:
         stop.set()
+        deadline.cancel()
         for w in writers:
             w.join(timeout=120)
     poller.poll()  # once more, after the writers stopped
