@@ -67,10 +67,10 @@
 #include <time.h>
 
 #include "store/db.h"
+#include "store/stmt_cache.h"
 
 #define CONNECT_TIMEOUT    "3" /* seconds, per connection attempt */
 #define RECONNECT_PAUSE_MS 500
-#define CACHE_FIRST        64 /* slots; a power of two */
 /* The key of the advisory lock that serializes schema migrations ("agenda"
  * in ASCII, then 1). */
 #define SCHEMA_LOCK_KEY "7450489929097265153"
@@ -113,9 +113,7 @@ typedef struct pg_stmt {
 struct pg_db {
     db base; /* first: the driver table */
     PGconn *conn;
-    pg_stmt **slots; /* open addressing, linear probing */
-    size_t n_slots;  /* a power of two */
-    size_t n_used;
+    stmt_cache stmts;
     unsigned next_name;
     uint64_t session;    /* bumped at every successful (re)connection */
     bool ready;          /* the session is set up (session_setup) */
@@ -339,58 +337,6 @@ static store_rc ensure_session(pg_db *d)
     return STORE_OK;
 }
 
-/* ---- statement cache -------------------------------------------------- */
-
-/* Home slot of an SQL text's address (a mixed pointer hash). */
-static size_t slot_of(const char *sql, size_t n_slots)
-{
-    uint64_t h = (uint64_t)(uintptr_t)sql;
-    h ^= h >> 29;
-    h *= UINT64_C(0x9e3779b97f4a7c15);
-    h ^= h >> 32;
-    return (size_t)h & (n_slots - 1);
-}
-
-/* Puts `s` into a free slot of slots[n_slots] (there is one). */
-static void cache_place(pg_stmt **slots, size_t n_slots, pg_stmt *s)
-{
-    size_t i = slot_of(s->sql, n_slots);
-    while (slots[i])
-        i = (i + 1) & (n_slots - 1);
-    slots[i] = s;
-}
-
-/* Adds `s` to d's cache, growing it past 3/4 full.  Returns false on OOM. */
-static bool cache_add(pg_db *d, pg_stmt *s)
-{
-    if ((d->n_used + 1) * 4 > d->n_slots * 3) {
-        size_t n = d->n_slots ? d->n_slots * 2 : CACHE_FIRST;
-        pg_stmt **slots = calloc(n, sizeof *slots);
-        if (!slots)
-            return false;
-        for (size_t i = 0; i < d->n_slots; i++)
-            if (d->slots[i])
-                cache_place(slots, n, d->slots[i]);
-        free(d->slots);
-        d->slots = slots;
-        d->n_slots = n;
-    }
-    cache_place(d->slots, d->n_slots, s);
-    d->n_used++;
-    return true;
-}
-
-/* The cached statement for `sql` (by address), or NULL. */
-static pg_stmt *cache_find(pg_db *d, const char *sql)
-{
-    if (d->n_slots == 0)
-        return NULL;
-    for (size_t i = slot_of(sql, d->n_slots); d->slots[i]; i = (i + 1) & (d->n_slots - 1))
-        if (d->slots[i]->sql == sql)
-            return d->slots[i];
-    return NULL;
-}
-
 /* Frees the bytea values decoded for the current row. */
 static void forget_blobs(pg_stmt *s)
 {
@@ -504,11 +450,11 @@ static pg_stmt *stmt_new(pg_db *d, const char *sql)
 static store_rc pg_prepare(db *dbase, const char *sql, db_stmt **out)
 {
     pg_db *d = as_pg(dbase);
-    pg_stmt *s = cache_find(d, sql);
+    pg_stmt *s = stmt_cache_find(&d->stmts, sql);
     store_rc rc = STORE_OK;
     if (!s) {
         s = stmt_new(d, sql);
-        if (!s || !cache_add(d, s)) {
+        if (!s || !stmt_cache_add(&d->stmts, sql, s)) {
             log_failure("out of memory", NULL, sql);
             stmt_free(s);
             rc = STORE_ERROR;
@@ -931,14 +877,18 @@ static store_rc pg_exec(db *dbase, const char *sql)
 
 /* ---- connection ------------------------------------------------------- */
 
+/* stmt_cache_clear's callback. */
+static void stmt_release(void *stmt)
+{
+    stmt_free(stmt);
+}
+
 static void pg_close(db *dbase)
 {
     if (!dbase)
         return;
     pg_db *d = as_pg(dbase);
-    for (size_t i = 0; i < d->n_slots; i++)
-        stmt_free(d->slots[i]);
-    free(d->slots);
+    stmt_cache_clear(&d->stmts, stmt_release);
     PQfinish(d->conn);
     free(d);
 }

@@ -9,8 +9,8 @@
  *   busy_timeout=10s    writers (BEGIN IMMEDIATE) queue for the lock;
  *   foreign_keys=ON     references are checked by the database.
  *
- * Prepared statements are cached per connection in an open-addressing hash
- * table keyed by the address of the SQL text (see db.h), prepared with
+ * Prepared statements are cached per connection (stmt_cache.c, keyed by
+ * the address of the SQL text, see db.h), prepared with
  * SQLITE_PREPARE_PERSISTENT and reset after each use.  Extended result codes
  * are on, so constraint failures can be told apart; classify() is the one
  * place where SQLite codes become store_rc values.
@@ -34,10 +34,10 @@
 #include <strings.h>
 
 #include "store/db.h"
+#include "store/stmt_cache.h"
 
 #define BUSY_TIMEOUT_MS 10000
 #define RETRY_MS        5
-#define CACHE_FIRST     64 /* slots; a power of two */
 
 typedef struct sqlite_db sqlite_db;
 
@@ -68,9 +68,7 @@ static bool insert_returning_rowid(const char *sql)
 struct sqlite_db {
     db base; /* first: the driver table */
     sqlite3 *handle;
-    sqlite_stmt **slots; /* open addressing, linear probing */
-    size_t n_slots;      /* a power of two */
-    size_t n_used;
+    stmt_cache stmts;
 };
 
 static sqlite_db *as_sqlite(db *d)
@@ -159,64 +157,12 @@ static store_rc fail(sqlite_db *d, int code, const char *sql)
     return rc;
 }
 
-/* ---- statement cache -------------------------------------------------- */
-
-/* Home slot of an SQL text's address (a mixed pointer hash). */
-static size_t slot_of(const char *sql, size_t n_slots)
-{
-    uint64_t h = (uint64_t)(uintptr_t)sql;
-    h ^= h >> 29;
-    h *= UINT64_C(0x9e3779b97f4a7c15);
-    h ^= h >> 32;
-    return (size_t)h & (n_slots - 1);
-}
-
-/* Puts `s` into a free slot of slots[n_slots] (there is one). */
-static void cache_place(sqlite_stmt **slots, size_t n_slots, sqlite_stmt *s)
-{
-    size_t i = slot_of(s->sql, n_slots);
-    while (slots[i])
-        i = (i + 1) & (n_slots - 1);
-    slots[i] = s;
-}
-
-/* Adds `s` to d's cache, growing it past 3/4 full.  Returns false on OOM. */
-static bool cache_add(sqlite_db *d, sqlite_stmt *s)
-{
-    if ((d->n_used + 1) * 4 > d->n_slots * 3) {
-        size_t n = d->n_slots ? d->n_slots * 2 : CACHE_FIRST;
-        sqlite_stmt **slots = calloc(n, sizeof *slots);
-        if (!slots)
-            return false;
-        for (size_t i = 0; i < d->n_slots; i++)
-            if (d->slots[i])
-                cache_place(slots, n, d->slots[i]);
-        free(d->slots);
-        d->slots = slots;
-        d->n_slots = n;
-    }
-    cache_place(d->slots, d->n_slots, s);
-    d->n_used++;
-    return true;
-}
-
-/* The cached statement for `sql` (by address), or NULL. */
-static sqlite_stmt *cache_find(sqlite_db *d, const char *sql)
-{
-    if (d->n_slots == 0)
-        return NULL;
-    for (size_t i = slot_of(sql, d->n_slots); d->slots[i]; i = (i + 1) & (d->n_slots - 1))
-        if (d->slots[i]->sql == sql)
-            return d->slots[i];
-    return NULL;
-}
-
 /* Returns in *out the cached statement for `sql`, preparing it on first use.
  * The caller gives it back with sqlite_reset. */
 static store_rc sqlite_prepare(db *dbase, const char *sql, db_stmt **out)
 {
     sqlite_db *d = as_sqlite(dbase);
-    sqlite_stmt *s = cache_find(d, sql);
+    sqlite_stmt *s = stmt_cache_find(&d->stmts, sql);
     if (s) {
         assert(!s->in_use && "statement used twice at once");
         s->in_use = true;
@@ -253,7 +199,7 @@ static store_rc sqlite_prepare(db *dbase, const char *sql, db_stmt **out)
     s->stmt = handle;
     s->sql = sql;
     s->returns_rowid = returns_rowid;
-    if (!cache_add(d, s)) {
+    if (!stmt_cache_add(&d->stmts, sql, s)) {
         log_failure("out of memory", SQLITE_NOMEM, sql);
         rc = STORE_ERROR;
         goto done;
@@ -436,18 +382,20 @@ static store_rc sqlite_exec(db *dbase, const char *sql)
 
 /* ---- connection ------------------------------------------------------- */
 
+/* Finalizes and frees a cached statement (stmt_cache_clear's callback). */
+static void stmt_release(void *stmt)
+{
+    sqlite_stmt *s = stmt;
+    sqlite3_finalize(s->stmt);
+    free(s);
+}
+
 static void sqlite_close(db *dbase)
 {
     if (!dbase)
         return;
     sqlite_db *d = as_sqlite(dbase);
-    for (size_t i = 0; i < d->n_slots; i++) {
-        if (d->slots[i]) {
-            sqlite3_finalize(d->slots[i]->stmt);
-            free(d->slots[i]);
-        }
-    }
-    free(d->slots);
+    stmt_cache_clear(&d->stmts, stmt_release);
     int code = sqlite3_close(d->handle);
     if (code != SQLITE_OK)
         log_failure(sqlite3_errstr(code), code, "close");

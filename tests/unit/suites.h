@@ -17,6 +17,7 @@
     SUITE(suite_ratelimit)                                                                         \
     SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
+    SUITE(suite_stmt_cache)                                                                        \
     SUITE(suite_store)                                                                             \
     SUITE(suite_tzfile)                                                                            \
     SUITE(suite_slots)
