@@ -231,18 +231,23 @@ api_err api_user_centers(api_request *rq, const center **out, size_t *n)
 /* A center missing from the remembered list is looked up again before the
  * answer is no, so a new grant works at once; only removals wait out the
  * TTL. */
+static bool centers_hold(const center *rows, size_t n, int64_t center_id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].id == center_id)
+            return true;
+    return false;
+}
+
 api_err api_user_may_use_center(api_request *rq, int64_t center_id)
 {
-    bool cached = true;
-    for (bool fresh = false; cached; fresh = true) {
-        const center *rows = NULL;
-        size_t n = 0;
-        api_err err = user_centers(rq, fresh, &rows, &n, &cached);
-        if (err != API_OK)
-            return err;
-        for (size_t i = 0; i < n; i++)
-            if (rows[i].id == center_id)
-                return API_OK;
-    }
-    return API_NOT_FOUND;
+    const center *rows = NULL;
+    size_t n = 0;
+    bool cached = false;
+    api_err err = user_centers(rq, false, &rows, &n, &cached);
+    if (err == API_OK && cached && !centers_hold(rows, n, center_id))
+        err = user_centers(rq, true, &rows, &n, &cached);
+    if (err != API_OK)
+        return err;
+    return centers_hold(rows, n, center_id) ? API_OK : API_NOT_FOUND;
 }
