@@ -8,4 +8,4 @@ set -eu
 apt_install_missing agenda \
     build-essential pkg-config clang libclang-rt-14-dev clang-format \
     libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev libpq-dev postgresql \
-    check python3 python3-pytest python3-requests curl tzdata
+    check python3 python3-pytest python3-pytest-xdist python3-requests curl tzdata

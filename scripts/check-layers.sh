@@ -1,0 +1,56 @@
+#!/bin/sh
+# check-layers.sh - the layering of src/, checked by the include lines.
+#
+# Each folder of src/ is a layer with a rank; a file may include headers of
+# its own folder and of lower ranks only.  The command line (the files at the
+# top of src/) stands above the HTTP server but uses the store, never api/.
+#
+#   rank  layer   knows
+#   5     src/*.c the command line: http (to serve), store, sched, util
+#   4     http/   the server: api (the handlers' contract), util
+#   3     api/    the resources: store, sched, util
+#   2     store/  the storage interface and its drivers: util
+#   1     sched/  the slot engine and time zones: util
+#   0     util/   nothing of the project
+#
+# A folder missing from the table fails the check, so a new concern gets a
+# rank when it is added.  Prints one line per violation; exits 1 if any.
+set -eu
+cd "$(dirname "$0")/../src"
+
+rank() {
+    case "$1" in
+    .) echo 5 ;;
+    http) echo 4 ;;
+    api) echo 3 ;;
+    store) echo 2 ;;
+    sched) echo 1 ;;
+    util) echo 0 ;;
+    *) echo "" ;;
+    esac
+}
+
+status=0
+for file in $(find . -name '*.[ch]' | sort); do
+    from=$(dirname "$file" | sed 's|^\./||')
+    from_rank=$(rank "$from")
+    if [ -z "$from_rank" ]; then
+        echo "check-layers: src/$from has no rank in scripts/check-layers.sh" >&2
+        status=1
+        continue
+    fi
+    for inc in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$file"); do
+        case "$inc" in
+        */*) to=${inc%%/*} ;;
+        *) to=$from ;;
+        esac
+        [ "$to" = "$from" ] && continue
+        to_rank=$(rank "$to")
+        if [ -z "$to_rank" ] || [ "$to_rank" -ge "$from_rank" ] ||
+            { [ "$from" = . ] && [ "$to" = api ]; }; then
+            echo "check-layers: src/${file#./} includes \"$inc\" (a higher or sibling layer)" >&2
+            status=1
+        fi
+    done
+done
+exit $status
