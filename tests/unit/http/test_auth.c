@@ -102,6 +102,9 @@ START_TEST(malformed_base64_is_refused)
     basic_fails("Basic dT_0");
     basic_fails("Basic dTp0dB=="); /* non-zero bits under the padding */
     basic_fails("Basic dTp0dHR=");
+    /* bytes past ASCII, which libsodium 1.0.18 would read as letters */
+    basic_fails("Basic dTp0\xc7HR0");
+    basic_fails("Basic \x80Tp0");
 }
 END_TEST
 
