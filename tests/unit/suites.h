@@ -15,6 +15,7 @@
     SUITE(suite_body)                                                                              \
     SUITE(suite_auth)                                                                              \
     SUITE(suite_ratelimit)                                                                         \
+    SUITE(suite_reaper)                                                                            \
     SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
     SUITE(suite_stmt_cache)                                                                        \
