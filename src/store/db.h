@@ -2,8 +2,8 @@
  *
  * The resource modules (accounts.c, patients.c, ...) write each SQL statement
  * once, as a static string with `?` placeholders, and run it through this
- * interface; they never call an engine's API.  A driver (db_sqlite.c today,
- * db_pg.c next) fills a db_driver table of functions, and every connection
+ * interface; they never call an engine's API.  A driver (db_sqlite.c and
+ * db_pg.c) fills a db_driver table of functions, and every connection
  * and statement starts with a pointer to its driver, so both drivers can be
  * linked into one program and store_open picks one by the URL.
  *
@@ -126,7 +126,8 @@ static inline bool db_url_is_postgres(const char *url)
            strstr(url, "dbname=") != NULL || strstr(url, "host=") != NULL;
 }
 
-/* The driver for `url`, or NULL when the program has none for it. */
+/* The driver for `url`: PostgreSQL for its URLs and conninfo strings, SQLite
+ * (a file path) for everything else.  Never NULL. */
 static inline const db_driver *db_driver_for(const char *url)
 {
     return db_url_is_postgres(url) ? &db_pg_driver : &db_sqlite_driver;

@@ -45,12 +45,7 @@ store_rc store_open(const char *url, store **out, char **err)
     store *st = NULL;
 
     const db_driver *driver = db_driver_for(url);
-    if (!driver) {
-        if (err)
-            *err = strdup("no database driver for this URL");
-        rc = STORE_ERROR;
-        goto done;
-    }
+    assert(driver != NULL);
     rc = driver->open(url, &d, err);
     if (rc != STORE_OK)
         goto done;
