@@ -88,7 +88,7 @@ clean:
 # The slot engine's timing (bench/sched_bench.c): built with -O2 and run;
 # not part of `make` or `make test`.
 .PHONY: bench-sched
-SCHED_BENCH_SRC := bench/sched_bench.c src/sched/slots.c src/sched/tzfile.c src/util/arena.c
+SCHED_BENCH_SRC := bench/sched_bench.c src/sched/civil.c src/sched/slots.c src/sched/tzfile.c src/util/arena.c
 bench-sched: $(BUILD)/bench/sched_bench
 	$(BUILD)/bench/sched_bench
 

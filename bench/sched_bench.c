@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sched/civil.h"
 #include "sched/slots.h"
 #include "sched/tzfile.h"
 #include "util/arena.h"
@@ -124,14 +125,14 @@ int main(void)
     };
 
     /* five years of appointments on working days, inside working hours */
-    int64_t first_day = tzfile_days_from_civil(2023, 1, 1);
-    int64_t last_day = tzfile_days_from_civil(2028, 1, 1);
+    int64_t first_day = civil_days_from_date(2023, 1, 1);
+    int64_t last_day = civil_days_from_date(2028, 1, 1);
     int64_t longest = 0;
     for (size_t i = 0; i < APPOINTMENTS; i++) {
         int64_t day;
         do
             day = first_day + (int64_t)(rng() % (uint64_t)(last_day - first_day));
-        while (tzfile_weekday(day) > 4);
+        while (civil_weekday(day) > 4);
         int minute = 510 + 15 * (int)(rng() % 34); /* 08:30 .. 16:45 on the 15 grid */
         int length = 15 * (1 + (int)(rng() % 3));
         int64_t start = local_instant(z, day, minute);
@@ -148,8 +149,8 @@ int main(void)
         .busy = busy,
         .busy_count = APPOINTMENTS,
         .busy_longest = longest,
-        .from = local_instant(z, tzfile_days_from_civil(2026, 3, 16), 0),
-        .to = local_instant(z, tzfile_days_from_civil(2026, 4, 15), 0),
+        .from = local_instant(z, civil_days_from_date(2026, 3, 16), 0),
+        .to = local_instant(z, civil_days_from_date(2026, 4, 15), 0),
         .step = 15,
         .duration = 30,
         .limit = 1000,

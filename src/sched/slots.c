@@ -30,15 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DAY_SECONDS  86400
-#define OFFSET_REACH (26 * 3600) /* beyond any UTC offset tzfile accepts */
+#include "sched/civil.h"
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    assert(b > 0);
-    int64_t q = a / b;
-    return (a % b < 0) ? q - 1 : q;
-}
+#define OFFSET_REACH (26 * 3600) /* beyond any UTC offset tzfile accepts */
 
 static int64_t max64(int64_t a, int64_t b)
 {
@@ -188,7 +182,7 @@ static int range_cmp(const void *pa, const void *pb)
 static void source_add_weekly(const tzfile *z, int64_t day, const slots_range *r, const span *w,
                               slots_interval *src, size_t *n)
 {
-    int64_t midnight = day * DAY_SECONDS;
+    int64_t midnight = day * CIVIL_DAY_SECONDS;
     int64_t start = tzfile_resolve(z, midnight + (int64_t)r->start * 60, TZFILE_EARLIEST);
     int64_t stop = tzfile_resolve(z, midnight + (int64_t)r->stop * 60, TZFILE_LATEST);
     if (start < stop && stop > w->lo && start < w->reach)
@@ -200,8 +194,8 @@ static void source_add_weekly(const tzfile *z, int64_t day, const slots_range *r
 static slots_interval *sources_build(const slots_query *q, const span *w, arena *a, size_t *n)
 {
     *n = 0;
-    int64_t first = floor_div(w->lo - OFFSET_REACH, DAY_SECONDS) - 1;
-    int64_t last = floor_div(w->reach + OFFSET_REACH, DAY_SECONDS) + 1;
+    int64_t first = civil_floor_div(w->lo - OFFSET_REACH, CIVIL_DAY_SECONDS) - 1;
+    int64_t last = civil_floor_div(w->reach + OFFSET_REACH, CIVIL_DAY_SECONDS) + 1;
     assert(last >= first && last - first < 1000);
     size_t weeks = (size_t)(last - first) / 7 + 2;
     size_t cap = weeks * q->weekly_count + q->openings_count;
@@ -223,7 +217,7 @@ static slots_interval *sources_build(const slots_query *q, const span *w, arena 
 
     if (q->weekly_count > 0) {
         for (int64_t day = first; day <= last; day++) {
-            int wd = tzfile_weekday(day);
+            int wd = civil_weekday(day);
             for (size_t i = day_at[wd]; i < day_at[wd + 1]; i++)
                 source_add_weekly(q->zone, day, &week[i], w, src, n);
         }
@@ -533,11 +527,11 @@ size_t slots_format_iso8601(int64_t t, int32_t utc_offset, char *buf, size_t siz
         utc_offset >= 100 * 3600)
         return 0;
     int64_t local = t + utc_offset;
-    int64_t days = floor_div(local, DAY_SECONDS);
-    int64_t secs = local - days * DAY_SECONDS;
+    int64_t days = civil_floor_div(local, CIVIL_DAY_SECONDS);
+    int64_t secs = local - days * CIVIL_DAY_SECONDS;
     int64_t year;
     int month, day;
-    tzfile_civil_from_days(days, &year, &month, &day);
+    civil_date_from_days(days, &year, &month, &day);
     if (year < 0 || year > 9999)
         return 0;
     int32_t off = utc_offset < 0 ? -utc_offset : utc_offset;

@@ -43,7 +43,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DAY_SECONDS  86400
+#include "sched/civil.h"
+
 #define OFFSET_LIMIT 93600 /* |UTC offset| must stay below 26 hours */
 #define TYPES_MAX    256
 #define HEADER_BYTES 44
@@ -80,15 +81,6 @@ struct tzfile {
     tz_change changes[]; /* `count` transitions, strictly increasing `at` */
 };
 
-/* ---- calendar arithmetic ---------------------------------------------- */
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    assert(b > 0);
-    int64_t q = a / b;
-    return (a % b < 0) ? q - 1 : q;
-}
-
 static int64_t clamp_time(int64_t t)
 {
     if (t < -TZFILE_TIME_LIMIT)
@@ -98,57 +90,12 @@ static int64_t clamp_time(int64_t t)
     return t;
 }
 
-/* Howard Hinnant's days_from_civil: exact for every proleptic Gregorian
- * date whose day count fits, no tables. */
-int64_t tzfile_days_from_civil(int64_t year, int month, int day)
-{
-    assert(month >= 1 && month <= 12);
-    int64_t y = year - (month <= 2);
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t mp = (month + 9) % 12;
-    int64_t doy = (153 * mp + 2) / 5 + day - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-void tzfile_civil_from_days(int64_t days, int64_t *year, int *month, int *day)
-{
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *year = yoe + era * 400 + (m <= 2);
-    *month = m;
-    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
-}
-
-int tzfile_weekday(int64_t days)
-{
-    /* 1970-01-01 was a Thursday (3 when Monday is 0) */
-    return (int)((days % 7 + 7 + 3) % 7);
-}
-
-static bool is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_length(int64_t y, int m)
-{
-    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return len[m - 1] + (m == 2 && is_leap(y));
-}
-
 /* The UTC calendar year of instant t. */
 static int64_t year_of(int64_t t)
 {
     int64_t y;
     int m, d;
-    tzfile_civil_from_days(floor_div(t, DAY_SECONDS), &y, &m, &d);
+    civil_date_from_days(civil_floor_div(t, CIVIL_DAY_SECONDS), &y, &m, &d);
     return y;
 }
 
@@ -157,18 +104,18 @@ static int64_t year_of(int64_t t)
 /* The day number of rule date `d` in year y. */
 static int64_t rule_day(const tz_date *d, int64_t y)
 {
-    int64_t jan1 = tzfile_days_from_civil(y, 1, 1);
+    int64_t jan1 = civil_days_from_date(y, 1, 1);
     switch (d->kind) {
     case 'J':
-        return jan1 + d->n - 1 + (is_leap(y) && d->n >= 60);
+        return jan1 + d->n - 1 + (civil_is_leap(y) && d->n >= 60);
     case 'D':
         return jan1 + d->n;
     default: {
         assert(d->kind == 'M');
-        int64_t first = tzfile_days_from_civil(y, d->month, 1);
-        int first_wday = (tzfile_weekday(first) + 1) % 7; /* Sunday 0 */
+        int64_t first = civil_days_from_date(y, d->month, 1);
+        int first_wday = (civil_weekday(first) + 1) % 7; /* Sunday 0 */
         int64_t day = first + (d->wday - first_wday + 7) % 7 + 7 * (d->week - 1);
-        while (day >= first + month_length(y, d->month))
+        while (day >= first + civil_month_length(y, d->month))
             day -= 7;
         return day;
     }
@@ -180,8 +127,8 @@ static int64_t rule_day(const tz_date *d, int64_t y)
 static void rule_year(const tz_rule *r, int64_t y, tz_change out[2])
 {
     assert(r->has_dst);
-    int64_t start = rule_day(&r->start, y) * DAY_SECONDS + r->start.time;
-    int64_t end = rule_day(&r->end, y) * DAY_SECONDS + r->end.time;
+    int64_t start = rule_day(&r->start, y) * CIVIL_DAY_SECONDS + r->start.time;
+    int64_t end = rule_day(&r->end, y) * CIVIL_DAY_SECONDS + r->end.time;
     out[0] = (tz_change){.at = end - r->dst_off, .utoff = r->std_off};
     out[1] = (tz_change){.at = start - r->std_off, .utoff = r->dst_off};
 }
@@ -260,7 +207,7 @@ typedef struct change_iter {
  * rule's transitions are kept only after the file's last one. */
 static void change_iter_init(change_iter *it, const tzfile *z, int64_t lo, int64_t hi)
 {
-    assert(hi >= lo && hi - lo <= 4 * DAY_SECONDS); /* so four rule years cover it */
+    assert(hi >= lo && hi - lo <= 4 * CIVIL_DAY_SECONDS); /* so four rule years cover it */
     it->z = z;
     it->hi = hi;
     it->next = changes_after(z, lo);

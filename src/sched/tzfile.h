@@ -14,7 +14,7 @@
  *
  * Time scales.  An instant is Unix seconds (UTC, no leap seconds).  A local
  * time is "wall seconds": the seconds since 1970-01-01T00:00:00 of the local
- * calendar, as if that calendar were UTC; tzfile_days_from_civil() builds one
+ * calendar, as if that calendar were UTC; civil_days_from_date() (civil.h) builds one
  * from a date.  local = instant + offset(instant).
  *
  * After the file's last transition the POSIX TZ string of the TZif footer
@@ -103,13 +103,5 @@ typedef enum tzfile_pick {
  * gap (the transition itself), so 02:30 on a day the clocks jump from 02:00
  * to 03:00 gives the instant of 03:00. */
 int64_t tzfile_resolve(const tzfile *z, int64_t local, tzfile_pick pick);
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12,
- * day 1..31; out-of-range days simply count on). */
-int64_t tzfile_days_from_civil(int64_t year, int month, int day);
-/* The date of a day number; the inverse of tzfile_days_from_civil. */
-void tzfile_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
-/* Day of the week of a day number: 0 is Monday ... 6 is Sunday. */
-int tzfile_weekday(int64_t days);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "sched/civil.h"
 #include "sched/tzfile.h"
 
 #define OFFSET_LIMIT 93600 /* 26 hours */
@@ -68,11 +69,11 @@ static void check_days(int64_t days)
 {
     int64_t y;
     int m, d;
-    tzfile_civil_from_days(days, &y, &m, &d);
+    civil_date_from_days(days, &y, &m, &d);
     FUZZ_CHECK(m >= 1 && m <= 12 && d >= 1 && d <= 31);
-    FUZZ_CHECK(tzfile_days_from_civil(y, m, d) == days);
-    int w = tzfile_weekday(days);
-    FUZZ_CHECK(w >= 0 && w <= 6 && tzfile_weekday(days + 1) == (w + 1) % 7);
+    FUZZ_CHECK(civil_days_from_date(y, m, d) == days);
+    int w = civil_weekday(days);
+    FUZZ_CHECK(w >= 0 && w <= 6 && civil_weekday(days + 1) == (w + 1) % 7);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

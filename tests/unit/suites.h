@@ -20,6 +20,7 @@
     SUITE(suite_fields)                                                                            \
     SUITE(suite_stmt_cache)                                                                        \
     SUITE(suite_store)                                                                             \
+    SUITE(suite_civil)                                                                             \
     SUITE(suite_tzfile)                                                                            \
     SUITE(suite_slots)
 

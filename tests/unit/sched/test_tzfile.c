@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../suites.h"
+#include "sched/civil.h"
 #include "sched/tzfile.h"
 
 #define HOUR 3600
@@ -22,7 +23,7 @@
 /* Unix seconds of a UTC date and time. */
 static int64_t utc(int64_t y, int mo, int d, int h, int mi)
 {
-    return tzfile_days_from_civil(y, mo, d) * 86400 + h * HOUR + mi * 60;
+    return civil_days_from_date(y, mo, d) * 86400 + h * HOUR + mi * 60;
 }
 
 /* Wall seconds of a local date and time (same arithmetic, other meaning). */
@@ -137,29 +138,6 @@ static tzfile_rc parse(const unsigned char *buf, size_t len)
     }
     return rc;
 }
-
-/* ---- civil arithmetic ------------------------------------------------- */
-
-START_TEST(civil_days_round_trip)
-{
-    ck_assert_int_eq(tzfile_days_from_civil(1970, 1, 1), 0);
-    ck_assert_int_eq(tzfile_days_from_civil(2000, 3, 1), 11017);
-    ck_assert_int_eq(utc(2026, 3, 29, 1, 0), 1774746000);
-    ck_assert_int_eq(tzfile_weekday(tzfile_days_from_civil(2026, 3, 29)), 6);  /* Sunday */
-    ck_assert_int_eq(tzfile_weekday(tzfile_days_from_civil(1970, 1, 1)), 3);   /* Thursday */
-    ck_assert_int_eq(tzfile_weekday(tzfile_days_from_civil(1969, 12, 29)), 0); /* Monday */
-    for (int64_t d = -800000; d <= 800000; d += 997) {
-        int64_t y;
-        int m, day;
-        tzfile_civil_from_days(d, &y, &m, &day);
-        ck_assert_int_eq(tzfile_days_from_civil(y, m, day), d);
-    }
-    int64_t y;
-    int m, d;
-    tzfile_civil_from_days(tzfile_days_from_civil(2024, 2, 29), &y, &m, &d);
-    ck_assert(y == 2024 && m == 2 && d == 29);
-}
-END_TEST
 
 /* ---- offsets from the system database --------------------------------- */
 
@@ -723,7 +701,6 @@ Suite *suite_tzfile(void)
 {
     Suite *s = suite_create("tzfile");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, civil_days_round_trip);
     tcase_add_test(tc, brussels_2026_transitions);
     tcase_add_test(tc, brussels_far_future_follows_the_footer);
     tcase_add_test(tc, new_york_transitions);
