@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "http/accesslog.h"
-#include "http/auth.h"
+#include "http/credentials.h"
 #include "http/body.h"
 #include "http/errors.h"
 #include "http/ratelimit.h"
@@ -334,7 +334,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     if (!email && !token) {
         const char *header =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        if (header && auth_parse_basic(ctx->arena, header, &email, &token) != 0)
+        if (header && credentials_parse_basic(ctx->arena, header, &email, &token) != 0)
             email = token = NULL;
     }
     const struct sockaddr *client = client_address(conn);

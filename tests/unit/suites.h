@@ -13,7 +13,7 @@
     SUITE(suite_url)                                                                               \
     SUITE(suite_form)                                                                              \
     SUITE(suite_body)                                                                              \
-    SUITE(suite_auth)                                                                              \
+    SUITE(suite_credentials)                                                                       \
     SUITE(suite_ratelimit)                                                                         \
     SUITE(suite_reaper)                                                                            \
     SUITE(suite_accesslog)                                                                         \

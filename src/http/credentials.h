@@ -1,10 +1,10 @@
-/* auth.h - extracting credentials from a request.
+/* credentials.h - extracting credentials from a request.
  *
  * The document's clients pass user_email and user_token as query
  * parameters; others use HTTP Basic with the email as user name and the token
  * as password.  This file only decodes; checking is api_authenticate's job. */
-#ifndef AGENDA_HTTP_AUTH_H
-#define AGENDA_HTTP_AUTH_H
+#ifndef AGENDA_HTTP_CREDENTIALS_H
+#define AGENDA_HTTP_CREDENTIALS_H
 
 #include "util/arena.h"
 
@@ -18,6 +18,6 @@
  * trailing spaces or tabs.  The text splits at its first ':', so the token
  * may contain ':'.  Empty parts are returned as ""; judging them is
  * api_authenticate's job.  On -1 the outputs are untouched. */
-int auth_parse_basic(arena *a, const char *header, const char **email, const char **token);
+int credentials_parse_basic(arena *a, const char *header, const char **email, const char **token);
 
 #endif

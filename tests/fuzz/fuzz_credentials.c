@@ -1,5 +1,5 @@
-/* fuzz_auth.c - libFuzzer harness for the Authorization header:
- * auth_parse_basic.
+/* fuzz_credentials.c - libFuzzer harness for the Authorization header:
+ * credentials_parse_basic.
  *
  * Input: the first byte picks a mode.  Even: the rest (up to the first NUL)
  * is the raw header value.  Odd: the rest is the decoded credentials, sent
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "http/auth.h"
+#include "http/credentials.h"
 
 #define AUTH_MAX_DECODED 1024
 
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (data[0] % 2 == 0) {
         char *header = fuzz_cstring(data + 1, size - 1);
-        if (auth_parse_basic(a, header, &email, &token) == 0)
+        if (credentials_parse_basic(a, header, &email, &token) == 0)
             check_accepted(header, email, token);
         else
             FUZZ_CHECK(email == untouched && token == untouched);
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         base64(&header, text, len);
         bool expect = len > 0 && len <= AUTH_MAX_DECODED && memchr(text, ':', len) &&
                       !memchr(text, '\0', len);
-        int rc = auth_parse_basic(a, header.data, &email, &token);
+        int rc = credentials_parse_basic(a, header.data, &email, &token);
         FUZZ_CHECK((rc == 0) == expect);
         if (rc == 0) {
             size_t elen = strlen(email);

@@ -1,10 +1,10 @@
-/* auth.c - decodes HTTP Basic credentials (see auth.h).
+/* credentials.c - decodes HTTP Basic credentials (see credentials.h).
  *
  * The base64 decoding is libsodium's, original variant: the standard
  * alphabet only, padding required, no whitespace inside, unused trailing bits
  * zero, nothing after the padding.  The encoded text is refused before
  * decoding when it could not fit the limit, so the buffer is on the stack. */
-#include "http/auth.h"
+#include "http/credentials.h"
 
 #include <assert.h>
 #include <sodium.h>
@@ -16,7 +16,7 @@
 /* Longest base64 text whose decoding can fit AUTH_MAX_DECODED. */
 #define AUTH_MAX_ENCODED ((AUTH_MAX_DECODED + 2) / 3 * 4)
 
-int auth_parse_basic(arena *a, const char *header, const char **email, const char **token)
+int credentials_parse_basic(arena *a, const char *header, const char **email, const char **token)
 {
     assert(a != NULL && email != NULL && token != NULL);
     if (!header || strncasecmp(header, "Basic", 5) != 0 || header[5] != ' ')

@@ -1,10 +1,10 @@
-/* test_auth.c - HTTP Basic credentials: the scheme, strict base64, the split
+/* test_credentials.c - HTTP Basic credentials: the scheme, strict base64, the split
  * at the first ':', and every refusal. */
 #include <check.h>
 #include <string.h>
 
 #include "../suites.h"
-#include "http/auth.h"
+#include "http/credentials.h"
 
 static arena *a;
 
@@ -24,7 +24,7 @@ static void teardown(void)
 static void basic_ok(const char *header, const char *email, const char *token)
 {
     const char *e = NULL, *t = NULL;
-    ck_assert_msg(auth_parse_basic(a, header, &e, &t) == 0, "refused %s", header);
+    ck_assert_msg(credentials_parse_basic(a, header, &e, &t) == 0, "refused %s", header);
     ck_assert_str_eq(e, email);
     ck_assert_str_eq(t, token);
 }
@@ -33,7 +33,7 @@ static void basic_ok(const char *header, const char *email, const char *token)
 static void basic_fails(const char *header)
 {
     const char *e = "untouched", *t = "untouched";
-    ck_assert_msg(auth_parse_basic(a, header, &e, &t) == -1, "accepted %s", header);
+    ck_assert_msg(credentials_parse_basic(a, header, &e, &t) == -1, "accepted %s", header);
     ck_assert_str_eq(e, "untouched");
     ck_assert_str_eq(t, "untouched");
 }
@@ -142,7 +142,7 @@ START_TEST(length_limit)
         header[o] = '\0';
         if (total <= 1024) {
             const char *e = NULL, *t = NULL;
-            ck_assert_int_eq(auth_parse_basic(a, header, &e, &t), 0);
+            ck_assert_int_eq(credentials_parse_basic(a, header, &e, &t), 0);
             ck_assert_str_eq(e, "u");
             ck_assert_uint_eq(strlen(t), total - 2);
         } else {
@@ -161,14 +161,14 @@ START_TEST(full_arena_is_a_refusal)
 {
     arena *tiny = arena_new(64);
     const char *e = NULL, *t = NULL;
-    ck_assert_int_eq(auth_parse_basic(tiny, "Basic dTp0", &e, &t), -1);
+    ck_assert_int_eq(credentials_parse_basic(tiny, "Basic dTp0", &e, &t), -1);
     arena_free(tiny);
 }
 END_TEST
 
-Suite *suite_auth(void)
+Suite *suite_credentials(void)
 {
-    Suite *s = suite_create("auth");
+    Suite *s = suite_create("credentials");
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, happy_path);
