@@ -128,36 +128,18 @@ bool hours_parse_range(const char *text, opening_hour *out);
  * when two ranges of one day overlap (touching is fine). */
 bool hours_check(opening_hour *hours, size_t n, size_t *bad);
 
-/* The handlers, one per route (see http/router.c for the table). */
-api_err centers_list(api_request *rq, api_response *rs);
-api_err calendars_list(api_request *rq, api_response *rs);
+/* One route: a method and a path pattern of the API document (after
+ * /api/v2), the handler that answers it, and what the path is scoped to. */
+typedef struct api_route {
+    const char *method;
+    const char *pattern;
+    api_handler handler;
+    api_owner owner;
+} api_route;
 
-api_err patients_list(api_request *rq, api_response *rs);
-api_err patients_create(api_request *rq, api_response *rs);
-api_err patients_get(api_request *rq, api_response *rs);
-api_err patients_update(api_request *rq, api_response *rs);
-api_err patients_delete(api_request *rq, api_response *rs);
-api_err patients_collection(api_request *rq, api_response *rs);
-
-api_err appointments_list(api_request *rq, api_response *rs);
-api_err appointments_create(api_request *rq, api_response *rs);
-api_err appointments_get(api_request *rq, api_response *rs);
-api_err appointments_update(api_request *rq, api_response *rs);
-api_err appointments_delete(api_request *rq, api_response *rs);
-api_err appointments_collection(api_request *rq, api_response *rs);
-
-api_err services_list(api_request *rq, api_response *rs);
-api_err services_collection(api_request *rq, api_response *rs);
-
-api_err opening_hours_get(api_request *rq, api_response *rs);
-api_err opening_hours_put(api_request *rq, api_response *rs);
-api_err absences_list(api_request *rq, api_response *rs);
-api_err absences_create(api_request *rq, api_response *rs);
-api_err absences_delete(api_request *rq, api_response *rs);
-api_err openings_list(api_request *rq, api_response *rs);
-api_err openings_create(api_request *rq, api_response *rs);
-api_err openings_delete(api_request *rq, api_response *rs);
-api_err suggestions_list(api_request *rq, api_response *rs);
-api_err bookings_create(api_request *rq, api_response *rs);
+/* Every route the server answers (api/routes.c); http/router.c matches
+ * requests against it. */
+extern const api_route api_routes[];
+extern const size_t api_route_count;
 
 #endif

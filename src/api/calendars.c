@@ -1,6 +1,7 @@
 /* calendars.c - GET /calendars: the calendars of the centers the user may
  * use, with their specialities. */
 #include "api/handler.h"
+#include "api/resources.h"
 #include "api/render.h"
 
 static cJSON *calendar_render(arena *a, const calendar *k)

@@ -1,5 +1,6 @@
 /* centers.c - GET /centers: the centers the user may use. */
 #include "api/handler.h"
+#include "api/resources.h"
 #include "api/render.h"
 
 api_err centers_list(api_request *rq, api_response *rs)

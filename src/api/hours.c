@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/handler.h"
+#include "api/resources.h"
 #include "api/render.h"
 
 static const char *const day_names[7] = {"monday", "tuesday",  "wednesday", "thursday",

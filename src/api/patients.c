@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "api/handler.h"
+#include "api/resources.h"
 #include "api/render.h"
 
 /* Required fields that may be blank; null is taken as blank. */

@@ -8,6 +8,7 @@
  *
  * Times are Unix seconds rendered as strings, as appointments' are. */
 #include "api/handler.h"
+#include "api/resources.h"
 #include "api/render.h"
 
 typedef struct range_names {

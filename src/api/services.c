@@ -1,6 +1,7 @@
 /* services.c - /calendars/{id}/services (list) and services_collections
  * (bulk create or update of appointment types). */
 #include "api/handler.h"
+#include "api/resources.h"
 #include "api/render.h"
 
 /* Longest service the platform accepts: a week, in minutes. */

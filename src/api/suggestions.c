@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "api/handler.h"
+#include "api/resources.h"
 #include "api/render.h"
 #include "sched/slots.h"
 #include "sched/tzfile.h"

@@ -1,4 +1,5 @@
-/* router.c - the API's routes, matched against decoded path segments.
+/* router.c - the matcher: decoded path segments and a method against the
+ * API's route table (api_routes, in api/routes.c).
  *
  * Patterns are written as they appear in the API document, after /api/v2:
  * "{id}" captures the owner (a center or calendar id, a positive integer) and
@@ -9,49 +10,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-typedef struct route {
-    const char *method;
-    const char *pattern;
-    api_handler handler;
-    api_owner owner;
-} route;
-
-static const route routes[] = {
-    {"GET", "centers", centers_list, OWNER_NONE},
-    {"GET", "calendars", calendars_list, OWNER_NONE},
-
-    {"GET", "centers/{id}/patients", patients_list, OWNER_CENTER},
-    {"POST", "centers/{id}/patients", patients_create, OWNER_CENTER},
-    {"GET", "centers/{id}/patients/{ref}", patients_get, OWNER_CENTER},
-    {"PUT", "centers/{id}/patients/{ref}", patients_update, OWNER_CENTER},
-    {"DELETE", "centers/{id}/patients/{ref}", patients_delete, OWNER_CENTER},
-    {"POST", "centers/{id}/patients_collections", patients_collection, OWNER_CENTER},
-
-    {"GET", "calendars/{id}/appointments", appointments_list, OWNER_CALENDAR},
-    {"POST", "calendars/{id}/appointments", appointments_create, OWNER_CALENDAR},
-    {"GET", "calendars/{id}/appointments/{ref}", appointments_get, OWNER_CALENDAR},
-    {"PUT", "calendars/{id}/appointments/{ref}", appointments_update, OWNER_CALENDAR},
-    {"DELETE", "calendars/{id}/appointments/{ref}", appointments_delete, OWNER_CALENDAR},
-    {"POST", "calendars/{id}/appointments_collections", appointments_collection, OWNER_CALENDAR},
-
-    {"GET", "calendars/{id}/services", services_list, OWNER_CALENDAR},
-    {"POST", "calendars/{id}/services_collections", services_collection, OWNER_CALENDAR},
-
-    /* extensions: working hours (see the README) */
-    {"GET", "calendars/{id}/opening_hours", opening_hours_get, OWNER_CALENDAR},
-    {"PUT", "calendars/{id}/opening_hours", opening_hours_put, OWNER_CALENDAR},
-    {"GET", "calendars/{id}/absences", absences_list, OWNER_CALENDAR},
-    {"POST", "calendars/{id}/absences", absences_create, OWNER_CALENDAR},
-    {"DELETE", "calendars/{id}/absences/{ref}", absences_delete, OWNER_CALENDAR},
-    {"GET", "calendars/{id}/openings", openings_list, OWNER_CALENDAR},
-    {"POST", "calendars/{id}/openings", openings_create, OWNER_CALENDAR},
-    {"DELETE", "calendars/{id}/openings/{ref}", openings_delete, OWNER_CALENDAR},
-
-    /* the slot engine: the document's suggestions, and bookings (extension) */
-    {"GET", "suggestions", suggestions_list, OWNER_NONE},
-    {"POST", "calendars/{id}/bookings", bookings_create, OWNER_CALENDAR},
-};
 
 bool router_parse_id(const char *seg, int64_t *out)
 {
@@ -85,7 +43,8 @@ bool router_parse_ref(const char *seg, object_ref *out)
 }
 
 /* Matches the path only (not the method); fills m's captures. */
-static bool route_path_matches(const route *r, const char *const *segs, size_t n, route_match *m)
+static bool route_path_matches(const api_route *r, const char *const *segs, size_t n,
+                               route_match *m)
 {
     const char *p = r->pattern;
     size_t i = 0;
@@ -124,8 +83,8 @@ route_result router_match(const char *method, const char *const *segs, size_t n,
         method = "GET";
     if (allow_len)
         allow[0] = '\0';
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        const route *r = &routes[i];
+    for (size_t i = 0; i < api_route_count; i++) {
+        const api_route *r = &api_routes[i];
         if (!route_path_matches(r, segs, n, &candidate))
             continue;
         if (strcmp(r->method, method) == 0) {

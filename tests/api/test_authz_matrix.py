@@ -1,7 +1,7 @@
 """Authorization matrix: every route of the server, every method, every kind of
 caller that must not see a center's data.
 
-The routes are read from the server's own table (src/http/router.c) when the
+The routes are read from the server's own table (src/api/routes.c) when the
 tests are collected, so a route added there is covered without touching this
 file.  One server of its own, with the failed-authentication limit off (the
 matrix sends hundreds of bad credentials on purpose).
@@ -37,7 +37,7 @@ from helpers import (Account, Api, Cli, Server, appointment_fields, expect, make
                      patient_fields, unwrap_list, unwrap_one)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-ROUTER = REPO / "src" / "http" / "router.c"
+ROUTER = REPO / "src" / "api" / "routes.c"
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
 PERSONAS = ("nobody", "wrong_token", "other_center", "disabled", "grant_removed")
 MISSING_ID = "987654321"
