@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/api.h"
 #include "api/fields.h"
 #include "cli.h"
 #include "sched/tzfile.h"
+#include "sched/week.h"
 #include "store/store.h"
 #include "util/token.h"
 
@@ -422,11 +422,11 @@ static bool calendar_find(store *st, arena *a, int64_t id, calendar *out)
 
 static void hours_print(const opening_hour *h, size_t n, int step)
 {
-    static const char *const days[] = {"monday", "tuesday",  "wednesday", "thursday",
-                                       "friday", "saturday", "sunday"};
-    for (size_t i = 0; i < n; i++)
-        printf("%s %02d:%02d-%02d:%02d\n", days[h[i].day % 7], (h[i].start / 60) % 100,
-               h[i].start % 60, (h[i].stop / 60) % 100, h[i].stop % 60);
+    for (size_t i = 0; i < n; i++) {
+        char text[WEEK_RANGE_TEXT];
+        week_format_range(&h[i], text);
+        printf("%s\n", text);
+    }
     printf("step %d\n", step);
 }
 
@@ -457,17 +457,15 @@ int admin_hours(int argc, char **argv)
     opening_hour hours[CLI_MAX_VALUES];
     size_t n = o[2].n, bad = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!hours_parse_range(o[2].values[i], &hours[i])) {
+        if (!week_parse_range(o[2].values[i], &hours[i])) {
             cli_error("range '%s' is not of the form \"monday 08:30-12:00\"", o[2].values[i]);
             return EXIT_USAGE;
         }
     }
-    if (!hours_check(hours, n, &bad)) {
-        cli_error("range %s %02d:%02d-%02d:%02d overlaps another range of that day",
-                  (const char *[]){"monday", "tuesday", "wednesday", "thursday", "friday",
-                                   "saturday", "sunday"}[hours[bad].day],
-                  hours[bad].start / 60 % 100, hours[bad].start % 60, hours[bad].stop / 60 % 100,
-                  hours[bad].stop % 60);
+    if (!week_check(hours, n, &bad)) {
+        char text[WEEK_RANGE_TEXT];
+        week_format_range(&hours[bad], text);
+        cli_error("range %s overlaps another range of that day", text);
         return EXIT_USAGE;
     }
     int64_t step = 0;

@@ -118,16 +118,6 @@ api_err api_user_may_use_center(api_request *rq, int64_t center_id);
  * clean response.  The single entry point the HTTP layer calls. */
 api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs);
 
-/* Longest absence or opening accepted: ten years, enough for any leave. */
-#define RANGE_MAX_SECONDS ((int64_t)10 * 366 * 24 * 3600)
-
-/* Weekly schedule rules, shared with the command line. */
-/* Parses "monday 08:30-12:00" (stop may be 24:00, after start). */
-bool hours_parse_range(const char *text, opening_hour *out);
-/* Sorts by day and start; false, with *bad the index of an offending range,
- * when two ranges of one day overlap (touching is fine). */
-bool hours_check(opening_hour *hours, size_t n, size_t *bad);
-
 /* One route: a method and a path pattern of the API document (after
  * /api/v2), the handler that answers it, and what the path is scoped to. */
 typedef struct api_route {

@@ -16,74 +16,12 @@
 #include "api/handler.h"
 #include "api/resources.h"
 #include "api/render.h"
-
-static const char *const day_names[7] = {"monday", "tuesday",  "wednesday", "thursday",
-                                         "friday", "saturday", "sunday"};
+#include "sched/week.h"
 
 /* Longest slot step: a day. */
 #define MAX_SLOT_STEP (24 * 60)
 /* More ranges than anyone needs in a week, small enough to bound the work. */
 #define MAX_OPENING_HOURS 100
-
-/* Parses "HH:MM" into minutes after midnight; 24:00 only when `is_stop`. */
-static bool hours_parse_time(const char *s, bool is_stop, int *out)
-{
-    if (strlen(s) != 5 || s[2] != ':')
-        return false;
-    for (int i = 0; i < 5; i++) {
-        if (i != 2 && (s[i] < '0' || s[i] > '9'))
-            return false;
-    }
-    int h = (s[0] - '0') * 10 + (s[1] - '0');
-    int m = (s[3] - '0') * 10 + (s[4] - '0');
-    if (m > 59 || h > 24 || (h == 24 && (m != 0 || !is_stop)))
-        return false;
-    *out = h * 60 + m;
-    return true;
-}
-
-/* Parses a lower-case English day name into 0 (monday) .. 6. */
-static bool hours_parse_day(const char *s, int *out)
-{
-    for (int d = 0; d < 7; d++) {
-        if (strcmp(s, day_names[d]) == 0) {
-            *out = d;
-            return true;
-        }
-    }
-    return false;
-}
-
-static int hours_compare(const void *a, const void *b)
-{
-    const opening_hour *x = a, *y = b;
-    if (x->day != y->day)
-        return x->day - y->day;
-    return x->start - y->start;
-}
-
-bool hours_parse_range(const char *text, opening_hour *out)
-{
-    char day[16], start[6], stop[6];
-    int used = 0;
-    if (sscanf(text, "%15[a-z] %5[0-9:]-%5[0-9:]%n", day, start, stop, &used) != 3 ||
-        text[used] != '\0' || text[strlen(day)] != ' ')
-        return false;
-    return hours_parse_day(day, &out->day) && hours_parse_time(start, false, &out->start) &&
-           hours_parse_time(stop, true, &out->stop) && out->stop > out->start;
-}
-
-bool hours_check(opening_hour *hours, size_t n, size_t *bad)
-{
-    qsort(hours, n, sizeof *hours, hours_compare);
-    for (size_t i = 1; i < n; i++) {
-        if (hours[i].day == hours[i - 1].day && hours[i].start < hours[i - 1].stop) {
-            *bad = i;
-            return false;
-        }
-    }
-    return true;
-}
 
 /* Reads one {"day", "start", "stop"} object; problems go to fe. */
 static void hours_read_one(const cJSON *obj, field_errors *fe, opening_hour *out)
@@ -91,12 +29,12 @@ static void hours_read_one(const cJSON *obj, field_errors *fe, opening_hour *out
     const char *s = NULL;
     if (fields_string(obj, "day", fe, &s) != FIELD_SET)
         fields_error(fe, "day", "must be a day of the week (monday to sunday)");
-    else if (!hours_parse_day(s, &out->day))
+    else if (!week_parse_day(s, &out->day))
         fields_error(fe, "day", "must be a day of the week (monday to sunday)");
     static const char *const names[] = {"start", "stop"};
     for (int i = 0; i < 2; i++) {
         int *slot = i ? &out->stop : &out->start;
-        if (fields_string(obj, names[i], fe, &s) != FIELD_SET || !hours_parse_time(s, i, slot))
+        if (fields_string(obj, names[i], fe, &s) != FIELD_SET || !week_parse_time(s, i, slot))
             fields_error(fe, names[i],
                          i ? "must be a time HH:MM (00:01 to 24:00)"
                            : "must be a time HH:MM (00:00 to 23:59)");
@@ -105,23 +43,16 @@ static void hours_read_one(const cJSON *obj, field_errors *fe, opening_hour *out
         fields_error(fe, "stop", "must be after start");
 }
 
-/* Writes minutes after midnight (0..1440) as "HH:MM". */
-static void hours_format(int minutes, char out[16])
-{
-    assert(minutes >= 0 && minutes <= 1440);
-    snprintf(out, 16, "%02d:%02d", minutes / 60, minutes % 60);
-}
-
 static cJSON *hours_render(const opening_hour *hours, size_t n, int slot_step)
 {
     cJSON *list = NULL;
     cJSON *env = render_list_envelope("opening_hours", &list);
     for (size_t i = 0; env && i < n; i++) {
-        char start[16], stop[16];
-        hours_format(hours[i].start, start);
-        hours_format(hours[i].stop, stop);
+        char start[6], stop[6];
+        week_format_time(hours[i].start, start);
+        week_format_time(hours[i].stop, stop);
         cJSON *o = cJSON_CreateObject();
-        bool ok = o && render_string(o, "day", day_names[hours[i].day]) &&
+        bool ok = o && render_string(o, "day", week_day_name(hours[i].day)) &&
                   render_string(o, "start", start) && render_string(o, "stop", stop);
         if (!ok) {
             cJSON_Delete(o);
@@ -187,13 +118,12 @@ api_err opening_hours_put(api_request *rq, api_response *rs)
     if (fe.count) /* slot_step, with no range to stop at above */
         return handler_fail_fields(rs, &fe, API_INVALID, "the opening hours are invalid");
     size_t bad = 0;
-    if (!hours_check(hours, (size_t)n, &bad)) {
+    if (!week_check(hours, (size_t)n, &bad)) {
+        char text[WEEK_RANGE_TEXT];
+        week_format_range(&hours[bad], text);
         fe.prefix = "";
         fields_error(&fe, "opening_hours",
-                     arena_printf(rq->arena, "%s %02d:%02d-%02d:%02d overlaps another range",
-                                  day_names[hours[bad].day], hours[bad].start / 60,
-                                  hours[bad].start % 60, hours[bad].stop / 60,
-                                  hours[bad].stop % 60));
+                     arena_printf(rq->arena, "%s overlaps another range", text));
         return handler_fail_fields(rs, &fe, API_INVALID, "the opening hours overlap");
     }
     api_err err = handler_begin(rq, rs);

@@ -10,6 +10,7 @@
 #include "api/handler.h"
 #include "api/resources.h"
 #include "api/render.h"
+#include "sched/week.h"
 
 typedef struct range_names {
     const char *singular;

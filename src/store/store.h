@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sched/week.h"
 #include "util/arena.h"
 
 typedef struct store store;
@@ -256,15 +257,6 @@ store_rc store_appointment_update(store *st, const appointment *ap);
 store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, int64_t now);
 
 /* ---- working hours ---------------------------------------------------- */
-
-/* One range of the weekly schedule, in the local time of the calendar's
- * center: day 0 is Monday; start and stop are minutes after local midnight,
- * 0 <= start < stop <= 1440 (1440 is "24:00"). */
-typedef struct opening_hour {
-    int day;
-    int start;
-    int stop;
-} opening_hour;
 
 /* The weekly schedule, sorted by day then start. */
 store_rc store_opening_hours_get(store *st, int64_t calendar_id, arena *a, opening_hour **out,

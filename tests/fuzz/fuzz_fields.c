@@ -1,6 +1,6 @@
 /* fuzz_fields.c - libFuzzer harness for the scalar field checks: dates,
  * whole numbers, timestamps, booleans, colors, language codes and strings
- * (src/api/fields.h), and the opening-hours range syntax (hours_parse_range).
+ * (src/api/fields.h), and the opening-hours range syntax (week_parse_range).
  *
  * Input: one text up to the first NUL (a JSON string or a form value never
  * holds a NUL).  It is judged by the pure checks, which must agree with
@@ -207,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON_Delete(num);
 
     opening_hour h = {0};
-    if (hours_parse_range(s, &h))
+    if (week_parse_range(s, &h))
         FUZZ_CHECK(h.day >= 0 && h.day <= 6 && h.start >= 0 && h.start < h.stop &&
                    h.stop <= 24 * 60);
 

@@ -21,6 +21,7 @@
     SUITE(suite_stmt_cache)                                                                        \
     SUITE(suite_store)                                                                             \
     SUITE(suite_civil)                                                                             \
+    SUITE(suite_week)                                                                              \
     SUITE(suite_tzfile)                                                                            \
     SUITE(suite_slots)
 
