@@ -38,13 +38,9 @@ START_TEST(ranges_round_trip)
         week_format_range(&h, text);
         ck_assert_str_eq(text, good[i]);
     }
-    static const char *const bad[] = {"monday 12:00-08:30",
-                                      "monday 08:30-08:30",
-                                      "monday  08:30-12:00",
-                                      "monday 08:30-12:00 ",
-                                      "funday 08:30-12:00",
-                                      "monday08:30-12:00",
-                                      ""};
+    static const char *const bad[] = {"monday 12:00-08:30",  "monday 08:30-08:30",
+                                      "monday 08:30-12:00 ", "funday 08:30-12:00",
+                                      "monday08:30-12:00",   ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         opening_hour h;
         ck_assert_msg(!week_parse_range(bad[i], &h), "accepted '%s'", bad[i]);
