@@ -19,6 +19,7 @@
     SUITE(suite_reaper)                                                                            \
     SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
+    SUITE(suite_common)                                                                            \
     SUITE(suite_stmt_cache)                                                                        \
     SUITE(suite_store)                                                                             \
     SUITE(suite_civil)                                                                             \

@@ -1,0 +1,206 @@
+/* test_common.c - what every handler shares (api/common.c): failures and
+ * field errors, the store-code mapping, and api_call's grant check and
+ * retries, on a real SQLite store in a temporary directory. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../suites.h"
+#include "api/api.h"
+
+static char dir[64];
+static store *st;
+static arena *A;
+static user who;
+static int64_t granted_center, other_center, granted_calendar, other_calendar;
+
+static int64_t add_center(const char *slug)
+{
+    center c = {.name = slug, .slug = slug, .timezone = "Europe/Brussels"};
+    ck_assert_int_eq(store_center_create(st, &c), STORE_OK);
+    return c.id;
+}
+
+static int64_t add_calendar(int64_t center_id, const char *slug)
+{
+    calendar k = {
+        .center_id = center_id, .first_name = "Ada", .last_name = "Lovelace", .slug = slug};
+    ck_assert_int_eq(store_calendar_create(st, &k), STORE_OK);
+    return k.id;
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/agenda-common-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/test.db", dir);
+    char *err = NULL;
+    ck_assert_int_eq(store_open(path, &st, &err), STORE_OK);
+    ck_assert_int_eq(store_migrate(st), STORE_OK);
+    A = arena_new(ARENA_DEFAULT_LIMIT);
+    granted_center = add_center("granted");
+    other_center = add_center("other");
+    granted_calendar = add_calendar(granted_center, "ada");
+    other_calendar = add_calendar(other_center, "bob");
+    who = (user){.email = "someone@example.com"};
+    ck_assert_int_eq(store_user_create(st, &who), STORE_OK);
+    ck_assert_int_eq(store_grant_add(st, who.id, granted_center), STORE_OK);
+}
+
+static void teardown(void)
+{
+    store_close(st);
+    arena_free(A);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static api_request request(int64_t owner_id)
+{
+    static const api_limits limits = {.max_collection = 10, .page_size = 10};
+    return (api_request){
+        .arena = A, .store = st, .limits = &limits, .user = &who, .owner_id = owner_id};
+}
+
+START_TEST(failures_and_field_errors)
+{
+    api_response rs = {0};
+    ck_assert_int_eq(api_fail(&rs, API_INVALID, "bad"), API_INVALID);
+    ck_assert_str_eq(rs.message, "bad");
+    api_field_error(&rs, "start", "must be a number");
+    api_field_error(&rs, "start", "a second problem"); /* the first one stays */
+    api_field_error(&rs, "stop", "must be after start");
+    ck_assert_str_eq(cJSON_GetObjectItem(rs.errors, "start")->valuestring, "must be a number");
+    ck_assert_int_eq(cJSON_GetArraySize(rs.errors), 2);
+    cJSON_Delete(rs.errors);
+}
+END_TEST
+
+START_TEST(store_codes_map_to_api_errors)
+{
+    static const struct {
+        store_rc rc;
+        api_err err;
+    } map[] = {
+        {STORE_NOT_FOUND, API_NOT_FOUND},     {STORE_CONFLICT, API_CONFLICT},
+        {STORE_UNAVAILABLE, API_UNAVAILABLE}, {STORE_RETRY, API_RETRY},
+        {STORE_ERROR, API_INTERNAL},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        api_response rs = {0};
+        ck_assert_int_eq(api_from_store(&rs, map[i].rc, "patient not found"), map[i].err);
+        ck_assert_ptr_nonnull(rs.message);
+    }
+    api_response rs = {0};
+    api_from_store(&rs, STORE_NOT_FOUND, "patient not found");
+    ck_assert_str_eq(rs.message, "patient not found");
+    api_from_store(&rs, STORE_ERROR, "patient not found");
+    ck_assert_str_eq(rs.message, "internal error"); /* never internals */
+}
+END_TEST
+
+static int calls;
+static api_err count_and_succeed(api_request *rq, api_response *rs)
+{
+    (void)rq;
+    (void)rs;
+    calls++;
+    return API_OK;
+}
+
+START_TEST(grants_decide_before_the_handler_runs)
+{
+    api_response rs = {0};
+    api_request rq = request(granted_center);
+    calls = 0;
+    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CENTER, &rq, &rs), API_OK);
+    ck_assert_int_eq(calls, 1);
+
+    rq = request(other_center);
+    rs = (api_response){0};
+    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CENTER, &rq, &rs), API_NOT_FOUND);
+    ck_assert_str_eq(rs.message, "center not found");
+    rq = request(987654);
+    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CENTER, &rq, &rs), API_NOT_FOUND);
+
+    rq = request(granted_calendar);
+    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CALENDAR, &rq, &rs), API_OK);
+    ck_assert_int_eq(rq.calendar.id, granted_calendar);
+    ck_assert_int_eq(rq.calendar.center_id, granted_center);
+    rq = request(other_calendar);
+    rs = (api_response){0};
+    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CALENDAR, &rq, &rs), API_NOT_FOUND);
+    ck_assert_str_eq(rs.message, "calendar not found");
+    ck_assert_int_eq(calls, 2);
+}
+END_TEST
+
+static int retries_left;
+static const char *slug_to_write;
+/* Writes a center, then loses a race `retries_left` times: each attempt must
+ * start from a rolled-back store (store_begin refuses to nest, and the slug
+ * would conflict) and an empty response. */
+static api_err lose_races(api_request *rq, api_response *rs)
+{
+    calls++;
+    ck_assert_ptr_null(rs->body);
+    ck_assert_ptr_null(rs->errors);
+    ck_assert_int_eq(store_begin(rq->store), STORE_OK);
+    center c = {.name = slug_to_write, .slug = slug_to_write, .timezone = "UTC"};
+    ck_assert_int_eq(store_center_create(rq->store, &c), STORE_OK);
+    rs->body = cJSON_CreateObject();
+    api_field_error(rs, "x", "y");
+    if (retries_left-- > 0)
+        return api_fail(rs, API_RETRY, "lost a race");
+    ck_assert_int_eq(store_commit(rq->store), STORE_OK);
+    return API_OK;
+}
+
+START_TEST(lost_races_run_again_from_scratch)
+{
+    api_response rs = {0};
+    api_request rq = request(0);
+    calls = 0;
+    retries_left = 3;
+    slug_to_write = "written";
+    ck_assert_int_eq(api_call(lose_races, OWNER_NONE, &rq, &rs), API_OK);
+    ck_assert_int_eq(calls, 4);
+    cJSON_Delete(rs.body);
+    cJSON_Delete(rs.errors);
+
+    /* a handler that always loses gives up, still API_RETRY (503 upstream) */
+    rs = (api_response){0};
+    calls = 0;
+    retries_left = 1000;
+    slug_to_write = "never";
+    ck_assert_int_eq(api_call(lose_races, OWNER_NONE, &rq, &rs), API_RETRY);
+    ck_assert_int_gt(calls, 1);
+    ck_assert_int_lt(calls, 100);
+    store_rollback(st);
+    cJSON_Delete(rs.body);
+    cJSON_Delete(rs.errors);
+
+    /* the successful attempt was kept once, the failed ones not at all */
+    center again = {.name = "written", .slug = "written", .timezone = "UTC"};
+    ck_assert_int_eq(store_center_create(st, &again), STORE_CONFLICT);
+    center never = {.name = "never", .slug = "never", .timezone = "UTC"};
+    ck_assert_int_eq(store_center_create(st, &never), STORE_OK);
+}
+END_TEST
+
+Suite *suite_common(void)
+{
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("common");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, failures_and_field_errors);
+    tcase_add_test(tc, store_codes_map_to_api_errors);
+    tcase_add_test(tc, grants_decide_before_the_handler_runs);
+    tcase_add_test(tc, lost_races_run_again_from_scratch);
+    suite_add_tcase(s, tc);
+    return s;
+}
