@@ -19,50 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct out {
-    char *buf;
-    size_t len;
-    size_t cap;
-    bool failed;
-} out;
+#include "util/buf.h"
 
-/* Makes room for n more bytes; false (and failed set) when it cannot. */
-static bool out_reserve(out *o, size_t n)
-{
-    if (o->failed)
-        return false;
-    if (o->len + n + 1 <= o->cap)
-        return true;
-    size_t cap = o->cap ? o->cap : 256;
-    while (cap < o->len + n + 1) {
-        if (cap > SIZE_MAX / 2) {
-            o->failed = true;
-            return false;
-        }
-        cap *= 2;
-    }
-    char *grown = realloc(o->buf, cap);
-    if (!grown) {
-        o->failed = true;
-        return false;
-    }
-    o->buf = grown;
-    o->cap = cap;
-    return true;
-}
+/* Every writer below appends to one buffer; a failure (the limit, or
+ * memory) sticks in it and is checked once, at the end. */
+typedef buf out;
 
 static void out_bytes(out *o, const char *s, size_t n)
 {
-    if (out_reserve(o, n)) {
-        memcpy(o->buf + o->len, s, n);
-        o->len += n;
-    }
+    (void)buf_add(o, s, n);
 }
 
 static void out_char(out *o, char c)
 {
-    if (out_reserve(o, 1))
-        o->buf[o->len++] = c;
+    (void)buf_add_char(o, c);
 }
 
 /* The bytes a JSON string may hold as they are. */
@@ -129,10 +99,11 @@ static void out_int(out *o, int64_t v)
     } while (u);
     if (v < 0)
         digits[n++] = '-';
-    if (!out_reserve(o, n))
+    if (!buf_reserve(o, n))
         return;
     while (n)
-        o->buf[o->len++] = digits[--n];
+        o->data[o->len++] = digits[--n];
+    o->data[o->len] = '\0';
 }
 
 /* cJSON's test of whether 15 digits read back close enough. */
@@ -165,7 +136,7 @@ static void out_value(out *o, const cJSON *item);
 static void out_children(out *o, const cJSON *item, bool keys)
 {
     out_char(o, keys ? '{' : '[');
-    for (const cJSON *c = item->child; c && !o->failed; c = c->next) {
+    for (const cJSON *c = item->child; c && o->state == BUF_OK; c = c->next) {
         if (c != item->child)
             out_char(o, ',');
         if (keys) {
@@ -199,7 +170,7 @@ static void out_value(out *o, const cJSON *item)
         if (item->valuestring)
             out_bytes(o, item->valuestring, strlen(item->valuestring));
         else
-            o->failed = true;
+            o->state = BUF_NO_MEMORY; /* not printable: fail the whole */
         break;
     case cJSON_Array:
         out_children(o, item, false);
@@ -208,22 +179,16 @@ static void out_value(out *o, const cJSON *item)
         out_children(o, item, true);
         break;
     default:
-        o->failed = true;
+        o->state = BUF_NO_MEMORY; /* an invalid item: fail the whole */
     }
 }
 
 char *json_print(const cJSON *item, size_t *len)
 {
-    out o = {0};
     if (!item)
         return NULL;
+    out o;
+    buf_init(&o, JSON_PRINT_LIMIT, NULL);
     out_value(&o, item);
-    if (!out_reserve(&o, 0) || o.failed) {
-        free(o.buf);
-        return NULL;
-    }
-    o.buf[o.len] = '\0';
-    if (len)
-        *len = o.len;
-    return o.buf;
+    return buf_take(&o, len);
 }

@@ -10,8 +10,13 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+/* The longest text json_print makes: far above any response (a request's
+ * trees live in its arena, capped at 256 MiB), but a bound all the same. */
+#define JSON_PRINT_LIMIT ((size_t)1 << 30)
+
 /* Returns the text (malloc'd, NUL-terminated, for free()) and its length in
- * *len, or NULL when memory runs out or the tree holds an invalid item. */
+ * *len, or NULL when memory runs out, the text would pass JSON_PRINT_LIMIT
+ * or the tree holds an invalid item. */
 char *json_print(const cJSON *item, size_t *len);
 
 #endif

@@ -7,6 +7,7 @@
 
 #define UNIT_SUITES                                                                                \
     SUITE(suite_arena)                                                                             \
+    SUITE(suite_buf)                                                                               \
     SUITE(suite_json_out)                                                                          \
     SUITE(suite_json_mem)                                                                          \
     SUITE(suite_utf8)                                                                              \

@@ -1,0 +1,58 @@
+/* buf.h - the one growable buffer: a hard limit on its length, memory from
+ * malloc or from an arena, contents always NUL-terminated.
+ *
+ * As curl's dynbuf: whoever makes a buffer says how large it may become, so
+ * nothing that grows from a client's input (or from data it makes us print)
+ * grows without bound.  Capacity doubles from 256 bytes.  The first add that
+ * fails (the limit, or memory) leaves the buffer failed: later adds fail at
+ * once, so a writer of many small pieces checks once, at the end.
+ *
+ * With an arena, growth takes a new block from it and copies (the old one
+ * stays until the arena is freed), and buf_free is a no-op: fit for arrays
+ * of rows read for one request.  Without, it is realloc and free. */
+#ifndef AGENDA_UTIL_BUF_H
+#define AGENDA_UTIL_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/arena.h"
+
+typedef enum buf_state {
+    BUF_OK = 0,
+    BUF_TOO_LARGE, /* an add would have passed the limit */
+    BUF_NO_MEMORY, /* malloc or the arena refused */
+} buf_state;
+
+typedef struct buf {
+    char *data; /* NULL until the first byte; data[len] is always '\0' */
+    size_t len;
+    size_t cap;
+    size_t limit; /* the most bytes len may reach */
+    arena *arena; /* NULL: malloc'd */
+    buf_state state;
+} buf;
+
+/* An empty buffer that may hold up to `limit` bytes, from `a` (NULL: the
+ * heap).  Allocates nothing yet. */
+void buf_init(buf *b, size_t limit, arena *a);
+
+/* Room for n more bytes (and the NUL).  False when the buffer has failed or
+ * fails now (state says why); the contents are then untouched. */
+bool buf_reserve(buf *b, size_t n);
+/* Appends n bytes; false as buf_reserve. */
+bool buf_add(buf *b, const void *data, size_t n);
+/* Appends one byte; false as buf_reserve. */
+bool buf_add_char(buf *b, char c);
+
+/* Hands the contents over: returns the data (NUL-terminated; malloc'd, for
+ * free(), or the arena's) and its length in *len, and leaves the buffer
+ * empty.  NULL when the buffer has failed (its memory is released then).
+ * An empty buffer gives "" (allocated), never NULL. */
+char *buf_take(buf *b, size_t *len);
+
+/* Releases the heap memory and empties the buffer (keeping its limit and
+ * arena).  NULL is a no-op. */
+void buf_free(buf *b);
+
+#endif
