@@ -18,7 +18,7 @@ static const char usage[] =
     "  serve [--db DB] [--listen HOST:PORT] [--threads N] [--access-log PATH|-]\n"
     "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
     "        [--timeout SECONDS] [--max-connections N]\n"
-    "        [--auth-failures N] [--auth-window SECONDS]\n"
+    "        [--auth-failures N] [--auth-window SECONDS] [--max-memory BYTES]\n"
     "  demo [--db DB] [--listen HOST:PORT]      create demo data, print a curl line\n"
     "  migrate [--db DB]                        bring the schema up to date\n"
     "  center add --name NAME --slug SLUG [--timezone ZONE]\n"
@@ -34,8 +34,10 @@ static const char usage[] =
     "  absence list --calendar ID | absence remove --calendar ID --id N\n"
     "  opening add|list|remove ...             the same, for extra openings\n"
     "\n"
-    "DB is a file path (SQLite); defaults to $AGENDA_DB, then agenda.db.\n"
-    "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080.\n";
+    "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
+    "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
+    "$AGENDA_DB, then agenda.db.\n"
+    "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080; PORT is 1 to 65535.\n";
 
 /* A numeric option of `serve`: its name, its range and where it goes. */
 typedef struct serve_number {

@@ -23,6 +23,8 @@
  *   daemon stops accepting, waits for requests in flight, then stops. */
 #include "http/server.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -40,6 +42,7 @@
 #include "http/auth.h"
 #include "http/body.h"
 #include "http/errors.h"
+#include "http/framing.h"
 #include "http/ratelimit.h"
 #include "http/reaper.h"
 #include "http/router.h"
@@ -63,6 +66,7 @@ typedef struct server {
 
 typedef struct request_ctx {
     arena *arena;
+    size_t target_len;
     char *target; /* raw request target, as sent */
     const char *method;
     unsigned status; /* of the answer queued, for the access log */
@@ -73,6 +77,12 @@ typedef struct request_ctx {
     size_t body_len;
     size_t body_cap;
 } request_ctx;
+
+/* What the server keeps per connection (libmicrohttpd's socket context). */
+typedef struct conn_state {
+    reaper_conn *timer;   /* the reaper's record of the connection */
+    request_ctx *current; /* the request being read or answered, or NULL */
+} conn_state;
 
 static _Thread_local store *worker_store_handle;
 /* The one server of the process (signals are process-wide anyway). */
@@ -119,9 +129,23 @@ static store *worker_store(server *srv)
     return st;
 }
 
+/* The server's record of a connection (NULL when it could not be made). */
+static conn_state *connection_state(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+/* The reaper's record of the connection a request arrived on. */
+static reaper_conn *connection_timer(struct MHD_Connection *conn)
+{
+    conn_state *cs = connection_state(conn);
+    return cs ? cs->timer : NULL;
+}
+
 static void *on_request_start(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    (void)conn;
     server *srv = cls;
     request_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
@@ -133,17 +157,13 @@ static void *on_request_start(void *cls, const char *uri, struct MHD_Connection 
         free(ctx);
         return NULL;
     }
+    ctx->target_len = strlen(uri);
     clock_gettime(CLOCK_MONOTONIC, &ctx->began);
     atomic_fetch_add(&srv->in_flight, 1);
+    conn_state *cs = connection_state(conn);
+    if (cs)
+        cs->current = ctx;
     return ctx;
-}
-
-/* The reaper's record of the connection a request arrived on. */
-static reaper_conn *connection_timer(struct MHD_Connection *conn)
-{
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return info ? info->socket_context : NULL;
 }
 
 static const struct sockaddr *client_address(struct MHD_Connection *conn)
@@ -160,9 +180,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *info =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = info ? reaper_track(srv->reaper, info->connect_fd) : NULL;
+        conn_state *cs = calloc(1, sizeof *cs);
+        if (cs)
+            cs->timer = info ? reaper_track(srv->reaper, info->connect_fd) : NULL;
+        *socket_context = cs;
     } else {
-        reaper_forget(srv->reaper, *socket_context);
+        conn_state *cs = *socket_context;
+        if (cs) {
+            reaper_forget(srv->reaper, cs->timer);
+            free(cs);
+        }
         *socket_context = NULL;
     }
 }
@@ -187,7 +214,10 @@ static void on_request_done(void *cls, struct MHD_Connection *conn, void **con_c
     (void)code;
     server *srv = cls;
     request_ctx *ctx = *con_cls;
-    reaper_answered(srv->reaper, connection_timer(conn));
+    conn_state *cs = connection_state(conn);
+    reaper_answered(srv->reaper, cs ? cs->timer : NULL);
+    if (cs)
+        cs->current = NULL;
     if (!ctx)
         return;
     request_log(srv, conn, ctx);
@@ -234,8 +264,13 @@ static const char *query_lookup(const void *ctx, const char *key)
 typedef struct reply_extra {
     const api_response *rs; /* X-Total-Count */
     const char *allow;      /* Allow, on 405 */
-    unsigned retry_after;   /* Retry-After, on 429 */
+    unsigned retry_after;   /* Retry-After, on 429 and 503 */
+    bool close;             /* Connection: close (the rest of the bytes is not read) */
 } reply_extra;
+
+/* Set while this thread queues a response of the server's own (see
+ * MHD_queue_response below). */
+static _Thread_local bool queuing_own;
 
 /* Queues `text` (malloc'd, taken over; NULL for no body) with the status
  * and headers, and notes the status for the access log. */
@@ -266,10 +301,78 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, request_ctx *ctx, 
         snprintf(seconds, sizeof seconds, "%u", x->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
     }
-    if (atomic_load(&the_server.stopping))
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Basic realm=\"agenda\", charset=\"UTF-8\"");
+    if (atomic_load(&the_server.stopping) || (x && x->close))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    queuing_own = true;
     enum MHD_Result ret = MHD_queue_response(conn, status, resp);
+    queuing_own = false;
     MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Answers a refusal of the HTTP layer (a status with no api_err) and
+ * closes the connection: what follows the refused head is never read. */
+static enum MHD_Result send_refusal(struct MHD_Connection *conn, request_ctx *ctx, unsigned status,
+                                    const char *message)
+{
+    arena *outer = json_mem_enter(NULL);
+    char *text = http_protocol_error_body(status, message);
+    json_mem_leave(outer);
+    return send_text(conn, ctx, status, text, &(reply_extra){.close = true});
+}
+
+typedef enum MHD_Result (*queue_response_fn)(struct MHD_Connection *, unsigned int,
+                                             struct MHD_Response *);
+static queue_response_fn library_queue_response;
+
+static void find_library_queue_response(void)
+{
+    library_queue_response = (queue_response_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+/* libmicrohttpd answers some requests itself before the server sees them
+ * (a malformed request line or header, a head over its memory pool: 414 or
+ * 431, a bad chunk, an unparsable Content-Length, HTTP/2 as text: 505), with
+ * an HTML body that cannot be configured.  Its error path queues that answer
+ * through the exported MHD_queue_response, so this definition takes the
+ * call (the dynamic linker binds the library's call to the program's
+ * symbol): the server's own responses pass through untouched (queuing_own),
+ * the library's become the documented JSON error with the same status, the
+ * connection closed, and are noted for the access log. */
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+                                   struct MHD_Response *response)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, find_library_queue_response);
+    if (!library_queue_response)
+        return MHD_NO;
+    if (queuing_own || status_code < 400)
+        return library_queue_response(connection, status_code, response);
+
+    server *srv = &the_server;
+    arena *outer = json_mem_enter(NULL);
+    char *text = http_protocol_error_body(status_code, NULL);
+    json_mem_leave(outer);
+    struct MHD_Response *json =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!json) {
+        free(text);
+        return library_queue_response(connection, status_code, response);
+    }
+    MHD_add_response_header(json, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(json, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = library_queue_response(connection, status_code, json);
+    MHD_destroy_response(json);
+    conn_state *cs = connection_state(connection);
+    if (ret == MHD_YES) {
+        if (cs && cs->current)
+            cs->current->status = status_code; /* logged when it completes */
+        else if (srv->access_log)              /* refused before its request line was read */
+            accesslog_write(srv->access_log, client_address(connection), "-", "-", status_code, 0);
+    }
     return ret;
 }
 
@@ -337,9 +440,13 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
         if (header && auth_parse_basic(ctx->arena, header, &email, &token) != 0)
             email = token = NULL;
     }
+    /* Failures count per address and claimed identity; a request with no
+     * credentials at all (a monitoring probe) is neither counted nor
+     * refused (ratelimit.h). */
     const struct sockaddr *client = client_address(conn);
+    const char *identity = email ? email : token ? "" : NULL;
     int64_t now = (int64_t)time(NULL);
-    unsigned wait = ratelimit_blocked(srv->auth_failures, client, now);
+    unsigned wait = ratelimit_blocked(srv->auth_failures, client, identity, now);
     if (wait)
         return send_error(conn, ctx, API_TOO_MANY, "too many failed authentications, retry later",
                           NULL, &(reply_extra){.retry_after = wait});
@@ -349,7 +456,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     user who;
     api_err err = api_authenticate(st, ctx->arena, email, token, &who);
     if (err == API_UNAUTHORIZED)
-        ratelimit_failed(srv->auth_failures, client, now);
+        ratelimit_failed(srv->auth_failures, client, identity, now);
     if (err != API_OK)
         return send_error(conn, ctx, err, NULL, NULL, NULL);
 
@@ -391,12 +498,55 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     return ret;
 }
 
+/* What the head check gathers from the headers. */
+typedef struct head_scan {
+    framing_check framing;
+    size_t bytes; /* the header lines, as sent: "name: value" CRLF */
+} head_scan;
+
+static enum MHD_Result head_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    head_scan *hs = cls;
+    framing_add(&hs->framing, key, key_size, value ? value : "", value ? value_size : 0);
+    hs->bytes += key_size + 2 + value_size + 2;
+    return MHD_YES;
+}
+
+/* Checks a request head once it has arrived, before anything else: the
+ * request line and then the whole head within --max-header-bytes (414, 431:
+ * the library's own pool is larger, so these limits are the server's and
+ * answered in JSON), then unambiguous framing (400, see framing.h).  Queues
+ * the refusal, closing the connection, and returns true when it refuses. */
+static bool head_refused(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                         const char *method, const char *version, enum MHD_Result *ret)
+{
+    size_t line = strlen(method) + 1 + ctx->target_len + 1 + strlen(version) + 2;
+    if (line > srv->cfg.max_header_bytes) {
+        *ret = send_refusal(conn, ctx, MHD_HTTP_URI_TOO_LONG, NULL);
+        return true;
+    }
+    head_scan hs = {.bytes = line + 2};
+    framing_begin(&hs.framing);
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, head_scan_one, &hs);
+    if (hs.bytes > srv->cfg.max_header_bytes) {
+        *ret = send_refusal(conn, ctx, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, NULL);
+        return true;
+    }
+    const char *fault = framing_end(&hs.framing, version);
+    if (fault) {
+        *ret = send_refusal(conn, ctx, MHD_HTTP_BAD_REQUEST, fault);
+        return true;
+    }
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     (void)url;
-    (void)version;
     server *srv = cls;
     request_ctx *ctx = *con_cls;
     if (!ctx)
@@ -404,6 +554,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!ctx->started) {
         ctx->started = 1;
         ctx->method = method;
+        enum MHD_Result refused;
+        if (head_refused(srv, conn, ctx, method, version, &refused))
+            return refused;
         if (atomic_load(&srv->stopping)) {
             /* Shutting down: requests that arrive on kept-alive connections
              * are refused, and the connection closed, so the ones already in
@@ -443,12 +596,22 @@ static size_t unescape_nothing(void *cls, struct MHD_Connection *conn, char *s)
     return strlen(s);
 }
 
-/* Resolves "HOST:PORT" or "[V6]:PORT" into *out. Returns 0 or -1. */
+/* Resolves "HOST:PORT" or "[V6]:PORT" into *out; PORT must be a decimal
+ * number from 1 to 65535 (getaddrinfo alone would take 99999 modulo 65536).
+ * Returns 0 or -1. */
 static int listen_resolve(const char *listen, struct sockaddr_storage *out, socklen_t *len)
 {
     char host[256];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host || !colon[1])
+        return -1;
+    long port = 0;
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || port > 65535)
+            return -1;
+        port = port * 10 + (*p - '0');
+    }
+    if (port < 1 || port > 65535)
         return -1;
     memcpy(host, listen, (size_t)(colon - listen));
     host[colon - listen] = '\0';
@@ -468,6 +631,24 @@ static int listen_resolve(const char *listen, struct sockaddr_storage *out, sock
     *len = res->ai_addrlen;
     freeaddrinfo(res);
     return 0;
+}
+
+/* Opens the listening socket on addr; -1 with errno set on failure.  The
+ * server binds it itself, so a failure is reported in its own words. */
+static int listen_open(const struct sockaddr_storage *addr, socklen_t len)
+{
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)addr, len) != 0 || listen(fd, 1024) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }
 
 /* Raises the open-file limit to its hard maximum: each connection needs
@@ -507,6 +688,7 @@ int server_run(const server_config *cfg)
     socklen_t addr_len = 0;
     sigset_t stop_signals;
     struct MHD_Daemon *d = NULL;
+    int listen_fd = -1;
     int sig = 0;
     int rc = 1;
 
@@ -514,9 +696,16 @@ int server_run(const server_config *cfg)
     srv->cfg = *cfg;
     pthread_mutex_init(&srv->stores_lock, NULL);
     if (listen_resolve(cfg->listen, &addr, &addr_len) != 0) {
-        fprintf(stderr, "agenda: cannot use listen address '%s' (expected HOST:PORT)\n",
+        fprintf(stderr,
+                "agenda: cannot use listen address '%s' (expected HOST:PORT, PORT from 1 to "
+                "65535)\n",
                 cfg->listen);
         rc = 2;
+        goto done;
+    }
+    listen_fd = listen_open(&addr, addr_len);
+    if (listen_fd < 0) {
+        fprintf(stderr, "agenda: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
         goto done;
     }
     if (access_log_open(cfg, &srv->access_log) != 0)
@@ -541,18 +730,24 @@ int server_run(const server_config *cfg)
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* The library's per-connection pool holds the head being read: twice
+     * the server's own limit and some, so heads just over that limit reach
+     * head_refused and its JSON 431 (larger ones still get a JSON answer,
+     * through MHD_queue_response above). */
+    size_t pool = cfg->max_header_bytes * 2 + 8192;
     d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, on_request_start,
         srv, MHD_OPTION_NOTIFY_COMPLETED, on_request_done, srv, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        cfg->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK,
-        unescape_nothing, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK, unescape_nothing, NULL,
+        MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "agenda: cannot listen on %s\n", cfg->listen);
+        fprintf(stderr, "agenda: cannot start the HTTP server on %s\n", cfg->listen);
         goto done;
     }
+    listen_fd = -1; /* the daemon's now */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "agenda: listening on %s (port %u, %u threads)\n", cfg->listen,
             info ? (unsigned)info->port : 0u, cfg->threads);
@@ -572,6 +767,8 @@ int server_run(const server_config *cfg)
 done:
     if (d)
         MHD_stop_daemon(d);
+    if (listen_fd >= 0)
+        close(listen_fd);
     reaper_stop(srv->reaper);
     ratelimit_free(srv->auth_failures);
     for (size_t i = 0; i < srv->n_stores; i++)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from helpers import (Cli, basic_auth_header, unique, connect, expect, expect_error, http_request,
+from helpers import (Account, Cli, basic_auth_header, unique, connect, expect, expect_error, http_request,
                      make_account, patient_fields, read_response, read_until_closed, status_of)
 
 
@@ -377,6 +377,50 @@ def test_failed_authentications_limited_per_address(limited):
     # A new window: one failure is a 401 again, not a 429.
     assert auth_get(srv, acct, "wrong")[0] == 401
     assert auth_get(srv, acct, acct.token)[0] == 200
+
+
+def test_anonymous_requests_never_lock_anyone(limited):
+    """A monitoring probe sending no credentials gets 401 forever and never
+    counts as a failed login."""
+    srv, acct = limited("--auth-failures", 5, "--auth-window", 60)
+    for _ in range(30):
+        status, headers, body = http_request(srv.port, "GET", "/api/v2/centers")
+        assert status == 401, body
+    assert auth_get(srv, acct, acct.token)[0] == 200
+    assert auth_get(srv, acct, acct.token, basic=True)[0] == 200
+
+
+def test_one_user_failing_never_locks_another_behind_the_same_address(limited):
+    srv, a = limited("--auth-failures", 5, "--auth-window", 60)
+    b = make_account(a.cli, srv.base)
+    for i in range(20):  # a stale integration of user A
+        status, _, body = auth_get(srv, a, "stale-token", basic=i % 2 == 1)
+        assert status in (401, 429), body
+    # A is locked, valid credentials included ...
+    status, headers, _ = auth_get(srv, a, a.token)
+    assert status == 429 and 1 <= int(headers["Retry-After"]) <= 60
+    # ... the same identity in another case too ...
+    upper = Account(a.cli, srv.base, a.center_id, a.calendar_id,
+                                                a.email.upper(), a.token)
+    assert auth_get(srv, upper, "stale-token")[0] == 429
+    # ... while B, behind the same address, works and fails on its own count
+    for basic in (False, True):
+        assert auth_get(srv, b, b.token, basic=basic)[0] == 200
+    for _ in range(4):
+        assert auth_get(srv, b, "wrong")[0] == 401
+    assert auth_get(srv, b, b.token)[0] == 200
+    assert auth_get(srv, b, "wrong")[0] == 401
+    assert auth_get(srv, b, b.token)[0] == 429  # B's fifth failure locks B
+
+
+def test_valid_credentials_work_after_someone_else_failed(limited):
+    srv, a = limited("--auth-failures", 3, "--auth-window", 60)
+    b = make_account(a.cli, srv.base)
+    for _ in range(10):
+        auth_get(srv, b, "wrong")
+    assert auth_get(srv, b, b.token)[0] == 429
+    assert auth_get(srv, a, a.token)[0] == 200
+    assert auth_get(srv, a, a.token, basic=True)[0] == 200
 
 
 def test_failed_authentications_default_limit_is_twenty(limited):

@@ -14,6 +14,7 @@
     SUITE(suite_form)                                                                              \
     SUITE(suite_body)                                                                              \
     SUITE(suite_auth)                                                                              \
+    SUITE(suite_framing)                                                                           \
     SUITE(suite_ratelimit)                                                                         \
     SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
