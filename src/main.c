@@ -79,6 +79,11 @@ static void set_auth_window(server_config *c, int64_t v)
     c->auth_window = (unsigned)v;
 }
 
+static void set_max_memory(server_config *c, int64_t v)
+{
+    c->max_memory = (size_t)v;
+}
+
 static const serve_number serve_numbers[] = {
     {"threads", 1, 256, set_threads},
     {"max-body", 1024, (int64_t)1 << 32, set_max_body},
@@ -88,6 +93,7 @@ static const serve_number serve_numbers[] = {
     {"max-header-bytes", 4096, 1 << 24, set_max_header_bytes},
     {"auth-failures", 0, 1000000, set_auth_failures},
     {"auth-window", 1, 86400, set_auth_window},
+    {"max-memory", (int64_t)16 << 20, (int64_t)1 << 40, set_max_memory},
 };
 
 static int serve(int argc, char **argv)

@@ -25,6 +25,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -51,6 +52,13 @@
 #include "util/json_out.h"
 
 #define MAX_WORKERS 256
+/* A request refused for the memory budget: its answer, and the seconds a
+ * client should wait (others' requests finish within that, typically). */
+#define BUSY_MESSAGE     "the server is busy with other requests, retry later"
+#define BUSY_RETRY_AFTER 1
+/* A request that held this much body buffer gives free memory back to the
+ * system when it ends (see server_run on malloc's thresholds). */
+#define RETURN_MEMORY_FROM ((size_t)1 << 20)
 
 typedef struct server {
     server_config cfg;
@@ -61,7 +69,8 @@ typedef struct server {
     size_t n_stores;
     reaper *reaper;
     ratelimit *auth_failures;
-    FILE *access_log; /* NULL: no access log */
+    FILE *access_log;  /* NULL: no access log */
+    mem_budget memory; /* request bodies and arenas in flight together */
 } server;
 
 typedef struct request_ctx {
@@ -73,6 +82,7 @@ typedef struct request_ctx {
     struct timespec began;
     int started;
     int too_large;
+    int over_budget; /* the body did not fit the memory budget: 503 */
     char *body;
     size_t body_len;
     size_t body_cap;
@@ -104,6 +114,7 @@ server_config server_config_default(void)
         .max_header_bytes = 16 * 1024,
         .auth_failures = 20,
         .auth_window = 60,
+        .max_memory = (size_t)512 << 20,
         .limits = api_limits_default(),
     };
 }
@@ -158,6 +169,7 @@ static void *on_request_start(void *cls, const char *uri, struct MHD_Connection 
         return NULL;
     }
     ctx->target_len = strlen(uri);
+    arena_use_budget(ctx->arena, &srv->memory);
     clock_gettime(CLOCK_MONOTONIC, &ctx->began);
     atomic_fetch_add(&srv->in_flight, 1);
     conn_state *cs = connection_state(conn);
@@ -221,20 +233,26 @@ static void on_request_done(void *cls, struct MHD_Connection *conn, void **con_c
     if (!ctx)
         return;
     request_log(srv, conn, ctx);
+    size_t held = ctx->body_cap;
     free(ctx->body);
+    mem_budget_give(&srv->memory, ctx->body_cap);
     arena_free(ctx->arena);
     free(ctx);
+    if (held >= RETURN_MEMORY_FROM)
+        malloc_trim(0);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
 /* Appends a chunk of body, up to max_body; past it, marks the request too
- * large and drops the rest. */
-static void body_append(request_ctx *ctx, size_t max_body, const char *data, size_t len)
+ * large and drops the rest.  The buffer's growth is taken from the memory
+ * budget; when the budget refuses it, marks the request over budget and
+ * drops the rest. */
+static void body_append(server *srv, request_ctx *ctx, const char *data, size_t len)
 {
-    if (ctx->too_large)
+    if (ctx->too_large || ctx->over_budget)
         return;
-    if (len > max_body - ctx->body_len) {
+    if (len > srv->cfg.max_body - ctx->body_len) {
         ctx->too_large = 1;
         return;
     }
@@ -242,8 +260,13 @@ static void body_append(request_ctx *ctx, size_t max_body, const char *data, siz
         size_t cap = ctx->body_cap ? ctx->body_cap : 4096;
         while (cap < ctx->body_len + len + 1)
             cap *= 2;
+        if (!mem_budget_take(&srv->memory, cap - ctx->body_cap)) {
+            ctx->over_budget = 1;
+            return;
+        }
         char *grown = realloc(ctx->body, cap);
         if (!grown) {
+            mem_budget_give(&srv->memory, cap - ctx->body_cap);
             ctx->too_large = 1;
             return;
         }
@@ -397,6 +420,11 @@ static api_err request_body(struct MHD_Connection *conn, const request_ctx *ctx,
         return API_OK;
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     *out = body_parse(ctx->body, ctx->body_len, body_is_form(type), message);
+    if (!*out && arena_over_budget(ctx->arena)) {
+        /* Not this request's fault: others hold the memory for now. */
+        *message = BUSY_MESSAGE;
+        return API_UNAVAILABLE;
+    }
     if (!*out && arena_exhausted(ctx->arena)) {
         /* Its tree outgrew the request's arena (JSON like [0,0,...] takes
          * 30 times its size as nodes). */
@@ -431,6 +459,9 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     }
     if (ctx->too_large)
         return send_error(conn, ctx, API_TOO_LARGE, "request body too large", NULL, NULL);
+    if (ctx->over_budget)
+        return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
+                          &(reply_extra){.retry_after = BUSY_RETRY_AFTER});
 
     const char *email = url_param_get(&url, "user_email");
     const char *token = url_param_get(&url, "user_token");
@@ -463,7 +494,9 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     cJSON *body = NULL;
     err = request_body(conn, ctx, &body, &message);
     if (err != API_OK)
-        return send_error(conn, ctx, err, message, NULL, NULL);
+        return send_error(
+            conn, ctx, err, message, NULL,
+            &(reply_extra){.retry_after = err == API_UNAVAILABLE ? BUSY_RETRY_AFTER : 0});
 
     api_request rq = {
         .arena = ctx->arena,
@@ -566,16 +599,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull(length, NULL, 10) > srv->cfg.max_body) {
+        unsigned long long declared = length ? strtoull(length, NULL, 10) : 0;
+        if (declared > srv->cfg.max_body) {
             /* Answer at once; libmicrohttpd then closes the connection
              * instead of reading a body we would discard. */
             ctx->too_large = 1;
             return send_error(conn, ctx, API_TOO_LARGE, "request body too large", NULL, NULL);
         }
+        size_t free_memory = srv->cfg.max_memory - atomic_load(&srv->memory.used);
+        if (declared > free_memory || declared > srv->cfg.max_memory - declared) {
+            /* A body that cannot fit the budget now is refused before it is
+             * read (its buffer would need as much again while parsed). */
+            ctx->over_budget = 1;
+            return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
+                              &(reply_extra){.retry_after = BUSY_RETRY_AFTER, .close = true});
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        body_append(ctx, srv->cfg.max_body, upload_data, *upload_data_size);
+        body_append(srv, ctx, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -712,6 +754,14 @@ int server_run(const server_config *cfg)
         goto done;
     raise_fd_limit();
     json_mem_install();
+    srv->memory.limit = cfg->max_memory;
+    /* Freed memory goes back to the system: blocks of 128 KiB and more
+     * (bodies, the arenas' large blocks) are mmap'd and unmapped when freed
+     * (fixing the threshold stops glibc from raising it after large frees
+     * and then keeping them in its heaps), and free heap memory past 1 MiB
+     * at the top is trimmed. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
     srv->auth_failures = ratelimit_new(cfg->auth_failures, cfg->auth_window);
     srv->reaper = reaper_start(cfg->max_connections, cfg->connection_timeout);
     if (!srv->auth_failures || !srv->reaper) {

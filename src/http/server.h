@@ -18,6 +18,8 @@ typedef struct server_config {
     unsigned auth_failures;      /* failed logins per address and window; 0: no limit */
     unsigned auth_window;        /* seconds */
     const char *access_log;      /* path, "-" for stderr, NULL for none */
+    size_t max_memory;           /* bytes of request bodies and arenas in flight
+                                  * together; past it 503 with Retry-After */
     api_limits limits;
 } server_config;
 

@@ -534,3 +534,64 @@ def test_logs_hold_no_credentials_or_patient_data(limited, tmp_path, where):
     assert len(many) == 1
     for key in ("user_token", "api_token", "password", "access%5Ftoken"):
         assert f"{key}=[redacted]" in many[0], many[0]
+
+
+# ---- memory across requests ------------------------------------------------------------------
+
+
+def vm_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} for process {pid}")
+
+
+def test_concurrent_hostile_bodies_stay_within_the_memory_budget_and_memory_returns(limited):
+    """Eight clients at once each send 30 MiB of JSON that would parse into
+    far more than that ([0,0,...]).  Each gets 413 or 503 (with Retry-After)
+    in JSON; the server's peak RSS stays within --max-memory plus 100 MB, and
+    its RSS falls back under 200 MB within seconds after they end."""
+    budget = 256 << 20
+    srv, acct = limited("--max-memory", budget, "--threads", 8)
+    hostile = b"[" + b"0," * (15 << 20) + b"0]"
+    assert len(hostile) > 30 << 20
+    path = target(acct, f"/centers/{acct.center_id}/patients_collections")
+    results = []
+
+    def send():
+        try:
+            results.append(http_request(srv.port, "POST", path,
+                                        {"Content-Type": "application/json"}, hostile,
+                                        timeout=120))
+        except OSError as e:  # refused early and closed while still sending
+            results.append((None, {}, repr(e).encode()))
+
+    for _ in range(2):  # twice: memory freed by the first round is reused, not added to
+        threads = [threading.Thread(target=send) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(180)
+    answered = [r for r in results if r[0] is not None]
+    assert len(answered) >= 8, results
+    for status, headers, body in answered:
+        assert status in (413, 503), (status, body[:200])
+        assert json.loads(body)["error"]
+        if status == 503:
+            assert int(headers["Retry-After"]) >= 1
+    peak = vm_kib(srv.proc.pid, "VmHWM") * 1024
+    assert peak <= budget + 100_000_000, f"peak RSS {peak / 1e6:.0f} MB"
+
+    deadline = time.monotonic() + 10
+    while (rss := vm_kib(srv.proc.pid, "VmRSS") * 1024) >= 200_000_000:
+        assert time.monotonic() < deadline, f"RSS still {rss / 1e6:.0f} MB after 10 s"
+        time.sleep(0.2)
+    serves_normally(acct)
+
+
+def test_max_memory_is_checked(agenda_bin, tmp_path):
+    import subprocess
+    p = subprocess.run([agenda_bin, "serve", "--db", str(tmp_path / "m.db"), "--max-memory",
+                        "1000"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "max-memory" in p.stderr, p.stderr
