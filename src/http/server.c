@@ -14,10 +14,18 @@
  *   limit is a 413 too.
  * - The response is queued only once the whole request has been read, so
  *   connections stay alive between requests.
+ * - Every head is checked first (head_refused): the request line and the
+ *   head within --max-header-bytes (414, 431), then unambiguous framing
+ *   (framing.c: 400), each refusal closing the connection so the bytes
+ *   after the head are never parsed as a request.
+ * - Every error is the documented JSON (errors.c), the library's own ones
+ *   included: see MHD_queue_response below.
  * - Abuse limits: a request must arrive in full within the timeout (the
  *   reaper drops slow senders without a worker ever waiting on them);
- *   repeated failed authentications from one address get 429 for a while
- *   (ratelimit.c); bodies, headers and connections have hard limits.
+ *   repeated failed authentications of one identity from one address get
+ *   429 for a while (ratelimit.c); bodies, headers and connections have
+ *   hard limits; bodies and arenas of all requests in flight share one
+ *   memory budget (503 past it), and freed memory goes back to the system.
  * - The access log (optional) never holds credentials or bodies.
  * - Shutdown: SIGINT/SIGTERM are taken by sigwait in the main thread; the
  *   daemon stops accepting, waits for requests in flight, then stops. */
@@ -607,9 +615,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return send_error(conn, ctx, API_TOO_LARGE, "request body too large", NULL, NULL);
         }
         size_t free_memory = srv->cfg.max_memory - atomic_load(&srv->memory.used);
-        if (declared > free_memory || declared > srv->cfg.max_memory - declared) {
+        if (declared > free_memory) {
             /* A body that cannot fit the budget now is refused before it is
-             * read (its buffer would need as much again while parsed). */
+             * read. */
             ctx->over_budget = 1;
             return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
                               &(reply_extra){.retry_after = BUSY_RETRY_AFTER, .close = true});
