@@ -1,6 +1,7 @@
 # Agenda - build, run and test.
 #   make            build ./agenda
 #   make run        install missing packages, build, seed demo data, serve
+#                   (on $AGENDA_LISTEN and $AGENDA_DB when set; LISTEN=, DB= override)
 #   make test       install missing packages, build, run every test
 #   make check      the edit-test loop: build, layering, unit and black-box
 #                   tests on SQLite (no root, no PostgreSQL, a few minutes)
@@ -17,8 +18,8 @@ CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 BUILD   ?= build
 BIN     ?= agenda
-DB      ?= agenda.db
-LISTEN  ?= 127.0.0.1:8080
+DB      ?= $(or $(AGENDA_DB),agenda.db)
+LISTEN  ?= $(or $(AGENDA_LISTEN),127.0.0.1:8080)
 PYTHON  ?= /usr/bin/python3
 
 SRC      := $(shell find src -name '*.c' | sort)

@@ -18,7 +18,7 @@ static const char usage[] =
     "  serve [--db DB] [--listen HOST:PORT] [--threads N] [--access-log PATH|-]\n"
     "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
     "        [--timeout SECONDS] [--max-connections N]\n"
-    "        [--auth-failures N] [--auth-window SECONDS]\n"
+    "        [--auth-failures N] [--auth-window SECONDS] [--max-memory BYTES]\n"
     "  demo [--db DB] [--listen HOST:PORT]      create demo data, print a curl line\n"
     "  migrate [--db DB]                        bring the schema up to date\n"
     "  center add --name NAME --slug SLUG [--timezone ZONE]\n"
@@ -34,8 +34,10 @@ static const char usage[] =
     "  absence list --calendar ID | absence remove --calendar ID --id N\n"
     "  opening add|list|remove ...             the same, for extra openings\n"
     "\n"
-    "DB is a file path (SQLite); defaults to $AGENDA_DB, then agenda.db.\n"
-    "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080.\n";
+    "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
+    "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
+    "$AGENDA_DB, then agenda.db.\n"
+    "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080; PORT is 1 to 65535.\n";
 
 /* A numeric option of `serve`: its name, its range and where it goes. */
 typedef struct serve_number {
@@ -77,6 +79,11 @@ static void set_auth_window(server_config *c, int64_t v)
     c->auth_window = (unsigned)v;
 }
 
+static void set_max_memory(server_config *c, int64_t v)
+{
+    c->max_memory = (size_t)v;
+}
+
 static const serve_number serve_numbers[] = {
     {"threads", 1, 256, set_threads},
     {"max-body", 1024, (int64_t)1 << 32, set_max_body},
@@ -86,6 +93,7 @@ static const serve_number serve_numbers[] = {
     {"max-header-bytes", 4096, 1 << 24, set_max_header_bytes},
     {"auth-failures", 0, 1000000, set_auth_failures},
     {"auth-window", 1, 86400, set_auth_window},
+    {"max-memory", (int64_t)16 << 20, (int64_t)1 << 40, set_max_memory},
 };
 
 static int serve(int argc, char **argv)

@@ -1,4 +1,8 @@
-/* errors.c - mapping of api_err to HTTP statuses and error bodies. */
+/* errors.c - mapping of api_err to HTTP statuses and error bodies.
+ *
+ * Every JSON error body the server sends is rendered here: those of the API
+ * (http_error_body) and those of the HTTP layer itself, including the ones
+ * libmicrohttpd answers on its own (http_protocol_error_body). */
 #include "http/errors.h"
 
 #include <microhttpd.h>
@@ -65,13 +69,11 @@ const char *http_default_message(api_err err)
     return "internal error";
 }
 
-char *http_error_body(api_err err, const char *message, const cJSON *errors)
+/* {"error": message, "errors": errors?} as a malloc'd string, or NULL. */
+static char *error_render(const char *message, const cJSON *errors)
 {
     char *out = NULL;
     cJSON *root = cJSON_CreateObject();
-    /* Internal failures never show their detail to the client. */
-    if (err == API_INTERNAL || !message)
-        message = http_default_message(err);
     if (!root || !cJSON_AddStringToObject(root, "error", message))
         goto done;
     if (errors) {
@@ -85,4 +87,45 @@ char *http_error_body(api_err err, const char *message, const cJSON *errors)
 done:
     cJSON_Delete(root);
     return out;
+}
+
+char *http_error_body(api_err err, const char *message, const cJSON *errors)
+{
+    /* Internal failures never show their detail to the client. */
+    if (err == API_INTERNAL || !message)
+        message = http_default_message(err);
+    return error_render(message, errors);
+}
+
+char *http_protocol_error_body(unsigned status, const char *message)
+{
+    if (!message) {
+        switch (status) {
+        case MHD_HTTP_BAD_REQUEST:
+            message = "malformed request";
+            break;
+        case MHD_HTTP_CONTENT_TOO_LARGE:
+            message = "request body too large";
+            break;
+        case MHD_HTTP_URI_TOO_LONG:
+            message = "request target too long";
+            break;
+        case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE:
+            message = "request header fields too large";
+            break;
+        case MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED:
+            message = "HTTP version not supported";
+            break;
+        case MHD_HTTP_NOT_IMPLEMENTED:
+            message = "not implemented";
+            break;
+        case MHD_HTTP_SERVICE_UNAVAILABLE:
+            message = "service unavailable, retry later";
+            break;
+        default:
+            message = status >= 500 ? "internal error" : "request refused";
+            break;
+        }
+    }
+    return error_render(message, NULL);
 }

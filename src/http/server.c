@@ -14,15 +14,26 @@
  *   limit is a 413 too.
  * - The response is queued only once the whole request has been read, so
  *   connections stay alive between requests.
+ * - Every head is checked first (head_refused): the request line and the
+ *   head within --max-header-bytes (414, 431), then unambiguous framing
+ *   (framing.c: 400), each refusal closing the connection so the bytes
+ *   after the head are never parsed as a request.
+ * - Every error is the documented JSON (errors.c), the library's own ones
+ *   included: see MHD_queue_response below.
  * - Abuse limits: a request must arrive in full within the timeout (the
  *   reaper drops slow senders without a worker ever waiting on them);
- *   repeated failed authentications from one address get 429 for a while
- *   (ratelimit.c); bodies, headers and connections have hard limits.
+ *   repeated failed authentications of one identity from one address get
+ *   429 for a while (ratelimit.c); bodies, headers and connections have
+ *   hard limits; bodies and arenas of all requests in flight share one
+ *   memory budget (503 past it), and freed memory goes back to the system.
  * - The access log (optional) never holds credentials or bodies.
  * - Shutdown: SIGINT/SIGTERM are taken by sigwait in the main thread; the
  *   daemon stops accepting, waits for requests in flight, then stops. */
 #include "http/server.h"
 
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -40,6 +51,7 @@
 #include "http/credentials.h"
 #include "http/body.h"
 #include "http/errors.h"
+#include "http/framing.h"
 #include "http/ratelimit.h"
 #include "http/reaper.h"
 #include "http/router.h"
@@ -48,6 +60,13 @@
 #include "util/json_out.h"
 
 #define MAX_WORKERS 256
+/* A request refused for the memory budget: its answer, and the seconds a
+ * client should wait (others' requests finish within that, typically). */
+#define BUSY_MESSAGE     "the server is busy with other requests, retry later"
+#define BUSY_RETRY_AFTER 1
+/* A request that held this much body buffer gives free memory back to the
+ * system when it ends (see server_run on malloc's thresholds). */
+#define RETURN_MEMORY_FROM ((size_t)1 << 20)
 
 typedef struct server {
     server_config cfg;
@@ -58,21 +77,30 @@ typedef struct server {
     size_t n_stores;
     reaper *reaper;
     ratelimit *auth_failures;
-    FILE *access_log; /* NULL: no access log */
+    FILE *access_log;  /* NULL: no access log */
+    mem_budget memory; /* request bodies and arenas in flight together */
 } server;
 
 typedef struct request_ctx {
     arena *arena;
+    size_t target_len;
     char *target; /* raw request target, as sent */
     const char *method;
     unsigned status; /* of the answer queued, for the access log */
     struct timespec began;
     int started;
     int too_large;
+    int over_budget; /* the body did not fit the memory budget: 503 */
     char *body;
     size_t body_len;
     size_t body_cap;
 } request_ctx;
+
+/* What the server keeps per connection (libmicrohttpd's socket context). */
+typedef struct conn_state {
+    reaper_conn *timer;   /* the reaper's record of the connection */
+    request_ctx *current; /* the request being read or answered, or NULL */
+} conn_state;
 
 static _Thread_local store *worker_store_handle;
 /* The one server of the process (signals are process-wide anyway). */
@@ -94,6 +122,7 @@ server_config server_config_default(void)
         .max_header_bytes = 16 * 1024,
         .auth_failures = 20,
         .auth_window = 60,
+        .max_memory = (size_t)512 << 20,
         .limits = api_limits_default(),
     };
 }
@@ -119,9 +148,23 @@ static store *worker_store(server *srv)
     return st;
 }
 
+/* The server's record of a connection (NULL when it could not be made). */
+static conn_state *connection_state(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+/* The reaper's record of the connection a request arrived on. */
+static reaper_conn *connection_timer(struct MHD_Connection *conn)
+{
+    conn_state *cs = connection_state(conn);
+    return cs ? cs->timer : NULL;
+}
+
 static void *on_request_start(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    (void)conn;
     server *srv = cls;
     request_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
@@ -133,17 +176,14 @@ static void *on_request_start(void *cls, const char *uri, struct MHD_Connection 
         free(ctx);
         return NULL;
     }
+    ctx->target_len = strlen(uri);
+    arena_use_budget(ctx->arena, &srv->memory);
     clock_gettime(CLOCK_MONOTONIC, &ctx->began);
     atomic_fetch_add(&srv->in_flight, 1);
+    conn_state *cs = connection_state(conn);
+    if (cs)
+        cs->current = ctx;
     return ctx;
-}
-
-/* The reaper's record of the connection a request arrived on. */
-static reaper_conn *connection_timer(struct MHD_Connection *conn)
-{
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return info ? info->socket_context : NULL;
 }
 
 static const struct sockaddr *client_address(struct MHD_Connection *conn)
@@ -160,9 +200,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *info =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = info ? reaper_track(srv->reaper, info->connect_fd) : NULL;
+        conn_state *cs = calloc(1, sizeof *cs);
+        if (cs)
+            cs->timer = info ? reaper_track(srv->reaper, info->connect_fd) : NULL;
+        *socket_context = cs;
     } else {
-        reaper_forget(srv->reaper, *socket_context);
+        conn_state *cs = *socket_context;
+        if (cs) {
+            reaper_forget(srv->reaper, cs->timer);
+            free(cs);
+        }
         *socket_context = NULL;
     }
 }
@@ -187,24 +234,33 @@ static void on_request_done(void *cls, struct MHD_Connection *conn, void **con_c
     (void)code;
     server *srv = cls;
     request_ctx *ctx = *con_cls;
-    reaper_answered(srv->reaper, connection_timer(conn));
+    conn_state *cs = connection_state(conn);
+    reaper_answered(srv->reaper, cs ? cs->timer : NULL);
+    if (cs)
+        cs->current = NULL;
     if (!ctx)
         return;
     request_log(srv, conn, ctx);
+    size_t held = ctx->body_cap;
     free(ctx->body);
+    mem_budget_give(&srv->memory, ctx->body_cap);
     arena_free(ctx->arena);
     free(ctx);
+    if (held >= RETURN_MEMORY_FROM)
+        malloc_trim(0);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
 /* Appends a chunk of body, up to max_body; past it, marks the request too
- * large and drops the rest. */
-static void body_append(request_ctx *ctx, size_t max_body, const char *data, size_t len)
+ * large and drops the rest.  The buffer's growth is taken from the memory
+ * budget; when the budget refuses it, marks the request over budget and
+ * drops the rest. */
+static void body_append(server *srv, request_ctx *ctx, const char *data, size_t len)
 {
-    if (ctx->too_large)
+    if (ctx->too_large || ctx->over_budget)
         return;
-    if (len > max_body - ctx->body_len) {
+    if (len > srv->cfg.max_body - ctx->body_len) {
         ctx->too_large = 1;
         return;
     }
@@ -212,8 +268,13 @@ static void body_append(request_ctx *ctx, size_t max_body, const char *data, siz
         size_t cap = ctx->body_cap ? ctx->body_cap : 4096;
         while (cap < ctx->body_len + len + 1)
             cap *= 2;
+        if (!mem_budget_take(&srv->memory, cap - ctx->body_cap)) {
+            ctx->over_budget = 1;
+            return;
+        }
         char *grown = realloc(ctx->body, cap);
         if (!grown) {
+            mem_budget_give(&srv->memory, cap - ctx->body_cap);
             ctx->too_large = 1;
             return;
         }
@@ -234,8 +295,13 @@ static const char *query_lookup(const void *ctx, const char *key)
 typedef struct reply_extra {
     const api_response *rs; /* X-Total-Count */
     const char *allow;      /* Allow, on 405 */
-    unsigned retry_after;   /* Retry-After, on 429 */
+    unsigned retry_after;   /* Retry-After, on 429 and 503 */
+    bool close;             /* Connection: close (the rest of the bytes is not read) */
 } reply_extra;
+
+/* Set while this thread queues a response of the server's own (see
+ * MHD_queue_response below). */
+static _Thread_local bool queuing_own;
 
 /* Queues `text` (malloc'd, taken over; NULL for no body) with the status
  * and headers, and notes the status for the access log. */
@@ -266,10 +332,78 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, request_ctx *ctx, 
         snprintf(seconds, sizeof seconds, "%u", x->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
     }
-    if (atomic_load(&the_server.stopping))
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Basic realm=\"agenda\", charset=\"UTF-8\"");
+    if (atomic_load(&the_server.stopping) || (x && x->close))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    queuing_own = true;
     enum MHD_Result ret = MHD_queue_response(conn, status, resp);
+    queuing_own = false;
     MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Answers a refusal of the HTTP layer (a status with no api_err) and
+ * closes the connection: what follows the refused head is never read. */
+static enum MHD_Result send_refusal(struct MHD_Connection *conn, request_ctx *ctx, unsigned status,
+                                    const char *message)
+{
+    arena *outer = json_mem_enter(NULL);
+    char *text = http_protocol_error_body(status, message);
+    json_mem_leave(outer);
+    return send_text(conn, ctx, status, text, &(reply_extra){.close = true});
+}
+
+typedef enum MHD_Result (*queue_response_fn)(struct MHD_Connection *, unsigned int,
+                                             struct MHD_Response *);
+static queue_response_fn library_queue_response;
+
+static void find_library_queue_response(void)
+{
+    library_queue_response = (queue_response_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+/* libmicrohttpd answers some requests itself before the server sees them
+ * (a malformed request line or header, a head over its memory pool: 414 or
+ * 431, a bad chunk, an unparsable Content-Length, HTTP/2 as text: 505), with
+ * an HTML body that cannot be configured.  Its error path queues that answer
+ * through the exported MHD_queue_response, so this definition takes the
+ * call (the dynamic linker binds the library's call to the program's
+ * symbol): the server's own responses pass through untouched (queuing_own),
+ * the library's become the documented JSON error with the same status, the
+ * connection closed, and are noted for the access log. */
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+                                   struct MHD_Response *response)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, find_library_queue_response);
+    if (!library_queue_response)
+        return MHD_NO;
+    if (queuing_own || status_code < 400)
+        return library_queue_response(connection, status_code, response);
+
+    server *srv = &the_server;
+    arena *outer = json_mem_enter(NULL);
+    char *text = http_protocol_error_body(status_code, NULL);
+    json_mem_leave(outer);
+    struct MHD_Response *json =
+        text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!json) {
+        free(text);
+        return library_queue_response(connection, status_code, response);
+    }
+    MHD_add_response_header(json, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(json, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = library_queue_response(connection, status_code, json);
+    MHD_destroy_response(json);
+    conn_state *cs = connection_state(connection);
+    if (ret == MHD_YES) {
+        if (cs && cs->current)
+            cs->current->status = status_code; /* logged when it completes */
+        else if (srv->access_log)              /* refused before its request line was read */
+            accesslog_write(srv->access_log, client_address(connection), "-", "-", status_code, 0);
+    }
     return ret;
 }
 
@@ -294,6 +428,11 @@ static api_err request_body(struct MHD_Connection *conn, const request_ctx *ctx,
         return API_OK;
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     *out = body_parse(ctx->body, ctx->body_len, body_is_form(type), message);
+    if (!*out && arena_over_budget(ctx->arena)) {
+        /* Not this request's fault: others hold the memory for now. */
+        *message = BUSY_MESSAGE;
+        return API_UNAVAILABLE;
+    }
     if (!*out && arena_exhausted(ctx->arena)) {
         /* Its tree outgrew the request's arena (JSON like [0,0,...] takes
          * 30 times its size as nodes). */
@@ -328,6 +467,9 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     }
     if (ctx->too_large)
         return send_error(conn, ctx, API_TOO_LARGE, "request body too large", NULL, NULL);
+    if (ctx->over_budget)
+        return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
+                          &(reply_extra){.retry_after = BUSY_RETRY_AFTER});
 
     const char *email = url_param_get(&url, "user_email");
     const char *token = url_param_get(&url, "user_token");
@@ -337,9 +479,13 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
         if (header && credentials_parse_basic(ctx->arena, header, &email, &token) != 0)
             email = token = NULL;
     }
+    /* Failures count per address and claimed identity; a request with no
+     * credentials at all (a monitoring probe) is neither counted nor
+     * refused (ratelimit.h). */
     const struct sockaddr *client = client_address(conn);
+    const char *identity = email ? email : token ? "" : NULL;
     int64_t now = (int64_t)time(NULL);
-    unsigned wait = ratelimit_blocked(srv->auth_failures, client, now);
+    unsigned wait = ratelimit_blocked(srv->auth_failures, client, identity, now);
     if (wait)
         return send_error(conn, ctx, API_TOO_MANY, "too many failed authentications, retry later",
                           NULL, &(reply_extra){.retry_after = wait});
@@ -349,14 +495,16 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     user who;
     api_err err = api_authenticate(st, ctx->arena, email, token, &who);
     if (err == API_UNAUTHORIZED)
-        ratelimit_failed(srv->auth_failures, client, now);
+        ratelimit_failed(srv->auth_failures, client, identity, now);
     if (err != API_OK)
         return send_error(conn, ctx, err, NULL, NULL, NULL);
 
     cJSON *body = NULL;
     err = request_body(conn, ctx, &body, &message);
     if (err != API_OK)
-        return send_error(conn, ctx, err, message, NULL, NULL);
+        return send_error(
+            conn, ctx, err, message, NULL,
+            &(reply_extra){.retry_after = err == API_UNAVAILABLE ? BUSY_RETRY_AFTER : 0});
 
     api_request rq = {
         .arena = ctx->arena,
@@ -391,12 +539,55 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     return ret;
 }
 
+/* What the head check gathers from the headers. */
+typedef struct head_scan {
+    framing_check framing;
+    size_t bytes; /* the header lines, as sent: "name: value" CRLF */
+} head_scan;
+
+static enum MHD_Result head_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    head_scan *hs = cls;
+    framing_add(&hs->framing, key, key_size, value ? value : "", value ? value_size : 0);
+    hs->bytes += key_size + 2 + value_size + 2;
+    return MHD_YES;
+}
+
+/* Checks a request head once it has arrived, before anything else: the
+ * request line and then the whole head within --max-header-bytes (414, 431:
+ * the library's own pool is larger, so these limits are the server's and
+ * answered in JSON), then unambiguous framing (400, see framing.h).  Queues
+ * the refusal, closing the connection, and returns true when it refuses. */
+static bool head_refused(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                         const char *method, const char *version, enum MHD_Result *ret)
+{
+    size_t line = strlen(method) + 1 + ctx->target_len + 1 + strlen(version) + 2;
+    if (line > srv->cfg.max_header_bytes) {
+        *ret = send_refusal(conn, ctx, MHD_HTTP_URI_TOO_LONG, NULL);
+        return true;
+    }
+    head_scan hs = {.bytes = line + 2};
+    framing_begin(&hs.framing);
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, head_scan_one, &hs);
+    if (hs.bytes > srv->cfg.max_header_bytes) {
+        *ret = send_refusal(conn, ctx, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, NULL);
+        return true;
+    }
+    const char *fault = framing_end(&hs.framing, version);
+    if (fault) {
+        *ret = send_refusal(conn, ctx, MHD_HTTP_BAD_REQUEST, fault);
+        return true;
+    }
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     (void)url;
-    (void)version;
     server *srv = cls;
     request_ctx *ctx = *con_cls;
     if (!ctx)
@@ -404,6 +595,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!ctx->started) {
         ctx->started = 1;
         ctx->method = method;
+        enum MHD_Result refused;
+        if (head_refused(srv, conn, ctx, method, version, &refused))
+            return refused;
         if (atomic_load(&srv->stopping)) {
             /* Shutting down: requests that arrive on kept-alive connections
              * are refused, and the connection closed, so the ones already in
@@ -413,16 +607,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull(length, NULL, 10) > srv->cfg.max_body) {
+        unsigned long long declared = length ? strtoull(length, NULL, 10) : 0;
+        if (declared > srv->cfg.max_body) {
             /* Answer at once; libmicrohttpd then closes the connection
              * instead of reading a body we would discard. */
             ctx->too_large = 1;
             return send_error(conn, ctx, API_TOO_LARGE, "request body too large", NULL, NULL);
         }
+        size_t free_memory = srv->cfg.max_memory - atomic_load(&srv->memory.used);
+        if (declared > free_memory) {
+            /* A body that cannot fit the budget now is refused before it is
+             * read. */
+            ctx->over_budget = 1;
+            return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
+                              &(reply_extra){.retry_after = BUSY_RETRY_AFTER, .close = true});
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        body_append(ctx, srv->cfg.max_body, upload_data, *upload_data_size);
+        body_append(srv, ctx, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -443,12 +646,22 @@ static size_t unescape_nothing(void *cls, struct MHD_Connection *conn, char *s)
     return strlen(s);
 }
 
-/* Resolves "HOST:PORT" or "[V6]:PORT" into *out. Returns 0 or -1. */
+/* Resolves "HOST:PORT" or "[V6]:PORT" into *out; PORT must be a decimal
+ * number from 1 to 65535 (getaddrinfo alone would take 99999 modulo 65536).
+ * Returns 0 or -1. */
 static int listen_resolve(const char *listen, struct sockaddr_storage *out, socklen_t *len)
 {
     char host[256];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host || !colon[1])
+        return -1;
+    long port = 0;
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || port > 65535)
+            return -1;
+        port = port * 10 + (*p - '0');
+    }
+    if (port < 1 || port > 65535)
         return -1;
     memcpy(host, listen, (size_t)(colon - listen));
     host[colon - listen] = '\0';
@@ -468,6 +681,24 @@ static int listen_resolve(const char *listen, struct sockaddr_storage *out, sock
     *len = res->ai_addrlen;
     freeaddrinfo(res);
     return 0;
+}
+
+/* Opens the listening socket on addr; -1 with errno set on failure.  The
+ * server binds it itself, so a failure is reported in its own words. */
+static int listen_open(const struct sockaddr_storage *addr, socklen_t len)
+{
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)addr, len) != 0 || listen(fd, 1024) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }
 
 /* Raises the open-file limit to its hard maximum: each connection needs
@@ -507,6 +738,7 @@ int server_run(const server_config *cfg)
     socklen_t addr_len = 0;
     sigset_t stop_signals;
     struct MHD_Daemon *d = NULL;
+    int listen_fd = -1;
     int sig = 0;
     int rc = 1;
 
@@ -514,15 +746,30 @@ int server_run(const server_config *cfg)
     srv->cfg = *cfg;
     pthread_mutex_init(&srv->stores_lock, NULL);
     if (listen_resolve(cfg->listen, &addr, &addr_len) != 0) {
-        fprintf(stderr, "agenda: cannot use listen address '%s' (expected HOST:PORT)\n",
+        fprintf(stderr,
+                "agenda: cannot use listen address '%s' (expected HOST:PORT, PORT from 1 to "
+                "65535)\n",
                 cfg->listen);
         rc = 2;
+        goto done;
+    }
+    listen_fd = listen_open(&addr, addr_len);
+    if (listen_fd < 0) {
+        fprintf(stderr, "agenda: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
         goto done;
     }
     if (access_log_open(cfg, &srv->access_log) != 0)
         goto done;
     raise_fd_limit();
     json_mem_install();
+    srv->memory.limit = cfg->max_memory;
+    /* Freed memory goes back to the system: blocks of 128 KiB and more
+     * (bodies, the arenas' large blocks) are mmap'd and unmapped when freed
+     * (fixing the threshold stops glibc from raising it after large frees
+     * and then keeping them in its heaps), and free heap memory past 1 MiB
+     * at the top is trimmed. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
     srv->auth_failures = ratelimit_new(cfg->auth_failures, cfg->auth_window);
     srv->reaper = reaper_start(cfg->max_connections, cfg->connection_timeout);
     if (!srv->auth_failures || !srv->reaper) {
@@ -541,18 +788,24 @@ int server_run(const server_config *cfg)
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* The library's per-connection pool holds the head being read: twice
+     * the server's own limit and some, so heads just over that limit reach
+     * head_refused and its JSON 431 (larger ones still get a JSON answer,
+     * through MHD_queue_response above). */
+    size_t pool = cfg->max_header_bytes * 2 + 8192;
     d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, on_request_start,
         srv, MHD_OPTION_NOTIFY_COMPLETED, on_request_done, srv, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        cfg->max_header_bytes, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK,
-        unescape_nothing, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK, unescape_nothing, NULL,
+        MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "agenda: cannot listen on %s\n", cfg->listen);
+        fprintf(stderr, "agenda: cannot start the HTTP server on %s\n", cfg->listen);
         goto done;
     }
+    listen_fd = -1; /* the daemon's now */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "agenda: listening on %s (port %u, %u threads)\n", cfg->listen,
             info ? (unsigned)info->port : 0u, cfg->threads);
@@ -572,6 +825,8 @@ int server_run(const server_config *cfg)
 done:
     if (d)
         MHD_stop_daemon(d);
+    if (listen_fd >= 0)
+        close(listen_fd);
     reaper_stop(srv->reaper);
     ratelimit_free(srv->auth_failures);
     for (size_t i = 0; i < srv->n_stores; i++)

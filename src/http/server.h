@@ -14,10 +14,12 @@ typedef struct server_config {
     unsigned connection_timeout; /* seconds a connection may stay idle, and a
                                   * request may take to arrive in full */
     unsigned max_connections;    /* concurrent connections */
-    size_t max_header_bytes;     /* per-connection memory for the request head */
+    size_t max_header_bytes;     /* request line (414) and whole head (431) */
     unsigned auth_failures;      /* failed logins per address and window; 0: no limit */
     unsigned auth_window;        /* seconds */
     const char *access_log;      /* path, "-" for stderr, NULL for none */
+    size_t max_memory;           /* bytes of request bodies and arenas in flight
+                                  * together; past it 503 with Retry-After */
     api_limits limits;
 } server_config;
 

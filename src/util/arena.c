@@ -2,9 +2,12 @@
  *
  * Blocks double in size up to 1 MiB; a request larger than a block gets a
  * block of its own.  The running total is checked against the arena's limit
- * before any block is added, so a limit is a hard ceiling on memory held. */
+ * before any block is added, so a limit is a hard ceiling on memory held.
+ * An arena may also draw on a budget shared with others (mem_budget): each
+ * block is taken from it before malloc and given back when freed. */
 #include "util/arena.h"
 
+#include <assert.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +19,7 @@ typedef struct block {
     struct block *next;
     size_t size; /* usable bytes after the header */
     size_t used;
+    bool charged; /* taken from the arena's budget */
     alignas(max_align_t) unsigned char data[];
 } block;
 
@@ -24,8 +28,26 @@ struct arena {
     size_t total; /* bytes of all blocks, headers included */
     size_t limit;
     size_t next_size;
-    bool exhausted; /* an allocation was refused at the limit */
+    bool exhausted;     /* an allocation was refused at the limit */
+    mem_budget *budget; /* NULL: none */
+    size_t charged;     /* bytes of blocks taken from the budget */
+    bool over_budget;   /* an allocation was refused by the budget */
 };
+
+bool mem_budget_take(mem_budget *b, size_t n)
+{
+    size_t used = atomic_load(&b->used);
+    do {
+        if (n > b->limit || used > b->limit - n)
+            return false;
+    } while (!atomic_compare_exchange_weak(&b->used, &used, used + n));
+    return true;
+}
+
+void mem_budget_give(mem_budget *b, size_t n)
+{
+    atomic_fetch_sub(&b->used, n);
+}
 
 #define FIRST_BLOCK 4096
 #define MAX_BLOCK   ((size_t)1 << 20)
@@ -39,9 +61,20 @@ static block *block_new(arena *a, size_t need)
         a->exhausted = true;
         return NULL;
     }
-    block *b = malloc(sizeof(block) + size);
-    if (!b)
+    if (a->budget && !mem_budget_take(a->budget, sizeof(block) + size)) {
+        a->exhausted = true;
+        a->over_budget = true;
         return NULL;
+    }
+    block *b = malloc(sizeof(block) + size);
+    if (!b) {
+        if (a->budget)
+            mem_budget_give(a->budget, sizeof(block) + size);
+        return NULL;
+    }
+    b->charged = a->budget != NULL;
+    if (b->charged)
+        a->charged += sizeof(block) + size;
     b->size = size;
     b->used = 0;
     b->next = a->head;
@@ -62,6 +95,17 @@ arena *arena_new(size_t limit)
     return a;
 }
 
+void arena_use_budget(arena *a, mem_budget *b)
+{
+    assert(a->budget == NULL);
+    a->budget = b;
+}
+
+bool arena_over_budget(const arena *a)
+{
+    return a->over_budget;
+}
+
 void arena_free(arena *a)
 {
     if (!a)
@@ -72,6 +116,8 @@ void arena_free(arena *a)
         free(b);
         b = next;
     }
+    if (a->budget)
+        mem_budget_give(a->budget, a->charged);
     free(a);
 }
 
@@ -84,12 +130,17 @@ void arena_reset(arena *a)
     while (b->next) {
         block *next = b->next;
         a->total -= sizeof(block) + b->size;
+        if (b->charged) {
+            mem_budget_give(a->budget, sizeof(block) + b->size);
+            a->charged -= sizeof(block) + b->size;
+        }
         free(b);
         b = next;
     }
     b->used = 0;
     a->head = b;
     a->exhausted = false;
+    a->over_budget = false;
 }
 
 bool arena_exhausted(const arena *a)

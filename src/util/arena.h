@@ -9,10 +9,24 @@
 #define AGENDA_ARENA_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct arena arena;
+
+/* Memory shared by many arenas (and other buffers) together: what they hold
+ * at once may not pass `limit`.  Thread-safe; zero-initialise `used`. */
+typedef struct mem_budget {
+    atomic_size_t used;
+    size_t limit;
+} mem_budget;
+
+/* Takes n bytes from the budget; false (nothing taken) when they would pass
+ * its limit. */
+bool mem_budget_take(mem_budget *b, size_t n);
+/* Gives back n bytes taken before. */
+void mem_budget_give(mem_budget *b, size_t n);
 
 /* Default ceiling of one arena; enough for a 10,000-entry collection. */
 #define ARENA_DEFAULT_LIMIT ((size_t)256 << 20)
@@ -21,6 +35,13 @@ typedef struct arena arena;
 arena *arena_new(size_t limit);
 /* Frees the arena and everything allocated from it. NULL is a no-op. */
 void arena_free(arena *a);
+/* From now on every block the arena adds is also taken from `b` (given back
+ * when the arena frees it); once per arena.  An
+ * allocation the budget refuses fails as one past the arena's own limit
+ * does, and arena_over_budget tells the two apart. */
+void arena_use_budget(arena *a, mem_budget *b);
+/* True when an allocation was refused by the shared budget (see above). */
+bool arena_over_budget(const arena *a);
 /* Forgets every allocation but keeps the first block for reuse. */
 void arena_reset(arena *a);
 

@@ -192,3 +192,16 @@ def test_new_grant_works_at_once_though_grants_are_remembered(acct, other, cli):
     # ... yet a center missing from that memory is looked up again at once
     patients = f"/centers/{other.center_id}/patients"
     expect(acct.api.get(f"{patients}/remote_id:shared"), 200)
+
+
+def test_every_401_carries_www_authenticate(acct):
+    """RFC 9110 section 11.6.1: a 401 names the scheme to use (Basic, UTF-8
+    per RFC 7617)."""
+    for resp in (acct.api.with_auth(None).get("/centers"),
+                 acct.api.with_auth("query", token="wrong").get(acct.patients),
+                 acct.api.with_auth("basic", token="wrong").post(acct.patients, {})):
+        expect_error(resp, 401)
+        assert resp.headers.get("WWW-Authenticate") == 'Basic realm="agenda", charset="UTF-8"', \
+            resp.headers
+    ok = acct.api.get("/centers")
+    assert "WWW-Authenticate" not in ok.headers

@@ -3,13 +3,17 @@
 These tests use a database and server of their own, so that "nothing was
 written" can be checked by looking at every center and calendar."""
 
+import os
+import pathlib
 import re
+import socket
+import subprocess
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from helpers import (AUTH_CACHE_SECONDS, database_contents, Api, Cli, Server, assert_cli_failed, expect,
+from helpers import (AUTH_CACHE_SECONDS, database_contents, database_for, Api, Cli, Server, assert_cli_failed, expect,
                      unique, unwrap_list)
 
 
@@ -331,3 +335,52 @@ def test_demo_seeds_a_usable_account(agenda_bin, tmp_path, start_server):
                 for s in unwrap_list(expect(api.get(f"/calendars/{k['id']}/services"), 200),
                                      "services", "service")]
     assert services
+
+
+# ---- serve's listen address -------------------------------------------------
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:0",
+                                    "127.0.0.1:-1", "127.0.0.1:80x", "127.0.0.1:+80"])
+def test_serve_refuses_a_port_out_of_range(agenda_bin, tmp_path, listen):
+    p = subprocess.run([agenda_bin, "serve", "--db", database_for(tmp_path / "l.db"),
+                        "--listen", listen], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert_cli_failed(p)
+    assert listen in p.stderr
+
+
+def test_serve_refuses_a_port_in_use(agenda_bin, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        p = subprocess.run([agenda_bin, "serve", "--db", database_for(tmp_path / "u.db"),
+                            "--listen", f"127.0.0.1:{port}"],
+                           capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert_cli_failed(p)
+    assert f"127.0.0.1:{port}" in p.stderr and "in use" in p.stderr, p.stderr
+    assert "port 0" not in p.stderr
+
+
+def test_help_names_postgresql_urls(agenda_bin):
+    p = subprocess.run([agenda_bin, "--help"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0
+    assert "postgres://" in p.stdout and "postgresql://" in p.stdout, p.stdout
+
+
+def test_make_run_honours_agenda_listen_and_agenda_db(tmp_path):
+    """`make run` uses $AGENDA_LISTEN and $AGENDA_DB when set (the README's
+    defaults), and `make run LISTEN=... DB=...` still wins over them."""
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    env = {**os.environ, "AGENDA_LISTEN": "127.0.0.1:18999", "AGENDA_DB": str(tmp_path / "e.db")}
+    env.pop("MAKEFLAGS", None)
+    p = subprocess.run(["make", "-n", "-C", str(repo), "run"], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert f"serve --db {tmp_path / 'e.db'} --listen 127.0.0.1:18999" in p.stdout, p.stdout
+    assert f"demo --db {tmp_path / 'e.db'} --listen 127.0.0.1:18999" in p.stdout, p.stdout
+    p = subprocess.run(["make", "-n", "-C", str(repo), "run", "LISTEN=127.0.0.1:18998",
+                        "DB=other.db"], env=env, capture_output=True, text=True, timeout=60)
+    assert "serve --db other.db --listen 127.0.0.1:18998" in p.stdout, p.stdout

@@ -16,6 +16,7 @@
     SUITE(suite_form)                                                                              \
     SUITE(suite_body)                                                                              \
     SUITE(suite_credentials)                                                                       \
+    SUITE(suite_framing)                                                                           \
     SUITE(suite_ratelimit)                                                                         \
     SUITE(suite_reaper)                                                                            \
     SUITE(suite_accesslog)                                                                         \

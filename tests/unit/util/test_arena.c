@@ -69,6 +69,29 @@ START_TEST(reset_keeps_the_arena_usable)
 }
 END_TEST
 
+START_TEST(a_shared_budget_bounds_arenas_together)
+{
+    mem_budget budget = {.limit = (size_t)3 << 20};
+    arena *a = arena_new(ARENA_DEFAULT_LIMIT), *b = arena_new(ARENA_DEFAULT_LIMIT);
+    arena_use_budget(a, &budget);
+    arena_use_budget(b, &budget);
+    ck_assert_ptr_nonnull(arena_alloc(a, (size_t)2 << 20));
+    ck_assert_ptr_null(arena_alloc(b, (size_t)2 << 20)); /* over what is left */
+    ck_assert(arena_exhausted(b) && arena_over_budget(b));
+    ck_assert(!arena_over_budget(a));
+    ck_assert_ptr_nonnull(arena_alloc(b, 4096)); /* what fits still does */
+    arena_free(a);                               /* gives its part back */
+    arena_reset(b);
+    ck_assert(!arena_over_budget(b));
+    ck_assert_ptr_nonnull(arena_alloc(b, (size_t)2 << 20));
+    arena_free(b);
+    ck_assert_uint_eq(atomic_load(&budget.used), 0);
+    ck_assert(!mem_budget_take(&budget, ((size_t)3 << 20) + 1));
+    ck_assert(mem_budget_take(&budget, (size_t)3 << 20));
+    mem_budget_give(&budget, (size_t)3 << 20);
+}
+END_TEST
+
 Suite *suite_arena(void)
 {
     Suite *s = suite_create("arena");
@@ -78,6 +101,7 @@ Suite *suite_arena(void)
     tcase_add_test(tc, limit_is_a_hard_ceiling);
     tcase_add_test(tc, strings_and_printf);
     tcase_add_test(tc, reset_keeps_the_arena_usable);
+    tcase_add_test(tc, a_shared_budget_bounds_arenas_together);
     suite_add_tcase(s, tc);
     return s;
 }
