@@ -8,7 +8,8 @@
  * - status and noshow are one fact: status "noshow" is noshow true.  noshow
  *   true marks the appointment noshow; noshow false on a noshow appointment
  *   books it again; both sent and contradicting is refused;
- * - a cancelled appointment never becomes booked again;
+ * - a cancelled appointment stays cancelled: neither booked nor noshow
+ *   (from noshow, noshow false would book it again);
  * - patient_remote_id names a live patient of the calendar's center and
  *   service_remote_id a live service of the calendar (422 otherwise). */
 #include <string.h>
@@ -208,8 +209,10 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
     if (err != API_OK)
         return err;
 
-    if (!creating && before == APPT_CANCELLED && ap->status == APPT_BOOKED)
-        fields_error(fe, "status", "a cancelled appointment cannot become booked again");
+    /* Not only booked: a noshow could then be booked again (noshow false). */
+    if (!creating && before == APPT_CANCELLED && ap->status != APPT_CANCELLED)
+        fields_error(fe, status_sent ? "status" : "noshow",
+                     "a cancelled appointment stays cancelled");
     if (!handler_field_failed(fe, "start") && !handler_field_failed(fe, "stop") &&
         ap->stop <= ap->start)
         fields_error(fe, "stop", "must be after start");

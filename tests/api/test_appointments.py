@@ -325,6 +325,21 @@ def test_booked_then_cancelled_cannot_be_booked_again(acct):
     assert a["status"] == "cancelled" and a["title"] == ""
 
 
+@pytest.mark.parametrize("ref", ["remote_id:c", "id"])
+def test_cancelled_cannot_be_booked_again_through_noshow(acct, ref):
+    made = ok(post(acct, appointment_fields("c")), 201)
+    ref = made["id"] if ref == "id" else ref
+    assert ok(put(acct, ref, {"status": "cancelled"}))["status"] == "cancelled"
+    # noshow is a status too: a cancelled appointment stays cancelled, so the
+    # noshow -> booked path (noshow false) can never be reached from it
+    expect_error(put(acct, ref, {"noshow": True}), 422, "noshow")
+    expect_error(put(acct, ref, {"status": "noshow"}), 422, "status")
+    expect_error(put(acct, ref, {"status": "noshow", "noshow": True}), 422, "status")
+    assert ok(put(acct, ref, {"noshow": False}))["status"] == "cancelled"
+    a = acct.get_appointment("remote_id:c")
+    assert a["status"] == "cancelled" and a["noshow"] is False
+
+
 def test_cancelled_appointment_other_fields_editable(acct):
     ok(post(acct, appointment_fields("c", status="cancelled")), 201)
     a = ok(put(acct, "remote_id:c", {"title": "Cancelled by phone"}))

@@ -282,6 +282,24 @@ def test_appointments_cancelled_cannot_be_booked_in_collection(acct):
         "c": ("cancelled", ""), "d": ("booked", "")}
 
 
+def test_appointments_cancelled_cannot_be_booked_through_noshow_in_collection(acct):
+    acct.create_appointment(remote_id="c")
+    acct.create_appointment(remote_id="d", start=T0 + 3600)
+    # within one collection, two entries touching the same appointment
+    expect_error(post_appointments(acct, [{"remote_id": "c", "status": "cancelled"},
+                                          {"remote_id": "c", "noshow": True},
+                                          {"remote_id": "c", "noshow": False}]),
+                 422, "appointments[1].noshow")
+    # one entry per step, in separate collections
+    appointments_out(post_appointments(acct, [{"remote_id": "d", "status": "cancelled"}]))
+    expect_error(post_appointments(acct, [{"remote_id": "d", "noshow": True}]),
+                 422, "appointments[0].noshow")
+    assert appointments_out(post_appointments(
+        acct, [{"remote_id": "d", "noshow": False}]))[0]["status"] == "cancelled"
+    assert {a["remote_id"]: a["status"] for a in acct.list_appointments()} == {
+        "c": "booked", "d": "cancelled"}
+
+
 @pytest.mark.parametrize("bad, field", [
     ({"start": T0 + 7200, "stop": T0 + 7200}, "stop"),
     ({"start": T0, "stop": T0 + 60, "patient_remote_id": "ghost"}, "patient_remote_id"),
