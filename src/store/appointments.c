@@ -26,13 +26,18 @@
  * the same bound: o.start >= a.start - longest AND o.start < a.stop.
  *
  * Joined fields.  patient_remote_id, service_remote_id and service_color
- * come from LEFT JOINs on the row's patient_id and service_id (the rows are
- * tombstoned, never removed, so a reference always resolves).
+ * come from LEFT JOINs on the row's patient_id and service_id: by id, live
+ * or not (the rows are tombstoned, never removed, so a reference always
+ * resolves), never by remote_id, which a deleted patient hands on to the
+ * next.  Both ids shown are therefore always one patient's; and as a
+ * patient's deletion unlinks its appointments (patients.c), the patient
+ * shown is a live one.
  *
  * References on write.  Before writing, patient_id (when not 0) must be a
- * patient of the calendar's center and service_id (when not 0) a service of
- * the calendar; otherwise the write is refused with STORE_NOT_FOUND, so one
- * center's patients can never be attached to another center's calendar. */
+ * live patient of the calendar's center and service_id (when not 0) a
+ * service of the calendar; otherwise the write is refused with
+ * STORE_NOT_FOUND, so one center's patients can never be attached to
+ * another center's calendar, nor a deleted patient to anything. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,7 +93,7 @@ static const char SQL_GET_BY_REMOTE_ID[] =
 
 static const char SQL_CHECK_REFS[] =
     "SELECT (SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
-    " WHERE p.id = ? AND c.id = ?),"
+    " WHERE p.id = ? AND c.id = ? AND p.deleted + 0 = 0),"
     " (SELECT COUNT(*) FROM services s WHERE s.id = ? AND s.calendar_id = ?)";
 static const char SQL_RAISE_LONGEST[] = "UPDATE calendars SET longest_appointment = ?"
                                         " WHERE id = ? AND longest_appointment < ?";
