@@ -243,7 +243,8 @@ typedef struct appointment {
     const char *patient_remote_id; /* of patient_id, or NULL */
     const char *service_remote_id; /* of service_id, or NULL */
     const char *service_color;     /* of service_id, or NULL */
-    bool warning; /* live, and overlaps another live booked appointment of the calendar */
+    bool warning; /* live, booked or noshow, and overlaps another live booked or noshow
+                   * appointment of the calendar (symmetric; what suggestions treat as busy) */
 } appointment;
 
 /* Sorted by start, then id; `has_start`/`has_stop` select the rows that

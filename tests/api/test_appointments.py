@@ -370,13 +370,50 @@ def test_contained_appointment_warns(acct):
     assert inner["warning"] is True
 
 
-def test_cancelled_noshow_and_deleted_appointments_do_not_cause_warnings(acct):
+def test_cancelled_and_deleted_appointments_do_not_cause_warnings(acct):
     ok(post(acct, appointment_fields("cancelled", status="cancelled")), 201)
-    ok(post(acct, appointment_fields("noshow", noshow=True)), 201)
     ok(post(acct, appointment_fields("deleted")), 201)
     expect(acct.api.delete(f"{acct.appointments}/remote_id:deleted"), 204)
     booked = ok(post(acct, appointment_fields("booked")), 201)
     assert booked["warning"] is False
+
+
+def test_warning_is_symmetric_among_booked_and_noshow(acct):
+    # the suggestions treat booked and noshow appointments as taken: so does
+    # the warning, on both sides of every overlap
+    ok(post(acct, appointment_fields("booked", start=T0, stop=T0 + 1800)), 201)
+    noshow = ok(post(acct, appointment_fields("noshow", start=T0 + 900, stop=T0 + 2700,
+                                              noshow=True)), 201)
+    assert noshow["warning"] is True
+    assert acct.get_appointment("remote_id:booked")["warning"] is True
+    ok(post(acct, appointment_fields("n1", start=T0 + 7200, stop=T0 + 7800, noshow=True)), 201)
+    n2 = ok(post(acct, appointment_fields("n2", start=T0 + 7500, stop=T0 + 8000,
+                                          status="noshow")), 201)
+    assert n2["warning"] is True and acct.get_appointment("remote_id:n1")["warning"] is True
+    warnings = {a["remote_id"]: a["warning"] for a in acct.list_appointments()}
+    assert warnings == {"booked": True, "noshow": True, "n1": True, "n2": True}
+
+
+def test_a_cancelled_appointment_never_shows_a_warning(acct):
+    ok(post(acct, appointment_fields("booked", start=T0, stop=T0 + 1800)), 201)
+    c = ok(post(acct, appointment_fields("c", start=T0, stop=T0 + 1800, status="cancelled")),
+           201)
+    assert c["warning"] is False
+    assert acct.get_appointment("remote_id:c")["warning"] is False
+    assert acct.get_appointment("remote_id:booked")["warning"] is False
+    # cancelling a flagged appointment clears both sides, and the neighbour
+    # is stamped for `since` pollers
+    ok(post(acct, appointment_fields("n", start=T0 + 600, stop=T0 + 1200, noshow=True)), 201)
+    assert acct.get_appointment("remote_id:booked")["warning"] is True
+    t = int(time.time())
+    while int(time.time()) == t:
+        time.sleep(0.05)
+    t = int(time.time())
+    cancelled = ok(put(acct, "remote_id:n", {"status": "cancelled"}))
+    assert cancelled["warning"] is False
+    assert acct.get_appointment("remote_id:booked")["warning"] is False
+    changed = {a["remote_id"] for a in acct.list_appointments(since=t + 30)}
+    assert changed == {"n", "booked"}
 
 
 def test_warning_follows_changes(acct):

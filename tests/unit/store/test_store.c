@@ -1063,18 +1063,21 @@ START_TEST(appointment_warnings)
     ck_assert(!get_appt(k, "c").warning);
     ck_assert(!get_appt(k, "d").warning);
 
-    /* a cancelled neighbour does not make a booked one warn, but it is
-     * itself flagged: it overlaps a booked appointment */
+    /* a cancelled appointment neither causes nor shows a warning */
     add_appt(k, "e", 2000, 2100, APPT_BOOKED);
     add_appt(k, "f", 2050, 2150, APPT_CANCELLED);
     ck_assert(!get_appt(k, "e").warning);
-    ck_assert(get_appt(k, "f").warning);
+    ck_assert(!get_appt(k, "f").warning);
 
-    /* a no-show neighbour is not booked either */
+    /* a no-show takes its time, as in the suggestions: both sides warn */
     add_appt(k, "g", 3000, 3100, APPT_BOOKED);
     add_appt(k, "h", 3000, 3100, APPT_NOSHOW);
-    ck_assert(!get_appt(k, "g").warning);
+    ck_assert(get_appt(k, "g").warning);
     ck_assert(get_appt(k, "h").warning);
+    add_appt(k, "h2", 3200, 3300, APPT_NOSHOW);
+    add_appt(k, "h3", 3250, 3350, APPT_NOSHOW);
+    ck_assert(get_appt(k, "h2").warning);
+    ck_assert(get_appt(k, "h3").warning);
 
     /* a deleted neighbour does not count */
     add_appt(k, "i", 4000, 4100, APPT_BOOKED);
@@ -1101,7 +1104,7 @@ START_TEST(appointment_warnings)
     ck_assert_int_eq(store_appointment_list(st, k, &q, A, &rows, &n, &total), STORE_OK);
     ck_assert_uint_eq(n, 6);
     const char *expect_ids = "a,b,c,d,e,f";
-    const bool expect_warn[] = {true, true, false, false, false, true};
+    const bool expect_warn[] = {true, true, false, false, false, false};
     char *ids = arena_strdup(A, "");
     for (size_t i = 0; i < n; i++) {
         ids = arena_printf(A, "%s%s%s", ids, i ? "," : "", rows[i].remote_id);
@@ -1598,6 +1601,18 @@ START_TEST(derived_changes_touch_appointments)
     ck_assert_int_eq(store_service_update(st, &sv), STORE_OK);
     ck_assert_int_eq(get_appt(k, "a").updated_at, 5000);
     ck_assert_int_eq(get_appt(k, "far").updated_at, 1000);
+
+    /* a new overlapping appointment at 6000 touches its noshow neighbour,
+     * whose warning changes, not its cancelled one, whose warning cannot */
+    add_appt(k, "cancelled", 8000, 9000, APPT_CANCELLED);
+    add_appt(k, "noshow", 8000, 9000, APPT_NOSHOW);
+    appointment d = new_appt(k, "d", 8500, 8600);
+    d.updated_at = 6000;
+    ck_assert_int_eq(store_appointment_insert(st, &d), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "noshow").updated_at, 6000);
+    ck_assert(get_appt(k, "noshow").warning);
+    ck_assert_int_eq(get_appt(k, "cancelled").updated_at, 1000);
+    ck_assert(!get_appt(k, "cancelled").warning);
 }
 END_TEST
 
