@@ -120,6 +120,10 @@ api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_resp
 
 /* Longest absence or opening accepted: ten years, enough for any leave. */
 #define RANGE_MAX_SECONDS ((int64_t)10 * 366 * 24 * 3600)
+/* Longest appointment accepted: seven days, as a service's longest duration
+ * (10,080 minutes), so a booking always fits.  An absurd span (start 0, stop
+ * years later) would otherwise take the calendar's time for years. */
+#define APPOINTMENT_MAX_SECONDS ((int64_t)7 * 24 * 3600)
 
 /* Weekly schedule rules, shared with the command line. */
 /* Parses "monday 08:30-12:00" (stop may be 24:00, after start). */

@@ -4,7 +4,7 @@
  * appointment_read applies a JSON object onto a row for creation and partial
  * update alike.  Rules that involve more than one field are checked after
  * every field is read, on the merged row:
- * - stop after start;
+ * - stop after start, and at most APPOINTMENT_MAX_SECONDS later;
  * - status and noshow are one fact: status "noshow" is noshow true.  noshow
  *   true marks the appointment noshow; noshow false on a noshow appointment
  *   books it again; both sent and contradicting is refused;
@@ -117,9 +117,13 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
         break;
     }
     static const char *const times[] = {"start", "stop"};
+    bool times_sent = false;
     for (int i = 0; i < 2; i++) {
         int64_t *slot = i == 0 ? &ap->start : &ap->stop;
         switch (fields_timestamp(obj, times[i], fe, slot)) {
+        case FIELD_SET:
+            times_sent = true;
+            break;
         case FIELD_NULL:
             fields_error(fe, times[i], "is required");
             break;
@@ -213,9 +217,14 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
     if (!creating && before == APPT_CANCELLED && ap->status != APPT_CANCELLED)
         fields_error(fe, status_sent ? "status" : "noshow",
                      "a cancelled appointment stays cancelled");
-    if (!handler_field_failed(fe, "start") && !handler_field_failed(fe, "stop") &&
-        ap->stop <= ap->start)
-        fields_error(fe, "stop", "must be after start");
+    if (!handler_field_failed(fe, "start") && !handler_field_failed(fe, "stop")) {
+        if (ap->stop <= ap->start)
+            fields_error(fe, "stop", "must be after start");
+        /* checked when the span is written, so a longer one stored before
+         * the cap can still be cancelled or renamed */
+        else if (times_sent && ap->stop - ap->start > APPOINTMENT_MAX_SECONDS)
+            fields_error(fe, "stop", "an appointment may last 7 days (604800 seconds) at most");
+    }
     return API_OK;
 }
 

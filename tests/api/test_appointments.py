@@ -120,6 +120,38 @@ def test_stop_must_be_after_start(acct, stop):
     assert acct.list_appointments() == []
 
 
+WEEK = 7 * 86400
+
+
+def test_an_appointment_may_last_seven_days_at_most(acct):
+    # start 0 and stop in 2028 used to be accepted, taking every slot for years
+    body = expect_error(post(acct, {"remote_id": "abs", "start": 0, "stop": 1830000000}), 422,
+                        "stop")
+    assert "7 days" in body["errors"]["stop"]
+    expect_error(post(acct, appointment_fields("long", start=T0, stop=T0 + WEEK + 1)), 422,
+                 "stop")
+    week = ok(post(acct, appointment_fields("week", start=T0, stop=T0 + WEEK)), 201)
+    assert int(week["stop"]) - int(week["start"]) == WEEK
+    # an update may not stretch it either, from either end
+    expect_error(put(acct, "remote_id:week", {"stop": T0 + WEEK + 60}), 422, "stop")
+    expect_error(put(acct, "remote_id:week", {"start": T0 - 60}), 422, "stop")
+    expect_error(put(acct, "remote_id:week", {"start": 0, "stop": T0}), 422, "stop")
+    assert acct.get_appointment("remote_id:week") == week
+    # nor a collection entry
+    r = acct.api.post(f"/calendars/{acct.calendar_id}/appointments_collections",
+                      {"appointments_collection": {"appointments": [
+                          {"appointment": {"remote_id": "c1", "start": T0, "stop": T0 + 60}},
+                          {"appointment": {"remote_id": "c2", "start": 0, "stop": T0}}]}})
+    expect_error(r, 422, "appointments[1].stop")
+    assert [a["remote_id"] for a in acct.list_appointments()] == ["week"]
+
+
+@pytest.mark.parametrize("start", [-1, 253402300800, "-60"])
+def test_start_outside_the_timestamp_range_422(acct, start):
+    expect_error(post(acct, {"remote_id": "r", "start": start, "stop": T0}), 422, "start")
+    assert acct.list_appointments() == []
+
+
 @pytest.mark.parametrize("field, value", [("start", "tomorrow"), ("stop", "12:00"),
                                           ("start", "1.5"), ("patient_arrived_at", "noon")])
 def test_malformed_timestamps_422(acct, field, value):

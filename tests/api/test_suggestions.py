@@ -277,14 +277,15 @@ def test_a_long_appointment_that_starts_before_the_window_blocks(acct, mon):
 
 def test_ranges_and_appointments_that_began_long_before_the_window(acct, mon):
     """An opening of two years that began 400 days ago (its grid anchored at
-    its start, 7 minutes past an hour), an absence and an appointment that
-    began long ago: each still counts inside the window."""
+    its start, 7 minutes past an hour), an absence that began long ago and an
+    appointment of the longest span allowed (7 days) that began 6 days
+    before: each still counts inside the window."""
     frm = at(BRUSSELS, mon, "00:00")
     o = (frm - 400 * DAY + 7 * 60, frm + 330 * DAY)
     add_range(acct, "openings", *o)
     absence = (frm - 200 * DAY, frm + DAY // 2)
     add_range(acct, "absences", *absence)
-    busy = (frm - 300 * DAY, frm + DAY)
+    busy = (frm - 6 * DAY, frm + DAY)
     entry = appointment_fields(start=busy[0], stop=busy[1])
     body = {"appointments_collection": {"appointments": [{"appointment": entry}]}}
     expect(acct.api.post(f"/calendars/{acct.calendar_id}/appointments_collections", body), 200)
