@@ -133,7 +133,9 @@ static bool query_number(api_request *rq, api_response *rs, const char *name, in
     return true;
 }
 
-/* Parses calendar_id: one id or several, comma separated. */
+/* Parses calendar_id: one id or several, comma separated.  A repeated id
+ * counts once, where it first appears (each calendar proposes its slots
+ * once, and ties keep that order); the limit counts distinct calendars. */
 static bool query_calendars(api_request *rq, api_response *rs, int64_t *ids, size_t *n)
 {
     const char *raw = rq->query(rq->query_ctx, "calendar_id");
@@ -146,12 +148,23 @@ static bool query_calendars(api_request *rq, api_response *rs, int64_t *ids, siz
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char *one = arena_strndup(rq->arena, p, len);
-        if (*n == MAX_CALENDARS || !one || !fields_parse_int(one, &ids[*n]) || ids[*n] <= 0) {
+        int64_t id = 0;
+        if (!one || !fields_parse_int(one, &id) || id <= 0) {
             api_field_error(rs, "calendar_id",
                             "must be calendar ids separated by commas (at most 20)");
             return false;
         }
-        (*n)++;
+        size_t seen = 0;
+        while (seen < *n && ids[seen] != id)
+            seen++;
+        if (seen == *n) {
+            if (*n == MAX_CALENDARS) {
+                api_field_error(rs, "calendar_id",
+                                "must be calendar ids separated by commas (at most 20)");
+                return false;
+            }
+            ids[(*n)++] = id;
+        }
         if (!comma)
             return true;
         p = comma + 1;
