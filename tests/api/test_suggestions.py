@@ -844,12 +844,13 @@ def test_service_remote_id_is_resolved_in_each_calendar(acct, mon):
     assert [(s["calendar_id"], s["service_id"], s["start"], s["stop"]) for s in got] == [
         (c, sid, iso(BRUSSELS, t[h]), iso(BRUSSELS, t[h] + d * 60))
         for c, sid, h, d in expected]
-    # Through service_id (a service of one of the calendars), that service's
-    # duration applies to every calendar.
-    got = suggest(acct, [cal3, cal2], service_id=s2["id"], start=frm, stop=to)
+    # Through service_id, only the calendar the service belongs to proposes:
+    # a slot of another calendar could not be booked with it.
+    got = suggest(acct, [cal3, cal2, acct.calendar_id], service_id=s2["id"], start=frm,
+                  stop=to)
     assert [(s["calendar_id"], s["service_id"], s["start"], s["stop"]) for s in got] == [
-        (c, s2["id"], iso(BRUSSELS, t[h]), iso(BRUSSELS, t[h] + 3600))
-        for h in ("09:00", "09:30") for c in (cal3, cal2)]
+        (cal2, s2["id"], iso(BRUSSELS, t[h]), iso(BRUSSELS, t[h] + 3600))
+        for h in ("09:00", "09:30")]
     # service_id wins over service_remote_id.
     got = suggest(acct, [acct.calendar_id], service_id=s1["id"], service_remote_id="other",
                   start=frm, stop=to)
@@ -861,20 +862,22 @@ def test_several_calendars_merge_in_time_order_ties_in_query_order(acct, mon):
     put_hours(acct, [("monday", "09:00", "11:00")], 30, calendar_id=a)
     put_hours(acct, [("monday", "09:15", "10:15"), ("monday", "10:30", "11:00")], 15,
               calendar_id=b)
-    svc = service(acct, 30)
+    # one service per calendar, named alike: a service belongs to one calendar
+    for cal in (a, b):
+        service(acct, 30, remote_id="cons", calendar_id=cal)
     frm, to = week_of(BRUSSELS, mon)
-    got = suggest(acct, [b, a], service_id=svc["id"], start=frm, stop=to)
+    got = suggest(acct, [b, a], service_remote_id="cons", start=frm, stop=to)
     # b: 10:00 would end after 10:15
     expected = [(a, "09:00"), (b, "09:15"), (b, "09:30"), (a, "09:30"), (b, "09:45"),
                 (a, "10:00"), (b, "10:30"), (a, "10:30")]
     assert [(s["calendar_id"], s["start"]) for s in got] == [
         (c, iso(BRUSSELS, at(BRUSSELS, mon, h))) for c, h in expected]
-    got = suggest(acct, [a, b], service_id=svc["id"], start=frm, stop=to)
+    got = suggest(acct, [a, b], service_remote_id="cons", start=frm, stop=to)
     assert [(s["calendar_id"], s["start"]) for s in got][:4] == [
         (c, iso(BRUSSELS, at(BRUSSELS, mon, h)))
         for c, h in [(a, "09:00"), (b, "09:15"), (a, "09:30"), (b, "09:30")]]
     # The limit applies to the merged list.
-    got = suggest(acct, [b, a], service_id=svc["id"], start=frm, stop=to, limit=4)
+    got = suggest(acct, [b, a], service_remote_id="cons", start=frm, stop=to, limit=4)
     assert [(s["calendar_id"], s["start"]) for s in got] == [
         (c, iso(BRUSSELS, at(BRUSSELS, mon, h))) for c, h in expected[:4]]
 
@@ -905,10 +908,11 @@ def test_calendars_in_different_time_zones_merge_by_instant(acct, mon):
     weekly_k = [("monday", "12:00", "16:30")]
     put_hours(acct, weekly_b, 30)
     put_hours(acct, weekly_k, 45, calendar_id=kol)
-    svc = service(acct, 30)
+    for cal in (acct.calendar_id, kol):
+        service(acct, 30, remote_id="cons", calendar_id=cal)
     frm = at(BRUSSELS, mon, "00:00") - DAY
     to = frm + 3 * DAY
-    got = suggest(acct, [acct.calendar_id, kol], service_id=svc["id"], start=frm, stop=to,
+    got = suggest(acct, [acct.calendar_id, kol], service_remote_id="cons", start=frm, stop=to,
                   limit=1000)
     lists = [[(acct.calendar_id, BRUSSELS, s) for s in model(BRUSSELS, weekly_b, frm, to, 30,
                                                              30, limit=1000)],
