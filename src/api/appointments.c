@@ -1,6 +1,10 @@
 /* appointments.c - /calendars/{id}/appointments: list, create, get, update,
  * delete, and appointments_collections.
  *
+ * In appointments_collections, an entry with status "deleted" deletes the
+ * appointment it names, as DELETE does (the document's "allows bulk
+ * deletion"); elsewhere "deleted" is no status a write may set.
+ *
  * appointment_read applies a JSON object onto a row for creation and partial
  * update alike.  Rules that involve more than one field are checked after
  * every field is read, on the merged row:
@@ -287,10 +291,26 @@ static store_rc appointment_write(api_request *rq, void *row, bool creating)
     return rc == STORE_OK ? appointment_get(rq, &ref, ap) : rc;
 }
 
-static store_rc appointment_remove(api_request *rq, const void *row)
+static store_rc appointment_remove(api_request *rq, void *row)
 {
-    const appointment *ap = row;
-    return store_appointment_delete(rq->store, rq->owner_id, ap->id, rq->now);
+    appointment *ap = row;
+    store_rc rc = store_appointment_delete(rq->store, rq->owner_id, ap->id, rq->now);
+    if (rc == STORE_OK) {
+        ap->deleted = true;
+        ap->warning = false; /* a tombstone overlaps nothing */
+        ap->updated_at = rq->now;
+    }
+    return rc;
+}
+
+/* Bulk deletion: an appointments_collections entry whose status is
+ * "deleted" deletes the appointment it names (its other fields are not
+ * read). */
+static bool appointment_deletes(const cJSON *entry)
+{
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(entry, "status");
+    return cJSON_IsString(status) && status->valuestring &&
+           strcmp(status->valuestring, "deleted") == 0;
 }
 
 static const resource appointments = {
@@ -305,6 +325,7 @@ static const resource appointments = {
     .list = appointment_list,
     .has_window = true,
     .remove = appointment_remove,
+    .deletes = appointment_deletes,
     .render = appointment_render,
 };
 
