@@ -118,6 +118,11 @@ api_err api_user_may_use_center(api_request *rq, int64_t center_id);
  * clean response.  The single entry point the HTTP layer calls. */
 api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs);
 
+/* Longest appointment accepted: seven days, as a service's longest duration
+ * (10,080 minutes), so a booking always fits.  An absurd span (start 0, stop
+ * years later) would otherwise take the calendar's time for years. */
+#define APPOINTMENT_MAX_SECONDS ((int64_t)7 * 24 * 3600)
+
 /* One route: a method and a path pattern of the API document (after
  * /api/v2), the handler that answers it, and what the path is scoped to. */
 typedef struct api_route {

@@ -1,14 +1,19 @@
 /* appointments.c - /calendars/{id}/appointments: list, create, get, update,
  * delete, and appointments_collections.
  *
+ * In appointments_collections, an entry with status "deleted" deletes the
+ * appointment it names, as DELETE does (the document's "allows bulk
+ * deletion"); elsewhere "deleted" is no status a write may set.
+ *
  * appointment_read applies a JSON object onto a row for creation and partial
  * update alike.  Rules that involve more than one field are checked after
  * every field is read, on the merged row:
- * - stop after start;
+ * - stop after start, and at most APPOINTMENT_MAX_SECONDS later;
  * - status and noshow are one fact: status "noshow" is noshow true.  noshow
  *   true marks the appointment noshow; noshow false on a noshow appointment
  *   books it again; both sent and contradicting is refused;
- * - a cancelled appointment never becomes booked again;
+ * - a cancelled appointment stays cancelled: neither booked nor noshow
+ *   (from noshow, noshow false would book it again);
  * - patient_remote_id names a live patient of the calendar's center and
  *   service_remote_id a live service of the calendar (422 otherwise). */
 #include <string.h>
@@ -117,9 +122,13 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
         break;
     }
     static const char *const times[] = {"start", "stop"};
+    bool times_sent = false;
     for (int i = 0; i < 2; i++) {
         int64_t *slot = i == 0 ? &ap->start : &ap->stop;
         switch (fields_timestamp(obj, times[i], fe, slot)) {
+        case FIELD_SET:
+            times_sent = true;
+            break;
         case FIELD_NULL:
             fields_error(fe, times[i], "is required");
             break;
@@ -209,11 +218,18 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
     if (err != API_OK)
         return err;
 
-    if (!creating && before == APPT_CANCELLED && ap->status == APPT_BOOKED)
-        fields_error(fe, "status", "a cancelled appointment cannot become booked again");
-    if (!handler_field_failed(fe, "start") && !handler_field_failed(fe, "stop") &&
-        ap->stop <= ap->start)
-        fields_error(fe, "stop", "must be after start");
+    /* Not only booked: a noshow could then be booked again (noshow false). */
+    if (!creating && before == APPT_CANCELLED && ap->status != APPT_CANCELLED)
+        fields_error(fe, status_sent ? "status" : "noshow",
+                     "a cancelled appointment stays cancelled");
+    if (!handler_field_failed(fe, "start") && !handler_field_failed(fe, "stop")) {
+        if (ap->stop <= ap->start)
+            fields_error(fe, "stop", "must be after start");
+        /* checked when the span is written, so a longer one stored before
+         * the cap can still be cancelled or renamed */
+        else if (times_sent && ap->stop - ap->start > APPOINTMENT_MAX_SECONDS)
+            fields_error(fe, "stop", "an appointment may last 7 days (604800 seconds) at most");
+    }
     return API_OK;
 }
 
@@ -276,10 +292,26 @@ static store_rc appointment_write(api_request *rq, void *row, bool creating)
     return rc == STORE_OK ? appointment_get(rq, &ref, ap) : rc;
 }
 
-static store_rc appointment_remove(api_request *rq, const void *row)
+static store_rc appointment_remove(api_request *rq, void *row)
 {
-    const appointment *ap = row;
-    return store_appointment_delete(rq->store, rq->owner_id, ap->id, rq->now);
+    appointment *ap = row;
+    store_rc rc = store_appointment_delete(rq->store, rq->owner_id, ap->id, rq->now);
+    if (rc == STORE_OK) {
+        ap->deleted = true;
+        ap->warning = false; /* a tombstone overlaps nothing */
+        ap->updated_at = rq->now;
+    }
+    return rc;
+}
+
+/* Bulk deletion: an appointments_collections entry whose status is
+ * "deleted" deletes the appointment it names (its other fields are not
+ * read). */
+static bool appointment_deletes(const cJSON *entry)
+{
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(entry, "status");
+    return cJSON_IsString(status) && status->valuestring &&
+           strcmp(status->valuestring, "deleted") == 0;
 }
 
 static const resource appointments = {
@@ -294,6 +326,7 @@ static const resource appointments = {
     .list = appointment_list,
     .has_window = true,
     .remove = appointment_remove,
+    .deletes = appointment_deletes,
     .render = appointment_render,
 };
 

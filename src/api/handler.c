@@ -156,6 +156,32 @@ static api_err resource_match(const resource *r, api_request *rq, api_response *
     return API_OK;
 }
 
+/* A collection entry that asks for deletion (r->deletes): the row it
+ * matched becomes a tombstone, as with DELETE, rendered as such.  An entry
+ * that matches no live row is refused, as DELETE answers 404: by id that is
+ * resource_match's error, here by remote_id or by naming nothing. */
+static api_err resource_remove_matched(const resource *r, api_request *rq, api_response *rs,
+                                       const cJSON *entry, field_errors *fe, void *row, bool found,
+                                       cJSON **rendered)
+{
+    assert(r->remove);
+    if (!found) {
+        const char *remote = NULL;
+        if (fields_string(entry, "remote_id", fe, &remote) == FIELD_SET && *remote)
+            fields_error(
+                fe, "remote_id",
+                arena_printf(rq->arena, "no %s here has this remote_id to delete", r->singular));
+        else
+            fields_error(fe, "status", "deleting needs the id or remote_id of what to delete");
+        return api_fail(rs, API_INVALID, NULL);
+    }
+    store_rc rc = r->remove(rq, row);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, r->missing);
+    *rendered = r->render(row);
+    return *rendered ? API_OK : api_fail(rs, API_INTERNAL, NULL);
+}
+
 api_err handler_begin(api_request *rq, api_response *rs)
 {
     store_rc rc = store_begin(rq->store);
@@ -325,12 +351,15 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
             break;
         }
         memset(row, 0, r->row_size);
+        const bool deleting = r->deletes && r->deletes(entry);
         err = resource_match(r, rq, rs, entry, &fe, row, &found);
         if (err == API_OK && fe.count)
             err = api_fail(rs, API_INVALID, NULL);
-        if (err == API_OK && !found)
+        if (err == API_OK && deleting)
+            err = resource_remove_matched(r, rq, rs, entry, &fe, row, found, &rendered);
+        if (err == API_OK && !deleting && !found)
             r->init(rq, row);
-        if (err == API_OK)
+        if (err == API_OK && !deleting)
             err = resource_apply(r, rq, rs, entry, &fe, row, !found, !found, &rendered);
         if (err == API_OK && !render_append_wrapped(list, r->singular, rendered))
             err = api_fail(rs, API_INTERNAL, NULL);

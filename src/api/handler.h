@@ -58,8 +58,12 @@ typedef struct resource {
     store_rc (*list)(api_request *rq, const list_query *q, void **rows, size_t *n, int64_t *total);
     bool paged_by_default; /* lists without ?page= give page 1, not every row */
     bool has_window;       /* lists take ?start= and ?stop= */
-    /* Marks the row deleted; NULL for resources without DELETE. */
-    store_rc (*remove)(api_request *rq, const void *row);
+    /* Marks the row deleted, leaving it as its tombstone renders; NULL for
+     * resources without DELETE. */
+    store_rc (*remove)(api_request *rq, void *row);
+    /* Whether a collection entry asks for the deletion of the row it names
+     * (bulk deletion); NULL for resources without it. */
+    bool (*deletes)(const cJSON *entry);
     cJSON *(*render)(const void *row);
 } resource;
 
@@ -76,7 +80,8 @@ api_err handler_delete(const resource *r, api_request *rq, api_response *rs);
 
 /* A whole *_collections request in one transaction: every entry or none.
  * Each entry is matched by id (which must exist), else remote_id, else
- * created.  Answers {plural: [{singular: ...}]} in input order. */
+ * created; an entry that r->deletes deletes the row it matches, which must
+ * exist.  Answers {plural: [{singular: ...}]} in input order. */
 api_err handler_collection(const resource *r, api_request *rq, api_response *rs);
 
 /* True when fe already holds a problem for `name` (under fe's prefix). */

@@ -154,9 +154,15 @@ static store_rc patient_write(api_request *rq, void *row, bool creating)
     return creating ? store_patient_insert(rq->store, p) : store_patient_update(rq->store, p);
 }
 
-static store_rc patient_remove(api_request *rq, const void *row)
+static store_rc patient_remove(api_request *rq, void *row)
 {
-    return store_patient_delete(rq->store, rq->owner_id, ((const patient *)row)->id, rq->now);
+    patient *p = row;
+    store_rc rc = store_patient_delete(rq->store, rq->owner_id, p->id, rq->now);
+    if (rc == STORE_OK) {
+        p->deleted = true;
+        p->updated_at = rq->now;
+    }
+    return rc;
 }
 
 static const resource patients = {

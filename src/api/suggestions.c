@@ -7,6 +7,10 @@
  * cost follows the window, not the calendar's history) and hands them to the
  * pure engine in src/sched.
  *
+ * Every suggestion is bookable as returned: a calendar proposes only with a
+ * service of its own (a service belongs to one calendar), and a booking's
+ * start may be the ISO 8601 text a suggestion carries.
+ *
  * A booking is a suggestion taken atomically: inside one write transaction
  * the booking's time is checked to be a slot the engine would offer at that
  * moment, then the appointment is inserted.  On SQLite the transaction holds
@@ -15,6 +19,7 @@
  * transaction is SERIALIZABLE, so the loser of a race fails to commit, is
  * run again (api_call) and then sees the slot taken.  Either way two
  * requests for one slot give one 201 and one 409. */
+#include <assert.h>
 #include <string.h>
 
 #include "api/handler.h"
@@ -134,7 +139,9 @@ static bool query_number(api_request *rq, api_response *rs, const char *name, in
     return true;
 }
 
-/* Parses calendar_id: one id or several, comma separated. */
+/* Parses calendar_id: one id or several, comma separated.  A repeated id
+ * counts once, where it first appears (each calendar proposes its slots
+ * once, and ties keep that order); the limit counts distinct calendars. */
 static bool query_calendars(api_request *rq, api_response *rs, int64_t *ids, size_t *n)
 {
     const char *raw = rq->query(rq->query_ctx, "calendar_id");
@@ -147,12 +154,23 @@ static bool query_calendars(api_request *rq, api_response *rs, int64_t *ids, siz
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char *one = arena_strndup(rq->arena, p, len);
-        if (*n == MAX_CALENDARS || !one || !fields_parse_int(one, &ids[*n]) || ids[*n] <= 0) {
+        int64_t id = 0;
+        if (!one || !fields_parse_int(one, &id) || id <= 0) {
             api_field_error(rs, "calendar_id",
                             "must be calendar ids separated by commas (at most 20)");
             return false;
         }
-        (*n)++;
+        size_t seen = 0;
+        while (seen < *n && ids[seen] != id)
+            seen++;
+        if (seen == *n) {
+            if (*n == MAX_CALENDARS) {
+                api_field_error(rs, "calendar_id",
+                                "must be calendar ids separated by commas (at most 20)");
+                return false;
+            }
+            ids[(*n)++] = id;
+        }
         if (!comma)
             return true;
         p = comma + 1;
@@ -212,10 +230,12 @@ api_err suggestions_list(api_request *rq, api_response *rs)
     const tzfile **zones = arena_calloc(rq->arena, n_calendars, sizeof *zones);
     if (!cals || !svcs || !has || !lists || !zones)
         return api_fail(rs, API_INTERNAL, NULL);
-    /* Every calendar must be the user's; a service_id names a service of one
-     * of them, whose duration then applies to all; a service_remote_id is
-     * looked up in each calendar, and those without it propose nothing. */
-    service named = {0};
+    /* Every calendar must be the user's.  A service belongs to one calendar,
+     * and a suggestion must be bookable as returned (its calendar, service
+     * and start): so a calendar proposes only with a service of its own.  A
+     * service_id names a service of one of the calendars, and only that one
+     * proposes; a service_remote_id is looked up in each calendar, and those
+     * without it propose nothing. */
     bool found = false;
     for (size_t i = 0; i < n_calendars; i++) {
         store_rc rc = store_user_calendar(rq->store, rq->user->id, ids[i], rq->arena, &cals[i]);
@@ -223,19 +243,15 @@ api_err suggestions_list(api_request *rq, api_response *rs)
             return api_from_store(rs, rc, "calendar not found");
         object_ref ref = {.id = service_id, .remote_id = service_id ? NULL : service_remote_id};
         rc = store_service_get(rq->store, ids[i], &ref, rq->arena, &svcs[i]);
-        if (rc == STORE_OK) {
-            has[i] = true;
-            if (!found)
-                named = svcs[i];
-            found = true;
-        } else if (rc != STORE_NOT_FOUND) {
+        if (rc == STORE_OK)
+            has[i] = found = true;
+        else if (rc != STORE_NOT_FOUND)
             return api_from_store(rs, rc, "service");
-        }
     }
     if (!found)
         return api_fail(rs, API_NOT_FOUND, "service not found");
     for (size_t i = 0; i < n_calendars; i++) {
-        const service *sv = service_id ? &named : has[i] ? &svcs[i] : NULL;
+        const service *sv = has[i] ? &svcs[i] : NULL;
         slots_slot *slots = NULL;
         size_t n = 0;
         if (!sv)
@@ -257,12 +273,41 @@ api_err suggestions_list(api_request *rq, api_response *rs)
         return api_fail(rs, API_INTERNAL, NULL);
     for (size_t i = 0; i < n_picks; i++) {
         size_t k = picks[i].calendar;
-        const service *sv = service_id ? &named : &svcs[k];
-        cJSON *o = suggestion_render(cals[k].id, sv->id, zones[k], &picks[i].slot);
+        assert(has[k]);
+        cJSON *o = suggestion_render(cals[k].id, svcs[k].id, zones[k], &picks[i].slot);
         if (!render_append_wrapped(list, "suggestion", o))
             return api_fail(rs, API_INTERNAL, NULL);
     }
     return API_OK;
+}
+
+/* True for "-?[0-9]+": the text of a number of Unix seconds. */
+static bool is_integer_text(const char *s)
+{
+    s += *s == '-';
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/* Reads the booking's start: Unix seconds as every timestamp, or the ISO
+ * 8601 form the suggestions return, with its offset (any offset: it names
+ * an instant).  Problems, a missing start included, go to fe. */
+static void booking_start(const cJSON *obj, field_errors *fe, int64_t *start)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "start");
+    if (cJSON_IsString(item) && item->valuestring && *item->valuestring &&
+        !is_integer_text(item->valuestring)) {
+        int64_t t = 0;
+        if (slots_parse_iso8601(item->valuestring, &t) && t >= 0 && t <= SLOTS_TIME_MAX)
+            *start = t;
+        else
+            fields_error(fe, "start",
+                         "must be Unix seconds or ISO 8601 with its UTC offset, such as "
+                         "2027-03-01T08:30:00+01:00, from 1970 to 9999");
+        return;
+    }
+    if (fields_timestamp(obj, "start", fe, start) != FIELD_SET &&
+        !handler_field_failed(fe, "start"))
+        fields_error(fe, "start", "is required");
 }
 
 /* Reads the booking body onto ap (start, patient, service, remote_id);
@@ -293,9 +338,7 @@ static api_err booking_read(api_request *rq, api_response *rs, const cJSON *obj,
             *minutes = (int)sv.duration;
         }
     }
-    if (fields_timestamp(obj, "start", fe, &ap->start) != FIELD_SET &&
-        !handler_field_failed(fe, "start"))
-        fields_error(fe, "start", "is required");
+    booking_start(obj, fe, &ap->start);
     if (fields_string(obj, "patient_remote_id", fe, &s) != FIELD_SET || !*s) {
         if (!handler_field_failed(fe, "patient_remote_id"))
             fields_error(fe, "patient_remote_id", "is required");

@@ -1,4 +1,5 @@
-/* slots.c - interval arithmetic and the step-grid walk behind slots.h.
+/* slots.c - interval arithmetic and the step-grid walk behind slots.h, and
+ * the ISO 8601 form of an instant, written and read.
  *
  * slots_compute works in four passes over sorted interval lists, all in the
  * caller's arena:
@@ -548,4 +549,52 @@ size_t slots_format_iso8601(int64_t t, int32_t utc_offset, char *buf, size_t siz
         return 0;
     }
     return (size_t)n;
+}
+
+/* Reads exactly n digits at s into *out. */
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool slots_parse_iso8601(const char *text, int64_t *out)
+{
+    assert(text != NULL && out != NULL);
+    /* yyyy-mm-ddThh:mm:ss, 19 characters, then the offset */
+    int year, month, day, hour, minute, second;
+    const char *s = text;
+    if (strlen(s) < 20 || !digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &month) ||
+        s[7] != '-' || !digits(s + 8, 2, &day) || s[10] != 'T' || !digits(s + 11, 2, &hour) ||
+        s[13] != ':' || !digits(s + 14, 2, &minute) || s[16] != ':' || !digits(s + 17, 2, &second))
+        return false;
+    if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
+        return false;
+    int64_t days = tzfile_days_from_civil(year, month, day);
+    int64_t y2;
+    int m2, d2;
+    tzfile_civil_from_days(days, &y2, &m2, &d2);
+    if (y2 != year || m2 != month || d2 != day)
+        return false; /* February 30th and the like */
+    s += 19;
+    int32_t offset = 0;
+    if (strcmp(s, "Z") != 0) {
+        int oh, om, os = 0;
+        size_t len = strlen(s);
+        if ((s[0] != '+' && s[0] != '-') || (len != 6 && len != 9) || !digits(s + 1, 2, &oh) ||
+            s[3] != ':' || !digits(s + 4, 2, &om) ||
+            (len == 9 && (s[6] != ':' || !digits(s + 7, 2, &os))))
+            return false;
+        if (oh > 23 || om > 59 || os > 59)
+            return false;
+        offset = (oh * 3600 + om * 60 + os) * (s[0] == '-' ? -1 : 1);
+    }
+    *out = days * DAY_SECONDS + hour * 3600 + minute * 60 + second - offset;
+    return true;
 }

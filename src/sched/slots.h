@@ -156,4 +156,11 @@ slots_rc slots_merge(const slots_list *lists, size_t nlists, size_t limit, arena
  * suffices) or the local year is outside 0000..9999. */
 size_t slots_format_iso8601(int64_t t, int32_t utc_offset, char *buf, size_t size);
 
+/* Reads what slots_format_iso8601 writes, with any offset: exactly
+ * "yyyy-mm-ddThh:mm:ss" (a real date, hours 00-23, no leap second) then "Z",
+ * "+hh:mm", "-hh:mm" or the same with ":ss" (offsets under 24 hours).  Sets
+ * *out to the instant and returns true; false, *out untouched, for anything
+ * else (no offset: a local time without a zone names no instant). */
+bool slots_parse_iso8601(const char *text, int64_t *out);
+
 #endif

@@ -19,20 +19,28 @@
  * deleted or shortened long appointment leaves it raised); that costs a
  * wider range, never a wrong answer.
  *
- * The warning.  An appointment is flagged when it is live and overlaps
- * another live appointment of the calendar whose status is 'booked'
- * (half-open intervals: touching end to start is no overlap, and an empty
- * interval overlaps nothing).  The probe is an EXISTS subquery per row using
- * the same bound: o.start >= a.start - longest AND o.start < a.stop.
+ * The warning.  An appointment is flagged when it is live, takes its time
+ * (status 'booked' or 'noshow': what the slot engine treats as busy, see
+ * store_busy_list) and overlaps another live appointment of the calendar
+ * that takes its time (half-open intervals: touching end to start is no
+ * overlap, and an empty interval overlaps nothing).  The relation is
+ * symmetric, and a cancelled appointment neither shows nor causes a
+ * warning.  The probe is an EXISTS subquery per row using the same bound:
+ * o.start >= a.start - longest AND o.start < a.stop.
  *
  * Joined fields.  patient_remote_id, service_remote_id and service_color
- * come from LEFT JOINs on the row's patient_id and service_id (the rows are
- * tombstoned, never removed, so a reference always resolves).
+ * come from LEFT JOINs on the row's patient_id and service_id: by id, live
+ * or not (the rows are tombstoned, never removed, so a reference always
+ * resolves), never by remote_id, which a deleted patient hands on to the
+ * next.  Both ids shown are therefore always one patient's; and as a
+ * patient's deletion unlinks its appointments (patients.c), the patient
+ * shown is a live one.
  *
  * References on write.  Before writing, patient_id (when not 0) must be a
- * patient of the calendar's center and service_id (when not 0) a service of
- * the calendar; otherwise the write is refused with STORE_NOT_FOUND, so one
- * center's patients can never be attached to another center's calendar. */
+ * live patient of the calendar's center and service_id (when not 0) a
+ * service of the calendar; otherwise the write is refused with
+ * STORE_NOT_FOUND, so one center's patients can never be attached to
+ * another center's calendar, nor a deleted patient to anything. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,12 +52,13 @@
     "SELECT a.id, a.calendar_id, a.remote_id, a.start, a.stop, a.notes, a.color, a.title,"         \
     " a.status, a.patient_id, a.service_id, a.patient_arrived_at, a.deleted, a.updated_at,"        \
     " p.remote_id, s.remote_id, s.color,"                                                          \
-    " CASE WHEN a.deleted = 0 AND a.stop > a.start AND EXISTS ("                                   \
+    " CASE WHEN a.deleted = 0 AND a.status IN ('booked', 'noshow') AND a.stop > a.start"           \
+    " AND EXISTS ("                                                                                \
     "SELECT 1 FROM appointments o"                                                                 \
     " WHERE o.calendar_id = a.calendar_id"                                                         \
     " AND o.start >= a.start - c.longest_appointment AND o.start < a.stop"                         \
     " AND o.stop > a.start AND o.stop > o.start AND o.id <> a.id"                                  \
-    " AND o.deleted + 0 = 0 AND o.status = 'booked')"                                              \
+    " AND o.deleted + 0 = 0 AND o.status IN ('booked', 'noshow'))"                                 \
     " THEN 1 ELSE 0 END"                                                                           \
     " FROM appointments a"                                                                         \
     " JOIN calendars c ON c.id = a.calendar_id"                                                    \
@@ -88,19 +97,20 @@ static const char SQL_GET_BY_REMOTE_ID[] =
 
 static const char SQL_CHECK_REFS[] =
     "SELECT (SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
-    " WHERE p.id = ? AND c.id = ?),"
+    " WHERE p.id = ? AND c.id = ? AND p.deleted + 0 = 0),"
     " (SELECT COUNT(*) FROM services s WHERE s.id = ? AND s.calendar_id = ?)";
 static const char SQL_RAISE_LONGEST[] = "UPDATE calendars SET longest_appointment = ?"
                                         " WHERE id = ? AND longest_appointment < ?";
 /* Neighbours.  An appointment's warning depends on the appointments that
- * overlap it, so a write touches (updated_at = now) every other live
- * appointment overlapping the written one's old and new intervals: `since`
- * pollers then see their warnings change.  now, calendar id, except id,
- * start, calendar id, stop, start, now; index appointments_start, bounded as
- * the lists are. */
+ * overlap it, so a write touches (updated_at = now) every other live,
+ * not cancelled (a cancelled one never warns) appointment overlapping the
+ * written one's old and new intervals: `since` pollers then see their
+ * warnings change.  now, calendar id, except id, start, calendar id, stop,
+ * start, now; index appointments_start, bounded as the lists are. */
 static const char SQL_TOUCH_OVERLAPPING[] =
     "UPDATE appointments SET updated_at = ?"
     " WHERE calendar_id = ? AND id <> ? AND deleted + 0 = 0"
+    " AND status IN ('booked', 'noshow')"
     " AND start >= ? - (SELECT longest_appointment FROM calendars WHERE id = ?)"
     " AND start < ? AND stop > ? AND updated_at < ?";
 static const char SQL_OLD_INTERVAL[] =

@@ -5,8 +5,17 @@
  * unique among a center's live patients" is the partial unique index
  * patients_remote_id (WHERE deleted = 0), so the database decides conflicts,
  * atomically, and a deleted patient's remote_id is free again at once.
- * Every call is one statement (a list is two, in one read snapshot), every
- * statement is scoped to the center, and only live rows are addressable. */
+ * Every call is one statement (a list is two, in one read snapshot; an
+ * update or a delete also writes the patient's appointments, in one unit
+ * of work), every statement is scoped to the center, and only live rows are
+ * addressable.
+ *
+ * A deleted patient's appointments.  An appointment shows its patient's id
+ * and remote_id; a deleted patient's remote_id may name another patient at
+ * once, so deleting a patient clears the link of every appointment that
+ * named it (tombstones included) and stamps them, so `since` pollers see
+ * the change.  No appointment ever names a deleted patient: the store also
+ * refuses to link one (appointments.c). */
 #include <assert.h>
 
 #include "store/internal.h"
@@ -46,6 +55,10 @@ static const char SQL_UPDATE[] =
     " updated_at = ? WHERE id = ? AND center_id = ? AND deleted + 0 = 0 RETURNING id";
 static const char SQL_DELETE[] = "UPDATE patients SET deleted = 1, updated_at = ?"
                                  " WHERE id = ? AND center_id = ? AND deleted + 0 = 0 RETURNING id";
+/* The deleted patient's appointments lose their link: now, patient id
+ * (index appointments_patient). */
+static const char SQL_UNLINK_APPOINTMENTS[] =
+    "UPDATE appointments SET patient_id = NULL, updated_at = ? WHERE patient_id = ?";
 
 /* Reads the PATIENT_COLUMNS into *row (a patient). */
 static store_rc read_patient(db_stmt *s, arena *a, void *row)
@@ -166,9 +179,13 @@ done:
 store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t now)
 {
     assert(st);
+    store_op op;
     db_stmt *s = NULL;
     bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_DELETE, &s);
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc != STORE_OK)
+        goto done;
+    rc = db_prepare(st->db, SQL_DELETE, &s);
     if (rc != STORE_OK)
         goto done;
     db_bind_int64(s, 1, now);
@@ -177,7 +194,17 @@ store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t 
     rc = store_step_write(s, &row, NULL);
     if (rc == STORE_OK && !row)
         rc = STORE_NOT_FOUND;
+    db_reset(s);
+    s = NULL;
+    if (rc != STORE_OK)
+        goto done;
+    rc = db_prepare(st->db, SQL_UNLINK_APPOINTMENTS, &s);
+    if (rc != STORE_OK)
+        goto done;
+    db_bind_int64(s, 1, now);
+    db_bind_int64(s, 2, id);
+    rc = store_step_write(s, NULL, NULL);
 done:
     db_reset(s);
-    return rc;
+    return store_op_end(st, &op, rc);
 }

@@ -11,7 +11,10 @@
  * The busy list uses the bound explained at the top of appointments.c: no
  * appointment is longer than calendars.longest_appointment, so rows that
  * overlap [from, to) all start in [from - longest, to), an index range of
- * appointments_start.  The bound is a scalar subquery, evaluated once. */
+ * appointments_start.  The bound is a scalar subquery, evaluated once.
+ * Busy means live, booked or noshow, and not empty: the same appointments
+ * the overlap warning counts (appointments.c): a time is suggested exactly
+ * when an appointment booked there would not warn (within opening hours). */
 #include <assert.h>
 
 #include "store/internal.h"

@@ -190,7 +190,9 @@ store_rc store_patient_get(store *st, int64_t center_id, const object_ref *ref, 
 store_rc store_patient_insert(store *st, patient *p);
 /* Writes every column of the live patient p->id.  NOT_FOUND, CONFLICT. */
 store_rc store_patient_update(store *st, const patient *p);
-/* Marks the live patient deleted at `now`. NOT_FOUND when absent. */
+/* Marks the live patient deleted at `now`, and unlinks its appointments
+ * (patient_id cleared, updated_at = now), tombstones included, in the same
+ * unit of work.  NOT_FOUND when absent. */
 store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t now);
 
 /* ---- services --------------------------------------------------------- */
@@ -231,7 +233,7 @@ typedef struct appointment {
     const char *color; /* NULL: none */
     const char *title; /* never NULL on write; "" by default */
     appt_status status;
-    int64_t patient_id; /* 0: none */
+    int64_t patient_id; /* 0: none; else a live patient (a deletion unlinks) */
     int64_t service_id; /* 0: none */
     bool has_arrived;
     int64_t patient_arrived_at;
@@ -242,7 +244,8 @@ typedef struct appointment {
     const char *patient_remote_id; /* of patient_id, or NULL */
     const char *service_remote_id; /* of service_id, or NULL */
     const char *service_color;     /* of service_id, or NULL */
-    bool warning; /* live, and overlaps another live booked appointment of the calendar */
+    bool warning; /* live, booked or noshow, and overlaps another live booked or noshow
+                   * appointment of the calendar (symmetric; what suggestions treat as busy) */
 } appointment;
 
 /* Sorted by start, then id; `has_start`/`has_stop` select the rows that

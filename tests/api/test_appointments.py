@@ -120,6 +120,38 @@ def test_stop_must_be_after_start(acct, stop):
     assert acct.list_appointments() == []
 
 
+WEEK = 7 * 86400
+
+
+def test_an_appointment_may_last_seven_days_at_most(acct):
+    # start 0 and stop in 2028 used to be accepted, taking every slot for years
+    body = expect_error(post(acct, {"remote_id": "abs", "start": 0, "stop": 1830000000}), 422,
+                        "stop")
+    assert "7 days" in body["errors"]["stop"]
+    expect_error(post(acct, appointment_fields("long", start=T0, stop=T0 + WEEK + 1)), 422,
+                 "stop")
+    week = ok(post(acct, appointment_fields("week", start=T0, stop=T0 + WEEK)), 201)
+    assert int(week["stop"]) - int(week["start"]) == WEEK
+    # an update may not stretch it either, from either end
+    expect_error(put(acct, "remote_id:week", {"stop": T0 + WEEK + 60}), 422, "stop")
+    expect_error(put(acct, "remote_id:week", {"start": T0 - 60}), 422, "stop")
+    expect_error(put(acct, "remote_id:week", {"start": 0, "stop": T0}), 422, "stop")
+    assert acct.get_appointment("remote_id:week") == week
+    # nor a collection entry
+    r = acct.api.post(f"/calendars/{acct.calendar_id}/appointments_collections",
+                      {"appointments_collection": {"appointments": [
+                          {"appointment": {"remote_id": "c1", "start": T0, "stop": T0 + 60}},
+                          {"appointment": {"remote_id": "c2", "start": 0, "stop": T0}}]}})
+    expect_error(r, 422, "appointments[1].stop")
+    assert [a["remote_id"] for a in acct.list_appointments()] == ["week"]
+
+
+@pytest.mark.parametrize("start", [-1, 253402300800, "-60"])
+def test_start_outside_the_timestamp_range_422(acct, start):
+    expect_error(post(acct, {"remote_id": "r", "start": start, "stop": T0}), 422, "start")
+    assert acct.list_appointments() == []
+
+
 @pytest.mark.parametrize("field, value", [("start", "tomorrow"), ("stop", "12:00"),
                                           ("start", "1.5"), ("patient_arrived_at", "noon")])
 def test_malformed_timestamps_422(acct, field, value):
@@ -325,6 +357,21 @@ def test_booked_then_cancelled_cannot_be_booked_again(acct):
     assert a["status"] == "cancelled" and a["title"] == ""
 
 
+@pytest.mark.parametrize("ref", ["remote_id:c", "id"])
+def test_cancelled_cannot_be_booked_again_through_noshow(acct, ref):
+    made = ok(post(acct, appointment_fields("c")), 201)
+    ref = made["id"] if ref == "id" else ref
+    assert ok(put(acct, ref, {"status": "cancelled"}))["status"] == "cancelled"
+    # noshow is a status too: a cancelled appointment stays cancelled, so the
+    # noshow -> booked path (noshow false) can never be reached from it
+    expect_error(put(acct, ref, {"noshow": True}), 422, "noshow")
+    expect_error(put(acct, ref, {"status": "noshow"}), 422, "status")
+    expect_error(put(acct, ref, {"status": "noshow", "noshow": True}), 422, "status")
+    assert ok(put(acct, ref, {"noshow": False}))["status"] == "cancelled"
+    a = acct.get_appointment("remote_id:c")
+    assert a["status"] == "cancelled" and a["noshow"] is False
+
+
 def test_cancelled_appointment_other_fields_editable(acct):
     ok(post(acct, appointment_fields("c", status="cancelled")), 201)
     a = ok(put(acct, "remote_id:c", {"title": "Cancelled by phone"}))
@@ -355,13 +402,50 @@ def test_contained_appointment_warns(acct):
     assert inner["warning"] is True
 
 
-def test_cancelled_noshow_and_deleted_appointments_do_not_cause_warnings(acct):
+def test_cancelled_and_deleted_appointments_do_not_cause_warnings(acct):
     ok(post(acct, appointment_fields("cancelled", status="cancelled")), 201)
-    ok(post(acct, appointment_fields("noshow", noshow=True)), 201)
     ok(post(acct, appointment_fields("deleted")), 201)
     expect(acct.api.delete(f"{acct.appointments}/remote_id:deleted"), 204)
     booked = ok(post(acct, appointment_fields("booked")), 201)
     assert booked["warning"] is False
+
+
+def test_warning_is_symmetric_among_booked_and_noshow(acct):
+    # the suggestions treat booked and noshow appointments as taken: so does
+    # the warning, on both sides of every overlap
+    ok(post(acct, appointment_fields("booked", start=T0, stop=T0 + 1800)), 201)
+    noshow = ok(post(acct, appointment_fields("noshow", start=T0 + 900, stop=T0 + 2700,
+                                              noshow=True)), 201)
+    assert noshow["warning"] is True
+    assert acct.get_appointment("remote_id:booked")["warning"] is True
+    ok(post(acct, appointment_fields("n1", start=T0 + 7200, stop=T0 + 7800, noshow=True)), 201)
+    n2 = ok(post(acct, appointment_fields("n2", start=T0 + 7500, stop=T0 + 8000,
+                                          status="noshow")), 201)
+    assert n2["warning"] is True and acct.get_appointment("remote_id:n1")["warning"] is True
+    warnings = {a["remote_id"]: a["warning"] for a in acct.list_appointments()}
+    assert warnings == {"booked": True, "noshow": True, "n1": True, "n2": True}
+
+
+def test_a_cancelled_appointment_never_shows_a_warning(acct):
+    ok(post(acct, appointment_fields("booked", start=T0, stop=T0 + 1800)), 201)
+    c = ok(post(acct, appointment_fields("c", start=T0, stop=T0 + 1800, status="cancelled")),
+           201)
+    assert c["warning"] is False
+    assert acct.get_appointment("remote_id:c")["warning"] is False
+    assert acct.get_appointment("remote_id:booked")["warning"] is False
+    # cancelling a flagged appointment clears both sides, and the neighbour
+    # is stamped for `since` pollers
+    ok(post(acct, appointment_fields("n", start=T0 + 600, stop=T0 + 1200, noshow=True)), 201)
+    assert acct.get_appointment("remote_id:booked")["warning"] is True
+    t = int(time.time())
+    while int(time.time()) == t:
+        time.sleep(0.05)
+    t = int(time.time())
+    cancelled = ok(put(acct, "remote_id:n", {"status": "cancelled"}))
+    assert cancelled["warning"] is False
+    assert acct.get_appointment("remote_id:booked")["warning"] is False
+    changed = {a["remote_id"] for a in acct.list_appointments(since=t + 30)}
+    assert changed == {"n", "booked"}
 
 
 def test_warning_follows_changes(acct):

@@ -7,14 +7,14 @@ slot: exactly one wins."""
 
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from helpers import Api, describe, expect, expect_error, unique, unwrap_one
 from schedule_support import (BRUSSELS, DAY, add_range, at, dst_year, future_monday, iso,
-                              last_sunday, put_hours, service, suggest)
+                              last_sunday, parse_iso, put_hours, service, suggest)
 
 APPOINTMENT_KEYS = {"id", "remote_id", "start", "stop", "notes", "warning", "color", "title",
                     "status", "patient_id", "patient_remote_id", "service_remote_id", "noshow",
@@ -242,6 +242,103 @@ def test_a_slot_booked_in_one_calendar_stays_free_in_another(clinic):
     assert len(clinic.appointments_at(clinic.t("10:00"), calendar_id=cal2)) == 1
     expect_error(acct.api.post(f"/calendars/{cal2}/bookings",
                                clinic.body(clinic.t("10:00"), service_id=svc2["id"])), 409)
+
+
+def book_as_returned(acct, suggestion, patient_remote_id):
+    """Books a suggestion exactly as GET /suggestions returned it."""
+    r = acct.api.post(f"/calendars/{suggestion['calendar_id']}/bookings",
+                      {"booking": {"service_id": suggestion["service_id"],
+                                   "start": suggestion["start"],
+                                   "patient_remote_id": patient_remote_id}})
+    a = unwrap_one(expect(r, 201), "appointment")
+    assert (int(a["start"]), int(a["stop"])) == (parse_iso(suggestion["start"]),
+                                                 parse_iso(suggestion["stop"]))
+    return a
+
+
+def test_every_suggestion_of_several_calendars_is_bookable_as_returned(acct):
+    mon = future_monday()
+    cal1, cal2, cal3 = (acct.calendar_id, acct.add_calendar(slug=unique("cal")),
+                        acct.add_calendar(slug=unique("cal")))
+    put_hours(acct, [("monday", "09:00", "10:30")], 30, calendar_id=cal1)
+    put_hours(acct, [("monday", "09:00", "11:00")], 60, calendar_id=cal2)
+    put_hours(acct, [("monday", "09:00", "12:00")], 30, calendar_id=cal3)
+    s1 = service(acct, 30, remote_id="cons", calendar_id=cal1)
+    s2 = service(acct, 60, remote_id="cons", calendar_id=cal2)
+    service(acct, 30, remote_id="other", calendar_id=cal3)
+    patient = acct.create_patient(remote_id=unique("p"))
+    frm = at(BRUSSELS, mon, "00:00")
+    window = {"start": frm, "stop": frm + DAY, "limit": 1000}
+    calendars = [cal1, cal2, cal3]
+
+    # service_id of one calendar: only that calendar proposes, with that service
+    got = suggest(acct, calendars, service_id=s2["id"], **window)
+    assert [(s["calendar_id"], s["service_id"]) for s in got] == [(cal2, s2["id"])] * 2
+    booked = [book_as_returned(acct, s, patient["remote_id"]) for s in got]
+    assert {a["service_remote_id"] for a in booked} == {"cons"}
+    assert suggest(acct, calendars, service_id=s2["id"], **window) == []
+
+    # service_remote_id: each calendar with such a service proposes with its own
+    got = suggest(acct, calendars, service_remote_id="cons", **window)
+    assert [(s["calendar_id"], s["service_id"]) for s in got] == [(cal1, s1["id"])] * 3
+    for s in got:
+        book_as_returned(acct, s, patient["remote_id"])
+    assert suggest(acct, calendars, service_remote_id="cons", **window) == []
+    assert len(acct.list_appointments(calendar_id=cal1)) == 3
+    assert len(acct.list_appointments(calendar_id=cal2)) == 2
+    assert acct.list_appointments(calendar_id=cal3) == []
+
+
+def test_start_in_iso_8601_with_any_offset(clinic):
+    acct = clinic.acct
+    t = clinic.t("10:00")
+    as_suggested = iso_of(clinic, "10:00")  # "...T10:00:00+01:00" or "+02:00"
+    a = unwrap_one(expect(clinic.book(as_suggested), 201), "appointment")
+    assert a["start"] == str(t) and a["stop"] == str(t + 1800)
+    # the same instant written with another offset names the same slot
+    utc = datetime.fromtimestamp(clinic.t("11:00"), timezone.utc)
+    for text in (utc.strftime("%Y-%m-%dT%H:%M:%SZ"), utc.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                 utc.astimezone(timezone(timedelta(hours=-5, minutes=-30)))
+                 .strftime("%Y-%m-%dT%H:%M:%S-05:30")):
+        b = unwrap_one(expect(clinic.book(text), 201), "appointment")
+        assert b["start"] == str(clinic.t("11:00"))
+        expect(acct.api.delete(f"{acct.appointments}/{b['id']}"), 204)
+    # a taken or off-grid time is 409 in either form
+    expect_error(clinic.book(as_suggested), 409)
+    expect_error(clinic.book(iso_of(clinic, "10:05")), 409)
+    # as a form too
+    data = {"booking[service_id]": str(clinic.svc["id"]),
+            "booking[start]": iso_of(clinic, "09:00"),
+            "booking[patient_remote_id]": clinic.patient["remote_id"]}
+    c = unwrap_one(expect(acct.api.post(clinic.path, data=data), 201), "appointment")
+    assert c["start"] == str(clinic.t("09:00"))
+
+
+@pytest.mark.parametrize("start", [
+    "2027-03-01T08:30:00",             # no offset: local to what?
+    "2027-03-01 08:30:00+01:00",       # not the T form
+    "2027-03-01T08:30+01:00",          # no seconds
+    "2027-03-01T08:30:00.000+01:00",   # fractions
+    "2027-02-29T08:30:00+01:00",       # no such day
+    "2027-03-01T24:00:00+01:00",
+    "2027-03-01T08:60:00+01:00",
+    "2027-03-01T08:30:60+01:00",
+    "2027-03-01T08:30:00+24:00",
+    "2027-03-01T08:30:00+01:60",
+    "2027-03-01T08:30:00+0100",
+    "2027-03-01T08:30:00+01",
+    "2027-03-01T08:30:00z",
+    "2027-03-01T08:30:00+01:00 ",
+    " 2027-03-01T08:30:00+01:00",
+    "2027-3-01T08:30:00+01:00",
+    "1969-12-31T23:59:59Z",            # before the first timestamp
+    "T",
+    "today",
+])
+def test_malformed_iso_8601_start_is_422(clinic, start):
+    body = expect_error(clinic.book(start), 422, "start")
+    assert "ISO 8601" in body["errors"]["start"]
+    assert clinic.acct.list_appointments(start=0, stop=2**40) == []
 
 
 def test_a_taken_remote_id_is_409_and_books_nothing(clinic):

@@ -282,6 +282,116 @@ def test_appointments_cancelled_cannot_be_booked_in_collection(acct):
         "c": ("cancelled", ""), "d": ("booked", "")}
 
 
+def test_appointments_cancelled_cannot_be_booked_through_noshow_in_collection(acct):
+    acct.create_appointment(remote_id="c")
+    acct.create_appointment(remote_id="d", start=T0 + 3600)
+    # within one collection, two entries touching the same appointment
+    expect_error(post_appointments(acct, [{"remote_id": "c", "status": "cancelled"},
+                                          {"remote_id": "c", "noshow": True},
+                                          {"remote_id": "c", "noshow": False}]),
+                 422, "appointments[1].noshow")
+    # one entry per step, in separate collections
+    appointments_out(post_appointments(acct, [{"remote_id": "d", "status": "cancelled"}]))
+    expect_error(post_appointments(acct, [{"remote_id": "d", "noshow": True}]),
+                 422, "appointments[0].noshow")
+    assert appointments_out(post_appointments(
+        acct, [{"remote_id": "d", "noshow": False}]))[0]["status"] == "cancelled"
+    assert {a["remote_id"]: a["status"] for a in acct.list_appointments()} == {
+        "c": "booked", "d": "cancelled"}
+
+
+def test_appointments_bulk_deletion(acct):
+    made = [acct.create_appointment(remote_id=f"b{i}", start=T0 + 3600 * i) for i in range(4)]
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "b0", "status": "deleted"},
+        {"id": made[2]["id"], "status": "deleted", "title": "not read"},
+        {"remote_id": "b1", "title": "kept"},
+    ]))
+    # the answer shows each deleted appointment as its tombstone
+    assert out[0] == {**made[0], "status": "deleted"}
+    assert out[1] == {**made[2], "status": "deleted"}
+    assert out[2]["title"] == "kept" and out[2]["status"] == "booked"
+    assert [a["remote_id"] for a in acct.list_appointments()] == ["b1", "b3"]
+    expect_error(acct.api.get(f"{acct.appointments}/remote_id:b0"), 404)
+    expect_error(acct.api.get(f"{acct.appointments}/{made[2]['id']}"), 404)
+    # a since poller sees the deletions, as after DELETE
+    since = {a["remote_id"]: a["status"] for a in acct.list_appointments(since=0)}
+    assert since == {"b0": "deleted", "b1": "booked", "b2": "deleted", "b3": "booked"}
+    # the remote_id is free again, as after DELETE
+    again = appointments_out(post_appointments(acct, [
+        {"remote_id": "b0", "start": T0, "stop": T0 + 60}]))
+    assert again[0]["id"] != made[0]["id"] and again[0]["status"] == "booked"
+
+
+def test_appointments_bulk_deletion_in_a_form(acct):
+    acct.create_appointment(remote_id="f0")
+    acct.create_appointment(remote_id="f1", start=T0 + 3600)
+    form = [("appointments_collection[appointments][][appointment][remote_id]", "f0"),
+            ("appointments_collection[appointments][][appointment][status]", "deleted")]
+    out = appointments_out(acct.api.post(appointments_coll(acct), data=form))
+    assert [(a["remote_id"], a["status"]) for a in out] == [("f0", "deleted")]
+    assert [a["remote_id"] for a in acct.list_appointments()] == ["f1"]
+
+
+def test_appointments_bulk_deletion_frees_the_time_of_neighbours(acct):
+    acct.create_appointment(remote_id="a", start=T0, stop=T0 + 1800)
+    acct.create_appointment(remote_id="b", start=T0 + 600, stop=T0 + 1200)
+    assert acct.get_appointment("remote_id:a")["warning"] is True
+    appointments_out(post_appointments(acct, [{"remote_id": "b", "status": "deleted"}]))
+    assert acct.get_appointment("remote_id:a")["warning"] is False
+
+
+@pytest.mark.parametrize("entry, field", [
+    ({"remote_id": "ghost", "status": "deleted"}, "remote_id"),
+    ({"id": "999999999", "status": "deleted"}, "id"),
+    ({"status": "deleted"}, "status"),
+    ({"remote_id": "", "status": "deleted"}, "status"),
+    ({"remote_id": "gone", "status": "deleted"}, "remote_id"),
+])
+def test_appointments_deleting_nothing_is_422_and_writes_nothing(acct, entry, field):
+    existing = acct.create_appointment(remote_id="e")
+    acct.create_appointment(remote_id="gone", start=T0 + 7200)
+    expect(acct.api.delete(f"{acct.appointments}/remote_id:gone"), 204)
+    before = acct.list_appointments()
+    expect_error(post_appointments(acct, [
+        {"remote_id": "e", "status": "deleted"},
+        {"remote_id": "n1", "start": T0 + 3600, "stop": T0 + 4200},
+        entry,
+    ]), 422, f"appointments[2].{field}")
+    assert acct.list_appointments() == before == [existing]
+
+
+def test_appointments_deleted_twice_in_one_collection_is_422(acct):
+    acct.create_appointment(remote_id="d")
+    expect_error(post_appointments(acct, [{"remote_id": "d", "status": "deleted"},
+                                          {"remote_id": "d", "status": "deleted"}]),
+                 422, "appointments[1].remote_id")
+    assert [a["remote_id"] for a in acct.list_appointments()] == ["d"]
+    # deleted, then created again under its remote_id: a new appointment
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "d", "status": "deleted"},
+        {"remote_id": "d", "start": T0 + 60, "stop": T0 + 120}]))
+    assert out[0]["status"] == "deleted" and out[1]["status"] == "booked"
+    assert out[0]["id"] != out[1]["id"]
+
+
+def test_deleted_is_no_status_outside_collections(acct):
+    acct.create_appointment(remote_id="s")
+    expect_error(acct.api.put(f"{acct.appointments}/remote_id:s",
+                              {"appointment": {"status": "deleted"}}), 422, "status")
+    expect_error(acct.api.post(acct.appointments, {"appointment": {
+        "remote_id": "n", "start": T0, "stop": T0 + 60, "status": "deleted"}}), 422, "status")
+    assert [a["remote_id"] for a in acct.list_appointments()] == ["s"]
+
+
+def test_patients_collection_has_no_bulk_deletion(acct):
+    # the document gives collection patients no status: it is ignored, as
+    # any unknown field, and DELETE is the way to delete a patient
+    p = acct.create_patient(remote_id="p")
+    out = patients_out(post_patients(acct, [{"remote_id": "p", "status": "deleted"}]))
+    assert out[0]["status"] == "active" and acct.list_patients() == [p]
+
+
 @pytest.mark.parametrize("bad, field", [
     ({"start": T0 + 7200, "stop": T0 + 7200}, "stop"),
     ({"start": T0, "stop": T0 + 60, "patient_remote_id": "ghost"}, "patient_remote_id"),

@@ -339,6 +339,62 @@ def test_delete_by_platform_id(acct):
     expect_error(acct.api.delete(f"{acct.patients}/{p['id']}"), 404)
 
 
+def wait_next_second():
+    """Returns the current second once it differs from the one at the call."""
+    t = int(time.time())
+    while int(time.time()) == t:
+        time.sleep(0.05)
+    return int(time.time())
+
+
+def test_delete_unlinks_its_appointments_and_touches_them(acct):
+    p = acct.create_patient(remote_id="104")
+    cal2 = acct.add_calendar(slug=unique("cal"))
+    mine = acct.create_appointment(remote_id="a1", patient_remote_id="104")
+    there = acct.create_appointment(calendar_id=cal2, remote_id="a2", patient_remote_id="104")
+    cancelled = acct.create_appointment(remote_id="a3", patient_remote_id="104",
+                                        status="cancelled", start=2_000_000_000)
+    unrelated = acct.create_appointment(remote_id="a4", start=2_100_000_000)
+    assert mine["patient_id"] == str(p["id"]) and there["patient_remote_id"] == "104"
+    t = wait_next_second()
+    expect(acct.api.delete(f"{acct.patients}/remote_id:104"), 204)
+
+    def shown(cal=None):
+        return {a["remote_id"]: (a["patient_id"], a["patient_remote_id"])
+                for a in acct.list_appointments(calendar_id=cal)}
+    assert shown() == {"a1": (None, None), "a3": (None, None), "a4": (None, None)}
+    assert shown(cal2) == {"a2": (None, None)}
+    # `since` pollers see the change: since=t + 30 reaches back to t exactly
+    # (README), after the appointments were written and before the deletion
+    changed = {a["remote_id"] for a in acct.list_appointments(since=t + 30)}
+    assert changed == {"a1", "a3"} and unrelated["remote_id"] not in changed
+    assert [a["remote_id"] for a in acct.list_appointments(calendar_id=cal2, since=t + 30)] == [
+        "a2"]
+    # a new patient with the old remote_id is not the old patient's appointments'
+    newcomer = acct.create_patient(remote_id="104")
+    assert newcomer["id"] != p["id"]
+    assert shown() == {"a1": (None, None), "a3": (None, None), "a4": (None, None)}
+    a1 = acct.get_appointment("remote_id:a1")
+    assert (a1["patient_id"], a1["patient_remote_id"]) == (None, None)
+    # and linking it again shows the new one, both ids of one patient
+    a1 = unwrap_one(expect(acct.api.put(f"{acct.appointments}/remote_id:a1",
+                                        {"appointment": {"patient_remote_id": "104"}}), 200),
+                    "appointment")
+    assert (a1["patient_id"], a1["patient_remote_id"]) == (str(newcomer["id"]), "104")
+
+
+def test_deleted_appointments_of_a_deleted_patient_are_unlinked_too(acct):
+    acct.create_patient(remote_id="104")
+    acct.create_appointment(remote_id="gone", patient_remote_id="104")
+    t = int(time.time())
+    expect(acct.api.delete(f"{acct.appointments}/remote_id:gone"), 204)
+    expect(acct.api.delete(f"{acct.patients}/remote_id:104"), 204)
+    acct.create_patient(remote_id="104")
+    [tomb] = acct.list_appointments(since=t)
+    assert tomb["status"] == "deleted"
+    assert (tomb["patient_id"], tomb["patient_remote_id"]) == (None, None)
+
+
 # ---- list -----------------------------------------------------------------
 
 

@@ -658,6 +658,83 @@ START_TEST(iso8601_rendering)
 }
 END_TEST
 
+/* Reading is the inverse of writing, for every offset and any instant the
+ * writer renders; the same instant in another offset reads the same. */
+START_TEST(iso8601_reading)
+{
+    char buf[SLOTS_ISO8601_SIZE];
+    int64_t t = 0;
+    const int32_t offsets[] = {0,
+                               HOUR,
+                               2 * HOUR,
+                               -5 * HOUR,
+                               5 * HOUR + 30 * MIN,
+                               1050,
+                               -(3 * HOUR + 30 * MIN),
+                               14 * HOUR,
+                               -(23 * HOUR + 59 * MIN)};
+    const int64_t instants[] = {0,         1518426000,          1518426000 - 9 * HOUR - 1,
+                                951782400, 4107542400,          253402300799 - 15 * HOUR,
+                                -1,        -62135596800 + 86400};
+    for (size_t i = 0; i < sizeof instants / sizeof instants[0]; i++) {
+        for (size_t j = 0; j < sizeof offsets / sizeof offsets[0]; j++) {
+            ck_assert_uint_gt(slots_format_iso8601(instants[i], offsets[j], buf, sizeof buf), 0);
+            t = 42;
+            ck_assert_msg(slots_parse_iso8601(buf, &t), "%s", buf);
+            ck_assert_msg(t == instants[i], "%s read as %lld", buf, (long long)t);
+        }
+    }
+    ck_assert(slots_parse_iso8601("2018-02-12T09:00:00Z", &t));
+    ck_assert_int_eq(t, 1518426000);
+    ck_assert(slots_parse_iso8601("2018-02-12T09:00:00-00:00", &t));
+    ck_assert_int_eq(t, 1518426000);
+    ck_assert(slots_parse_iso8601("2024-02-29T00:00:00+00:00", &t)); /* a leap day */
+    ck_assert_int_eq(t, 1709164800);
+    ck_assert(slots_parse_iso8601("2000-02-29T23:59:59+23:59", &t));
+
+    const char *const bad[] = {
+        "",
+        "Z",
+        "2018-02-12T09:00:00",
+        "2018-02-12T09:00:00+01",
+        "2018-02-12T09:00:00+0100",
+        "2018-02-12T09:00:00+01:00:",
+        "2018-02-12T09:00:00+01:00:5",
+        "2018-02-12T09:00:00+24:00",
+        "2018-02-12T09:00:00+01:60",
+        "2018-02-12T09:00:00+01:00:60",
+        "2018-02-12T09:00:00z",
+        "2018-02-12T09:00:00ZZ",
+        "2018-02-12T09:00:00 Z",
+        "2018-02-12t09:00:00Z",
+        "2018-02-12 09:00:00Z",
+        "2018-02-12T09:00Z",
+        "2018-02-12T09:00:00.5Z",
+        "2018-2-12T09:00:00Z",
+        "18-02-12T09:00:00Z",
+        "+2018-02-12T09:00:00Z",
+        "2018-13-12T09:00:00Z",
+        "2018-00-12T09:00:00Z",
+        "2018-02-00T09:00:00Z",
+        "2018-02-29T09:00:00Z", /* not a leap year */
+        "1900-02-29T09:00:00Z",
+        "2018-04-31T09:00:00Z",
+        "2018-02-12T24:00:00Z",
+        "2018-02-12T09:60:00Z",
+        "2018-02-12T09:00:60Z",
+        "2018-02-12T-9:00:00Z",
+        " 2018-02-12T09:00:00Z",
+        "2018-02-12T09:00:00Z ",
+        "2018-02-12T09:00:00+01:00\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        t = 42;
+        ck_assert_msg(!slots_parse_iso8601(bad[i], &t), "accepted %s", bad[i]);
+        ck_assert_int_eq(t, 42);
+    }
+}
+END_TEST
+
 Suite *suite_slots(void)
 {
     Suite *s = suite_create("slots");
@@ -681,6 +758,7 @@ Suite *suite_slots(void)
     tcase_add_test(tc, merge_is_time_ordered_and_stable);
     tcase_add_test(tc, merge_of_computed_calendars);
     tcase_add_test(tc, iso8601_rendering);
+    tcase_add_test(tc, iso8601_reading);
     suite_add_tcase(s, tc);
     return s;
 }

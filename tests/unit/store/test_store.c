@@ -1063,18 +1063,21 @@ START_TEST(appointment_warnings)
     ck_assert(!get_appt(k, "c").warning);
     ck_assert(!get_appt(k, "d").warning);
 
-    /* a cancelled neighbour does not make a booked one warn, but it is
-     * itself flagged: it overlaps a booked appointment */
+    /* a cancelled appointment neither causes nor shows a warning */
     add_appt(k, "e", 2000, 2100, APPT_BOOKED);
     add_appt(k, "f", 2050, 2150, APPT_CANCELLED);
     ck_assert(!get_appt(k, "e").warning);
-    ck_assert(get_appt(k, "f").warning);
+    ck_assert(!get_appt(k, "f").warning);
 
-    /* a no-show neighbour is not booked either */
+    /* a no-show takes its time, as in the suggestions: both sides warn */
     add_appt(k, "g", 3000, 3100, APPT_BOOKED);
     add_appt(k, "h", 3000, 3100, APPT_NOSHOW);
-    ck_assert(!get_appt(k, "g").warning);
+    ck_assert(get_appt(k, "g").warning);
     ck_assert(get_appt(k, "h").warning);
+    add_appt(k, "h2", 3200, 3300, APPT_NOSHOW);
+    add_appt(k, "h3", 3250, 3350, APPT_NOSHOW);
+    ck_assert(get_appt(k, "h2").warning);
+    ck_assert(get_appt(k, "h3").warning);
 
     /* a deleted neighbour does not count */
     add_appt(k, "i", 4000, 4100, APPT_BOOKED);
@@ -1101,7 +1104,7 @@ START_TEST(appointment_warnings)
     ck_assert_int_eq(store_appointment_list(st, k, &q, A, &rows, &n, &total), STORE_OK);
     ck_assert_uint_eq(n, 6);
     const char *expect_ids = "a,b,c,d,e,f";
-    const bool expect_warn[] = {true, true, false, false, false, true};
+    const bool expect_warn[] = {true, true, false, false, false, false};
     char *ids = arena_strdup(A, "");
     for (size_t i = 0; i < n; i++) {
         ids = arena_printf(A, "%s%s%s", ids, i ? "," : "", rows[i].remote_id);
@@ -1598,6 +1601,111 @@ START_TEST(derived_changes_touch_appointments)
     ck_assert_int_eq(store_service_update(st, &sv), STORE_OK);
     ck_assert_int_eq(get_appt(k, "a").updated_at, 5000);
     ck_assert_int_eq(get_appt(k, "far").updated_at, 1000);
+
+    /* a new overlapping appointment at 6000 touches its noshow neighbour,
+     * whose warning changes, not its cancelled one, whose warning cannot */
+    add_appt(k, "cancelled", 8000, 9000, APPT_CANCELLED);
+    add_appt(k, "noshow", 8000, 9000, APPT_NOSHOW);
+    appointment d = new_appt(k, "d", 8500, 8600);
+    d.updated_at = 6000;
+    ck_assert_int_eq(store_appointment_insert(st, &d), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "noshow").updated_at, 6000);
+    ck_assert(get_appt(k, "noshow").warning);
+    ck_assert_int_eq(get_appt(k, "cancelled").updated_at, 1000);
+    ck_assert(!get_appt(k, "cancelled").warning);
+}
+END_TEST
+
+/* A deleted patient's remote_id may be taken by the next patient at once:
+ * its appointments must not show it, so the deletion unlinks them (live
+ * and tombstones) and stamps them; no write may link a deleted patient. */
+START_TEST(patient_delete_unlinks_appointments)
+{
+    int64_t c = make_center("unlink");
+    int64_t k = make_calendar(c, "unlink-k");
+    int64_t k2 = make_calendar(c, "unlink-k2");
+    int64_t pid = add_patient(c, "104", 1000);
+    int64_t other = add_patient(c, "105", 1000);
+    appointment a = new_appt(k, "a", 100, 200);
+    a.patient_id = pid;
+    ck_assert_int_eq(store_appointment_insert(st, &a), STORE_OK);
+    appointment b = new_appt(k2, "b", 100, 200);
+    b.patient_id = pid;
+    ck_assert_int_eq(store_appointment_insert(st, &b), STORE_OK);
+    appointment gone = new_appt(k, "gone", 300, 400);
+    gone.patient_id = pid;
+    ck_assert_int_eq(store_appointment_insert(st, &gone), STORE_OK);
+    ck_assert_int_eq(store_appointment_delete(st, k, gone.id, 1500), STORE_OK);
+    appointment keep = new_appt(k, "keep", 500, 600);
+    keep.patient_id = other;
+    ck_assert_int_eq(store_appointment_insert(st, &keep), STORE_OK);
+
+    ck_assert_int_eq(store_patient_delete(st, c + 100, pid, 2000), STORE_NOT_FOUND);
+    ck_assert_int_eq(get_appt(k, "a").patient_id, pid);
+    ck_assert_int_eq(store_patient_delete(st, c, pid, 2000), STORE_OK);
+    ck_assert_int_eq(add_patient(c, "104", 2100) != pid, 1); /* the remote_id, reused */
+    for (int i = 0; i < 2; i++) {
+        appointment out = get_appt(i ? k2 : k, i ? "b" : "a");
+        ck_assert_int_eq(out.patient_id, 0);
+        ck_assert_ptr_null(out.patient_remote_id);
+        ck_assert_int_eq(out.updated_at, 2000);
+    }
+    appointment kept = get_appt(k, "keep");
+    ck_assert_int_eq(kept.patient_id, other);
+    ck_assert_str_eq(kept.patient_remote_id, "105");
+    ck_assert_int_eq(kept.updated_at, 1000);
+
+    /* the tombstone too, as a `since` poller sees it */
+    list_query q = {.has_since = true, .since = 2000};
+    appointment *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    ck_assert_int_eq(store_appointment_list(st, k, &q, A, &rows, &n, &total), STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(rows[i].patient_id, 0);
+        ck_assert_ptr_null(rows[i].patient_remote_id);
+    }
+    ck_assert(rows[0].deleted != rows[1].deleted);
+
+    /* the deleted patient can no longer be linked */
+    appointment again = get_appt(k, "a");
+    again.patient_id = pid;
+    ck_assert_int_eq(store_appointment_update(st, &again), STORE_NOT_FOUND);
+    appointment fresh = new_appt(k, "fresh", 700, 800);
+    fresh.patient_id = pid;
+    ck_assert_int_eq(store_appointment_insert(st, &fresh), STORE_NOT_FOUND);
+}
+END_TEST
+
+/* Migration 4 unlinks the appointments of patients deleted before it. */
+START_TEST(migration_unlinks_appointments_of_deleted_patients)
+{
+    int64_t c = make_center("mig");
+    int64_t k = make_calendar(c, "mig-k");
+    int64_t pid = add_patient(c, "104", 1000);
+    int64_t live = add_patient(c, "105", 1000);
+    appointment a = new_appt(k, "a", 100, 200);
+    a.patient_id = pid;
+    ck_assert_int_eq(store_appointment_insert(st, &a), STORE_OK);
+    appointment b = new_appt(k, "b", 300, 400);
+    b.patient_id = live;
+    ck_assert_int_eq(store_appointment_insert(st, &b), STORE_OK);
+    /* the state a deletion left before: the patient gone, the link kept */
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE patients SET deleted = 1 WHERE id = %lld", (long long)pid);
+    raw_exec(path, sql);
+    raw_exec(path, "DELETE FROM schema_migrations WHERE version = 4");
+    int64_t before = (int64_t)time(NULL);
+    ck_assert_int_eq(store_migrate(st), STORE_OK);
+    appointment out = get_appt(k, "a");
+    ck_assert_int_eq(out.patient_id, 0);
+    ck_assert_ptr_null(out.patient_remote_id);
+    ck_assert_int_ge(out.updated_at, before);
+    ck_assert_int_le(out.updated_at, (int64_t)time(NULL));
+    out = get_appt(k, "b");
+    ck_assert_int_eq(out.patient_id, live);
+    ck_assert_int_eq(out.updated_at, 1000);
 }
 END_TEST
 
@@ -1623,6 +1731,8 @@ static void add_common_tests(TCase *tc)
     tcase_add_test(tc, appointment_windows_after_moves_and_since);
     tcase_add_test(tc, appointment_warnings);
     tcase_add_test(tc, derived_changes_touch_appointments);
+    tcase_add_test(tc, patient_delete_unlinks_appointments);
+    tcase_add_test(tc, migration_unlinks_appointments_of_deleted_patients);
     tcase_add_test(tc, rollback_leaves_nothing);
     tcase_add_test(tc, two_connections_write_concurrently);
 }
