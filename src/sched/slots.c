@@ -576,10 +576,10 @@ bool slots_parse_iso8601(const char *text, int64_t *out)
         return false;
     if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
         return false;
-    int64_t days = tzfile_days_from_civil(year, month, day);
+    int64_t days = civil_days_from_date(year, month, day);
     int64_t y2;
     int m2, d2;
-    tzfile_civil_from_days(days, &y2, &m2, &d2);
+    civil_date_from_days(days, &y2, &m2, &d2);
     if (y2 != year || m2 != month || d2 != day)
         return false; /* February 30th and the like */
     s += 19;
@@ -595,6 +595,6 @@ bool slots_parse_iso8601(const char *text, int64_t *out)
             return false;
         offset = (oh * 3600 + om * 60 + os) * (s[0] == '-' ? -1 : 1);
     }
-    *out = days * DAY_SECONDS + hour * 3600 + minute * 60 + second - offset;
+    *out = days * CIVIL_DAY_SECONDS + hour * 3600 + minute * 60 + second - offset;
     return true;
 }
