@@ -7,7 +7,9 @@
  *
  * Times are local to the calendar's center; "24:00" is allowed as a stop.
  * Ranges of one day may touch but not overlap.  The schedule and the step
- * are validated completely before anything is written. */
+ * are validated completely before anything is written.  "opening_hours":
+ * null, or "" (a form's null: `opening_hours=`), is the empty list: closed
+ * every day. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -143,10 +143,21 @@ static int member_order(const void *x, const void *y)
 static bool json_last_wins(cJSON *item)
 {
     for (; item; item = item->next) {
-        if (cJSON_IsObject(item) && item->child && item->child->next) {
-            size_t n = 0;
-            for (cJSON *c = item->child; c; c = c->next)
-                n++;
+        size_t n = 0;
+        for (cJSON *c = cJSON_IsObject(item) ? item->child : NULL; c; c = c->next)
+            n++;
+        if (n >= 2 && n <= 16) {
+            /* the usual object: pairwise, without allocating */
+            cJSON *next = NULL;
+            for (cJSON *c = item->child; c; c = next) {
+                next = c->next;
+                for (cJSON *d = next; d; d = d->next)
+                    if (strcmp(c->string, d->string) == 0) {
+                        cJSON_Delete(cJSON_DetachItemViaPointer(item, c));
+                        break;
+                    }
+            }
+        } else if (n > 16) {
             member *m = malloc(n * sizeof *m);
             if (!m)
                 return false;

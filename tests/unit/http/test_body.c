@@ -1,5 +1,6 @@
 /* test_body.c - body decoding by content type, and the escaped-NUL guard. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../suites.h"
@@ -131,6 +132,18 @@ START_TEST(repeated_key_keeps_the_last_value)
     ck_assert_str_eq(cJSON_GetObjectItem(b, "x")->valuestring, "2");
     const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "c"), 0);
     ck_assert(cJSON_IsNull(cJSON_GetObjectItem(c0, "y")));
+    cJSON_Delete(t);
+    /* a large object (sorted rather than compared pairwise) */
+    char big[512] = "{";
+    for (int i = 0; i < 20; i++)
+        snprintf(big + strlen(big), sizeof big - strlen(big), "\"k%d\": %d, ", i % 15, i);
+    strcat(big, "\"k3\": \"last\"}");
+    t = parse(big, false, &err);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(cJSON_GetArraySize(t), 15);
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "k3")->valuestring, "last");
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "k4")->valuestring, "19");
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "k5")->valuestring, "5");
     cJSON_Delete(t);
     /* the same rule as a form */
     cJSON *f = parse("a=1&a=3", true, &err);
