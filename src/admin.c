@@ -109,7 +109,7 @@ static int center_add(int argc, char **argv)
     }
     /* the same loader the slot engine uses, so every center's zone works */
     const tzfile *tz = NULL;
-    if (tzfile_get(zone, &tz) != TZFILE_OK) {
+    if (!tzfile_is_iana_name(zone) || tzfile_get(zone, &tz) != TZFILE_OK) {
         cli_error("unknown time zone '%s' (expected an IANA name such as Europe/Brussels)", zone);
         return EXIT_USAGE;
     }
@@ -274,6 +274,11 @@ static int user_command(const char *verb, int argc, char **argv)
         }
     } else if (center_arg) {
         rc = store_grant_remove(st, u.id, center_id);
+        /* no grant to remove: done already (like granting twice), unless
+         * the center itself does not exist */
+        center c;
+        if (rc == STORE_NOT_FOUND && store_center_get(st, center_id, a, &c) == STORE_OK)
+            rc = STORE_OK;
         if (rc != STORE_OK) {
             admin_store_failed(rc, "grant of this center to this user");
             goto done;

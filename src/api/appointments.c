@@ -106,7 +106,7 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
 
     switch (fields_string(obj, "remote_id", fe, &s)) {
     case FIELD_SET:
-        if (*s)
+        if (!fields_is_blank(s))
             ap->remote_id = s;
         else
             fields_error(fe, "remote_id", "can't be blank");

@@ -11,20 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The largest magnitude a JSON number (a double) holds exactly: 2^53. */
+/* The largest magnitude a double holds exactly: 2^53 (numbers built without
+ * their source text, e.g. by cJSON_CreateNumber). */
 #define FIELDS_SAFE_INT 9007199254740992.0
 /* 9999-12-31T23:59:59Z */
 #define FIELDS_MAX_TIMESTAMP INT64_C(253402300799)
 
-#define MSG_STRING    "must be a string"
-#define MSG_TOO_LONG  "is too long"
-#define MSG_INT       "must be a whole number"
-#define MSG_TIMESTAMP "must be a timestamp (Unix seconds)"
-#define MSG_BOOL      "must be true or false"
-#define MSG_DATE      "must be a date (yyyy-mm-dd)"
-#define MSG_COLOR     "must be a color (#rrggbb)"
-#define MSG_LANGUAGE  "must be a two-letter language code"
-#define MSG_NO_MEMORY "could not be stored (out of memory)"
+#define MSG_STRING     "must be a string"
+#define MSG_STRING_INT "must be a string or a whole number"
+#define MSG_TOO_LONG   "is too long"
+#define MSG_INT        "must be a whole number"
+#define MSG_TIMESTAMP  "must be a timestamp (Unix seconds)"
+#define MSG_BOOL       "must be true or false"
+#define MSG_DATE       "must be a date (yyyy-mm-dd)"
+#define MSG_COLOR      "must be a color (#rrggbb)"
+#define MSG_LANGUAGE   "must be a two-letter language code"
+#define MSG_NO_MEMORY  "could not be stored (out of memory)"
 
 void fields_error(field_errors *fe, const char *name, const char *problem)
 {
@@ -69,9 +71,28 @@ static field_state fields_invalid(field_errors *fe, const char *name, const char
     return FIELD_INVALID;
 }
 
-/* A JSON number as an exact integer: finite, integral, |v| <= 2^53. */
+/* True when s is a JSON integer literal: an optional '-' then digits (the
+ * JSON grammar already excludes '+' and leading zeros). */
+static bool fields_is_integer_text(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s < '0' || *s > '9')
+        return false;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    return *s == '\0';
+}
+
+/* A JSON number as an exact integer.  A body's numbers carry their source
+ * text in valuestring (body.c): only an integer literal within int64 is
+ * taken ("1e3", "1.0" are not; "-0" is 0).  Without text, the double must be
+ * integral and within +-2^53. */
 static bool fields_number_to_int(const cJSON *item, int64_t *out)
 {
+    if (item->valuestring)
+        return fields_is_integer_text(item->valuestring) &&
+               fields_parse_int(item->valuestring, out);
     double v = item->valuedouble;
     if (!(v >= -FIELDS_SAFE_INT && v <= FIELDS_SAFE_INT)) /* also NaN */
         return false;
@@ -95,9 +116,20 @@ field_state fields_string(const cJSON *obj, const char *name, field_errors *fe, 
         *out = item->valuestring;
         return FIELD_SET;
     }
-    int64_t n;
-    if (!cJSON_IsNumber(item) || !fields_number_to_int(item, &n))
+    if (!cJSON_IsNumber(item))
         return fields_invalid(fe, name, MSG_STRING);
+    /* an integer literal keeps exactly the digits sent, whatever its size */
+    if (item->valuestring) {
+        if (!fields_is_integer_text(item->valuestring))
+            return fields_invalid(fe, name, MSG_STRING_INT);
+        if (strnlen(item->valuestring, FIELD_MAX_STRING + 1) > FIELD_MAX_STRING)
+            return fields_invalid(fe, name, MSG_TOO_LONG);
+        *out = item->valuestring;
+        return FIELD_SET;
+    }
+    int64_t n;
+    if (!fields_number_to_int(item, &n))
+        return fields_invalid(fe, name, MSG_STRING_INT);
     assert(fe->arena != NULL);
     char *s = arena_printf(fe->arena, "%" PRId64, n);
     if (!s)
@@ -191,6 +223,8 @@ field_state fields_bool(const cJSON *obj, const char *name, field_errors *fe, bo
     }
     if (cJSON_IsString(item) && item->valuestring) {
         const char *s = item->valuestring;
+        if (*s == '\0')
+            return FIELD_NULL; /* a form's null */
         if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0) {
             *out = true;
             return FIELD_SET;
@@ -318,5 +352,32 @@ const cJSON *fields_unwrap(const cJSON *body, const char *name)
     if (!cJSON_IsObject(body))
         return NULL;
     const cJSON *inner = name ? cJSON_GetObjectItemCaseSensitive(body, name) : NULL;
-    return cJSON_IsObject(inner) ? inner : body;
+    if (!inner)
+        return body;
+    return cJSON_IsObject(inner) ? inner : NULL;
+}
+
+bool fields_is_blank(const char *s)
+{
+    assert(s != NULL);
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        size_t n = 1;
+        if (c >= 0xc0 && c < 0xe0 && (p[1] & 0xc0) == 0x80) {
+            c = (c & 0x1fu) << 6 | (p[1] & 0x3fu);
+            n = 2;
+        } else if (c >= 0xe0 && c < 0xf0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+            c = (c & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+            n = 3;
+        }
+        /* Unicode's White_Space property (all below U+10000) */
+        bool space = (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 ||
+                     c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+                     c == 0x202f || c == 0x205f || c == 0x3000;
+        if (!space)
+            return false;
+        p += n;
+    }
+    return true;
 }

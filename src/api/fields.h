@@ -11,8 +11,9 @@
  *
  * Lookups are case-sensitive; a NULL or non-object `obj` reads as absent.
  * String results point into `obj` (they live as long as the tree) unless a
- * reader says it stores a copy in fe->arena.  Only date, color and language
- * read "" as null; for numbers, timestamps and booleans "" is invalid. */
+ * reader says it stores a copy in fe->arena.  Every typed reader (number,
+ * timestamp, boolean, date, color, language) reads "" as null, the only null
+ * a form can send; fields_string returns "" and its caller decides. */
 #ifndef AGENDA_FIELDS_H
 #define AGENDA_FIELDS_H
 
@@ -46,24 +47,26 @@ void fields_error(field_errors *fe, const char *name, const char *problem);
 /* Hard ceiling on any string field, in bytes. */
 #define FIELD_MAX_STRING 4096
 
-/* A string; a JSON number is accepted and rendered as its decimal digits
- * (remote_ids sent as numbers) in fe->arena: only integral numbers within
- * +-2^53 qualify (698 -> "698", 1.5 and 1e20 are invalid).  Booleans,
- * arrays and objects are invalid, and so are strings with NUL or over
- * FIELD_MAX_STRING bytes.  (cJSON ends a string at an escaped "\u0000", so
- * a NUL can only be refused by the body reader before cJSON sees it; form
- * bodies refuse "%00".) */
+/* A string; a JSON number is accepted when its source text (body.c keeps it
+ * in valuestring) is an integer literal, and gives exactly that text
+ * (698 -> "698", 9007199254740993 -> "9007199254740993", -5 -> "-5"); a
+ * fraction or exponent (1.5, 1e3, 1.0) is invalid.  A number without source
+ * text qualifies when integral within +-2^53 and is rendered in fe->arena.
+ * Booleans, arrays and objects are invalid, and so are strings with NUL or
+ * over FIELD_MAX_STRING bytes.  (cJSON ends a string at an escaped "\u0000",
+ * so a NUL can only be refused by the body reader before cJSON sees it; form
+ * bodies refuse "%00".)  "" is FIELD_SET: each field says what blank means. */
 field_state fields_string(const cJSON *obj, const char *name, field_errors *fe, const char **out);
-/* A whole number: JSON integer or a string of decimal digits with optional
- * leading '-'; out of int64 range or fractional is invalid.  A JSON number
- * must be integral and within +-2^53 (a double holds no more exactly); a
- * string may use the whole int64 range but no spaces, '+', or exponent.
- * An empty string reads as FIELD_NULL (a form body's only way to say null). */
+/* A whole number: a JSON number whose text is an integer literal (no
+ * fraction or exponent: 1e3 and 1.0 are invalid; -0 is 0), or a string of
+ * decimal digits with optional leading '-' (no spaces, '+', or exponent);
+ * either within int64, else invalid.  An empty string reads as FIELD_NULL
+ * (a form body's only way to say null). */
 field_state fields_int(const cJSON *obj, const char *name, field_errors *fe, int64_t *out);
 /* Unix seconds: as fields_int, and within 0 .. 253402300799 (year 9999). */
 field_state fields_timestamp(const cJSON *obj, const char *name, field_errors *fe, int64_t *out);
 /* true/false, or the strings "true"/"false"/"1"/"0" (exactly, lower-case).
- * JSON numbers are invalid. */
+ * JSON numbers are invalid.  An empty string reads as FIELD_NULL. */
 field_state fields_bool(const cJSON *obj, const char *name, field_errors *fe, bool *out);
 /* A real calendar date yyyy-mm-dd (leap years checked, Gregorian rule), years
  * 1000-9999; stored as given.  An empty string reads as FIELD_NULL. */
@@ -83,7 +86,14 @@ bool fields_parse_int(const char *s, int64_t *out);
 
 /* The object a body is about: body[name] when it is an object (the
  * documented envelope, {"patient": {...}}), else the body itself when it is
- * an object (fields at the top level), else NULL. */
+ * an object without a `name` key (fields at the top level), else NULL (not
+ * an object, or an envelope key whose value is not an object, like
+ * {"patient": "abc"} or {"patient": null}). */
 const cJSON *fields_unwrap(const cJSON *body, const char *name);
+
+/* True when s is empty or only white space: ASCII space, tab, LF, VT, FF,
+ * CR, and the other characters of Unicode's White_Space property (NBSP,
+ * U+2000-U+200A, U+3000, ...).  s is UTF-8. */
+bool fields_is_blank(const char *s);
 
 #endif

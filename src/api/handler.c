@@ -78,6 +78,10 @@ api_err handler_body_object(api_request *rq, api_response *rs, const char *name,
     *out = rq->body ? fields_unwrap(rq->body, name) : NULL;
     if (*out)
         return API_OK;
+    if (cJSON_IsObject(rq->body)) { /* {"patient": "abc"}, {"patient": null} */
+        api_field_error(rs, name, "must be an object");
+        return api_fail(rs, API_INVALID, arena_printf(rq->arena, "the %s is not an object", name));
+    }
     return api_fail(rs, API_BAD_REQUEST,
                     rq->body ? "the body must be a JSON object" : "a request body is required");
 }
@@ -302,6 +306,31 @@ api_err handler_delete(const resource *r, api_request *rq, api_response *rs)
     return API_OK;
 }
 
+/* At most this many field errors are listed for a refused collection. */
+#define COLLECTION_MAX_ERRORS 100
+
+/* The answer to a collection with `refused` bad entries, whose problems are
+ * in fe->errors in input order: the first COLLECTION_MAX_ERRORS are listed,
+ * and the message says how many were left out.  (Below the limit the
+ * message holds no number: errors name the entries, and a number in a
+ * message could be read as an id.) */
+static api_err collection_refused(api_request *rq, api_response *rs, field_errors *fe,
+                                  api_err refusal, int refused)
+{
+    int total = fe->errors ? cJSON_GetArraySize(fe->errors) : 0;
+    for (int n = total; n > COLLECTION_MAX_ERRORS; n--)
+        cJSON_Delete(cJSON_DetachItemViaPointer(fe->errors, fe->errors->child->prev));
+    const char *message =
+        total > COLLECTION_MAX_ERRORS
+            ? arena_printf(rq->arena,
+                           "%d entries of the collection were refused; only the first %d of "
+                           "%d errors are listed",
+                           refused, COLLECTION_MAX_ERRORS, total)
+        : refused == 1 ? "an entry of the collection was refused"
+                       : "entries of the collection were refused";
+    return handler_fail_fields(rs, fe, refusal, message);
+}
+
 api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
 {
     if (!rq->body)
@@ -332,27 +361,33 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
     }
 
     field_errors fe = {.arena = rq->arena};
-    int index = 0;
+    api_err refusal = API_OK; /* the first entry refused: its status answers */
+    int refused = 0, index = 0;
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, items)
     {
         const cJSON *entry = fields_unwrap(item, r->singular);
         cJSON *rendered = NULL;
         bool found = false;
+        fe.count = 0; /* this entry's problems; fe.errors keeps them all */
         fe.prefix = arena_printf(rq->arena, "%s[%d].", r->plural, index);
         if (!fe.prefix) {
             err = api_fail(rs, API_INTERNAL, NULL);
             break;
         }
-        if (!entry) {
-            api_field_error(rs, arena_printf(rq->arena, "%s[%d]", r->plural, index),
-                            "must be an object");
-            err = api_fail(rs, API_INVALID, "an entry of the collection is not an object");
-            break;
-        }
         memset(row, 0, r->row_size);
-        const bool deleting = r->deletes && r->deletes(entry);
-        err = resource_match(r, rq, rs, entry, &fe, row, &found);
+        const bool deleting = entry && r->deletes && r->deletes(entry);
+        if (!entry) {
+            bool wrapped = cJSON_GetObjectItemCaseSensitive(item, r->singular) != NULL;
+            fe.prefix = "";
+            fields_error(&fe,
+                         arena_printf(rq->arena, "%s[%d]%s%s", r->plural, index, wrapped ? "." : "",
+                                      wrapped ? r->singular : ""),
+                         "must be an object");
+            err = api_fail(rs, API_INVALID, NULL);
+        } else {
+            err = resource_match(r, rq, rs, entry, &fe, row, &found);
+        }
         if (err == API_OK && fe.count)
             err = api_fail(rs, API_INVALID, NULL);
         if (err == API_OK && deleting)
@@ -363,14 +398,21 @@ api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
             err = resource_apply(r, rq, rs, entry, &fe, row, !found, !found, &rendered);
         if (err == API_OK && !render_append_wrapped(list, r->singular, rendered))
             err = api_fail(rs, API_INTERNAL, NULL);
-        if (err != API_OK) {
-            const char *message =
-                arena_printf(rq->arena, "entry %d of the collection was refused", index);
-            handler_fail_fields(rs, &fe, err, err == API_INTERNAL ? NULL : message);
+        /* A refused entry does not stop the others from being checked (and
+         * written: the transaction is rolled back), so that every bad entry
+         * is reported; anything else ends the request. */
+        if (err == API_INVALID || err == API_CONFLICT) {
+            refused++;
+            if (refusal == API_OK)
+                refusal = err;
+            err = API_OK;
+        } else if (err != API_OK) {
             break;
         }
         index++;
     }
+    if (err == API_OK && refusal != API_OK)
+        err = collection_refused(rq, rs, &fe, refusal, refused);
     err = handler_finish(rq, rs, err);
     if (err != API_OK) {
         cJSON_Delete(fe.errors);

@@ -31,7 +31,9 @@ api_err handler_list_query(api_request *rq, api_response *rs, list_query *q, boo
 api_err handler_fail_fields(api_response *rs, field_errors *fe, api_err err, const char *message);
 
 /* The object a single-object request is about (see fields_unwrap); answers
- * API_BAD_REQUEST when the body is missing or not an object. */
+ * API_BAD_REQUEST when the body is missing or not an object, API_INVALID
+ * (422, errors {name: "must be an object"}) when its envelope key holds
+ * something else than an object. */
 api_err handler_body_object(api_request *rq, api_response *rs, const char *name, const cJSON **out);
 
 /* How the generic flows below handle one resource.  Rows are opaque

@@ -7,7 +7,9 @@
  *
  * Times are local to the calendar's center; "24:00" is allowed as a stop.
  * Ranges of one day may touch but not overlap.  The schedule and the step
- * are validated completely before anything is written. */
+ * are validated completely before anything is written.  "opening_hours":
+ * null, or "" (a form's null: `opening_hours=`), is the empty list: closed
+ * every day. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,11 @@ api_err opening_hours_put(api_request *rq, api_response *rs)
     if (!rq->body || !cJSON_IsObject(rq->body))
         return api_fail(rs, API_BAD_REQUEST, "a JSON object body is required");
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(rq->body, "opening_hours");
+    /* null, or "" (a form's null: `opening_hours=`), is the empty list:
+     * closed every day */
+    static const cJSON empty_list = {.type = cJSON_Array};
+    if (cJSON_IsNull(list) || (cJSON_IsString(list) && list->valuestring && !*list->valuestring))
+        list = &empty_list;
     field_errors fe = {.arena = rq->arena, .prefix = ""};
     int64_t step = rq->calendar.slot_step;
     if (fields_int(rq->body, "slot_step", &fe, &step) == FIELD_SET &&

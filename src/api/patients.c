@@ -34,7 +34,7 @@ static api_err patient_read(api_request *rq, api_response *rs, const cJSON *obj,
     const char *s = NULL;
     switch (fields_string(obj, "remote_id", fe, &s)) {
     case FIELD_SET:
-        if (*s)
+        if (!fields_is_blank(s))
             p->remote_id = s;
         else
             fields_error(fe, "remote_id", "can't be blank");
@@ -77,7 +77,7 @@ static api_err patient_read(api_request *rq, api_response *rs, const cJSON *obj,
     }
     switch (fields_string(obj, "address", fe, &s)) {
     case FIELD_SET:
-        p->address = s;
+        p->address = *s ? s : NULL; /* "" is a form's null */
         break;
     case FIELD_NULL:
         p->address = NULL;
@@ -87,7 +87,7 @@ static api_err patient_read(api_request *rq, api_response *rs, const cJSON *obj,
     }
     switch (fields_string(obj, "notes", fe, &s)) {
     case FIELD_SET:
-        p->notes = s;
+        p->notes = *s ? s : NULL; /* "" is a form's null */
         break;
     case FIELD_NULL:
         p->notes = NULL;

@@ -17,7 +17,13 @@ static api_err service_read(api_request *rq, api_response *rs, const cJSON *obj,
     const char *str = NULL;
     switch (fields_string(obj, "remote_id", fe, &str)) {
     case FIELD_SET:
-        s->remote_id = *str ? str : NULL;
+        /* "" is a form's null (no remote_id); white space alone is blank */
+        if (!*str)
+            s->remote_id = NULL;
+        else if (fields_is_blank(str))
+            fields_error(fe, "remote_id", "can't be blank");
+        else
+            s->remote_id = str;
         break;
     case FIELD_NULL:
         s->remote_id = NULL;
@@ -27,7 +33,7 @@ static api_err service_read(api_request *rq, api_response *rs, const cJSON *obj,
     }
     switch (fields_string(obj, "name", fe, &str)) {
     case FIELD_SET:
-        if (*str)
+        if (!fields_is_blank(str))
             s->name = str;
         else
             fields_error(fe, "name", "can't be blank");

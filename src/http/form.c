@@ -395,6 +395,15 @@ static int form_add_pair(form_builder *b, const char *pair, size_t len, const ch
         memmove(segs + 3, segs + 2, (n - 2) * sizeof segs[0]);
         segs[2] = (form_seg){.type = FORM_SEG_APPEND};
         n++;
+    } else if (n >= 3 && segs[1].type == FORM_SEG_NAME && segs[2].type == FORM_SEG_NAME &&
+               base_len >= 2 && segs[0].name[base_len - 1] == 's' &&
+               strlen(segs[1].name) == base_len - 1 &&
+               strncmp(segs[0].name, segs[1].name, base_len - 1) == 0) {
+        /* items[item][f] at the top level (opening_hours[opening_hour][day]):
+         * the same implicit [] after the list key */
+        memmove(segs + 2, segs + 1, (n - 1) * sizeof segs[0]);
+        segs[1] = (form_seg){.type = FORM_SEG_APPEND};
+        n++;
     }
     assert(n <= FORM_MAX_DEPTH + 2);
     return form_insert(b, segs, n, b->value_buf, (size_t)value_len, err);

@@ -12,6 +12,9 @@
  *     -> {"x_collection":{"items":[{"item":{"f":"1"}},{"item":{"f":"2"}}]}}
  *     (the document's literal collection keys: the segment after a
  *      *_collection object's list key is an implicit [])
+ *   items[item][f]=1&items[item][f]=2 for a top-level key that is the
+ *     plural (+ "s") of the next one (opening_hours[opening_hour][day])
+ *     -> {"items":[{"item":{"f":"1"}},{"item":{"f":"2"}}]}
  *   k=1&k=2 for a plain key           -> the last value wins
  * Every value is a string.
  *
@@ -32,7 +35,8 @@
  * - The implicit [] applies to a top-level key ending in "_collection",
  *   when both the list key and the segment after it are names; the
  *   explicit forms x_collection[items][][item][f] and
- *   x_collection[items][0][item][f] give the same tree.
+ *   x_collection[items][0][item][f] give the same tree.  Likewise after a
+ *   top-level "items" followed by the name "item" and one more name.
  * - Errors, besides the limits below: a key starting with '[', unbalanced
  *   or nested brackets ("a[b", "a]", "a[b[c]]"), text after a ']' ("a[b]c"),
  *   a key used both as a value and as an object or array (a=1&a[b]=2,

@@ -752,6 +752,59 @@ tzfile_rc tzfile_load(const char *name, tzfile **out)
     return rc;
 }
 
+/* True when the line `line` of tzdata.zi defines `name`: "Z NAME ..." (a
+ * zone) or "L TARGET NAME" (a link). */
+static bool zi_line_names(const char *line, const char *name)
+{
+    size_t nlen = strlen(name);
+    const char *p = NULL;
+    if (line[0] == 'Z' && line[1] == ' ') {
+        p = line + 2;
+    } else if (line[0] == 'L' && line[1] == ' ') {
+        p = strchr(line + 2, ' ');
+        if (!p)
+            return false;
+        p++;
+    } else {
+        return false;
+    }
+    return strncmp(p, name, nlen) == 0 && (p[nlen] == ' ' || p[nlen] == '\n' || p[nlen] == '\0');
+}
+
+/* Files of the tz directory that are not zones a center may use (when
+ * tzdata.zi cannot be read): the first path component or the whole name. */
+static bool name_is_denied(const char *name)
+{
+    static const char *const denied[] = {"localtime",   "posixrules", "Factory",
+                                         "leapseconds", "posix",      "right"};
+    for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) {
+        size_t n = strlen(denied[i]);
+        if (strncmp(name, denied[i], n) == 0 && (name[n] == '\0' || name[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+bool tzfile_is_iana_name(const char *name)
+{
+    if (!name_is_safe(name) || name_is_denied(name))
+        return false;
+    const char *dir = getenv("TZDIR");
+    if (!dir || !*dir)
+        dir = DEFAULT_DIR;
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/tzdata.zi", dir);
+    FILE *f = n > 0 && (size_t)n < sizeof path ? fopen(path, "re") : NULL;
+    if (!f)
+        return true; /* no list to check against: the deny list above */
+    bool found = false;
+    char line[512];
+    while (!found && fgets(line, sizeof line, f))
+        found = zi_line_names(line, name);
+    fclose(f);
+    return found;
+}
+
 /* ---- the cache -------------------------------------------------------- */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;

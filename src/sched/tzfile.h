@@ -33,6 +33,7 @@
 #ifndef AGENDA_TZFILE_H
 #define AGENDA_TZFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,14 @@ typedef enum tzfile_rc {
  * /usr/share/zoneinfo.  On TZFILE_OK *out is a new zone the caller frees
  * with tzfile_free(); on error *out is NULL. */
 tzfile_rc tzfile_load(const char *name, tzfile **out);
+
+/* True when `name` is a real IANA zone or link name: one that $TZDIR's (or
+ * /usr/share/zoneinfo's) tzdata.zi defines ("Europe/Brussels", "UTC",
+ * "Etc/GMT+5", "US/Eastern"), and not "Factory".  Other files of that
+ * directory (localtime, posixrules, posix/..., right/..., zone.tab,
+ * leapseconds) are refused.  Without a readable tzdata.zi, a safe name that
+ * is none of those files is accepted. */
+bool tzfile_is_iana_name(const char *name);
 
 /* Parses TZif data held in memory (len <= TZFILE_MAX_BYTES); `name` is only
  * recorded (tzfile_name) and must be at most TZFILE_NAME_MAX bytes.  Same

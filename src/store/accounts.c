@@ -7,9 +7,14 @@
  * to the database's unique keys; a violation comes back as STORE_CONFLICT
  * from the db layer, and a reference to a missing row (foreign key) as
  * STORE_NOT_FOUND.  Calls of several statements run as one unit of work
- * (internal.h), so they are atomic and read one snapshot. */
+ * (internal.h), so they are atomic and read one snapshot.
+ *
+ * Emails are case-insensitive: they are stored, and looked up, with their
+ * ASCII letters lower-cased (store_email_fold), so the unique key on
+ * users.email holds regardless of case (migration 5 folded older rows). */
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/internal.h"
@@ -422,19 +427,29 @@ done:
 
 /* ---- users ------------------------------------------------------------ */
 
+void store_email_fold(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
 store_rc store_user_create(store *st, user *u)
 {
     assert(st && u && u->email);
     db_stmt *s = NULL;
-    store_rc rc = db_prepare(st->db, SQL_USER_INSERT, &s);
+    char *email = strdup(u->email);
+    store_rc rc = email ? db_prepare(st->db, SQL_USER_INSERT, &s) : STORE_ERROR;
     if (rc != STORE_OK)
         goto done;
-    db_bind_text(s, 1, u->email);
+    store_email_fold(email);
+    db_bind_text(s, 1, email);
     db_bind_blob(s, 2, u->token_hash, sizeof u->token_hash);
     db_bind_int64(s, 3, u->disabled ? 1 : 0);
     rc = store_step_write(s, NULL, &u->id);
 done:
     db_reset(s);
+    free(email);
     return rc;
 }
 
@@ -444,10 +459,13 @@ store_rc store_user_get_by_email(store *st, const char *email, arena *a, user *o
     db_stmt *s = NULL;
     bool row = false;
     size_t len = 0;
-    store_rc rc = db_prepare(st->db, SQL_USER_BY_EMAIL, &s);
+    char *folded = arena_strdup(a, email);
+    store_rc rc =
+        folded ? db_prepare(st->db, SQL_USER_BY_EMAIL, &s) : store_out_of_memory("user lookup");
     if (rc != STORE_OK)
         goto done;
-    db_bind_text(s, 1, email);
+    store_email_fold(folded);
+    db_bind_text(s, 1, folded);
     rc = db_step(s, &row);
     if (rc != STORE_OK)
         goto done;

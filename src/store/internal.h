@@ -98,6 +98,10 @@ store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64
 /* Logs an arena exhaustion and returns STORE_ERROR. */
 store_rc store_out_of_memory(const char *where);
 
+/* Lower-cases the ASCII letters of s in place: how emails are stored and
+ * compared (accounts.c, migrate.c). */
+void store_email_fold(char *s);
+
 /* Steps a write statement to its end (a RETURNING row, if any, then done),
  * reporting in *row whether it returned a row (NULL: not wanted) and, when
  * id is not NULL, the first column of that row. */

@@ -60,7 +60,8 @@ static const ddl_token tokens[] = {
 typedef struct migration {
     int64_t version;
     const char *name;
-    const char *sql; /* several statements, with tokens */
+    const char *sql;        /* several statements, with tokens; or NULL */
+    store_rc (*run)(db *d); /* a step written in C, after sql; or NULL */
 } migration;
 
 static const char SCHEMA_1[] =
@@ -209,11 +210,102 @@ static const char SCHEMA_3[] = "CREATE INDEX appointments_patient ON appointment
 static const char SCHEMA_4[] = "UPDATE appointments SET patient_id = NULL, updated_at = {NOW}"
                                " WHERE patient_id IN (SELECT id FROM patients WHERE deleted = 1);";
 
+/* Emails become case-insensitive (accounts.c stores them folded): every
+ * existing email is folded the same way, in C so that both engines fold
+ * exactly the ASCII letters.  Two users whose emails differ only by case
+ * would collide on the unique key: the migration then stops, names both,
+ * and changes nothing; one of them must be renamed or removed by hand. */
+static const char SQL_USERS_ALL[] = "SELECT id, email FROM users ORDER BY id";
+static const char SQL_USER_SET_EMAIL[] = "UPDATE users SET email = ? WHERE id = ?";
+static const char SQL_USER_SAME_EMAIL[] = "SELECT id, email FROM users WHERE email = ? AND id <> ?";
+
+/* Looks for another user than `id` holding `email` already; when there is
+ * one, says so on stderr and returns STORE_CONFLICT. */
+static store_rc fold_conflict(db *d, int64_t id, const char *original, const char *email)
+{
+    db_stmt *s = NULL;
+    bool row = false;
+    store_rc rc = db_prepare(d, SQL_USER_SAME_EMAIL, &s);
+    if (rc == STORE_OK) {
+        db_bind_text(s, 1, email);
+        db_bind_int64(s, 2, id);
+        rc = db_step(s, &row);
+    }
+    if (rc == STORE_OK && row) {
+        fprintf(stderr,
+                "agenda: store: emails are now case-insensitive, but users %" PRId64
+                " ('%s') and %" PRId64 " ('%s') differ only by case; remove or rename one "
+                "of them in the users table, then migrate again\n",
+                id, original, db_column_int64(s, 0), db_column_text(s, 1));
+        rc = STORE_CONFLICT;
+    }
+    db_reset(s);
+    return rc;
+}
+
+static store_rc fold_emails(db *d)
+{
+    db_stmt *s = NULL;
+    bool row = false;
+    size_t n = 0, cap = 0;
+    struct user_email {
+        int64_t id;
+        char *email;
+    } *users = NULL;
+    store_rc rc = db_prepare(d, SQL_USERS_ALL, &s);
+    while (rc == STORE_OK && (rc = db_step(s, &row)) == STORE_OK && row) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            void *bigger = realloc(users, cap * sizeof *users);
+            if (!bigger) {
+                rc = STORE_ERROR;
+                break;
+            }
+            users = bigger;
+        }
+        const char *text = db_column_text(s, 1);
+        users[n].id = db_column_int64(s, 0);
+        users[n].email = strdup(text ? text : "");
+        if (!users[n++].email)
+            rc = STORE_ERROR;
+    }
+    db_reset(s);
+    s = NULL;
+    for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+        char *folded = strdup(users[i].email);
+        if (!folded) {
+            rc = STORE_ERROR;
+            break;
+        }
+        store_email_fold(folded);
+        if (strcmp(folded, users[i].email) != 0)
+            rc = fold_conflict(d, users[i].id, users[i].email, folded);
+        if (rc == STORE_OK && strcmp(folded, users[i].email) != 0) {
+            rc = db_prepare(d, SQL_USER_SET_EMAIL, &s);
+            if (rc == STORE_OK) {
+                db_bind_text(s, 1, folded);
+                db_bind_int64(s, 2, users[i].id);
+                rc = store_step_write(s, NULL, NULL);
+                db_reset(s);
+                s = NULL;
+            }
+        }
+        if (rc == STORE_CONFLICT)
+            rc = STORE_ERROR; /* reported, or a race the unique key caught */
+        free(folded);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(users[i].email);
+    free(users);
+    return rc;
+}
+
 static const migration migrations[] = {
-    {1, "initial schema", SCHEMA_1},
-    {2, "working hours", SCHEMA_2},
-    {3, "appointments by patient and service", SCHEMA_3},
-    {4, "deleted patients unlinked from appointments", SCHEMA_4},
+    {1, "initial schema", SCHEMA_1, NULL},
+    {2, "working hours", SCHEMA_2, NULL},
+    {3, "appointments by patient and service", SCHEMA_3, NULL},
+    {4, "deleted patients unlinked from appointments", SCHEMA_4, NULL},
+    {5, "case-insensitive emails", NULL, fold_emails},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
@@ -291,13 +383,16 @@ static store_rc apply(db *d, const migration *m)
 {
     store_rc rc = STORE_OK;
     db_stmt *s = NULL;
-    char *sql = expand(m->sql, db_engine_of(d));
-    if (!sql) {
+    char *sql = m->sql ? expand(m->sql, db_engine_of(d)) : NULL;
+    if (m->sql && !sql) {
         fprintf(stderr, "agenda: store: out of memory in migration %" PRId64 "\n", m->version);
         rc = STORE_ERROR;
         goto done;
     }
-    rc = db_exec(d, sql);
+    if (sql)
+        rc = db_exec(d, sql);
+    if (rc == STORE_OK && m->run)
+        rc = m->run(d);
     if (rc != STORE_OK)
         goto done;
     rc = db_prepare(d, SQL_RECORD_VERSION, &s);

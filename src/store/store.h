@@ -115,9 +115,10 @@ store_rc store_calendar_create(store *st, calendar *k);
 /* Calendar with its specialities; NOT_FOUND when absent. */
 store_rc store_calendar_get(store *st, int64_t calendar_id, arena *a, calendar *out);
 
-/* CONFLICT when the email is taken. Sets u->id. */
+/* Emails are case-insensitive: stored with ASCII letters lower-cased, and
+ * looked up so.  CONFLICT when the email is taken (in any case). Sets u->id. */
 store_rc store_user_create(store *st, user *u);
-/* NOT_FOUND when no user has that email. */
+/* NOT_FOUND when no user has that email (compared case-insensitively). */
 store_rc store_user_get_by_email(store *st, const char *email, arena *a, user *out);
 /* Replaces the token hash and clears `disabled`. NOT_FOUND when absent. */
 store_rc store_user_set_token(store *st, int64_t user_id, const unsigned char hash[32]);

@@ -7,14 +7,15 @@ import os
 import pathlib
 import re
 import socket
+import sqlite3
 import subprocess
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from helpers import (AUTH_CACHE_SECONDS, database_contents, database_for, Api, Cli, Server, assert_cli_failed, expect,
-                     unique, unwrap_list)
+from helpers import (AUTH_CACHE_SECONDS, PG_URL, database_contents, database_for, Api, Cli,
+                     Server, assert_cli_failed, expect, unique, unwrap_list)
 
 
 class Env:
@@ -87,13 +88,17 @@ def test_center_created_before_server_start_is_there(env):
     assert env.all_centers()[env.first_center]["slug"] == "before-start"
 
 
-@pytest.mark.parametrize("zone", ["Europe/Brussels", "America/New_York", "UTC", "Asia/Tokyo"])
+@pytest.mark.parametrize("zone", ["Europe/Brussels", "America/New_York", "UTC", "Asia/Tokyo",
+                                  "Etc/UTC", "Etc/GMT+5", "US/Eastern"])
 def test_center_add_with_timezone(env, zone):
     cid = env.center_add(slug=unique("tz"), timezone=zone)
     assert cid in env.all_centers()
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "Europe/Bruxelles", "", "../../etc/passwd"])
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "Europe/Bruxelles", "", "../../etc/passwd",
+                                  "localtime", "posixrules", "posix/Europe/Brussels",
+                                  "right/UTC", "Factory", "zone.tab", "leapseconds",
+                                  "tzdata.zi"])
 def test_center_add_bad_timezone(env, zone):
     slug = unique("badtz")
     assert_cli_failed(env.cli.run("center", "add", "--name", "N", "--slug", slug,
@@ -297,6 +302,97 @@ def test_grant_is_idempotent(env):
     centers = unwrap_list(expect(Api(env.server.base, email, token).get("/centers"), 200),
                           "centers", "center")
     assert [c["id"] for c in centers] == [cid]
+
+
+def test_revoke_is_idempotent(env):
+    cid = env.center_add(slug=unique("c"))
+    email = unique("u") + "@example.com"
+    token = env.cli.user_add(email)
+    env.cli.grant(email, cid)
+    for _ in range(2):
+        p = env.cli.run("user", "revoke", "--email", email, "--center", str(cid))
+        assert p.returncode == 0 and p.stderr == "", p.stderr
+    # a grant never given: nothing to remove, done too
+    other = env.center_add(slug=unique("c"))
+    assert env.cli.run("user", "revoke", "--email", email, "--center", str(other)).returncode == 0
+    # but a center that does not exist is an error
+    assert_cli_failed(env.cli.run("user", "revoke", "--email", email, "--center", "999999"))
+    time.sleep(AUTH_CACHE_SECONDS)
+    assert expect(Api(env.server.base, email, token).get("/centers"), 200) == {"centers": []}
+    for _ in range(2):
+        p = env.cli.run("user", "revoke", "--email", email)
+        assert p.returncode == 0 and p.stderr == "", p.stderr
+    time.sleep(AUTH_CACHE_SECONDS)
+    assert Api(env.server.base, email, token).get("/centers").status_code == 401
+
+
+def test_emails_are_case_insensitive(env):
+    cid = env.center_add(slug=unique("c"))
+    local = unique("Case")
+    email = f"{local}@Example.com"
+    token = env.cli.user_add(email)
+    # the same address in another case is the same user
+    assert_cli_failed(env.cli.run("user", "add", "--email", email.upper()))
+    assert_cli_failed(env.cli.run("user", "add", "--email", email.lower()))
+    env.cli.grant(email.upper(), cid)
+    for variant in (email, email.lower(), email.upper()):
+        for auth in ("query", "basic"):
+            api = Api(env.server.base, variant, token, auth)
+            centers = unwrap_list(expect(api.get("/centers"), 200), "centers", "center")
+            assert [c["id"] for c in centers] == [cid], (variant, auth)
+    # the other commands find it in any case too
+    token2 = env.cli.reset_token(email.lower())
+    time.sleep(AUTH_CACHE_SECONDS)
+    assert Api(env.server.base, email.upper(), token).get("/centers").status_code == 401
+    expect(Api(env.server.base, email.upper(), token2).get("/centers"), 200)
+    env.cli.revoke(email.lower(), cid)
+    assert expect(Api(env.server.base, email, token2).get("/centers"), 200) == {"centers": []}
+
+
+def run_sql(db, sql):
+    """Runs `sql` on the test database `db` (SQLite file or PostgreSQL URL)."""
+    if PG_URL:
+        subprocess.run(["psql", db, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True,
+                       capture_output=True, timeout=60)
+    else:
+        with sqlite3.connect(db) as conn:
+            conn.executescript(sql)
+        conn.close()
+
+
+def test_migration_folds_existing_emails(agenda_bin, tmp_path):
+    cli = Cli(agenda_bin, tmp_path / "fold.db")
+    token = cli.user_add("keep@example.com")
+    cid = cli.center_add(slug="fold")
+    cli.grant("keep@example.com", cid)
+    # a database of before the migration: emails as they were given
+    run_sql(cli.db, "UPDATE users SET email = 'Keep@Example.COM';"
+                    "DELETE FROM schema_migrations WHERE version = 5;")
+    assert cli.run("migrate").returncode == 0
+    assert b"keep@example.com" in database_contents(cli.db)
+    srv = Server(agenda_bin, cli.db, tmp_path / "fold.log").start()
+    try:
+        for variant in ("keep@example.com", "KEEP@example.com"):
+            centers = unwrap_list(expect(Api(srv.base, variant, token).get("/centers"), 200),
+                                  "centers", "center")
+            assert [c["id"] for c in centers] == [cid]
+    finally:
+        srv.stop()
+
+
+def test_migration_refuses_emails_that_differ_only_by_case(agenda_bin, tmp_path):
+    cli = Cli(agenda_bin, tmp_path / "clash.db")
+    cli.user_add("a@example.com")
+    cli.user_add("b@example.com")
+    run_sql(cli.db, "UPDATE users SET email = 'A@Example.com' WHERE email = 'b@example.com';"
+                    "DELETE FROM schema_migrations WHERE version = 5;")
+    p = cli.run("migrate")
+    assert p.returncode != 0
+    assert "differ only by case" in p.stderr and "A@Example.com" in p.stderr, p.stderr
+    assert "a@example.com" in p.stderr, p.stderr
+    # nothing changed: both rows as they were, the migration still to do
+    data = database_contents(cli.db)
+    assert b"A@Example.com" in data and b"a@example.com" in data
 
 
 # ---- demo -----------------------------------------------------------------

@@ -195,12 +195,18 @@ def test_invalid_slot_step_with_an_empty_schedule_is_422_and_writes_nothing(
 
 
 @pytest.mark.parametrize("body", [{"slot_step": 30}, {"opening_hours": "monday 08:00-09:00"},
-                                  {"opening_hours": {"opening_hour": {"day": "monday"}}},
-                                  {"opening_hours": None}])
+                                  {"opening_hours": {"opening_hour": {"day": "monday"}}}])
 def test_opening_hours_must_be_a_list(acct, body):
     put_hours(acct, WEEK, 20)
     expect_error(acct.api.put(hours_path(acct.calendar_id), body), 422, "opening_hours")
     assert get_hours(acct) == (WEEK, 20)
+
+
+def test_null_opening_hours_close_every_day(acct):
+    # null (a form's empty value) is the empty list, as in a form
+    put_hours(acct, WEEK, 20)
+    expect(acct.api.put(hours_path(acct.calendar_id), {"opening_hours": None}), 200)
+    assert get_hours(acct) == ([], 20)
 
 
 @pytest.mark.parametrize("entry", ["monday 08:00-09:00", 5, None, ["monday", "08:00", "09:00"]])

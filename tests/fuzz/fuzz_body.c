@@ -11,9 +11,15 @@
  * JSON library would cut a string short at it); a body labelled as a form
  * that starts with '{' or '[' reads exactly as JSON; each reader either succeeds with a value
  * in its documented range or records one error under prefix + name; and the
- * envelope rules of fields_unwrap hold. */
+ * envelope rules of fields_unwrap hold.  Rules about JSON numbers and keys:
+ * no object of a parsed body has a key twice (the last one is kept); every
+ * number node carries its source text, a JSON number literal whose value is
+ * the node's double; a string field read from a number is exactly that text
+ * and an integer literal; an integer read from a number is that literal's
+ * value; "" reads as null for every typed reader. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/fields.h"
@@ -88,6 +94,40 @@ static const resource resources[] = {
     {"opening_hour", "opening_hours", hour_fields, COUNT(hour_fields)},
 };
 
+/* True when s is a JSON integer literal: optional '-', then digits. */
+static bool is_integer_text(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s < '0' || *s > '9')
+        return false;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    return *s == '\0';
+}
+
+/* Checks the tree of a JSON body: no key twice in an object, and every
+ * number's source text a number literal of the node's value. */
+static void check_json_tree(const cJSON *item, int depth)
+{
+    for (; item; item = item->next) {
+        if (cJSON_IsNumber(item)) {
+            const char *text = item->valuestring;
+            FUZZ_CHECK(text != NULL && *text);
+            char *end = NULL;
+            double v = strtod(text, &end);
+            FUZZ_CHECK(*end == '\0' && strspn(text, "0123456789+-.eE") == strlen(text));
+            FUZZ_CHECK(v == item->valuedouble || (v != v && item->valuedouble != item->valuedouble));
+        }
+        if (cJSON_IsObject(item))
+            for (const cJSON *a = item->child; a; a = a->next)
+                for (const cJSON *b = a->next; b; b = b->next)
+                    FUZZ_CHECK(strcmp(a->string, b->string) != 0);
+        if (item->child && depth < 1000)
+            check_json_tree(item->child, depth + 1);
+    }
+}
+
 /* Reads one field and checks the result against the reader's contract. */
 static void read_field(const cJSON *obj, const field *f, field_errors *fe)
 {
@@ -127,6 +167,25 @@ static void read_field(const cJSON *obj, const field *f, field_errors *fe)
     }
     const cJSON *item = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, f->name) : NULL;
     FUZZ_CHECK((st == FIELD_ABSENT) == (item == NULL));
+    if (item && cJSON_IsNumber(item)) {
+        const char *text = item->valuestring;
+        FUZZ_CHECK(text != NULL);
+        bool integer = is_integer_text(text);
+        if (f->type == R_STRING)
+            FUZZ_CHECK(st == (integer && strlen(text) <= FIELD_MAX_STRING ? FIELD_SET
+                                                                           : FIELD_INVALID) &&
+                       (st != FIELD_SET || strcmp(s, text) == 0));
+        if (f->type == R_INT || f->type == R_TIMESTAMP) {
+            int64_t want = 0;
+            bool fits = integer && fields_parse_int(text, &want);
+            FUZZ_CHECK(st != FIELD_SET || (fits && n == want));
+            if (f->type == R_INT)
+                FUZZ_CHECK((st == FIELD_SET) == fits);
+        }
+    }
+    if (item && cJSON_IsString(item) && item->valuestring && !*item->valuestring &&
+        f->type != R_STRING)
+        FUZZ_CHECK(st == FIELD_NULL);
     if (st != FIELD_INVALID) {
         FUZZ_CHECK(fe->count == before);
         return;
@@ -152,7 +211,8 @@ static const cJSON *unwrap(const cJSON *body, const char *name)
         return NULL;
     }
     const cJSON *inner = cJSON_GetObjectItemCaseSensitive(body, name);
-    FUZZ_CHECK(obj == (cJSON_IsObject(inner) ? inner : body));
+    /* a key that is there but holds no object: refused */
+    FUZZ_CHECK(obj == (!inner ? body : cJSON_IsObject(inner) ? inner : NULL));
     return obj;
 }
 
@@ -212,6 +272,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (json) {
         /* cJSON would cut a string short at a NUL byte */
         FUZZ_CHECK(memchr(body, '\0', len) == NULL);
+        check_json_tree(tree, 0);
     } else {
         FUZZ_CHECK(cJSON_IsObject(tree)); /* a form is always an object */
     }

@@ -6,6 +6,7 @@
 
 #include "../suites.h"
 #include "api/fields.h"
+#include "http/body.h"
 
 static arena *a;
 static field_errors fe;
@@ -24,8 +25,18 @@ static void teardown(void)
     a = NULL;
 }
 
-/* Parses `json` ({"v": ...} usually) into a tree the test frees. */
+/* Parses `json` ({"v": ...} usually) as a request body is parsed (numbers
+ * keep their text) into a tree the test frees. */
 static cJSON *obj(const char *json)
+{
+    const char *err = NULL;
+    cJSON *o = body_parse(json, strlen(json), false, &err);
+    ck_assert_msg(o != NULL, "bad test JSON %s", json);
+    return o;
+}
+
+/* The same through cJSON alone: numbers without their text. */
+static cJSON *raw_obj(const char *json)
 {
     cJSON *o = cJSON_Parse(json);
     ck_assert_msg(o != NULL, "bad test JSON %s", json);
@@ -196,17 +207,23 @@ START_TEST(strings)
     string_ok("{\"v\": \"abc\"}", "abc");
     string_ok("{\"v\": \"\"}", "");
     string_ok("{\"v\": \"caf\\u00e9\"}", "caf\xc3\xa9");
-    /* numbers: integral and safe only, as plain digits */
+    /* numbers: integer literals only, exactly as written */
     string_ok("{\"v\": 698}", "698");
     string_ok("{\"v\": -5}", "-5");
     string_ok("{\"v\": 0}", "0");
-    string_ok("{\"v\": -0}", "0");
-    string_ok("{\"v\": 1e3}", "1000");
+    string_ok("{\"v\": -0}", "-0");
     string_ok("{\"v\": 9007199254740992}", "9007199254740992");
-    string_ok("{\"v\": -9007199254740992}", "-9007199254740992");
-    string_bad("{\"v\": 1e20}", "must be a string");
-    string_bad("{\"v\": 1.5}", "must be a string");
-    string_bad("{\"v\": 18014398509481984}", "must be a string");
+    string_ok("{\"v\": 9007199254740993}", "9007199254740993");
+    string_ok("{\"v\": -9007199254740993}", "-9007199254740993");
+    string_ok("{\"v\": 1234567890123456789}", "1234567890123456789");
+    string_ok("{\"v\": 123456789012345678901234567890}", "123456789012345678901234567890");
+    string_ok("{\"w\": [1.5, {\"x\": -2e3}, \"9\\\"8\"], \"v\": 18014398509481985}",
+              "18014398509481985");
+    string_bad("{\"v\": 1e3}", "must be a string or a whole number");
+    string_bad("{\"v\": 1e20}", "must be a string or a whole number");
+    string_bad("{\"v\": 1.5}", "must be a string or a whole number");
+    string_bad("{\"v\": 1.0}", "must be a string or a whole number");
+    string_bad("{\"v\": -2E+2}", "must be a string or a whole number");
     string_bad("{\"v\": true}", "must be a string");
     string_bad("{\"v\": false}", "must be a string");
     string_bad("{\"v\": []}", "must be a string");
@@ -239,10 +256,17 @@ START_TEST(whole_numbers)
     int_ok("{\"v\": 42}", 42);
     int_ok("{\"v\": -42}", -42);
     int_ok("{\"v\": 0}", 0);
-    int_ok("{\"v\": 1e2}", 100);
-    int_ok("{\"v\": 60.0}", 60);
+    int_ok("{\"v\": -0}", 0);
     int_ok("{\"v\": 9007199254740992}", INT64_C(9007199254740992));
     int_ok("{\"v\": -9007199254740992}", -INT64_C(9007199254740992));
+    /* past 2^53 a double would round: the text is read */
+    int_ok("{\"v\": 9007199254740993}", INT64_C(9007199254740993));
+    int_ok("{\"v\": 9223372036854775807}", INT64_MAX);
+    int_ok("{\"v\": -9223372036854775808}", INT64_MIN);
+    int_bad("{\"v\": 9223372036854775808}");
+    int_bad("{\"v\": 1e2}");
+    int_bad("{\"v\": 60.0}");
+    int_bad("{\"v\": 1E2}");
     int_ok("{\"v\": \"42\"}", 42);
     int_ok("{\"v\": \"-42\"}", -42);
     int_ok("{\"v\": \"0\"}", 0);
@@ -253,7 +277,6 @@ START_TEST(whole_numbers)
     int_bad("{\"v\": 1.5}");
     int_bad("{\"v\": -0.25}");
     int_bad("{\"v\": 1e20}");
-    int_bad("{\"v\": 18014398509481984}");
     int_bad("{\"v\": \"9223372036854775808\"}");
     int_bad("{\"v\": \"-9223372036854775809\"}");
     int_bad("{\"v\": \"99999999999999999999\"}");
@@ -319,11 +342,18 @@ START_TEST(booleans)
     bool_ok("{\"v\": \"false\"}", false);
     bool_ok("{\"v\": \"1\"}", true);
     bool_ok("{\"v\": \"0\"}", false);
+    {
+        /* "" is a form's null */
+        cJSON *o = obj("{\"v\": \"\"}");
+        bool out = true;
+        ck_assert_int_eq(fields_bool(o, "v", &fe, &out), FIELD_NULL);
+        ck_assert_int_eq(fe.count, 0);
+        cJSON_Delete(o);
+    }
     bool_bad("{\"v\": \"TRUE\"}");
     bool_bad("{\"v\": \"True\"}");
     bool_bad("{\"v\": \"yes\"}");
     bool_bad("{\"v\": \"t\"}");
-    bool_bad("{\"v\": \"\"}");
     bool_bad("{\"v\": \" true\"}");
     bool_bad("{\"v\": \"01\"}");
     bool_bad("{\"v\": 1}");
@@ -465,9 +495,12 @@ START_TEST(unwrap_both_envelopes)
     ck_assert_ptr_eq(fields_unwrap(flat, "patient"), flat);
     ck_assert_ptr_eq(fields_unwrap(flat, NULL), flat);
 
-    /* an envelope key that is not an object: the body itself */
+    /* an envelope key that is not an object: nothing (the caller refuses) */
     cJSON *odd = obj("{\"patient\": \"x\", \"remote_id\": \"1\"}");
-    ck_assert_ptr_eq(fields_unwrap(odd, "patient"), odd);
+    ck_assert_ptr_null(fields_unwrap(odd, "patient"));
+    cJSON *null_env = obj("{\"patient\": null}");
+    ck_assert_ptr_null(fields_unwrap(null_env, "patient"));
+    cJSON_Delete(null_env);
 
     cJSON *arr = obj("[{\"patient\": {}}]");
     ck_assert_ptr_null(fields_unwrap(arr, "patient"));
@@ -482,11 +515,42 @@ START_TEST(unwrap_both_envelopes)
 }
 END_TEST
 
+START_TEST(numbers_without_text)
+{
+    /* trees not from a body (cJSON_CreateNumber): the double, up to 2^53 */
+    cJSON *o = raw_obj("{\"a\": 1e3, \"b\": 18014398509481984, \"c\": 60.0}");
+    const char *s = NULL;
+    int64_t n = 0;
+    ck_assert_int_eq(fields_string(o, "a", &fe, &s), FIELD_SET);
+    ck_assert_str_eq(s, "1000");
+    ck_assert_int_eq(fields_int(o, "c", &fe, &n), FIELD_SET);
+    ck_assert_int_eq(n, 60);
+    ck_assert_int_eq(fe.count, 0);
+    ck_assert_int_eq(fields_string(o, "b", &fe, &s), FIELD_INVALID);
+    ck_assert_int_eq(fields_int(o, "b", &fe, &n), FIELD_INVALID);
+    cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(blank)
+{
+    ck_assert(fields_is_blank(""));
+    ck_assert(fields_is_blank(" "));
+    ck_assert(fields_is_blank(" \t\r\n\v\f"));
+    ck_assert(fields_is_blank("\xc2\xa0"));                  /* U+00A0 */
+    ck_assert(fields_is_blank("\xe2\x80\x83 \xe3\x80\x80")); /* U+2003, U+3000 */
+    ck_assert(!fields_is_blank("a"));
+    ck_assert(!fields_is_blank("  a "));
+    ck_assert(!fields_is_blank("\xe2\x80\x8b")); /* U+200B is not white space */
+    ck_assert(!fields_is_blank("\xc3\xa9"));
+}
+END_TEST
+
 START_TEST(full_arena_is_recorded)
 {
     arena *tiny = arena_new(64);
     field_errors small = {.arena = tiny, .prefix = ""};
-    cJSON *o = obj("{\"n\": 698, \"l\": \"EN\"}");
+    cJSON *o = raw_obj("{\"n\": 698, \"l\": \"EN\"}");
     const char *s = NULL;
     ck_assert_int_eq(fields_string(o, "n", &small, &s), FIELD_INVALID);
     ck_assert_int_eq(fields_language(o, "l", &small, &s), FIELD_INVALID);
@@ -516,6 +580,8 @@ Suite *suite_fields(void)
     tcase_add_test(tc, errors_use_the_prefix_and_accumulate);
     tcase_add_test(tc, fields_error_directly);
     tcase_add_test(tc, unwrap_both_envelopes);
+    tcase_add_test(tc, numbers_without_text);
+    tcase_add_test(tc, blank);
     tcase_add_test(tc, full_arena_is_recorded);
     suite_add_tcase(s, tc);
     return s;

@@ -1,5 +1,6 @@
 /* test_body.c - body decoding by content type, and the escaped-NUL guard. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../suites.h"
@@ -95,6 +96,62 @@ START_TEST(malformed_json)
 }
 END_TEST
 
+START_TEST(numbers_keep_their_text)
+{
+    const char *err;
+    cJSON *t = parse("{\"a\": 9007199254740993, \"s\": \"1 \\\" 2\", \"l\": [-0, 1.50, "
+                     "{\"x\": 1E+2}], \"k\": 123456789012345678901234567890}",
+                     false, &err);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "a")->valuestring, "9007199254740993");
+    const cJSON *l = cJSON_GetObjectItem(t, "l");
+    ck_assert_str_eq(cJSON_GetArrayItem(l, 0)->valuestring, "-0");
+    ck_assert_str_eq(cJSON_GetArrayItem(l, 1)->valuestring, "1.50");
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 2), "x")->valuestring, "1E+2");
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "k")->valuestring, "123456789012345678901234567890");
+    /* still numbers: printed from their double, not their text */
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(t, "a")));
+    char *printed = cJSON_PrintUnformatted(cJSON_GetObjectItem(t, "l"));
+    ck_assert_str_eq(printed, "[-0,1.5,{\"x\":100}]");
+    cJSON_free(printed);
+    cJSON_Delete(t);
+}
+END_TEST
+
+START_TEST(repeated_key_keeps_the_last_value)
+{
+    const char *err;
+    cJSON *t = parse("{\"a\": 1, \"b\": {\"x\": \"1\", \"x\": \"2\"}, \"a\": \"z\", "
+                     "\"a\": 3, \"c\": [{\"y\": 1, \"y\": null}]}",
+                     false, &err);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(cJSON_GetArraySize(t), 3);
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "a")->valuestring, "3");
+    const cJSON *b = cJSON_GetObjectItem(t, "b");
+    ck_assert_int_eq(cJSON_GetArraySize(b), 1);
+    ck_assert_str_eq(cJSON_GetObjectItem(b, "x")->valuestring, "2");
+    const cJSON *c0 = cJSON_GetArrayItem(cJSON_GetObjectItem(t, "c"), 0);
+    ck_assert(cJSON_IsNull(cJSON_GetObjectItem(c0, "y")));
+    cJSON_Delete(t);
+    /* a large object (sorted rather than compared pairwise) */
+    char big[512] = "{";
+    for (int i = 0; i < 20; i++)
+        snprintf(big + strlen(big), sizeof big - strlen(big), "\"k%d\": %d, ", i % 15, i);
+    strcat(big, "\"k3\": \"last\"}");
+    t = parse(big, false, &err);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(cJSON_GetArraySize(t), 15);
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "k3")->valuestring, "last");
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "k4")->valuestring, "19");
+    ck_assert_str_eq(cJSON_GetObjectItem(t, "k5")->valuestring, "5");
+    cJSON_Delete(t);
+    /* the same rule as a form */
+    cJSON *f = parse("a=1&a=3", true, &err);
+    ck_assert_str_eq(cJSON_GetObjectItem(f, "a")->valuestring, "3");
+    cJSON_Delete(f);
+}
+END_TEST
+
 Suite *suite_body(void)
 {
     Suite *s = suite_create("body");
@@ -106,6 +163,8 @@ Suite *suite_body(void)
     tcase_add_test(tc, escaped_backslash_before_u0000_is_text);
     tcase_add_test(tc, raw_nul_is_refused);
     tcase_add_test(tc, malformed_json);
+    tcase_add_test(tc, numbers_keep_their_text);
+    tcase_add_test(tc, repeated_key_keeps_the_last_value);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -231,6 +231,28 @@ START_TEST(implicit_array_only_where_documented)
 }
 END_TEST
 
+START_TEST(literal_list_at_the_top_level)
+{
+    /* the opening hours' literal collection style: a repeated key starts
+     * the next entry */
+    const char *want = "{\"opening_hours\":[{\"opening_hour\":{\"day\":\"monday\","
+                       "\"start\":\"08:30\"}},{\"opening_hour\":{\"day\":\"friday\","
+                       "\"start\":\"09:00\"}}],\"slot_step\":\"10\"}";
+    expect("opening_hours[opening_hour][day]=monday&opening_hours[opening_hour][start]=08:30"
+           "&opening_hours[opening_hour][day]=friday&opening_hours[opening_hour][start]=09:00"
+           "&slot_step=10",
+           want);
+    expect("opening_hours[][opening_hour][day]=monday&opening_hours[][opening_hour][start]=08:30"
+           "&opening_hours[][opening_hour][day]=friday&opening_hours[][opening_hour][start]=09:00"
+           "&slot_step=10",
+           want);
+    /* only when the second name is the first without its final "s" */
+    expect("patient[first_name][x]=1", "{\"patient\":{\"first_name\":{\"x\":\"1\"}}}");
+    expect("hours[hour]=1", "{\"hours\":{\"hour\":\"1\"}}");
+    expect("s[][x]=1", "{\"s\":[{\"x\":\"1\"}]}");
+}
+END_TEST
+
 START_TEST(scalar_and_container_conflicts)
 {
     refused("a=1&a[b]=2", CONFLICT);
@@ -410,6 +432,7 @@ Suite *suite_form(void)
     tcase_add_test(tc, documented_collection_keys);
     tcase_add_test(tc, collection_array_forms_agree);
     tcase_add_test(tc, implicit_array_only_where_documented);
+    tcase_add_test(tc, literal_list_at_the_top_level);
     tcase_add_test(tc, scalar_and_container_conflicts);
     tcase_add_test(tc, malformed_keys);
     suite_add_tcase(s, tc);
