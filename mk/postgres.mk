@@ -26,7 +26,9 @@ test-pg: $(BUILD)/unit-tests
 # for becomes a database of its own on one throwaway cluster
 # (tests/api/helpers.py: database_for), and tests/pg/ adds what only a shared
 # server can show (several agenda servers on one database, a restart of
-# PostgreSQL under a running server).
+# PostgreSQL under a running server).  tests/api runs on the pytest workers
+# of `make test-api`; tests/pg runs alone after it, since it stops and starts
+# the cluster every test shares.
 TEST_TARGETS += test-api-pg
 
 .PHONY: test-api-pg
@@ -36,6 +38,7 @@ test-api-pg: $(BIN)
 	port=$${PG_PORT:-$$($(PYTHON) -c '$(FREE_PORT)')} && \
 	url=$$(sh $(PG_SCRIPT) start "$$dir" "$$port" $$$$) && \
 	echo "test-api-pg: PostgreSQL at $$url" && \
-	AGENDA_BIN=$(abspath $(BIN)) AGENDA_TEST_PG_URL="$$url" AGENDA_TEST_PG_DIR="$$dir" \
-	    AGENDA_TEST_PG_CTL=$(PG_SCRIPT) \
-	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/api $(wildcard tests/pg)
+	export AGENDA_BIN=$(abspath $(BIN)) AGENDA_TEST_PG_URL="$$url" AGENDA_TEST_PG_DIR="$$dir" \
+	    AGENDA_TEST_PG_CTL=$(PG_SCRIPT) && \
+	$(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_PAR) tests/api && \
+	$(PYTHON) -m pytest -q -p no:cacheprovider $(wildcard tests/pg)
