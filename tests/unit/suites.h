@@ -22,6 +22,7 @@
     SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
     SUITE(suite_common)                                                                            \
+    SUITE(suite_handler)                                                                           \
     SUITE(suite_stmt_cache)                                                                        \
     SUITE(suite_store)                                                                             \
     SUITE(suite_civil)                                                                             \
