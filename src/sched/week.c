@@ -78,6 +78,8 @@ static int week_compare(const void *a, const void *b)
 
 bool week_check(opening_hour *hours, size_t n, size_t *bad)
 {
+    if (n < 2)
+        return true; /* nothing to sort or compare (qsort wants a non-NULL base) */
     qsort(hours, n, sizeof *hours, week_compare);
     for (size_t i = 1; i < n; i++) {
         if (hours[i].day == hours[i - 1].day && hours[i].start < hours[i - 1].stop) {
