@@ -41,9 +41,10 @@ static const char SQL_CALENDAR_LINK[] =
     " ON CONFLICT DO NOTHING";
 static const char SQL_CALENDAR_GET[] =
     "SELECT " CALENDAR_COLUMNS " FROM calendars k WHERE k.id = ?";
-static const char SQL_CALENDAR_SPECIALITIES[] = "SELECT s.id, s.name FROM calendar_specialities cs"
-                                                " JOIN specialities s ON s.id = cs.speciality_id"
-                                                " WHERE cs.calendar_id = ? ORDER BY s.id";
+static const char SQL_CALENDAR_SPECIALITIES[] =
+    "SELECT cs.calendar_id, s.id, s.name FROM calendar_specialities cs"
+    " JOIN specialities s ON s.id = cs.speciality_id"
+    " WHERE cs.calendar_id = ? ORDER BY s.id";
 static const char SQL_CALENDARS_FOR_USER[] =
     "SELECT " CALENDAR_COLUMNS " FROM grants g JOIN calendars k ON k.center_id = g.center_id"
     " WHERE g.user_id = ? ORDER BY k.id";
@@ -74,9 +75,11 @@ static const char SQL_GRANT_REMOVE[] =
 
 /* ---- centers ---------------------------------------------------------- */
 
-/* Reads the center columns (id, name, slug, timezone) into *out. */
-static store_rc read_center(db_stmt *s, arena *a, center *out)
+/* Reads the center columns (id, name, slug, timezone) into *row (a
+ * center). */
+static store_rc read_center(db_stmt *s, arena *a, void *row)
 {
+    center *out = row;
     store_rc rc = STORE_OK;
     out->id = db_column_int64(s, 0);
     if ((rc = store_column_text(s, 1, a, &out->name)) != STORE_OK ||
@@ -123,37 +126,27 @@ done:
 store_rc store_centers_for_user(store *st, int64_t user_id, arena *a, center **out, size_t *n)
 {
     assert(st && a && out && n);
-    db_stmt *s = NULL;
-    center *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_CENTERS_FOR_USER, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, user_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rc = read_center(s, a, &rows[count]);
-        if (rc != STORE_OK)
-            goto done;
-        count++;
-    }
-    if (rc != STORE_OK)
-        goto done;
-    *out = rows;
-    *n = count;
-done:
-    db_reset(s);
+    const store_rows q = {
+        .sql = SQL_CENTERS_FOR_USER,
+        .binds = (const store_value[]){STORE_INT64(user_id)},
+        .n_binds = 1,
+        .row_size = sizeof(center),
+        .read = read_center,
+    };
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &q, a, &rows, n);
+    if (rc == STORE_OK)
+        *out = rows;
     return rc;
 }
 
 /* ---- calendars -------------------------------------------------------- */
 
-/* Reads the CALENDAR_COLUMNS into *out, without specialities. */
-static store_rc read_calendar(db_stmt *s, arena *a, calendar *out)
+/* Reads the CALENDAR_COLUMNS into *row (a calendar), without
+ * specialities. */
+static store_rc read_calendar(db_stmt *s, arena *a, void *row)
 {
+    calendar *out = row;
     store_rc rc = STORE_OK;
     *out = (calendar){0};
     out->id = db_column_int64(s, 0);
@@ -166,34 +159,59 @@ static store_rc read_calendar(db_stmt *s, arena *a, calendar *out)
     return STORE_OK;
 }
 
-/* Fills k->specialities (arena array, by id) for calendar k->id. */
-static store_rc load_specialities(db *d, arena *a, calendar *k)
+/* A speciality with the calendar it belongs to: a row of
+ * SQL_CALENDAR_SPECIALITIES and SQL_SPECIALITIES_FOR_USER. */
+typedef struct calendar_speciality {
+    int64_t calendar_id;
+    speciality speciality;
+} calendar_speciality;
+
+/* Reads (calendar id, speciality id, name) into *row (a
+ * calendar_speciality). */
+static store_rc read_calendar_speciality(db_stmt *s, arena *a, void *row)
 {
-    db_stmt *s = NULL;
-    speciality *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_CALENDAR_SPECIALITIES, &s);
+    calendar_speciality *out = row;
+    out->calendar_id = db_column_int64(s, 0);
+    out->speciality.id = db_column_int64(s, 1);
+    return store_column_text(s, 2, a, &out->speciality.name);
+}
+
+/* Reads the specialities `sql` selects for `owner` (a calendar or a user),
+ * ordered by calendar then speciality, and hands each of the calendars
+ * rows[0..count) (ordered by id) its run of them, as an arena array. */
+static store_rc attach_specialities(db *d, const char *sql, int64_t owner, arena *a, calendar *rows,
+                                    size_t count)
+{
+    const store_rows q = {
+        .sql = sql,
+        .binds = (const store_value[]){STORE_INT64(owner)},
+        .n_binds = 1,
+        .row_size = sizeof(calendar_speciality),
+        .read = read_calendar_speciality,
+    };
+    void *found = NULL;
+    size_t n = 0;
+    store_rc rc = store_rows_run(d, &q, a, &found, &n);
     if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, k->id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rows[count].id = db_column_int64(s, 0);
-        rc = store_column_text(s, 1, a, &rows[count].name);
-        if (rc != STORE_OK)
-            goto done;
-        count++;
+        return rc;
+    const calendar_speciality *links = found;
+    speciality *all = n ? arena_alloc(a, n * sizeof *all) : NULL;
+    if (n && !all)
+        return store_out_of_memory("specialities");
+    for (size_t j = 0; j < n; j++)
+        all[j] = links[j].speciality;
+    /* both lists are ordered by calendar id */
+    size_t j = 0;
+    for (size_t i = 0; i < count; i++) {
+        while (j < n && links[j].calendar_id < rows[i].id)
+            j++;
+        size_t first = j;
+        while (j < n && links[j].calendar_id == rows[i].id)
+            j++;
+        rows[i].specialities = j > first ? &all[first] : NULL;
+        rows[i].n_specialities = j - first;
     }
-    if (rc != STORE_OK)
-        goto done;
-    k->specialities = rows;
-    k->n_specialities = count;
-done:
-    db_reset(s);
-    return rc;
+    return STORE_OK;
 }
 
 /* Sets *id to the id of the speciality `name`, creating it when new. */
@@ -315,7 +333,7 @@ static store_rc calendar_read_one(store *st, const char *sql, const int64_t *bin
     s = NULL;
     if (rc != STORE_OK)
         goto done;
-    rc = load_specialities(st->db, a, out);
+    rc = attach_specialities(st->db, SQL_CALENDAR_SPECIALITIES, out->id, a, out, 1);
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
@@ -336,87 +354,26 @@ store_rc store_user_calendar(store *st, int64_t user_id, int64_t calendar_id, ar
     return calendar_read_one(st, SQL_USER_CALENDAR, binds, 2, a, out);
 }
 
-/* Reads the calendars of the user's granted centers (by id) into *rows. */
-static store_rc calendars_of_user(db *d, int64_t user_id, arena *a, calendar **rows, size_t *count)
-{
-    db_stmt *s = NULL;
-    size_t cap = 0;
-    bool row = false;
-    *rows = NULL;
-    *count = 0;
-    store_rc rc = db_prepare(d, SQL_CALENDARS_FOR_USER, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, user_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)rows, &cap, *count, sizeof **rows);
-        if (rc != STORE_OK)
-            goto done;
-        rc = read_calendar(s, a, &(*rows)[*count]);
-        if (rc != STORE_OK)
-            goto done;
-        (*count)++;
-    }
-done:
-    db_reset(s);
-    return rc;
-}
-
-/* Reads every speciality of those calendars in one query, ordered by
- * calendar then speciality, and hands each calendar its run of them. */
-static store_rc specialities_of_user(db *d, int64_t user_id, arena *a, calendar *rows, size_t count)
-{
-    db_stmt *s = NULL;
-    speciality *all = NULL;
-    int64_t *owner = NULL;
-    size_t n = 0, cap = 0, owner_cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_SPECIALITIES_FOR_USER, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, user_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        if ((rc = store_reserve(a, (void **)&all, &cap, n, sizeof *all)) != STORE_OK ||
-            (rc = store_reserve(a, (void **)&owner, &owner_cap, n, sizeof *owner)) != STORE_OK)
-            goto done;
-        owner[n] = db_column_int64(s, 0);
-        all[n].id = db_column_int64(s, 1);
-        rc = store_column_text(s, 2, a, &all[n].name);
-        if (rc != STORE_OK)
-            goto done;
-        n++;
-    }
-    if (rc != STORE_OK)
-        goto done;
-    /* both lists are ordered by calendar id */
-    size_t j = 0;
-    for (size_t i = 0; i < count; i++) {
-        while (j < n && owner[j] < rows[i].id)
-            j++;
-        size_t first = j;
-        while (j < n && owner[j] == rows[i].id)
-            j++;
-        rows[i].specialities = j > first ? &all[first] : NULL;
-        rows[i].n_specialities = j - first;
-    }
-done:
-    db_reset(s);
-    return rc;
-}
-
 store_rc store_calendars_for_user(store *st, int64_t user_id, arena *a, calendar **out, size_t *n)
 {
     assert(st && a && out && n);
     store_op op;
-    calendar *rows = NULL;
+    const store_rows q = {
+        .sql = SQL_CALENDARS_FOR_USER,
+        .binds = (const store_value[]){STORE_INT64(user_id)},
+        .n_binds = 1,
+        .row_size = sizeof(calendar),
+        .read = read_calendar,
+    };
+    void *rows = NULL;
     size_t count = 0;
     store_rc rc = store_op_begin(st, &op, STORE_OP_READ);
     if (rc != STORE_OK)
         goto done;
-    rc = calendars_of_user(st->db, user_id, a, &rows, &count);
+    rc = store_rows_run(st->db, &q, a, &rows, &count);
     if (rc != STORE_OK)
         goto done;
-    rc = specialities_of_user(st->db, user_id, a, rows, count);
+    rc = attach_specialities(st->db, SQL_SPECIALITIES_FOR_USER, user_id, a, rows, count);
     if (rc != STORE_OK)
         goto done;
     *out = rows;

@@ -1,6 +1,12 @@
 /* internal.h - what the store's modules share and nothing outside src/store
  * may include: the store struct, units of work, and row-reading helpers.
  *
+ * One way to read rows.  A statement that returns rows is run by
+ * store_rows_run (every row) or store_list_run (a counted page): both step
+ * it, append a zeroed row of row_size bytes to an arena-backed buffer
+ * (util/buf.h) and let a row reader fill it, so a resource writes only its
+ * SQL, its binds and its reader.
+ *
  * A unit of work (store_op) makes one store_* call atomic and consistent
  * whether or not the caller opened a transaction:
  *   - outside a transaction, a write op is its own BEGIN IMMEDIATE ...
@@ -56,9 +62,45 @@ store_rc store_op_end(store *st, store_op *op, store_rc rc);
 store_rc store_column_text(db_stmt *s, int col, arena *a, const char **out);
 
 /* Makes room for n + 1 elements of `size` bytes in the arena array *v of
- * capacity *cap (doubling; the old copy stays in the arena).  STORE_ERROR
- * (logged) when the arena is full. */
+ * capacity *cap (the old copy stays in the arena), growing as util/buf.h
+ * does.  STORE_ERROR (logged) when the arena is full.  For the loops not yet
+ * on store_rows_run (services.c), which replaces it. */
 store_rc store_reserve(arena *a, void **v, size_t *cap, size_t n, size_t size);
+
+/* Fills one row (of a known struct type) from the current row of s, copying
+ * text into the arena; STORE_ERROR (logged) when the arena is full. */
+typedef store_rc (*store_row_reader)(db_stmt *s, arena *a, void *row);
+
+/* The value of one placeholder: an integer, or text (NULL: SQL NULL). */
+typedef struct store_value {
+    enum { STORE_VALUE_INT64, STORE_VALUE_TEXT } kind;
+    int64_t int64;
+    const char *text;
+} store_value;
+
+#define STORE_INT64(v) ((store_value){.kind = STORE_VALUE_INT64, .int64 = (v)})
+#define STORE_TEXT(v)  ((store_value){.kind = STORE_VALUE_TEXT, .text = (v)})
+
+/* Binds values[0..n) to placeholders first .. first + n - 1 (texts are not
+ * copied: db.h). */
+void store_bind_values(db_stmt *s, int first, const store_value *values, int n);
+
+/* A statement that returns rows, and how to read them: `sql` (static, as
+ * db.h asks), binds[0..n_binds) for its placeholders in order, and `read`,
+ * which fills one row of row_size bytes. */
+typedef struct store_rows {
+    const char *sql;
+    const store_value *binds;
+    int n_binds;
+    size_t row_size;
+    store_row_reader read;
+} store_rows;
+
+/* Runs q on d and reads every row it returns: *out gets an arena array of
+ * the *n rows (NULL when there are none).  One statement, so no unit of
+ * work: a caller reading several in one snapshot opens one.  STORE_ERROR
+ * (logged) when the arena is full; otherwise errors as db_step. */
+store_rc store_rows_run(db *d, const store_rows *q, arena *a, void **out, size_t *n);
 
 /* LIMIT and OFFSET for a list query's page (page 0: every row). */
 void store_page_window(const list_query *q, int64_t *limit, int64_t *offset);
@@ -74,7 +116,7 @@ typedef struct store_list {
     const int64_t *binds;
     int n_binds;
     size_t row_size;
-    store_rc (*read)(db_stmt *s, arena *a, void *row);
+    store_row_reader read;
 } store_list;
 
 /* Runs a paged list in one read snapshot: *total gets the count of every

@@ -243,60 +243,58 @@ static store_rc fold_conflict(db *d, int64_t id, const char *original, const cha
     return rc;
 }
 
+/* A user's id and email, as migration 5 reads them. */
+typedef struct user_email {
+    int64_t id;
+    const char *email; /* NULL read as "" */
+} user_email;
+
+static store_rc read_user_email(db_stmt *s, arena *a, void *row)
+{
+    user_email *u = row;
+    u->id = db_column_int64(s, 0);
+    return store_column_text(s, 1, a, &u->email);
+}
+
+/* Every user is read first, into an arena of the migration's own, and the
+ * statement given back before the first write; then each email is folded. */
 static store_rc fold_emails(db *d)
 {
     db_stmt *s = NULL;
-    bool row = false;
-    size_t n = 0, cap = 0;
-    struct user_email {
-        int64_t id;
-        char *email;
-    } *users = NULL;
-    store_rc rc = db_prepare(d, SQL_USERS_ALL, &s);
-    while (rc == STORE_OK && (rc = db_step(s, &row)) == STORE_OK && row) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            void *bigger = realloc(users, cap * sizeof *users);
-            if (!bigger) {
-                rc = STORE_ERROR;
-                break;
-            }
-            users = bigger;
-        }
-        const char *text = db_column_text(s, 1);
-        users[n].id = db_column_int64(s, 0);
-        users[n].email = strdup(text ? text : "");
-        if (!users[n++].email)
-            rc = STORE_ERROR;
-    }
-    db_reset(s);
-    s = NULL;
+    void *rows = NULL;
+    size_t n = 0;
+    const store_rows q = {
+        .sql = SQL_USERS_ALL,
+        .row_size = sizeof(user_email),
+        .read = read_user_email,
+    };
+    arena *a = arena_new(ARENA_DEFAULT_LIMIT);
+    store_rc rc = a ? store_rows_run(d, &q, a, &rows, &n) : store_out_of_memory("migration 5");
+    const user_email *users = rows;
     for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-        char *folded = strdup(users[i].email);
+        const char *email = users[i].email ? users[i].email : "";
+        char *folded = arena_strdup(a, email);
         if (!folded) {
-            rc = STORE_ERROR;
+            rc = store_out_of_memory("migration 5");
             break;
         }
         store_email_fold(folded);
-        if (strcmp(folded, users[i].email) != 0)
-            rc = fold_conflict(d, users[i].id, users[i].email, folded);
-        if (rc == STORE_OK && strcmp(folded, users[i].email) != 0) {
+        if (strcmp(folded, email) == 0)
+            continue;
+        rc = fold_conflict(d, users[i].id, email, folded);
+        if (rc == STORE_OK)
             rc = db_prepare(d, SQL_USER_SET_EMAIL, &s);
-            if (rc == STORE_OK) {
-                db_bind_text(s, 1, folded);
-                db_bind_int64(s, 2, users[i].id);
-                rc = store_step_write(s, NULL, NULL);
-                db_reset(s);
-                s = NULL;
-            }
+        if (rc == STORE_OK) {
+            db_bind_text(s, 1, folded);
+            db_bind_int64(s, 2, users[i].id);
+            rc = store_step_write(s, NULL, NULL);
         }
+        db_reset(s);
+        s = NULL;
         if (rc == STORE_CONFLICT)
             rc = STORE_ERROR; /* reported, or a race the unique key caught */
-        free(folded);
     }
-    for (size_t i = 0; i < n; i++)
-        free(users[i].email);
-    free(users);
+    arena_free(a);
     return rc;
 }
 

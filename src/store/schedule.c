@@ -63,32 +63,31 @@ static const char SQL_BUSY[] =
     " AND deleted + 0 = 0 AND status IN ('booked', 'noshow')"
     " ORDER BY start";
 
+/* Reads (day, start_minute, stop_minute) into *row (an opening_hour). */
+static store_rc read_opening_hour(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(opening_hour *)row = (opening_hour){.day = (int)db_column_int64(s, 0),
+                                          .start = (int)db_column_int64(s, 1),
+                                          .stop = (int)db_column_int64(s, 2)};
+    return STORE_OK;
+}
+
 store_rc store_opening_hours_get(store *st, int64_t calendar_id, arena *a, opening_hour **out,
                                  size_t *n)
 {
     assert(st && a && out && n);
-    db_stmt *s = NULL;
-    opening_hour *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_HOURS_GET, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rows[count++] = (opening_hour){.day = (int)db_column_int64(s, 0),
-                                       .start = (int)db_column_int64(s, 1),
-                                       .stop = (int)db_column_int64(s, 2)};
-    }
-    if (rc == STORE_OK) {
+    const store_rows q = {
+        .sql = SQL_HOURS_GET,
+        .binds = (const store_value[]){STORE_INT64(calendar_id)},
+        .n_binds = 1,
+        .row_size = sizeof(opening_hour),
+        .read = read_opening_hour,
+    };
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &q, a, &rows, n);
+    if (rc == STORE_OK)
         *out = rows;
-        *n = count;
-    }
-done:
-    db_reset(s);
     return rc;
 }
 
@@ -157,40 +156,33 @@ done:
     return rc;
 }
 
+/* Reads (id, calendar_id, start, stop, title) into *row (a time_range). */
+static store_rc read_range(db_stmt *s, arena *a, void *row)
+{
+    time_range *r = row;
+    r->id = db_column_int64(s, 0);
+    r->calendar_id = db_column_int64(s, 1);
+    r->start = db_column_int64(s, 2);
+    r->stop = db_column_int64(s, 3);
+    return store_column_text(s, 4, a, &r->title);
+}
+
 store_rc store_range_list(store *st, range_kind kind, int64_t calendar_id, int64_t from, int64_t to,
                           arena *a, time_range **out, size_t *n)
 {
     assert(st && a && out && n && (kind == RANGE_ABSENCE || kind == RANGE_OPENING));
-    db_stmt *s = NULL;
-    time_range *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, range_statements[kind].list, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    db_bind_int64(s, 2, to);
-    db_bind_int64(s, 3, from);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        time_range *r = &rows[count];
-        r->id = db_column_int64(s, 0);
-        r->calendar_id = db_column_int64(s, 1);
-        r->start = db_column_int64(s, 2);
-        r->stop = db_column_int64(s, 3);
-        rc = store_column_text(s, 4, a, &r->title);
-        if (rc != STORE_OK)
-            goto done;
-        count++;
-    }
-    if (rc == STORE_OK) {
+    const store_rows q = {
+        .sql = range_statements[kind].list,
+        .binds =
+            (const store_value[]){STORE_INT64(calendar_id), STORE_INT64(to), STORE_INT64(from)},
+        .n_binds = 3,
+        .row_size = sizeof(time_range),
+        .read = read_range,
+    };
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &q, a, &rows, n);
+    if (rc == STORE_OK)
         *out = rows;
-        *n = count;
-    }
-done:
-    db_reset(s);
     return rc;
 }
 
@@ -232,34 +224,31 @@ done:
     return rc;
 }
 
+/* Reads (start, stop) into *row (a busy_interval). */
+static store_rc read_busy(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(busy_interval *)row =
+        (busy_interval){.start = db_column_int64(s, 0), .stop = db_column_int64(s, 1)};
+    return STORE_OK;
+}
+
 store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
                          busy_interval **out, size_t *n)
 {
     assert(st && a && out && n && from <= to);
-    db_stmt *s = NULL;
-    busy_interval *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_BUSY, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    db_bind_int64(s, 2, from);
-    db_bind_int64(s, 3, calendar_id);
-    db_bind_int64(s, 4, to);
-    db_bind_int64(s, 5, from);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rows[count++] =
-            (busy_interval){.start = db_column_int64(s, 0), .stop = db_column_int64(s, 1)};
-    }
-    if (rc == STORE_OK) {
+    const store_rows q = {
+        .sql = SQL_BUSY,
+        .binds =
+            (const store_value[]){STORE_INT64(calendar_id), STORE_INT64(from),
+                                  STORE_INT64(calendar_id), STORE_INT64(to), STORE_INT64(from)},
+        .n_binds = 5,
+        .row_size = sizeof(busy_interval),
+        .read = read_busy,
+    };
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &q, a, &rows, n);
+    if (rc == STORE_OK)
         *out = rows;
-        *n = count;
-    }
-done:
-    db_reset(s);
     return rc;
 }
