@@ -715,13 +715,14 @@ static const char *pg_column_text(db_stmt *sbase, int i)
     return PQgetisnull(s->res, s->row, i) ? NULL : PQgetvalue(s->res, s->row, i);
 }
 
-static const void *pg_column_blob(db_stmt *sbase, int i, size_t *n)
+static store_rc pg_column_blob(db_stmt *sbase, int i, const void **out, size_t *n)
 {
     pg_stmt *s = as_stmt(sbase);
     check_column(s, i);
+    *out = NULL;
     *n = 0;
     if (PQgetisnull(s->res, s->row, i))
-        return NULL;
+        return STORE_OK;
     if (!s->blobs) {
         s->blobs = calloc((size_t)PQnfields(s->res), sizeof *s->blobs);
         s->blob_lens = calloc((size_t)PQnfields(s->res), sizeof *s->blob_lens);
@@ -730,15 +731,20 @@ static const void *pg_column_blob(db_stmt *sbase, int i, size_t *n)
             free(s->blob_lens);
             s->blobs = NULL;
             s->blob_lens = NULL;
-            return NULL;
         }
     }
-    if (!s->blobs[i]) {
+    if (s->blobs && !s->blobs[i]) {
         const char *hex = PQgetvalue(s->res, s->row, i);
+        /* NULL only when libpq cannot allocate the bytes */
         s->blobs[i] = PQunescapeBytea((const unsigned char *)hex, &s->blob_lens[i]);
     }
-    *n = s->blobs[i] ? s->blob_lens[i] : 0;
-    return s->blobs[i];
+    if (!s->blobs || !s->blobs[i]) {
+        log_failure("out of memory", NULL, s->sql);
+        return STORE_ERROR;
+    }
+    *out = s->blobs[i];
+    *n = s->blob_lens[i];
+    return STORE_OK;
 }
 
 /* ---- transactions and plain SQL --------------------------------------- */

@@ -284,13 +284,27 @@ static const char *sqlite_column_text(db_stmt *sbase, int i)
     return (const char *)sqlite3_column_text(as_stmt(sbase)->stmt, i);
 }
 
-static const void *sqlite_column_blob(db_stmt *sbase, int i, size_t *n)
+static store_rc sqlite_column_blob(db_stmt *sbase, int i, const void **out, size_t *n)
 {
-    sqlite3_stmt *st = as_stmt(sbase)->stmt;
-    const void *p = sqlite3_column_blob(st, i); /* before _bytes, as SQLite asks */
-    int len = sqlite3_column_bytes(st, i);
-    *n = p && len > 0 ? (size_t)len : 0;
-    return p;
+    sqlite_stmt *s = as_stmt(sbase);
+    assert(!s->returns_rowid);
+    const void *p = sqlite3_column_blob(s->stmt, i); /* before _bytes, as SQLite asks */
+    int len = sqlite3_column_bytes(s->stmt, i);
+    *out = NULL;
+    *n = 0;
+    if (p) {
+        *out = p;
+        *n = len > 0 ? (size_t)len : 0;
+    } else if (sqlite3_column_type(s->stmt, i) != SQLITE_NULL) {
+        /* SQLite gives NULL for an empty blob, and when a conversion to a
+         * blob runs out of memory */
+        if (sqlite3_errcode(s->owner->handle) == SQLITE_NOMEM) {
+            log_failure("out of memory", SQLITE_NOMEM, s->sql);
+            return STORE_ERROR;
+        }
+        *out = "";
+    }
+    return STORE_OK;
 }
 
 /* ---- transactions and plain SQL --------------------------------------- */

@@ -158,9 +158,12 @@ store_rc store_out_of_memory(const char *where)
 store_rc store_column_text(db_stmt *s, int col, arena *a, const char **out)
 {
     const char *v = db_column_text(s, col);
+    *out = NULL;
+    if (!v && db_column_is_null(s, col))
+        return STORE_OK;
     if (!v) {
-        *out = NULL;
-        return db_column_is_null(s, col) ? STORE_OK : store_out_of_memory("column text");
+        fprintf(stderr, "agenda: store: out of memory (driver) in column text\n");
+        return STORE_ERROR;
     }
     char *copy = arena_strdup(a, v);
     if (!copy)
@@ -254,24 +257,78 @@ void store_bind_values(db_stmt *s, int first, const store_value *values, int n)
 {
     assert(values || n == 0);
     for (int i = 0; i < n; i++) {
-        if (values[i].kind == STORE_VALUE_TEXT)
-            db_bind_text(s, first + i, values[i].text);
-        else
+        switch (values[i].kind) {
+        case STORE_VALUE_INT64:
             db_bind_int64(s, first + i, values[i].int64);
+            break;
+        case STORE_VALUE_TEXT:
+            db_bind_text(s, first + i, values[i].text);
+            break;
+        case STORE_VALUE_BLOB:
+            db_bind_blob(s, first + i, values[i].blob, values[i].size);
+            break;
+        }
     }
 }
 
-store_rc store_rows_run(db *d, const store_rows *q, arena *a, void **out, size_t *n)
+store_rc store_write_run(db *d, const char *sql, const store_value *binds, int n_binds, bool *row,
+                         int64_t *id)
+{
+    assert(d && sql);
+    db_stmt *s = NULL;
+    store_rc rc = db_prepare(d, sql, &s);
+    if (rc == STORE_OK) {
+        store_bind_values(s, 1, binds, n_binds);
+        rc = store_step_write(s, row, id);
+    }
+    db_reset(s);
+    return rc;
+}
+
+store_rc store_rows_run(db *d, const store_rows *q, const store_value *binds, int n_binds, arena *a,
+                        void **out, size_t *n)
 {
     assert(d && q && q->sql && a && out && n);
     db_stmt *s = NULL;
+    *out = NULL;
     store_rc rc = db_prepare(d, q->sql, &s);
     if (rc == STORE_OK) {
-        store_bind_values(s, 1, q->binds, q->n_binds);
+        store_bind_values(s, 1, binds, n_binds);
         rc = read_rows(s, q->row_size, q->read, 0, a, out, n);
     }
     db_reset(s);
     return rc;
+}
+
+store_rc store_row_get(db *d, const store_rows *q, const store_value *binds, int n_binds, arena *a,
+                       void *row)
+{
+    assert(d && q && q->sql && q->read && row);
+    db_stmt *s = NULL;
+    bool found = false;
+    store_rc rc = db_prepare(d, q->sql, &s);
+    if (rc == STORE_OK) {
+        store_bind_values(s, 1, binds, n_binds);
+        rc = db_step(s, &found);
+    }
+    if (rc == STORE_OK)
+        rc = found ? q->read(s, a, row) : STORE_NOT_FOUND;
+    db_reset(s);
+    return rc;
+}
+
+store_rc store_read_id(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(int64_t *)row = db_column_int64(s, 0);
+    return STORE_OK;
+}
+
+store_rc store_write_row(db *d, const char *sql, const store_value *binds, int n_binds)
+{
+    bool row = false;
+    store_rc rc = store_write_run(d, sql, binds, n_binds, &row, NULL);
+    return rc == STORE_OK && !row ? STORE_NOT_FOUND : rc;
 }
 
 /* Binds l->binds to the leading placeholders of s. */
@@ -334,25 +391,10 @@ store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id
                           store_rc (*read)(db_stmt *s, arena *a, void *row), void *row)
 {
     assert(st && ref && a && read && row);
-    db_stmt *s = NULL;
-    bool found = false;
-    store_rc rc = db_prepare(st->db, ref->remote_id ? by_remote_id : by_id, &s);
-    if (rc != STORE_OK)
-        goto done;
-    if (ref->remote_id) {
-        db_bind_int64(s, 1, owner);
-        db_bind_text(s, 2, ref->remote_id);
-    } else {
-        db_bind_int64(s, 1, ref->id);
-        db_bind_int64(s, 2, owner);
-    }
-    rc = db_step(s, &found);
-    if (rc != STORE_OK)
-        goto done;
-    rc = found ? read(s, a, row) : STORE_NOT_FOUND;
-done:
-    db_reset(s);
-    return rc;
+    const store_rows q = {ref->remote_id ? by_remote_id : by_id, 0, read};
+    const store_value by_remote[] = {STORE_INT64(owner), STORE_TEXT(ref->remote_id)};
+    const store_value by_number[] = {STORE_INT64(ref->id), STORE_INT64(owner)};
+    return store_row_get(st->db, &q, ref->remote_id ? by_remote : by_number, 2, a, row);
 }
 
 store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64_t id,
