@@ -56,6 +56,7 @@
 #include "http/reaper.h"
 #include "http/router.h"
 #include "http/url.h"
+#include "util/buf.h"
 #include "util/json_mem.h"
 #include "util/json_out.h"
 
@@ -91,9 +92,7 @@ typedef struct request_ctx {
     int started;
     int too_large;
     int over_budget; /* the body did not fit the memory budget: 503 */
-    char *body;
-    size_t body_len;
-    size_t body_cap;
+    buf body;        /* up to max_body, on the heap, under the memory budget */
 } request_ctx;
 
 /* What the server keeps per connection (libmicrohttpd's socket context). */
@@ -178,6 +177,8 @@ static void *on_request_start(void *cls, const char *uri, struct MHD_Connection 
     }
     ctx->target_len = strlen(uri);
     arena_use_budget(ctx->arena, &srv->memory);
+    buf_init(&ctx->body, srv->cfg.max_body, NULL);
+    buf_use_budget(&ctx->body, &srv->memory);
     clock_gettime(CLOCK_MONOTONIC, &ctx->began);
     atomic_fetch_add(&srv->in_flight, 1);
     conn_state *cs = connection_state(conn);
@@ -241,9 +242,8 @@ static void on_request_done(void *cls, struct MHD_Connection *conn, void **con_c
     if (!ctx)
         return;
     request_log(srv, conn, ctx);
-    size_t held = ctx->body_cap;
-    free(ctx->body);
-    mem_budget_give(&srv->memory, ctx->body_cap);
+    size_t held = ctx->body.cap;
+    buf_free(&ctx->body); /* gives its capacity back to the budget */
     arena_free(ctx->arena);
     free(ctx);
     if (held >= RETURN_MEMORY_FROM)
@@ -254,36 +254,18 @@ static void on_request_done(void *cls, struct MHD_Connection *conn, void **con_c
 
 /* Appends a chunk of body, up to max_body; past it, marks the request too
  * large and drops the rest.  The buffer's growth is taken from the memory
- * budget; when the budget refuses it, marks the request over budget and
- * drops the rest. */
-static void body_append(server *srv, request_ctx *ctx, const char *data, size_t len)
+ * budget (util/buf.h); when the budget refuses it, marks the request over
+ * budget and drops the rest.  Out of memory reads as too large. */
+static void body_append(request_ctx *ctx, const char *data, size_t len)
 {
     if (ctx->too_large || ctx->over_budget)
         return;
-    if (len > srv->cfg.max_body - ctx->body_len) {
-        ctx->too_large = 1;
-        return;
-    }
-    if (ctx->body_len + len + 1 > ctx->body_cap) {
-        size_t cap = ctx->body_cap ? ctx->body_cap : 4096;
-        while (cap < ctx->body_len + len + 1)
-            cap *= 2;
-        if (!mem_budget_take(&srv->memory, cap - ctx->body_cap)) {
+    if (!buf_add(&ctx->body, data, len)) {
+        if (ctx->body.state == BUF_OVER_BUDGET)
             ctx->over_budget = 1;
-            return;
-        }
-        char *grown = realloc(ctx->body, cap);
-        if (!grown) {
-            mem_budget_give(&srv->memory, cap - ctx->body_cap);
+        else
             ctx->too_large = 1;
-            return;
-        }
-        ctx->body = grown;
-        ctx->body_cap = cap;
     }
-    memcpy(ctx->body + ctx->body_len, data, len);
-    ctx->body_len += len;
-    ctx->body[ctx->body_len] = '\0';
 }
 
 static const char *query_lookup(const void *ctx, const char *key)
@@ -424,10 +406,10 @@ static api_err request_body(struct MHD_Connection *conn, const request_ctx *ctx,
                             const char **message)
 {
     *out = NULL;
-    if (ctx->body_len == 0)
+    if (ctx->body.len == 0)
         return API_OK;
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-    *out = body_parse(ctx->body, ctx->body_len, body_is_form(type), message);
+    *out = body_parse(ctx->body.data, ctx->body.len, body_is_form(type), message);
     if (!*out && arena_over_budget(ctx->arena)) {
         /* Not this request's fault: others hold the memory for now. */
         *message = BUSY_MESSAGE;
@@ -625,7 +607,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        body_append(srv, ctx, upload_data, *upload_data_size);
+        body_append(ctx, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }

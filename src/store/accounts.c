@@ -41,9 +41,10 @@ static const char SQL_CALENDAR_LINK[] =
     " ON CONFLICT DO NOTHING";
 static const char SQL_CALENDAR_GET[] =
     "SELECT " CALENDAR_COLUMNS " FROM calendars k WHERE k.id = ?";
-static const char SQL_CALENDAR_SPECIALITIES[] = "SELECT s.id, s.name FROM calendar_specialities cs"
-                                                " JOIN specialities s ON s.id = cs.speciality_id"
-                                                " WHERE cs.calendar_id = ? ORDER BY s.id";
+static const char SQL_CALENDAR_SPECIALITIES[] =
+    "SELECT cs.calendar_id, s.id, s.name FROM calendar_specialities cs"
+    " JOIN specialities s ON s.id = cs.speciality_id"
+    " WHERE cs.calendar_id = ? ORDER BY s.id";
 static const char SQL_CALENDARS_FOR_USER[] =
     "SELECT " CALENDAR_COLUMNS " FROM grants g JOIN calendars k ON k.center_id = g.center_id"
     " WHERE g.user_id = ? ORDER BY k.id";
@@ -74,9 +75,11 @@ static const char SQL_GRANT_REMOVE[] =
 
 /* ---- centers ---------------------------------------------------------- */
 
-/* Reads the center columns (id, name, slug, timezone) into *out. */
-static store_rc read_center(db_stmt *s, arena *a, center *out)
+/* Reads the center columns (id, name, slug, timezone) into *row (a
+ * center). */
+static store_rc read_center(db_stmt *s, arena *a, void *row)
 {
+    center *out = row;
     store_rc rc = STORE_OK;
     out->id = db_column_int64(s, 0);
     if ((rc = store_column_text(s, 1, a, &out->name)) != STORE_OK ||
@@ -89,71 +92,37 @@ static store_rc read_center(db_stmt *s, arena *a, center *out)
 store_rc store_center_create(store *st, center *c)
 {
     assert(st && c && c->name && c->slug && c->timezone);
-    db_stmt *s = NULL;
-    store_rc rc = db_prepare(st->db, SQL_CENTER_INSERT, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_text(s, 1, c->name);
-    db_bind_text(s, 2, c->slug);
-    db_bind_text(s, 3, c->timezone);
-    rc = store_step_write(s, NULL, &c->id);
-done:
-    db_reset(s);
-    return rc;
+    const store_value binds[] = {STORE_TEXT(c->name), STORE_TEXT(c->slug), STORE_TEXT(c->timezone)};
+    return store_write_run(st->db, SQL_CENTER_INSERT, binds, 3, NULL, &c->id);
 }
 
 store_rc store_center_get(store *st, int64_t center_id, arena *a, center *out)
 {
     assert(st && a && out);
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_CENTER_GET, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, center_id);
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    rc = row ? read_center(s, a, out) : STORE_NOT_FOUND;
-done:
-    db_reset(s);
-    return rc;
+    const store_rows q = {SQL_CENTER_GET, sizeof(center), read_center};
+    const store_value binds[] = {STORE_INT64(center_id)};
+    return store_row_get(st->db, &q, binds, 1, a, out);
 }
+
+static const store_rows centers_of_user = {SQL_CENTERS_FOR_USER, sizeof(center), read_center};
 
 store_rc store_centers_for_user(store *st, int64_t user_id, arena *a, center **out, size_t *n)
 {
     assert(st && a && out && n);
-    db_stmt *s = NULL;
-    center *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_CENTERS_FOR_USER, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, user_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rc = read_center(s, a, &rows[count]);
-        if (rc != STORE_OK)
-            goto done;
-        count++;
-    }
-    if (rc != STORE_OK)
-        goto done;
+    const store_value binds[] = {STORE_INT64(user_id)};
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &centers_of_user, binds, 1, a, &rows, n);
     *out = rows;
-    *n = count;
-done:
-    db_reset(s);
     return rc;
 }
 
 /* ---- calendars -------------------------------------------------------- */
 
-/* Reads the CALENDAR_COLUMNS into *out, without specialities. */
-static store_rc read_calendar(db_stmt *s, arena *a, calendar *out)
+/* Reads the CALENDAR_COLUMNS into *row (a calendar), without
+ * specialities. */
+static store_rc read_calendar(db_stmt *s, arena *a, void *row)
 {
+    calendar *out = row;
     store_rc rc = STORE_OK;
     *out = (calendar){0};
     out->id = db_column_int64(s, 0);
@@ -166,81 +135,72 @@ static store_rc read_calendar(db_stmt *s, arena *a, calendar *out)
     return STORE_OK;
 }
 
-/* Fills k->specialities (arena array, by id) for calendar k->id. */
-static store_rc load_specialities(db *d, arena *a, calendar *k)
+/* A speciality with the calendar it belongs to: a row of
+ * SQL_CALENDAR_SPECIALITIES and SQL_SPECIALITIES_FOR_USER. */
+typedef struct calendar_speciality {
+    int64_t calendar_id;
+    speciality speciality;
+} calendar_speciality;
+
+/* Reads (calendar id, speciality id, name) into *row (a
+ * calendar_speciality). */
+static store_rc read_calendar_speciality(db_stmt *s, arena *a, void *row)
 {
-    db_stmt *s = NULL;
-    speciality *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_CALENDAR_SPECIALITIES, &s);
+    calendar_speciality *out = row;
+    out->calendar_id = db_column_int64(s, 0);
+    out->speciality.id = db_column_int64(s, 1);
+    return store_column_text(s, 2, a, &out->speciality.name);
+}
+
+static const store_rows specialities_of_calendar = {
+    SQL_CALENDAR_SPECIALITIES, sizeof(calendar_speciality), read_calendar_speciality};
+static const store_rows specialities_of_user = {
+    SQL_SPECIALITIES_FOR_USER, sizeof(calendar_speciality), read_calendar_speciality};
+
+/* Reads the specialities q selects for `owner` (a calendar or a user),
+ * ordered by calendar then speciality, and hands each of the calendars
+ * rows[0..count) (ordered by id) its run of them, as an arena array. */
+static store_rc attach_specialities(db *d, const store_rows *q, int64_t owner, arena *a,
+                                    calendar *rows, size_t count)
+{
+    const store_value binds[] = {STORE_INT64(owner)};
+    void *found = NULL;
+    size_t n = 0;
+    store_rc rc = store_rows_run(d, q, binds, 1, a, &found, &n);
     if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, k->id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rows[count].id = db_column_int64(s, 0);
-        rc = store_column_text(s, 1, a, &rows[count].name);
-        if (rc != STORE_OK)
-            goto done;
-        count++;
+        return rc;
+    const calendar_speciality *links = found;
+    speciality *all = n ? arena_alloc(a, n * sizeof *all) : NULL;
+    if (n && !all)
+        return store_out_of_memory("specialities");
+    for (size_t j = 0; j < n; j++)
+        all[j] = links[j].speciality;
+    /* both lists are ordered by calendar id */
+    size_t j = 0;
+    for (size_t i = 0; i < count; i++) {
+        while (j < n && links[j].calendar_id < rows[i].id)
+            j++;
+        size_t first = j;
+        while (j < n && links[j].calendar_id == rows[i].id)
+            j++;
+        rows[i].specialities = j > first ? &all[first] : NULL;
+        rows[i].n_specialities = j - first;
     }
-    if (rc != STORE_OK)
-        goto done;
-    k->specialities = rows;
-    k->n_specialities = count;
-done:
-    db_reset(s);
-    return rc;
+    return STORE_OK;
 }
 
 /* Sets *id to the id of the speciality `name`, creating it when new. */
 static store_rc speciality_id(db *d, const char *name, int64_t *id)
 {
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_SPECIALITY_ADD, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_text(s, 1, name);
-    rc = store_step_write(s, NULL, NULL);
-    db_reset(s);
-    s = NULL;
-    if (rc != STORE_OK)
-        goto done;
-
-    rc = db_prepare(d, SQL_SPECIALITY_ID, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_text(s, 1, name);
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    if (!row) { /* only if another writer's row is not visible to us yet */
+    const store_rows q = {SQL_SPECIALITY_ID, sizeof(int64_t), store_read_id};
+    const store_value binds[] = {STORE_TEXT(name)};
+    store_rc rc = store_write_run(d, SQL_SPECIALITY_ADD, binds, 1, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = store_row_get(d, &q, binds, 1, NULL, id);
+    if (rc == STORE_NOT_FOUND) { /* only if another writer's row is not visible to us yet */
         fprintf(stderr, "agenda: store: speciality vanished after insert\n");
         rc = STORE_ERROR;
-        goto done;
     }
-    *id = db_column_int64(s, 0);
-done:
-    db_reset(s);
-    return rc;
-}
-
-/* Links calendar_id with speciality_id (idempotent). */
-static store_rc link_speciality(db *d, int64_t calendar_id, int64_t speciality_id)
-{
-    db_stmt *s = NULL;
-    store_rc rc = db_prepare(d, SQL_CALENDAR_LINK, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    db_bind_int64(s, 2, speciality_id);
-    rc = store_step_write(s, NULL, NULL);
-done:
-    db_reset(s);
     return rc;
 }
 
@@ -249,36 +209,22 @@ store_rc store_calendar_create(store *st, calendar *k)
     assert(st && k && k->first_name && k->last_name && k->slug);
     assert(k->n_specialities == 0 || k->specialities);
     store_op op;
-    db_stmt *s = NULL;
     int64_t id = 0;
     int slot_step = k->slot_step > 0 ? k->slot_step : DEFAULT_SLOT_STEP;
+    const store_value binds[] = {STORE_INT64(k->center_id), STORE_TEXT(k->first_name),
+                                 STORE_TEXT(k->last_name), STORE_TEXT(k->slug),
+                                 STORE_INT64(slot_step)};
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc != STORE_OK)
-        goto done;
-
-    rc = db_prepare(st->db, SQL_CALENDAR_INSERT, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, k->center_id);
-    db_bind_text(s, 2, k->first_name);
-    db_bind_text(s, 3, k->last_name);
-    db_bind_text(s, 4, k->slug);
-    db_bind_int64(s, 5, slot_step);
-    rc = store_step_write(s, NULL, &id);
-    if (rc != STORE_OK)
-        goto done;
-
-    for (size_t i = 0; i < k->n_specialities; i++) {
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_CALENDAR_INSERT, binds, 5, NULL, &id);
+    for (size_t i = 0; rc == STORE_OK && i < k->n_specialities; i++) {
         assert(k->specialities[i].name);
         rc = speciality_id(st->db, k->specialities[i].name, &k->specialities[i].id);
-        if (rc != STORE_OK)
-            goto done;
-        rc = link_speciality(st->db, id, k->specialities[i].id);
-        if (rc != STORE_OK)
-            goto done;
+        if (rc == STORE_OK) {
+            const store_value link[] = {STORE_INT64(id), STORE_INT64(k->specialities[i].id)};
+            rc = store_write_run(st->db, SQL_CALENDAR_LINK, link, 2, NULL, NULL);
+        }
     }
-done:
-    db_reset(s);
     rc = store_op_end(st, &op, rc);
     if (rc == STORE_OK) {
         k->id = id;
@@ -289,42 +235,23 @@ done:
 
 /* Reads the one calendar `sql` selects, its placeholders bound to
  * binds[0..n_binds), with its specialities, in one read snapshot. */
-static store_rc calendar_read_one(store *st, const char *sql, const int64_t *binds, int n_binds,
+static store_rc calendar_read_one(store *st, const char *sql, const store_value *binds, int n_binds,
                                   arena *a, calendar *out)
 {
     store_op op;
-    db_stmt *s = NULL;
-    bool row = false;
+    const store_rows q = {sql, sizeof(calendar), read_calendar};
     store_rc rc = store_op_begin(st, &op, STORE_OP_READ);
-    if (rc != STORE_OK)
-        goto done;
-    rc = db_prepare(st->db, sql, &s);
-    if (rc != STORE_OK)
-        goto done;
-    for (int i = 0; i < n_binds; i++)
-        db_bind_int64(s, i + 1, binds[i]);
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    if (!row) {
-        rc = STORE_NOT_FOUND;
-        goto done;
-    }
-    rc = read_calendar(s, a, out);
-    db_reset(s);
-    s = NULL;
-    if (rc != STORE_OK)
-        goto done;
-    rc = load_specialities(st->db, a, out);
-done:
-    db_reset(s);
+    if (rc == STORE_OK)
+        rc = store_row_get(st->db, &q, binds, n_binds, a, out);
+    if (rc == STORE_OK)
+        rc = attach_specialities(st->db, &specialities_of_calendar, out->id, a, out, 1);
     return store_op_end(st, &op, rc);
 }
 
 store_rc store_calendar_get(store *st, int64_t calendar_id, arena *a, calendar *out)
 {
     assert(st && a && out);
-    const int64_t binds[] = {calendar_id};
+    const store_value binds[] = {STORE_INT64(calendar_id)};
     return calendar_read_one(st, SQL_CALENDAR_GET, binds, 1, a, out);
 }
 
@@ -332,91 +259,27 @@ store_rc store_user_calendar(store *st, int64_t user_id, int64_t calendar_id, ar
                              calendar *out)
 {
     assert(st && a && out);
-    const int64_t binds[] = {calendar_id, user_id};
+    const store_value binds[] = {STORE_INT64(calendar_id), STORE_INT64(user_id)};
     return calendar_read_one(st, SQL_USER_CALENDAR, binds, 2, a, out);
 }
 
-/* Reads the calendars of the user's granted centers (by id) into *rows. */
-static store_rc calendars_of_user(db *d, int64_t user_id, arena *a, calendar **rows, size_t *count)
-{
-    db_stmt *s = NULL;
-    size_t cap = 0;
-    bool row = false;
-    *rows = NULL;
-    *count = 0;
-    store_rc rc = db_prepare(d, SQL_CALENDARS_FOR_USER, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, user_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)rows, &cap, *count, sizeof **rows);
-        if (rc != STORE_OK)
-            goto done;
-        rc = read_calendar(s, a, &(*rows)[*count]);
-        if (rc != STORE_OK)
-            goto done;
-        (*count)++;
-    }
-done:
-    db_reset(s);
-    return rc;
-}
-
-/* Reads every speciality of those calendars in one query, ordered by
- * calendar then speciality, and hands each calendar its run of them. */
-static store_rc specialities_of_user(db *d, int64_t user_id, arena *a, calendar *rows, size_t count)
-{
-    db_stmt *s = NULL;
-    speciality *all = NULL;
-    int64_t *owner = NULL;
-    size_t n = 0, cap = 0, owner_cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_SPECIALITIES_FOR_USER, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, user_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        if ((rc = store_reserve(a, (void **)&all, &cap, n, sizeof *all)) != STORE_OK ||
-            (rc = store_reserve(a, (void **)&owner, &owner_cap, n, sizeof *owner)) != STORE_OK)
-            goto done;
-        owner[n] = db_column_int64(s, 0);
-        all[n].id = db_column_int64(s, 1);
-        rc = store_column_text(s, 2, a, &all[n].name);
-        if (rc != STORE_OK)
-            goto done;
-        n++;
-    }
-    if (rc != STORE_OK)
-        goto done;
-    /* both lists are ordered by calendar id */
-    size_t j = 0;
-    for (size_t i = 0; i < count; i++) {
-        while (j < n && owner[j] < rows[i].id)
-            j++;
-        size_t first = j;
-        while (j < n && owner[j] == rows[i].id)
-            j++;
-        rows[i].specialities = j > first ? &all[first] : NULL;
-        rows[i].n_specialities = j - first;
-    }
-done:
-    db_reset(s);
-    return rc;
-}
+static const store_rows calendars_of_user = {SQL_CALENDARS_FOR_USER, sizeof(calendar),
+                                             read_calendar};
 
 store_rc store_calendars_for_user(store *st, int64_t user_id, arena *a, calendar **out, size_t *n)
 {
     assert(st && a && out && n);
     store_op op;
-    calendar *rows = NULL;
+    const store_value binds[] = {STORE_INT64(user_id)};
+    void *rows = NULL;
     size_t count = 0;
     store_rc rc = store_op_begin(st, &op, STORE_OP_READ);
     if (rc != STORE_OK)
         goto done;
-    rc = calendars_of_user(st->db, user_id, a, &rows, &count);
+    rc = store_rows_run(st->db, &calendars_of_user, binds, 1, a, &rows, &count);
     if (rc != STORE_OK)
         goto done;
-    rc = specialities_of_user(st->db, user_id, a, rows, count);
+    rc = attach_specialities(st->db, &specialities_of_user, user_id, a, rows, count);
     if (rc != STORE_OK)
         goto done;
     *out = rows;
@@ -437,123 +300,78 @@ void store_email_fold(char *s)
 store_rc store_user_create(store *st, user *u)
 {
     assert(st && u && u->email);
-    db_stmt *s = NULL;
     char *email = strdup(u->email);
-    store_rc rc = email ? db_prepare(st->db, SQL_USER_INSERT, &s) : STORE_ERROR;
-    if (rc != STORE_OK)
-        goto done;
+    if (!email)
+        return STORE_ERROR;
     store_email_fold(email);
-    db_bind_text(s, 1, email);
-    db_bind_blob(s, 2, u->token_hash, sizeof u->token_hash);
-    db_bind_int64(s, 3, u->disabled ? 1 : 0);
-    rc = store_step_write(s, NULL, &u->id);
-done:
-    db_reset(s);
+    const store_value binds[] = {STORE_TEXT(email), STORE_BLOB(u->token_hash, sizeof u->token_hash),
+                                 STORE_INT64(u->disabled ? 1 : 0)};
+    store_rc rc = store_write_run(st->db, SQL_USER_INSERT, binds, 3, NULL, &u->id);
     free(email);
     return rc;
+}
+
+/* Reads (id, email, token_hash, disabled) into *row (a user). */
+static store_rc read_user(db_stmt *s, arena *a, void *row)
+{
+    user *out = row;
+    const void *hash = NULL;
+    size_t len = 0;
+    out->id = db_column_int64(s, 0);
+    store_rc rc = store_column_text(s, 1, a, &out->email);
+    if (rc == STORE_OK)
+        rc = db_column_blob(s, 2, &hash, &len);
+    if (rc != STORE_OK)
+        return rc;
+    if (!hash || len != sizeof out->token_hash) {
+        fprintf(stderr, "agenda: store: user %lld has a malformed token hash\n",
+                (long long)out->id);
+        return STORE_ERROR;
+    }
+    memcpy(out->token_hash, hash, sizeof out->token_hash);
+    out->disabled = db_column_int64(s, 3) != 0;
+    return STORE_OK;
 }
 
 store_rc store_user_get_by_email(store *st, const char *email, arena *a, user *out)
 {
     assert(st && email && a && out);
-    db_stmt *s = NULL;
-    bool row = false;
-    size_t len = 0;
+    const store_rows q = {SQL_USER_BY_EMAIL, sizeof(user), read_user};
     char *folded = arena_strdup(a, email);
-    store_rc rc =
-        folded ? db_prepare(st->db, SQL_USER_BY_EMAIL, &s) : store_out_of_memory("user lookup");
-    if (rc != STORE_OK)
-        goto done;
+    if (!folded)
+        return store_out_of_memory("user lookup");
     store_email_fold(folded);
-    db_bind_text(s, 1, folded);
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    if (!row) {
-        rc = STORE_NOT_FOUND;
-        goto done;
-    }
-    out->id = db_column_int64(s, 0);
-    rc = store_column_text(s, 1, a, &out->email);
-    if (rc != STORE_OK)
-        goto done;
-    const void *hash = db_column_blob(s, 2, &len);
-    if (!hash || len != sizeof out->token_hash) {
-        fprintf(stderr, "agenda: store: user %lld has a malformed token hash\n",
-                (long long)out->id);
-        rc = STORE_ERROR;
-        goto done;
-    }
-    memcpy(out->token_hash, hash, sizeof out->token_hash);
-    out->disabled = db_column_int64(s, 3) != 0;
-done:
-    db_reset(s);
-    return rc;
-}
-
-/* Runs a one-row update `sql` bound to (optional hash, then) user_id;
- * NOT_FOUND when it touched no row. */
-static store_rc user_update(store *st, const char *sql, const unsigned char *hash, size_t hash_len,
-                            int64_t user_id)
-{
-    db_stmt *s = NULL;
-    bool row = false;
-    int i = 1;
-    store_rc rc = db_prepare(st->db, sql, &s);
-    if (rc != STORE_OK)
-        goto done;
-    if (hash)
-        db_bind_blob(s, i++, hash, hash_len);
-    db_bind_int64(s, i, user_id);
-    rc = store_step_write(s, &row, NULL);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-done:
-    db_reset(s);
-    return rc;
+    const store_value binds[] = {STORE_TEXT(folded)};
+    return store_row_get(st->db, &q, binds, 1, a, out);
 }
 
 store_rc store_user_set_token(store *st, int64_t user_id, const unsigned char hash[32])
 {
     assert(st && hash);
-    return user_update(st, SQL_USER_SET_TOKEN, hash, 32, user_id);
+    const store_value binds[] = {STORE_BLOB(hash, 32), STORE_INT64(user_id)};
+    return store_write_row(st->db, SQL_USER_SET_TOKEN, binds, 2);
 }
 
 store_rc store_user_disable(store *st, int64_t user_id)
 {
     assert(st);
-    return user_update(st, SQL_USER_DISABLE, NULL, 0, user_id);
+    const store_value binds[] = {STORE_INT64(user_id)};
+    return store_write_row(st->db, SQL_USER_DISABLE, binds, 1);
 }
 
 /* ---- grants ----------------------------------------------------------- */
 
-/* Runs `sql` bound to (user_id, center_id); *row tells whether it returned
- * a row.  For writes, the statement is stepped to its end. */
-static store_rc grant_run(store *st, const char *sql, int64_t user_id, int64_t center_id, bool *row)
-{
-    db_stmt *s = NULL;
-    store_rc rc = db_prepare(st->db, sql, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, user_id);
-    db_bind_int64(s, 2, center_id);
-    rc = store_step_write(s, row, NULL);
-done:
-    db_reset(s);
-    return rc;
-}
-
 store_rc store_grant_add(store *st, int64_t user_id, int64_t center_id)
 {
     assert(st);
+    const store_value binds[] = {STORE_INT64(user_id), STORE_INT64(center_id)};
     /* a missing user or center fails the foreign key: NOT_FOUND */
-    return grant_run(st, SQL_GRANT_ADD, user_id, center_id, NULL);
+    return store_write_run(st->db, SQL_GRANT_ADD, binds, 2, NULL, NULL);
 }
 
 store_rc store_grant_remove(store *st, int64_t user_id, int64_t center_id)
 {
     assert(st);
-    bool row = false;
-    store_rc rc = grant_run(st, SQL_GRANT_REMOVE, user_id, center_id, &row);
-    return rc == STORE_OK && !row ? STORE_NOT_FOUND : rc;
+    const store_value binds[] = {STORE_INT64(user_id), STORE_INT64(center_id)};
+    return store_write_row(st->db, SQL_GRANT_REMOVE, binds, 2);
 }

@@ -24,8 +24,8 @@
  *     cannot open, disk full          -> STORE_UNAVAILABLE (logged)
  *     anything else                   -> STORE_ERROR (logged)
  *   A log entry is one line on stderr starting "agenda: store:" with the
- *   engine's message and the start of the SQL text; it never contains a
- *   bound value (PostgreSQL's DETAIL field, which quotes key values, must
+ *   engine's message and the start of the SQL text (db_log.h writes it);
+ *   it never contains a bound value (PostgreSQL's DETAIL field, which quotes key values, must
  *   not be logged).
  * - Bind errors (a bad index) are sticky: the bind functions return nothing
  *   and the next db_step reports STORE_ERROR.
@@ -102,10 +102,14 @@ struct db_driver {
     void (*reset)(db_stmt *s);
     bool (*column_is_null)(db_stmt *s, int i);
     int64_t (*column_int64)(db_stmt *s, int i);
-    /* NULL for SQL NULL; valid until the next step or reset. */
+    /* NULL for SQL NULL, or when the engine cannot convert the value for
+     * lack of memory (column_is_null tells them apart); valid until the next
+     * step or reset. */
     const char *(*column_text)(db_stmt *s, int i);
-    /* Bytes and length (NULL, 0 for SQL NULL); valid as column_text. */
-    const void *(*column_blob)(db_stmt *s, int i, size_t *n);
+    /* Sets *out and *n to the bytes and length (NULL, 0 for SQL NULL; an
+     * empty blob is not NULL), valid as column_text.  STORE_ERROR (logged
+     * as out of memory, *out NULL) when the driver cannot hold them. */
+    store_rc (*column_blob)(db_stmt *s, int i, const void **out, size_t *n);
 };
 
 /* Every driver's connection and statement structs begin with this member. */
@@ -206,9 +210,9 @@ static inline const char *db_column_text(db_stmt *s, int i)
 {
     return s->driver->column_text(s, i);
 }
-static inline const void *db_column_blob(db_stmt *s, int i, size_t *n)
+static inline store_rc db_column_blob(db_stmt *s, int i, const void **out, size_t *n)
 {
-    return s->driver->column_blob(s, i, n);
+    return s->driver->column_blob(s, i, out, n);
 }
 
 #endif

@@ -67,6 +67,7 @@
 #include <time.h>
 
 #include "store/db.h"
+#include "store/db_log.h"
 #include "store/stmt_cache.h"
 
 #define CONNECT_TIMEOUT    "3" /* seconds, per connection attempt */
@@ -174,31 +175,6 @@ static store_rc classify(const char *sqlstate, bool conn_bad)
     return STORE_ERROR;
 }
 
-/* Copies `in` into out[size] on one line: control characters and runs of
- * white space become one space; truncated with "..." when too long. */
-static void one_line(const char *in, char *out, size_t size)
-{
-    assert(size > 4);
-    size_t n = 0;
-    bool space = false;
-    for (const char *p = in ? in : ""; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (isspace(c) || iscntrl(c)) {
-            space = n > 0;
-            continue;
-        }
-        if (n + (space ? 2 : 1) >= size - 4) {
-            memcpy(out + n, "...", 4);
-            return;
-        }
-        if (space)
-            out[n++] = ' ';
-        space = false;
-        out[n++] = (char)c;
-    }
-    out[n] = '\0';
-}
-
 /* The first line of libpq's message for the connection (its own messages,
  * such as "server closed the connection unexpectedly", have no fields). */
 static void conn_message(PGconn *conn, char *out, size_t size)
@@ -210,7 +186,7 @@ static void conn_message(PGconn *conn, char *out, size_t size)
         len = sizeof first - 1;
     memcpy(first, m, len);
     first[len] = '\0';
-    one_line(first, out, size);
+    db_log_one_line(first, out, size);
 }
 
 /* Logs one line about a failure of `sql`: the primary message only, never
@@ -218,13 +194,11 @@ static void conn_message(PGconn *conn, char *out, size_t size)
  * offending input (a bound value), so for class 22 only the code is told. */
 static void log_failure(const char *primary, const char *sqlstate, const char *sql)
 {
-    char msg[256], text[80];
+    char cause[32];
     if (sqlstate && strncmp(sqlstate, "22", 2) == 0)
         primary = "data exception";
-    one_line(primary, msg, sizeof msg);
-    one_line(sql, text, sizeof text);
-    fprintf(stderr, "agenda: store: postgres: %s (SQLSTATE %s) in \"%s\"\n", msg,
-            sqlstate ? sqlstate : "none", text);
+    snprintf(cause, sizeof cause, "SQLSTATE %s", sqlstate ? sqlstate : "none");
+    db_log_failure("postgres", primary, cause, sql);
 }
 
 /* Classifies the failed result `res` (NULL: no result at all) of `sql` on
@@ -741,13 +715,14 @@ static const char *pg_column_text(db_stmt *sbase, int i)
     return PQgetisnull(s->res, s->row, i) ? NULL : PQgetvalue(s->res, s->row, i);
 }
 
-static const void *pg_column_blob(db_stmt *sbase, int i, size_t *n)
+static store_rc pg_column_blob(db_stmt *sbase, int i, const void **out, size_t *n)
 {
     pg_stmt *s = as_stmt(sbase);
     check_column(s, i);
+    *out = NULL;
     *n = 0;
     if (PQgetisnull(s->res, s->row, i))
-        return NULL;
+        return STORE_OK;
     if (!s->blobs) {
         s->blobs = calloc((size_t)PQnfields(s->res), sizeof *s->blobs);
         s->blob_lens = calloc((size_t)PQnfields(s->res), sizeof *s->blob_lens);
@@ -756,15 +731,20 @@ static const void *pg_column_blob(db_stmt *sbase, int i, size_t *n)
             free(s->blob_lens);
             s->blobs = NULL;
             s->blob_lens = NULL;
-            return NULL;
         }
     }
-    if (!s->blobs[i]) {
+    if (s->blobs && !s->blobs[i]) {
         const char *hex = PQgetvalue(s->res, s->row, i);
+        /* NULL only when libpq cannot allocate the bytes */
         s->blobs[i] = PQunescapeBytea((const unsigned char *)hex, &s->blob_lens[i]);
     }
-    *n = s->blobs[i] ? s->blob_lens[i] : 0;
-    return s->blobs[i];
+    if (!s->blobs || !s->blobs[i]) {
+        log_failure("out of memory", NULL, s->sql);
+        return STORE_ERROR;
+    }
+    *out = s->blobs[i];
+    *n = s->blob_lens[i];
+    return STORE_OK;
 }
 
 /* ---- transactions and plain SQL --------------------------------------- */
@@ -893,19 +873,6 @@ static void pg_close(db *dbase)
     free(d);
 }
 
-/* Sets *err (when err is not NULL) to a malloc'd one-line message. */
-static void set_error(char **err, const char *what, const char *detail)
-{
-    if (!err)
-        return;
-    char line[512];
-    snprintf(line, sizeof line, "%s: %s", what, detail);
-    char *copy = malloc(sizeof line);
-    if (copy)
-        one_line(line, copy, sizeof line);
-    *err = copy;
-}
-
 static store_rc pg_open(const char *url, db **out, char **err)
 {
     assert(url && out);
@@ -914,7 +881,7 @@ static store_rc pg_open(const char *url, db **out, char **err)
     store_rc rc = STORE_OK;
     pg_db *d = calloc(1, sizeof *d);
     if (!d) {
-        set_error(err, "cannot connect to PostgreSQL", "out of memory");
+        db_log_set_error(err, "cannot connect to PostgreSQL", "out of memory");
         return STORE_ERROR;
     }
     d->base.driver = &db_pg_driver;
@@ -922,7 +889,7 @@ static store_rc pg_open(const char *url, db **out, char **err)
     PQconninfoOption *parsed = PQconninfoParse(url, &bad);
     if (!parsed) {
         /* malformed: no use retrying (libpq's message quotes no password) */
-        set_error(err, "invalid PostgreSQL URL", bad ? bad : "out of memory");
+        db_log_set_error(err, "invalid PostgreSQL URL", bad ? bad : "out of memory");
         PQfreemem(bad);
         rc = STORE_ERROR;
         goto done;
@@ -937,13 +904,13 @@ static store_rc pg_open(const char *url, db **out, char **err)
         /* unreachable, refused, starting up, unknown database: not now */
         char msg[256];
         conn_message(d->conn, msg, sizeof msg);
-        set_error(err, "cannot connect to PostgreSQL", msg);
+        db_log_set_error(err, "cannot connect to PostgreSQL", msg);
         rc = STORE_UNAVAILABLE;
         goto done;
     }
     rc = session_setup(d);
     if (rc != STORE_OK) {
-        set_error(err, "cannot set up the PostgreSQL session", PQerrorMessage(d->conn));
+        db_log_set_error(err, "cannot set up the PostgreSQL session", PQerrorMessage(d->conn));
         goto done;
     }
     *out = &d->base;

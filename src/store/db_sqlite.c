@@ -34,6 +34,7 @@
 #include <strings.h>
 
 #include "store/db.h"
+#include "store/db_log.h"
 #include "store/stmt_cache.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -110,40 +111,13 @@ static store_rc classify(int code)
     }
 }
 
-/* Copies `in` into out[size] on one line: control characters and runs of
- * white space become one space; truncated with "..." when too long. */
-static void one_line(const char *in, char *out, size_t size)
-{
-    assert(size > 4);
-    size_t n = 0;
-    bool space = false;
-    for (const char *p = in ? in : ""; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (isspace(c) || iscntrl(c)) {
-            space = n > 0;
-            continue;
-        }
-        if (n + (space ? 2 : 1) >= size - 4) {
-            memcpy(out + n, "...", 4);
-            return;
-        }
-        if (space)
-            out[n++] = ' ';
-        space = false;
-        out[n++] = (char)c;
-    }
-    out[n] = '\0';
-}
-
-/* Logs one line about a failure: the engine's message and the start of the
- * statement's text.  Bound values are never part of either. */
+/* Logs one line about a failure (db_log.h): the engine's message and the
+ * start of the statement's text.  Bound values are never part of either. */
 static void log_failure(const char *message, int code, const char *sql)
 {
-    char msg[256], text[80];
-    one_line(message, msg, sizeof msg);
-    one_line(sql, text, sizeof text);
-    fprintf(stderr, "agenda: store: sqlite: %s (%s, code %d) in \"%s\"\n", msg,
-            sqlite3_errstr(code), code, text);
+    char cause[96];
+    snprintf(cause, sizeof cause, "%s, code %d", sqlite3_errstr(code), code);
+    db_log_failure("sqlite", message, cause, sql);
 }
 
 /* Classifies a failure of `code` on connection `d` while running `sql`,
@@ -310,13 +284,27 @@ static const char *sqlite_column_text(db_stmt *sbase, int i)
     return (const char *)sqlite3_column_text(as_stmt(sbase)->stmt, i);
 }
 
-static const void *sqlite_column_blob(db_stmt *sbase, int i, size_t *n)
+static store_rc sqlite_column_blob(db_stmt *sbase, int i, const void **out, size_t *n)
 {
-    sqlite3_stmt *st = as_stmt(sbase)->stmt;
-    const void *p = sqlite3_column_blob(st, i); /* before _bytes, as SQLite asks */
-    int len = sqlite3_column_bytes(st, i);
-    *n = p && len > 0 ? (size_t)len : 0;
-    return p;
+    sqlite_stmt *s = as_stmt(sbase);
+    assert(!s->returns_rowid);
+    const void *p = sqlite3_column_blob(s->stmt, i); /* before _bytes, as SQLite asks */
+    int len = sqlite3_column_bytes(s->stmt, i);
+    *out = NULL;
+    *n = 0;
+    if (p) {
+        *out = p;
+        *n = len > 0 ? (size_t)len : 0;
+    } else if (sqlite3_column_type(s->stmt, i) != SQLITE_NULL) {
+        /* SQLite gives NULL for an empty blob, and when a conversion to a
+         * blob runs out of memory */
+        if (sqlite3_errcode(s->owner->handle) == SQLITE_NOMEM) {
+            log_failure("out of memory", SQLITE_NOMEM, s->sql);
+            return STORE_ERROR;
+        }
+        *out = "";
+    }
+    return STORE_OK;
 }
 
 /* ---- transactions and plain SQL --------------------------------------- */
@@ -402,19 +390,6 @@ static void sqlite_close(db *dbase)
     free(d);
 }
 
-/* Sets *err (when err is not NULL) to a malloc'd "what: detail" line. */
-static void set_error(char **err, const char *what, const char *detail)
-{
-    if (!err)
-        return;
-    char line[512];
-    snprintf(line, sizeof line, "%s: %s", what, detail);
-    char *copy = malloc(sizeof line);
-    if (copy)
-        one_line(line, copy, sizeof line);
-    *err = copy;
-}
-
 /* Runs a PRAGMA that answers with one text value and checks it equals
  * `want` (case-insensitive).  Sets *code to SQLite's result code. */
 static store_rc pragma_expect(sqlite_db *d, const char *sql, const char *want, int *code,
@@ -427,13 +402,13 @@ static store_rc pragma_expect(sqlite_db *d, const char *sql, const char *want, i
         *code = sqlite3_step(st);
     if (*code != SQLITE_ROW) {
         rc = classify(*code);
-        set_error(err, sql, sqlite3_errmsg(d->handle));
+        db_log_set_error(err, sql, sqlite3_errmsg(d->handle));
         goto done;
     }
     const char *got = (const char *)sqlite3_column_text(st, 0);
     if (!got || strcasecmp(got, want) != 0) {
         rc = STORE_ERROR;
-        set_error(err, sql, got ? got : "no answer");
+        db_log_set_error(err, sql, got ? got : "no answer");
         goto done;
     }
 done:
@@ -481,7 +456,7 @@ static store_rc sqlite_open(const char *url, db **out, char **err)
     store_rc rc = STORE_OK;
     sqlite_db *d = calloc(1, sizeof *d);
     if (!d) {
-        set_error(err, "cannot open database", "out of memory");
+        db_log_set_error(err, "cannot open database", "out of memory");
         return STORE_ERROR;
     }
     d->base.driver = &db_sqlite_driver;
@@ -490,7 +465,7 @@ static store_rc sqlite_open(const char *url, db **out, char **err)
     int code = sqlite3_open_v2(url, &d->handle, flags, NULL);
     if (code != SQLITE_OK) {
         rc = d->handle ? classify(sqlite3_extended_errcode(d->handle)) : STORE_ERROR;
-        set_error(err, url, d->handle ? sqlite3_errmsg(d->handle) : sqlite3_errstr(code));
+        db_log_set_error(err, url, d->handle ? sqlite3_errmsg(d->handle) : sqlite3_errstr(code));
         goto done;
     }
     sqlite3_extended_result_codes(d->handle, 1);
@@ -505,7 +480,7 @@ static store_rc sqlite_open(const char *url, db **out, char **err)
                         NULL, NULL);
     if (code != SQLITE_OK) {
         rc = classify(code);
-        set_error(err, url, sqlite3_errmsg(d->handle));
+        db_log_set_error(err, url, sqlite3_errmsg(d->handle));
         goto done;
     }
     rc = pragma_expect(d, "PRAGMA foreign_keys", "1", &code, err);

@@ -1,6 +1,15 @@
 /* internal.h - what the store's modules share and nothing outside src/store
  * may include: the store struct, units of work, and row-reading helpers.
  *
+ * One way to read rows.  A statement that returns rows is described once
+ * (store_rows: its SQL, the size of a row, a row reader) and run by
+ * store_rows_run (every row), store_list_run (a counted page) or
+ * store_row_get (the one row, or NOT_FOUND).  The first two step it,
+ * append a zeroed row to an arena-backed buffer (util/buf.h) and let the
+ * reader fill it, so a resource writes only its SQL, its binds (store_value:
+ * typed, in placeholder order) and its reader.  A single write statement
+ * goes through store_write_run (store_write_row when it must touch a row).
+ *
  * A unit of work (store_op) makes one store_* call atomic and consistent
  * whether or not the caller opened a transaction:
  *   - outside a transaction, a write op is its own BEGIN IMMEDIATE ...
@@ -52,13 +61,75 @@ store_rc store_op_begin(store *st, store_op *op, store_op_kind kind);
 store_rc store_op_end(store *st, store_op *op, store_rc rc);
 
 /* Copies text column `col` into the arena; *out is NULL for SQL NULL.
- * STORE_ERROR (logged) when the arena is full. */
+ * STORE_ERROR (logged) when the arena is full or the driver could not
+ * produce the text (db.h: column_text). */
 store_rc store_column_text(db_stmt *s, int col, arena *a, const char **out);
 
 /* Makes room for n + 1 elements of `size` bytes in the arena array *v of
- * capacity *cap (doubling; the old copy stays in the arena).  STORE_ERROR
- * (logged) when the arena is full. */
+ * capacity *cap (the old copy stays in the arena), growing as util/buf.h
+ * does.  STORE_ERROR (logged) when the arena is full.  For the loops not yet
+ * on store_rows_run (services.c), which replaces it. */
 store_rc store_reserve(arena *a, void **v, size_t *cap, size_t n, size_t size);
+
+/* Fills one row (of a known struct type) from the current row of s, copying
+ * text into the arena; STORE_ERROR (logged) when the arena is full. */
+typedef store_rc (*store_row_reader)(db_stmt *s, arena *a, void *row);
+
+/* The value of one placeholder: an integer, text (NULL: SQL NULL) or the
+ * `size` bytes of a blob. */
+typedef struct store_value {
+    enum { STORE_VALUE_INT64, STORE_VALUE_TEXT, STORE_VALUE_BLOB } kind;
+    int64_t int64;
+    const char *text;
+    const void *blob;
+    size_t size;
+} store_value;
+
+#define STORE_INT64(v)   ((store_value){.kind = STORE_VALUE_INT64, .int64 = (v)})
+#define STORE_TEXT(v)    ((store_value){.kind = STORE_VALUE_TEXT, .text = (v)})
+#define STORE_BLOB(v, n) ((store_value){.kind = STORE_VALUE_BLOB, .blob = (v), .size = (n)})
+
+/* Binds values[0..n) to placeholders first .. first + n - 1 (texts are not
+ * copied: db.h). */
+void store_bind_values(db_stmt *s, int first, const store_value *values, int n);
+
+/* Runs the write statement `sql` with binds[0..n_binds) for its
+ * placeholders, stepped to its end (store_step_write): *row (NULL: not
+ * wanted) tells whether it returned a row, and *id (NULL: not wanted) gets
+ * that row's first column.  Errors as db_step. */
+store_rc store_write_run(db *d, const char *sql, const store_value *binds, int n_binds, bool *row,
+                         int64_t *id);
+/* store_write_run for a statement that names one row and returns it:
+ * NOT_FOUND when it returned none. */
+store_rc store_write_row(db *d, const char *sql, const store_value *binds, int n_binds);
+
+/* A statement that returns rows, and how to read them: `sql` (static, as
+ * db.h asks) and `read`, which fills one row of row_size bytes.  Written
+ * once per statement, next to its reader. */
+typedef struct store_rows {
+    const char *sql;
+    size_t row_size;
+    store_row_reader read;
+} store_rows;
+
+/* Runs q->sql on d with binds[0..n_binds) for its placeholders, in order,
+ * and reads every row it returns: *out gets an arena array of the *n rows
+ * (NULL when there are none, or on failure).  One statement, so no unit of
+ * work: a caller reading several in one snapshot opens one.  STORE_ERROR
+ * (logged) when the arena is full; otherwise errors as db_step. */
+store_rc store_rows_run(db *d, const store_rows *q, const store_value *binds, int n_binds, arena *a,
+                        void **out, size_t *n);
+
+/* Runs q->sql (which selects at most one row) with binds[0..n_binds) and
+ * reads its row into *row (`a` may be NULL for a reader that copies
+ * nothing).  NOT_FOUND when there is none; otherwise errors as
+ * store_rows_run. */
+store_rc store_row_get(db *d, const store_rows *q, const store_value *binds, int n_binds, arena *a,
+                       void *row);
+
+/* A row reader for a statement whose first column is an integer (an id, a
+ * count): *row is an int64_t.  Copies nothing. */
+store_rc store_read_id(db_stmt *s, arena *a, void *row);
 
 /* LIMIT and OFFSET for a list query's page (page 0: every row). */
 void store_page_window(const list_query *q, int64_t *limit, int64_t *offset);
@@ -74,7 +145,7 @@ typedef struct store_list {
     const int64_t *binds;
     int n_binds;
     size_t row_size;
-    store_rc (*read)(db_stmt *s, arena *a, void *row);
+    store_row_reader read;
 } store_list;
 
 /* Runs a paged list in one read snapshot: *total gets the count of every

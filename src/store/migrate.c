@@ -219,84 +219,69 @@ static const char SQL_USERS_ALL[] = "SELECT id, email FROM users ORDER BY id";
 static const char SQL_USER_SET_EMAIL[] = "UPDATE users SET email = ? WHERE id = ?";
 static const char SQL_USER_SAME_EMAIL[] = "SELECT id, email FROM users WHERE email = ? AND id <> ?";
 
+/* A user's id and email, as migration 5 reads them. */
+typedef struct user_email {
+    int64_t id;
+    const char *email; /* NULL read as "" */
+} user_email;
+
+static store_rc read_user_email(db_stmt *s, arena *a, void *row)
+{
+    user_email *u = row;
+    u->id = db_column_int64(s, 0);
+    return store_column_text(s, 1, a, &u->email);
+}
+
 /* Looks for another user than `id` holding `email` already; when there is
  * one, says so on stderr and returns STORE_CONFLICT. */
-static store_rc fold_conflict(db *d, int64_t id, const char *original, const char *email)
+static store_rc fold_conflict(db *d, arena *a, int64_t id, const char *original, const char *email)
 {
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_USER_SAME_EMAIL, &s);
+    const store_rows q = {SQL_USER_SAME_EMAIL, sizeof(user_email), read_user_email};
+    const store_value binds[] = {STORE_TEXT(email), STORE_INT64(id)};
+    user_email other;
+    store_rc rc = store_row_get(d, &q, binds, 2, a, &other);
+    if (rc == STORE_NOT_FOUND)
+        return STORE_OK;
     if (rc == STORE_OK) {
-        db_bind_text(s, 1, email);
-        db_bind_int64(s, 2, id);
-        rc = db_step(s, &row);
-    }
-    if (rc == STORE_OK && row) {
         fprintf(stderr,
                 "agenda: store: emails are now case-insensitive, but users %" PRId64
                 " ('%s') and %" PRId64 " ('%s') differ only by case; remove or rename one "
                 "of them in the users table, then migrate again\n",
-                id, original, db_column_int64(s, 0), db_column_text(s, 1));
+                id, original, other.id, other.email ? other.email : "");
         rc = STORE_CONFLICT;
     }
-    db_reset(s);
     return rc;
 }
 
+/* Every user is read first, into an arena of the migration's own, and the
+ * statement given back before the first write; then each email is folded. */
 static store_rc fold_emails(db *d)
 {
-    db_stmt *s = NULL;
-    bool row = false;
-    size_t n = 0, cap = 0;
-    struct user_email {
-        int64_t id;
-        char *email;
-    } *users = NULL;
-    store_rc rc = db_prepare(d, SQL_USERS_ALL, &s);
-    while (rc == STORE_OK && (rc = db_step(s, &row)) == STORE_OK && row) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            void *bigger = realloc(users, cap * sizeof *users);
-            if (!bigger) {
-                rc = STORE_ERROR;
-                break;
-            }
-            users = bigger;
-        }
-        const char *text = db_column_text(s, 1);
-        users[n].id = db_column_int64(s, 0);
-        users[n].email = strdup(text ? text : "");
-        if (!users[n++].email)
-            rc = STORE_ERROR;
-    }
-    db_reset(s);
-    s = NULL;
+    void *rows = NULL;
+    size_t n = 0;
+    const store_rows q = {SQL_USERS_ALL, sizeof(user_email), read_user_email};
+    arena *a = arena_new(ARENA_DEFAULT_LIMIT);
+    store_rc rc =
+        a ? store_rows_run(d, &q, NULL, 0, a, &rows, &n) : store_out_of_memory("migration 5");
+    const user_email *users = rows;
     for (size_t i = 0; i < n && rc == STORE_OK; i++) {
-        char *folded = strdup(users[i].email);
+        const char *email = users[i].email ? users[i].email : "";
+        char *folded = arena_strdup(a, email);
         if (!folded) {
-            rc = STORE_ERROR;
+            rc = store_out_of_memory("migration 5");
             break;
         }
         store_email_fold(folded);
-        if (strcmp(folded, users[i].email) != 0)
-            rc = fold_conflict(d, users[i].id, users[i].email, folded);
-        if (rc == STORE_OK && strcmp(folded, users[i].email) != 0) {
-            rc = db_prepare(d, SQL_USER_SET_EMAIL, &s);
-            if (rc == STORE_OK) {
-                db_bind_text(s, 1, folded);
-                db_bind_int64(s, 2, users[i].id);
-                rc = store_step_write(s, NULL, NULL);
-                db_reset(s);
-                s = NULL;
-            }
-        }
+        if (strcmp(folded, email) == 0)
+            continue;
+        rc = fold_conflict(d, a, users[i].id, email, folded);
+        const store_value binds[] = {STORE_TEXT(folded), STORE_INT64(users[i].id)};
+        if (rc == STORE_OK)
+            rc = store_write_run(d, SQL_USER_SET_EMAIL, binds, 2, NULL, NULL);
         if (rc == STORE_CONFLICT)
             rc = STORE_ERROR; /* reported, or a race the unique key caught */
-        free(folded);
     }
-    for (size_t i = 0; i < n; i++)
-        free(users[i].email);
-    free(users);
+    arena_free(a);
     return rc;
 }
 
@@ -363,26 +348,14 @@ static char *expand(const char *sql, db_engine engine)
 /* Reads the applied version into *version (0 for a new database). */
 static store_rc current_version(db *d, int64_t *version)
 {
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_CURRENT_VERSION, &s);
-    if (rc != STORE_OK)
-        goto done;
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    assert(row);
-    *version = db_column_int64(s, 0);
-done:
-    db_reset(s);
-    return rc;
+    const store_rows q = {SQL_CURRENT_VERSION, sizeof(int64_t), store_read_id};
+    return store_row_get(d, &q, NULL, 0, NULL, version);
 }
 
 /* Applies migration m and records it, inside the schema transaction. */
 static store_rc apply(db *d, const migration *m)
 {
     store_rc rc = STORE_OK;
-    db_stmt *s = NULL;
     char *sql = m->sql ? expand(m->sql, db_engine_of(d)) : NULL;
     if (m->sql && !sql) {
         fprintf(stderr, "agenda: store: out of memory in migration %" PRId64 "\n", m->version);
@@ -395,15 +368,10 @@ static store_rc apply(db *d, const migration *m)
         rc = m->run(d);
     if (rc != STORE_OK)
         goto done;
-    rc = db_prepare(d, SQL_RECORD_VERSION, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, m->version);
-    db_bind_text(s, 2, m->name);
-    db_bind_int64(s, 3, (int64_t)time(NULL));
-    rc = store_step_write(s, NULL, NULL);
+    const store_value binds[] = {STORE_INT64(m->version), STORE_TEXT(m->name),
+                                 STORE_INT64((int64_t)time(NULL))};
+    rc = store_write_run(d, SQL_RECORD_VERSION, binds, 3, NULL, NULL);
 done:
-    db_reset(s);
     free(sql);
     return rc;
 }

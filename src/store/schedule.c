@@ -63,46 +63,27 @@ static const char SQL_BUSY[] =
     " AND deleted + 0 = 0 AND status IN ('booked', 'noshow')"
     " ORDER BY start";
 
+/* Reads (day, start_minute, stop_minute) into *row (an opening_hour). */
+static store_rc read_opening_hour(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(opening_hour *)row = (opening_hour){.day = (int)db_column_int64(s, 0),
+                                          .start = (int)db_column_int64(s, 1),
+                                          .stop = (int)db_column_int64(s, 2)};
+    return STORE_OK;
+}
+
+static const store_rows hours_of_calendar = {SQL_HOURS_GET, sizeof(opening_hour),
+                                             read_opening_hour};
+
 store_rc store_opening_hours_get(store *st, int64_t calendar_id, arena *a, opening_hour **out,
                                  size_t *n)
 {
     assert(st && a && out && n);
-    db_stmt *s = NULL;
-    opening_hour *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_HOURS_GET, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rows[count++] = (opening_hour){.day = (int)db_column_int64(s, 0),
-                                       .start = (int)db_column_int64(s, 1),
-                                       .stop = (int)db_column_int64(s, 2)};
-    }
-    if (rc == STORE_OK) {
-        *out = rows;
-        *n = count;
-    }
-done:
-    db_reset(s);
-    return rc;
-}
-
-/* Runs a statement that takes the calendar id alone and returns whether it
- * produced a row. */
-static store_rc calendar_statement(store *st, const char *sql, int64_t calendar_id, bool *row)
-{
-    db_stmt *s = NULL;
-    store_rc rc = db_prepare(st->db, sql, &s);
-    if (rc == STORE_OK) {
-        db_bind_int64(s, 1, calendar_id);
-        rc = store_step_write(s, row, NULL);
-    }
-    db_reset(s);
+    const store_value binds[] = {STORE_INT64(calendar_id)};
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &hours_of_calendar, binds, 1, a, &rows, n);
+    *out = rows;
     return rc;
 }
 
@@ -111,155 +92,89 @@ store_rc store_opening_hours_set(store *st, int64_t calendar_id, const opening_h
 {
     assert(st && (hours || n == 0));
     store_op op;
-    db_stmt *s = NULL;
     bool exists = false;
+    const store_value calendar[] = {STORE_INT64(calendar_id)};
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc != STORE_OK)
-        goto done;
-    rc = calendar_statement(st, SQL_CALENDAR_EXISTS, calendar_id, &exists);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_CALENDAR_EXISTS, calendar, 1, &exists, NULL);
     if (rc == STORE_OK && !exists)
         rc = STORE_NOT_FOUND;
     if (rc == STORE_OK)
-        rc = calendar_statement(st, SQL_HOURS_CLEAR, calendar_id, NULL);
+        rc = store_write_run(st->db, SQL_HOURS_CLEAR, calendar, 1, NULL, NULL);
     for (size_t i = 0; rc == STORE_OK && i < n; i++) {
         assert(hours[i].day >= 0 && hours[i].day < 7);
         assert(hours[i].start >= 0 && hours[i].start < hours[i].stop && hours[i].stop <= 1440);
-        rc = db_prepare(st->db, SQL_HOURS_ADD, &s);
-        if (rc != STORE_OK)
-            break;
-        db_bind_int64(s, 1, calendar_id);
-        db_bind_int64(s, 2, hours[i].day);
-        db_bind_int64(s, 3, hours[i].start);
-        db_bind_int64(s, 4, hours[i].stop);
-        rc = store_step_write(s, NULL, NULL);
-        db_reset(s);
-        s = NULL;
+        const store_value hour[] = {STORE_INT64(calendar_id), STORE_INT64(hours[i].day),
+                                    STORE_INT64(hours[i].start), STORE_INT64(hours[i].stop)};
+        rc = store_write_run(st->db, SQL_HOURS_ADD, hour, 4, NULL, NULL);
     }
-done:
     return store_op_end(st, &op, rc);
 }
 
 store_rc store_calendar_set_slot_step(store *st, int64_t calendar_id, int minutes)
 {
     assert(st && minutes > 0);
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_SET_STEP, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, minutes);
-    db_bind_int64(s, 2, calendar_id);
-    rc = store_step_write(s, &row, NULL);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-done:
-    db_reset(s);
-    return rc;
+    const store_value binds[] = {STORE_INT64(minutes), STORE_INT64(calendar_id)};
+    return store_write_row(st->db, SQL_SET_STEP, binds, 2);
+}
+
+/* Reads (id, calendar_id, start, stop, title) into *row (a time_range). */
+static store_rc read_range(db_stmt *s, arena *a, void *row)
+{
+    time_range *r = row;
+    r->id = db_column_int64(s, 0);
+    r->calendar_id = db_column_int64(s, 1);
+    r->start = db_column_int64(s, 2);
+    r->stop = db_column_int64(s, 3);
+    return store_column_text(s, 4, a, &r->title);
 }
 
 store_rc store_range_list(store *st, range_kind kind, int64_t calendar_id, int64_t from, int64_t to,
                           arena *a, time_range **out, size_t *n)
 {
     assert(st && a && out && n && (kind == RANGE_ABSENCE || kind == RANGE_OPENING));
-    db_stmt *s = NULL;
-    time_range *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, range_statements[kind].list, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    db_bind_int64(s, 2, to);
-    db_bind_int64(s, 3, from);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        time_range *r = &rows[count];
-        r->id = db_column_int64(s, 0);
-        r->calendar_id = db_column_int64(s, 1);
-        r->start = db_column_int64(s, 2);
-        r->stop = db_column_int64(s, 3);
-        rc = store_column_text(s, 4, a, &r->title);
-        if (rc != STORE_OK)
-            goto done;
-        count++;
-    }
-    if (rc == STORE_OK) {
-        *out = rows;
-        *n = count;
-    }
-done:
-    db_reset(s);
+    const store_rows q = {range_statements[kind].list, sizeof(time_range), read_range};
+    const store_value binds[] = {STORE_INT64(calendar_id), STORE_INT64(to), STORE_INT64(from)};
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &q, binds, 3, a, &rows, n);
+    *out = rows;
     return rc;
 }
 
 store_rc store_range_insert(store *st, range_kind kind, time_range *r)
 {
     assert(st && r && r->start < r->stop && (kind == RANGE_ABSENCE || kind == RANGE_OPENING));
-    db_stmt *s = NULL;
-    int64_t id = 0;
-    store_rc rc = db_prepare(st->db, range_statements[kind].insert, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, r->calendar_id);
-    db_bind_int64(s, 2, r->start);
-    db_bind_int64(s, 3, r->stop);
-    db_bind_text(s, 4, r->title ? r->title : "");
-    rc = store_step_write(s, NULL, &id);
-    if (rc == STORE_OK)
-        r->id = id;
-done:
-    db_reset(s);
-    return rc;
+    const store_value binds[] = {STORE_INT64(r->calendar_id), STORE_INT64(r->start),
+                                 STORE_INT64(r->stop), STORE_TEXT(r->title ? r->title : "")};
+    return store_write_run(st->db, range_statements[kind].insert, binds, 4, NULL, &r->id);
 }
 
 store_rc store_range_delete(store *st, range_kind kind, int64_t calendar_id, int64_t id)
 {
     assert(st && (kind == RANGE_ABSENCE || kind == RANGE_OPENING));
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, range_statements[kind].remove, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, id);
-    db_bind_int64(s, 2, calendar_id);
-    rc = store_step_write(s, &row, NULL);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-done:
-    db_reset(s);
-    return rc;
+    const store_value binds[] = {STORE_INT64(id), STORE_INT64(calendar_id)};
+    return store_write_row(st->db, range_statements[kind].remove, binds, 2);
 }
+
+/* Reads (start, stop) into *row (a busy_interval). */
+static store_rc read_busy(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(busy_interval *)row =
+        (busy_interval){.start = db_column_int64(s, 0), .stop = db_column_int64(s, 1)};
+    return STORE_OK;
+}
+
+static const store_rows busy_of_calendar = {SQL_BUSY, sizeof(busy_interval), read_busy};
 
 store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
                          busy_interval **out, size_t *n)
 {
     assert(st && a && out && n && from <= to);
-    db_stmt *s = NULL;
-    busy_interval *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_BUSY, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    db_bind_int64(s, 2, from);
-    db_bind_int64(s, 3, calendar_id);
-    db_bind_int64(s, 4, to);
-    db_bind_int64(s, 5, from);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rows[count++] =
-            (busy_interval){.start = db_column_int64(s, 0), .stop = db_column_int64(s, 1)};
-    }
-    if (rc == STORE_OK) {
-        *out = rows;
-        *n = count;
-    }
-done:
-    db_reset(s);
+    const store_value binds[] = {STORE_INT64(calendar_id), STORE_INT64(from),
+                                 STORE_INT64(calendar_id), STORE_INT64(to), STORE_INT64(from)};
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &busy_of_calendar, binds, 5, a, &rows, n);
+    *out = rows;
     return rc;
 }

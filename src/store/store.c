@@ -1,5 +1,5 @@
 /* store.c - connections, explicit transactions, and the helpers the store's
- * modules share (units of work, arena copies, paging).
+ * modules share (units of work, arena copies, reading rows, paging).
  *
  * store_open picks the driver from the URL (db.h) and opens one connection;
  * the store struct is just that connection.  Transaction state is never
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/buf.h"
 
 const char *store_rc_name(store_rc rc)
 {
@@ -157,32 +158,17 @@ store_rc store_out_of_memory(const char *where)
 store_rc store_column_text(db_stmt *s, int col, arena *a, const char **out)
 {
     const char *v = db_column_text(s, col);
+    *out = NULL;
+    if (!v && db_column_is_null(s, col))
+        return STORE_OK;
     if (!v) {
-        *out = NULL;
-        return db_column_is_null(s, col) ? STORE_OK : store_out_of_memory("column text");
+        fprintf(stderr, "agenda: store: out of memory (driver) in column text\n");
+        return STORE_ERROR;
     }
     char *copy = arena_strdup(a, v);
     if (!copy)
         return store_out_of_memory("column text");
     *out = copy;
-    return STORE_OK;
-}
-
-store_rc store_reserve(arena *a, void **v, size_t *cap, size_t n, size_t size)
-{
-    assert(n <= *cap && size > 0);
-    if (n < *cap)
-        return STORE_OK;
-    size_t want = *cap ? *cap * 2 : 16;
-    if (want > SIZE_MAX / size)
-        return store_out_of_memory("row array");
-    void *grown = arena_alloc(a, want * size);
-    if (!grown)
-        return store_out_of_memory("row array");
-    if (n)
-        memcpy(grown, *v, n * size);
-    *v = grown;
-    *cap = want;
     return STORE_OK;
 }
 
@@ -223,6 +209,128 @@ store_rc store_step_write(db_stmt *s, bool *row, int64_t *id)
     return rc;
 }
 
+/* Row arrays grow in the request's arena, whose own limit is the one that
+ * matters: the buffer's limit only keeps its arithmetic from overflowing. */
+#define ROWS_LIMIT (SIZE_MAX / 2)
+
+/* Steps s to its end, reading each row with `read` into an arena array of
+ * row_size-byte rows (room for `expect` rows made first): *out (NULL when
+ * empty) and *n. */
+static store_rc read_rows(db_stmt *s, size_t row_size, store_row_reader read, size_t expect,
+                          arena *a, void **out, size_t *n)
+{
+    assert(row_size > 0 && read);
+    buf rows;
+    bool row = false;
+    store_rc rc = STORE_OK;
+    buf_init(&rows, ROWS_LIMIT, a);
+    if (expect && (expect > ROWS_LIMIT / row_size || !buf_reserve(&rows, expect * row_size)))
+        rc = store_out_of_memory("row array");
+    while (rc == STORE_OK && (rc = db_step(s, &row)) == STORE_OK && row) {
+        void *next = buf_extend(&rows, row_size);
+        rc = next ? read(s, a, next) : store_out_of_memory("row array");
+    }
+    if (rc == STORE_OK) {
+        *n = rows.len / row_size;
+        *out = *n ? rows.data : NULL;
+    }
+    return rc;
+}
+
+store_rc store_reserve(arena *a, void **v, size_t *cap, size_t n, size_t size)
+{
+    assert(n <= *cap && size > 0);
+    if (n < *cap)
+        return STORE_OK;
+    /* a new block of the size the buffer's growth gives n + 1 rows */
+    buf grown;
+    buf_init(&grown, ROWS_LIMIT, a);
+    if (n >= ROWS_LIMIT / size || !buf_reserve(&grown, (n + 1) * size) ||
+        !buf_add(&grown, *v, n * size))
+        return store_out_of_memory("row array");
+    *v = grown.data;
+    *cap = (grown.cap - 1) / size; /* less the buffer's NUL */
+    return STORE_OK;
+}
+
+void store_bind_values(db_stmt *s, int first, const store_value *values, int n)
+{
+    assert(values || n == 0);
+    for (int i = 0; i < n; i++) {
+        switch (values[i].kind) {
+        case STORE_VALUE_INT64:
+            db_bind_int64(s, first + i, values[i].int64);
+            break;
+        case STORE_VALUE_TEXT:
+            db_bind_text(s, first + i, values[i].text);
+            break;
+        case STORE_VALUE_BLOB:
+            db_bind_blob(s, first + i, values[i].blob, values[i].size);
+            break;
+        }
+    }
+}
+
+store_rc store_write_run(db *d, const char *sql, const store_value *binds, int n_binds, bool *row,
+                         int64_t *id)
+{
+    assert(d && sql);
+    db_stmt *s = NULL;
+    store_rc rc = db_prepare(d, sql, &s);
+    if (rc == STORE_OK) {
+        store_bind_values(s, 1, binds, n_binds);
+        rc = store_step_write(s, row, id);
+    }
+    db_reset(s);
+    return rc;
+}
+
+store_rc store_rows_run(db *d, const store_rows *q, const store_value *binds, int n_binds, arena *a,
+                        void **out, size_t *n)
+{
+    assert(d && q && q->sql && a && out && n);
+    db_stmt *s = NULL;
+    *out = NULL;
+    store_rc rc = db_prepare(d, q->sql, &s);
+    if (rc == STORE_OK) {
+        store_bind_values(s, 1, binds, n_binds);
+        rc = read_rows(s, q->row_size, q->read, 0, a, out, n);
+    }
+    db_reset(s);
+    return rc;
+}
+
+store_rc store_row_get(db *d, const store_rows *q, const store_value *binds, int n_binds, arena *a,
+                       void *row)
+{
+    assert(d && q && q->sql && q->read && row);
+    db_stmt *s = NULL;
+    bool found = false;
+    store_rc rc = db_prepare(d, q->sql, &s);
+    if (rc == STORE_OK) {
+        store_bind_values(s, 1, binds, n_binds);
+        rc = db_step(s, &found);
+    }
+    if (rc == STORE_OK)
+        rc = found ? q->read(s, a, row) : STORE_NOT_FOUND;
+    db_reset(s);
+    return rc;
+}
+
+store_rc store_read_id(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(int64_t *)row = db_column_int64(s, 0);
+    return STORE_OK;
+}
+
+store_rc store_write_row(db *d, const char *sql, const store_value *binds, int n_binds)
+{
+    bool row = false;
+    store_rc rc = store_write_run(d, sql, binds, n_binds, &row, NULL);
+    return rc == STORE_OK && !row ? STORE_NOT_FOUND : rc;
+}
+
 /* Binds l->binds to the leading placeholders of s. */
 static void list_bind(db_stmt *s, const store_list *l)
 {
@@ -239,7 +347,7 @@ store_rc store_list_run(store *st, const store_list *l, const list_query *q, are
     bool row = false;
     int64_t count = 0, limit = 0, offset = 0;
     void *rows = NULL;
-    size_t got = 0, cap = 0;
+    size_t got = 0, expect = 0;
     store_page_window(q, &limit, &offset);
     store_rc rc = store_op_begin(st, &op, STORE_OP_READ);
     if (rc != STORE_OK)
@@ -257,34 +365,21 @@ store_rc store_list_run(store *st, const store_list *l, const list_query *q, are
     db_reset(s);
     s = NULL;
 
-    cap = store_page_rows(count, limit, offset);
-    if (cap == 0)
+    expect = store_page_rows(count, limit, offset);
+    if (expect == 0)
         goto done; /* nothing on this page: skip the rows query */
-    rows = arena_calloc(a, cap, l->row_size);
-    if (!rows) {
-        rc = store_out_of_memory("list rows");
-        goto done;
-    }
     rc = db_prepare(st->db, l->rows_sql, &s);
     if (rc != STORE_OK)
         goto done;
     list_bind(s, l);
     db_bind_int64(s, l->n_binds + 1, limit);
     db_bind_int64(s, l->n_binds + 2, offset);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, &rows, &cap, got, l->row_size);
-        if (rc != STORE_OK)
-            goto done;
-        rc = l->read(s, a, (char *)rows + got * l->row_size);
-        if (rc != STORE_OK)
-            goto done;
-        got++;
-    }
+    rc = read_rows(s, l->row_size, l->read, expect, a, &rows, &got);
 done:
     db_reset(s);
     rc = store_op_end(st, &op, rc);
     if (rc == STORE_OK) {
-        *out = got ? rows : NULL;
+        *out = rows;
         *n = got;
         *total = count;
     }
@@ -296,25 +391,10 @@ store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id
                           store_rc (*read)(db_stmt *s, arena *a, void *row), void *row)
 {
     assert(st && ref && a && read && row);
-    db_stmt *s = NULL;
-    bool found = false;
-    store_rc rc = db_prepare(st->db, ref->remote_id ? by_remote_id : by_id, &s);
-    if (rc != STORE_OK)
-        goto done;
-    if (ref->remote_id) {
-        db_bind_int64(s, 1, owner);
-        db_bind_text(s, 2, ref->remote_id);
-    } else {
-        db_bind_int64(s, 1, ref->id);
-        db_bind_int64(s, 2, owner);
-    }
-    rc = db_step(s, &found);
-    if (rc != STORE_OK)
-        goto done;
-    rc = found ? read(s, a, row) : STORE_NOT_FOUND;
-done:
-    db_reset(s);
-    return rc;
+    const store_rows q = {ref->remote_id ? by_remote_id : by_id, 0, read};
+    const store_value by_remote[] = {STORE_INT64(owner), STORE_TEXT(ref->remote_id)};
+    const store_value by_number[] = {STORE_INT64(ref->id), STORE_INT64(owner)};
+    return store_row_get(st->db, &q, ref->remote_id ? by_remote : by_number, 2, a, row);
 }
 
 store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64_t id,

@@ -24,6 +24,7 @@
     SUITE(suite_common)                                                                            \
     SUITE(suite_handler)                                                                           \
     SUITE(suite_stmt_cache)                                                                        \
+    SUITE(suite_db_log)                                                                            \
     SUITE(suite_store)                                                                             \
     SUITE(suite_civil)                                                                             \
     SUITE(suite_week)                                                                              \

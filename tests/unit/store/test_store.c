@@ -8,9 +8,11 @@
  * as the one scripts/pg-test-server.sh prints), again against a fresh
  * database created on it for the test: the tests are written once, only the
  * opener differs (setup_sqlite, setup_pg).  A few PostgreSQL-only tests
- * follow (serialization failures, concurrent inserts and migrations, and,
- * when AGENDA_TEST_PG_DIR names the test cluster, a server restart). */
+ * follow (serialization failures, a bytea the driver cannot hold, concurrent
+ * inserts and migrations, and, when AGENDA_TEST_PG_DIR names the test
+ * cluster, a server restart). */
 #include <check.h>
+#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -1385,6 +1387,54 @@ START_TEST(pg_a_failed_transaction_cannot_commit)
 }
 END_TEST
 
+/* While set, libpq's PQunescapeBytea, which the PostgreSQL driver calls to
+ * read a bytea, fails as it does when out of memory.  The driver is linked
+ * into this program, so it calls this definition; the real one is found
+ * with RTLD_NEXT. */
+static atomic_bool unescape_fails;
+
+unsigned char *PQunescapeBytea(const unsigned char *strtext, size_t *retbuflen)
+{
+    unsigned char *(*real)(const unsigned char *, size_t *) = NULL;
+    if (atomic_load(&unescape_fails))
+        return NULL;
+    *(void **)&real = dlsym(RTLD_NEXT, "PQunescapeBytea");
+    return real ? real(strtext, retbuflen) : NULL;
+}
+
+/* A bytea the driver cannot hold is an error of its own, logged as out of
+ * memory, not read as SQL NULL (which the token hash check would log as a
+ * malformed hash). */
+START_TEST(pg_a_blob_out_of_memory_is_not_a_malformed_hash)
+{
+    user u = {.email = "oom@example.org"};
+    memset(u.token_hash, 0x5a, sizeof u.token_hash);
+    ck_assert_int_eq(store_user_create(st, &u), STORE_OK);
+    FILE *log = tmpfile();
+    ck_assert_ptr_nonnull(log);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    ck_assert_int_ge(dup2(fileno(log), STDERR_FILENO), 0);
+    atomic_store(&unescape_fails, true);
+    user out;
+    store_rc rc = store_user_get_by_email(st, "oom@example.org", A, &out);
+    atomic_store(&unescape_fails, false);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char text[512] = {0};
+    rewind(log);
+    size_t n = fread(text, 1, sizeof text - 1, log);
+    fclose(log);
+    text[n] = '\0';
+    ck_assert_int_eq(rc, STORE_ERROR);
+    ck_assert_msg(strstr(text, "out of memory") && !strstr(text, "malformed"), "logged: %s", text);
+    /* and the next read is whole again */
+    ck_assert_int_eq(store_user_get_by_email(st, "oom@example.org", A, &out), STORE_OK);
+    ck_assert_mem_eq(out.token_hash, u.token_hash, sizeof u.token_hash);
+}
+END_TEST
+
 typedef struct inserter {
     int64_t center_id;
     const char *remote_id;
@@ -1779,6 +1829,7 @@ Suite *suite_store(void)
         add_common_tests(tc);
         tcase_add_test(tc, pg_serialization_failures_are_retry);
         tcase_add_test(tc, pg_a_failed_transaction_cannot_commit);
+        tcase_add_test(tc, pg_a_blob_out_of_memory_is_not_a_malformed_hash);
         tcase_add_test(tc, pg_concurrent_inserts_of_one_remote_id_conflict);
         tcase_add_test(tc, pg_concurrent_migrations_from_two_connections);
         const char *cluster = getenv("AGENDA_TEST_PG_DIR");

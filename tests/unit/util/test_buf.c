@@ -1,6 +1,9 @@
 /* test_buf.c - the growable buffer: contents and NUL, the hard limit (and
- * that a failure sticks), the arena backing, and handing the data over. */
+ * that a failure sticks), the arena backing, zeroed rows appended, the
+ * memory budget, and handing the data over. */
 #include <check.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +89,65 @@ START_TEST(arena_backed)
 }
 END_TEST
 
+/* Rows appended as the store reads them: zeroed, aligned in an arena, and
+ * kept across growth. */
+START_TEST(extend_appends_zeroed_rows)
+{
+    typedef struct row {
+        long long id;
+        const char *name;
+    } row;
+    arena *a = arena_new(1 << 20);
+    buf b;
+    buf_init(&b, (size_t)1 << 30, a);
+    for (long long i = 0; i < 1000; i++) {
+        row *r = buf_extend(&b, sizeof *r);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_int_eq(r->id, 0);
+        ck_assert_ptr_null(r->name);
+        ck_assert_uint_eq((uintptr_t)r % _Alignof(row), 0);
+        r->id = i;
+    }
+    ck_assert_uint_eq(b.len, 1000 * sizeof(row));
+    const row *rows = (const row *)b.data;
+    for (long long i = 0; i < 1000; i++)
+        ck_assert_int_eq(rows[i].id, i);
+    ck_assert_ptr_null(buf_extend(&b, (size_t)1 << 30)); /* past the limit */
+    ck_assert_int_eq(b.state, BUF_TOO_LARGE);
+    arena_free(a);
+}
+END_TEST
+
+/* Growth is taken from the budget before it is allocated, a refusal fails
+ * the buffer (contents untouched, nothing left taken), and buf_free gives
+ * back every byte. */
+START_TEST(budget_counts_the_capacity)
+{
+    mem_budget m = {.limit = 3000};
+    buf b;
+    buf_init(&b, 1 << 20, NULL);
+    buf_use_budget(&b, &m);
+    ck_assert(buf_add(&b, "abc", 3));
+    ck_assert_uint_eq(atomic_load(&m.used), b.cap);
+    char block[1500] = {0};
+    ck_assert(buf_add(&b, block, sizeof block));
+    ck_assert_uint_eq(atomic_load(&m.used), b.cap);
+    size_t before = b.cap;
+    ck_assert(!buf_add(&b, block, sizeof block)); /* 4096 bytes would pass 3000 */
+    ck_assert_int_eq(b.state, BUF_OVER_BUDGET);
+    ck_assert_uint_eq(b.cap, before);
+    ck_assert_uint_eq(atomic_load(&m.used), before);
+    ck_assert_uint_eq(b.len, 1503);
+    buf_free(&b);
+    ck_assert_uint_eq(atomic_load(&m.used), 0);
+    /* still under the budget after buf_free: a new round counts again */
+    ck_assert(buf_add(&b, "x", 1));
+    ck_assert_uint_eq(atomic_load(&m.used), b.cap);
+    buf_free(&b);
+    ck_assert_uint_eq(atomic_load(&m.used), 0);
+}
+END_TEST
+
 Suite *suite_buf(void)
 {
     Suite *s = suite_create("buf");
@@ -94,6 +156,8 @@ Suite *suite_buf(void)
     tcase_add_test(tc, the_limit_is_hard_and_failure_sticks);
     tcase_add_test(tc, empty_takes_an_empty_string);
     tcase_add_test(tc, arena_backed);
+    tcase_add_test(tc, extend_appends_zeroed_rows);
+    tcase_add_test(tc, budget_counts_the_capacity);
     suite_add_tcase(s, tc);
     return s;
 }
