@@ -11,11 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/fields.h"
 #include "cli.h"
 #include "sched/tzfile.h"
 #include "sched/week.h"
 #include "store/store.h"
+#include "util/parse.h"
 #include "util/token.h"
 
 #define EXIT_USAGE 2
@@ -553,8 +553,8 @@ static int admin_range(range_kind kind, int argc, char **argv)
     time_range r = {.title = cli_get(o, COUNT(o), "title", "")};
     int64_t id = 0;
     if (verb == 0) {
-        bool ok = fields_parse_int(cli_get(o, COUNT(o), "start", ""), &r.start) &&
-                  fields_parse_int(cli_get(o, COUNT(o), "stop", ""), &r.stop) && r.start >= 0;
+        bool ok = parse_int64(cli_get(o, COUNT(o), "start", ""), &r.start) &&
+                  parse_int64(cli_get(o, COUNT(o), "stop", ""), &r.stop) && r.start >= 0;
         if (!ok || r.stop <= r.start || r.stop - r.start > RANGE_MAX_SECONDS) {
             cli_error("--start and --stop must be Unix seconds, stop after start, "
                       "at most ten years apart");

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/fields.h"
 #include "cli.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "util/parse.h"
 #include "util/token.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -116,7 +116,7 @@ static int serve(int argc, char **argv)
         int64_t v = 0;
         if (!arg)
             continue;
-        if (!fields_parse_int(arg, &v) || v < n->min || v > n->max) {
+        if (!parse_int64(arg, &v) || v < n->min || v > n->max) {
             cli_error("option '--%s' must be a whole number from %lld to %lld, not '%s'", n->name,
                       (long long)n->min, (long long)n->max, arg);
             return 2;

@@ -77,12 +77,9 @@ field_state fields_color(const cJSON *obj, const char *name, field_errors *fe, c
  * is FIELD_NULL. */
 field_state fields_language(const cJSON *obj, const char *name, field_errors *fe, const char **out);
 
-/* Pure checks, shared with the command line and the tests. */
-bool fields_is_date(const char *s);
+/* True when s is a color #rrggbb (hex digits, either case); false for
+ * NULL.  (Whole numbers and dates are read by util/parse.h.) */
 bool fields_is_color(const char *s);
-/* Parses a whole decimal integer (optional '-'), rejecting empty input,
- * junk and overflow. */
-bool fields_parse_int(const char *s, int64_t *out);
 
 /* The object a body is about: body[name] when it is an object (the
  * documented envelope, {"patient": {...}}), else the body itself when it is

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/render.h"
+#include "util/parse.h"
 
 /* Reads an optional non-negative integer parameter; false after recording a
  * 400 detail when it is malformed. */
@@ -18,7 +19,7 @@ static bool query_int(api_request *rq, api_response *rs, const char *name, int64
     *has = raw != NULL;
     if (!raw)
         return true;
-    if (!fields_parse_int(raw, out) || *out < min) {
+    if (!parse_int64(raw, out) || *out < min) {
         api_field_error(rs, name,
                         min > 0 ? "must be a positive whole number"
                                 : "must be a whole number, 0 or more");

@@ -27,6 +27,7 @@
 #include "api/render.h"
 #include "sched/slots.h"
 #include "sched/tzfile.h"
+#include "util/parse.h"
 
 #define DAY            ((int64_t)86400)
 #define DEFAULT_WINDOW (14 * DAY)
@@ -130,7 +131,7 @@ static bool query_number(api_request *rq, api_response *rs, const char *name, in
     const char *raw = rq->query(rq->query_ctx, name);
     if (!raw)
         return true;
-    if (!fields_parse_int(raw, out) || *out < min || *out > max) {
+    if (!parse_int64(raw, out) || *out < min || *out > max) {
         api_field_error(rs, name,
                         arena_printf(rq->arena, "must be a whole number from %lld to %lld",
                                      (long long)min, (long long)max));
@@ -155,7 +156,7 @@ static bool query_calendars(api_request *rq, api_response *rs, int64_t *ids, siz
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char *one = arena_strndup(rq->arena, p, len);
         int64_t id = 0;
-        if (!one || !fields_parse_int(one, &id) || id <= 0) {
+        if (!one || !parse_int64(one, &id) || id <= 0) {
             api_field_error(rs, "calendar_id",
                             "must be calendar ids separated by commas (at most 20)");
             return false;
