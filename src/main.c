@@ -1,9 +1,10 @@
 /* main.c - the `agenda` command: `serve` runs the HTTP API; the other
- * commands administer accounts (see admin.c). */
+ * commands administer accounts, schedules and demo data (see admin.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "cli.h"
 #include "http/server.h"
 #include "store/store.h"
