@@ -47,11 +47,10 @@ api_err api_from_store(api_response *rs, store_rc rc, const char *what)
 /* How many times a request that lost a race is run in all. */
 #define API_ATTEMPTS 8
 
-static api_err api_call_once(api_handler handler, api_owner owner, api_request *rq,
-                             api_response *rs)
+static api_err api_call_once(const api_route *route, api_request *rq, api_response *rs)
 {
     store_rc rc = STORE_OK;
-    switch (owner) {
+    switch (route->owner) {
     case OWNER_NONE:
         break;
     case OWNER_CENTER: {
@@ -66,10 +65,11 @@ static api_err api_call_once(api_handler handler, api_owner owner, api_request *
             return api_from_store(rs, rc, "calendar not found");
         break;
     }
-    return handler(rq, rs);
+    rq->resource = route->resource;
+    return route->handler(rq, rs);
 }
 
-api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs)
+api_err api_call(const api_route *route, api_request *rq, api_response *rs)
 {
     api_err err = API_RETRY;
     for (int attempt = 0; attempt < API_ATTEMPTS && err == API_RETRY; attempt++) {
@@ -80,7 +80,7 @@ api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_resp
             cJSON_Delete(rs->errors);
             *rs = (api_response){0};
         }
-        err = api_call_once(handler, owner, rq, rs);
+        err = api_call_once(route, rq, rs);
     }
     return err;
 }

@@ -140,6 +140,21 @@ field_state fields_string(const cJSON *obj, const char *name, field_errors *fe, 
     return FIELD_SET;
 }
 
+field_state fields_nonblank(const cJSON *obj, const char *name, bool required, field_errors *fe,
+                            const char **out)
+{
+    assert(fe != NULL && out != NULL);
+    const char *s = NULL;
+    field_state st = fields_string(obj, name, fe, &s);
+    if (st == FIELD_ABSENT && required)
+        return fields_invalid(fe, name, "is required");
+    if (st == FIELD_NULL || (st == FIELD_SET && fields_is_blank(s)))
+        return fields_invalid(fe, name, "can't be blank");
+    if (st == FIELD_SET)
+        *out = s;
+    return st;
+}
+
 /* Reads a whole number without recording anything: ABSENT, NULL, SET with
  * *out set, or INVALID.  An empty string is NULL: it is the only null a form
  * body can send. */

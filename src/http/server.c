@@ -520,7 +520,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
         .body = body,
     };
     api_response rs = {0};
-    err = api_call(match.handler, match.owner, &rq, &rs);
+    err = api_call(match.route, &rq, &rs);
     cJSON_Delete(body);
 
     enum MHD_Result ret;

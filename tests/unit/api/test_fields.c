@@ -522,6 +522,33 @@ START_TEST(blank)
 }
 END_TEST
 
+START_TEST(nonblank_text)
+{
+    cJSON *o = obj("{\"id\": \" 698 \", \"space\": \" \\u00a0\", \"none\": null, "
+                   "\"empty\": \"\", \"number\": 42, \"list\": []}");
+    const char *out = NULL;
+    ck_assert_int_eq(fields_nonblank(o, "id", true, &fe, &out), FIELD_SET);
+    ck_assert_str_eq(out, " 698 ");
+    ck_assert_int_eq(fields_nonblank(o, "number", true, &fe, &out), FIELD_SET);
+    ck_assert_str_eq(out, "42");
+    ck_assert_int_eq(fields_nonblank(o, "absent", false, &fe, &out), FIELD_ABSENT);
+    ck_assert_int_eq(fe.count, 0);
+    out = "kept";
+    ck_assert_int_eq(fields_nonblank(o, "absent", true, &fe, &out), FIELD_INVALID);
+    ck_assert_str_eq(error_for("absent"), "is required");
+    static const char *const blank[] = {"space", "none", "empty"};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(fields_nonblank(o, blank[i], false, &fe, &out), FIELD_INVALID);
+        ck_assert_str_eq(error_for(blank[i]), "can't be blank");
+    }
+    ck_assert_int_eq(fields_nonblank(o, "list", false, &fe, &out), FIELD_INVALID);
+    ck_assert_str_eq(error_for("list"), "must be a string");
+    ck_assert_int_eq(fe.count, 5);
+    ck_assert_str_eq(out, "kept"); /* untouched unless FIELD_SET */
+    cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(full_arena_is_recorded)
 {
     arena *tiny = arena_new(64);
@@ -557,6 +584,7 @@ Suite *suite_fields(void)
     tcase_add_test(tc, unwrap_both_envelopes);
     tcase_add_test(tc, numbers_without_text);
     tcase_add_test(tc, blank);
+    tcase_add_test(tc, nonblank_text);
     tcase_add_test(tc, full_arena_is_recorded);
     suite_add_tcase(s, tc);
     return s;
