@@ -100,10 +100,13 @@ api_limits api_limits_default(void);
 api_err api_fail(api_response *rs, api_err err, const char *message);
 /* Adds {field: problem} to the response's errors (creating the object). */
 void api_field_error(api_response *rs, const char *field, const char *problem);
-/* Maps a store code to an API failure with a message naming `what`
- * ("patient", "appointment"...): NOT_FOUND, CONFLICT (remote_id in use),
- * UNAVAILABLE, and ERROR (internal). Must not be called with STORE_OK. */
-api_err api_from_store(api_response *rs, store_rc rc, const char *what);
+/* Maps a store code to an API failure: NOT_FOUND to API_NOT_FOUND with
+ * `not_found` as its message, verbatim, so it is a whole message ("patient
+ * not found"; where the call cannot return NOT_FOUND, say so beside it);
+ * CONFLICT to API_CONFLICT ("remote_id is already in use"); UNAVAILABLE and
+ * RETRY to their own; ERROR to API_INTERNAL, whose message shows nothing of
+ * the store.  Must not be called with STORE_OK. */
+api_err api_from_store(api_response *rs, store_rc rc, const char *not_found);
 
 /* Checks credentials.  On success fills *out (arena-owned) and returns
  * API_OK; any problem (unknown email, wrong token, disabled user, blank

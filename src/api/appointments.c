@@ -58,7 +58,7 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
                 fields_error(fe, "patient_remote_id",
                              "no patient of this center has this remote_id");
             else if (rc != STORE_OK)
-                return api_from_store(rs, rc, "patient");
+                return api_from_store(rs, rc, "patient not found"); /* NOT_FOUND above */
             else
                 ap->patient_id = p.id;
         } else {
@@ -81,7 +81,7 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
                 fields_error(fe, "service_remote_id",
                              "no service of this calendar has this remote_id");
             else if (rc != STORE_OK)
-                return api_from_store(rs, rc, "service");
+                return api_from_store(rs, rc, "service not found"); /* NOT_FOUND above */
             else
                 ap->service_id = sv.id;
         } else {

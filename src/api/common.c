@@ -1,5 +1,7 @@
 /* common.c - what every handler shares: failures, store-code mapping,
- * limits and the grant check in front of every handler. */
+ * limits, and api_call, which runs a route's handler: the grant check in
+ * front of it, the route's resource handed to it, and the runs again after
+ * a lost race. */
 #include <assert.h>
 
 #include "api/api.h"
@@ -25,12 +27,12 @@ void api_field_error(api_response *rs, const char *field, const char *problem)
         cJSON_AddStringToObject(rs->errors, field, problem);
 }
 
-api_err api_from_store(api_response *rs, store_rc rc, const char *what)
+api_err api_from_store(api_response *rs, store_rc rc, const char *not_found)
 {
     assert(rc != STORE_OK);
     switch (rc) {
     case STORE_NOT_FOUND:
-        return api_fail(rs, API_NOT_FOUND, what);
+        return api_fail(rs, API_NOT_FOUND, not_found);
     case STORE_CONFLICT:
         return api_fail(rs, API_CONFLICT, "remote_id is already in use");
     case STORE_UNAVAILABLE:

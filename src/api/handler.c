@@ -208,7 +208,7 @@ api_err handler_begin(api_request *rq, api_response *rs)
 {
     store_rc rc = store_begin(rq->store);
     if (rc != STORE_OK)
-        return api_from_store(rs, rc, "transaction");
+        return api_from_store(rs, rc, "not found"); /* store_begin: never NOT_FOUND */
     rq->now = (int64_t)time(NULL);
     return API_OK;
 }
@@ -221,7 +221,7 @@ api_err handler_finish(api_request *rq, api_response *rs, api_err err)
         store_rc rc = store_commit(rq->store);
         if (rc == STORE_OK)
             return API_OK;
-        err = api_from_store(rs, rc, "commit");
+        err = api_from_store(rs, rc, "not found"); /* store_commit: never NOT_FOUND */
     }
     store_rollback(rq->store);
     return err;

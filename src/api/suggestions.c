@@ -73,6 +73,7 @@ static api_err calendar_slots(api_request *rq, api_response *rs, const calendar 
                               &n_absences);
     if (rc == STORE_OK)
         rc = store_busy_list(rq->store, k->id, from, reach, rq->arena, &busy, &n_busy);
+    /* only the center can be NOT_FOUND, and a calendar's center exists */
     if (rc != STORE_OK)
         return api_from_store(rs, rc, "calendar not found");
     if (tzfile_get(c.timezone, &zone) != TZFILE_OK)
@@ -247,7 +248,7 @@ api_err suggestions_list(api_request *rq, api_response *rs)
         if (rc == STORE_OK)
             has[i] = found = true;
         else if (rc != STORE_NOT_FOUND)
-            return api_from_store(rs, rc, "service");
+            return api_from_store(rs, rc, "service not found"); /* NOT_FOUND above */
     }
     if (!found)
         return api_fail(rs, API_NOT_FOUND, "service not found");
@@ -333,7 +334,7 @@ static api_err booking_read(api_request *rq, api_response *rs, const cJSON *obj,
             fields_error(fe, ref.remote_id ? "service_remote_id" : "service_id",
                          "no service of this calendar has it");
         else if (rc != STORE_OK)
-            return api_from_store(rs, rc, "service");
+            return api_from_store(rs, rc, "service not found"); /* NOT_FOUND above */
         else {
             ap->service_id = sv.id;
             *minutes = (int)sv.duration;
@@ -350,7 +351,7 @@ static api_err booking_read(api_request *rq, api_response *rs, const cJSON *obj,
         if (rc == STORE_NOT_FOUND)
             fields_error(fe, "patient_remote_id", "no patient of this center has this remote_id");
         else if (rc != STORE_OK)
-            return api_from_store(rs, rc, "patient");
+            return api_from_store(rs, rc, "patient not found"); /* NOT_FOUND above */
         else
             ap->patient_id = p.id;
     }
@@ -401,8 +402,10 @@ api_err bookings_create(api_request *rq, api_response *rs)
             rc = store_appointment_get(rq->store, rq->owner_id, &ref, rq->arena, &ap);
         if (rc == STORE_CONFLICT)
             fields_error(&fe, "remote_id", "is already in use");
+        /* NOT_FOUND would be a patient or service gone since booking_read
+         * found them in this transaction: it cannot happen */
         if (rc != STORE_OK)
-            err = api_from_store(rs, rc, "calendar not found");
+            err = api_from_store(rs, rc, "the booking's patient or service was not found");
     }
     if (err == API_OK) {
         rendered = appointment_render(&ap);

@@ -105,6 +105,26 @@ START_TEST(store_codes_map_to_api_errors)
 }
 END_TEST
 
+START_TEST(a_handlers_404_says_what_is_missing)
+{
+    /* The calendar is gone when the handler writes (over HTTP it cannot be:
+     * the grant check finds it first, and calendars are never deleted), so
+     * the store's NOT_FOUND comes from the handler's own call; its message
+     * used to be the bare word "calendar". */
+    api_request rq = request(987654);
+    rq.calendar = (calendar){.id = 987654, .center_id = granted_center, .slot_step = 15};
+    cJSON *body = cJSON_Parse("{\"opening_hours\": [], \"slot_step\": 20}");
+    ck_assert_ptr_nonnull(body);
+    rq.body = body;
+    api_response rs = {0};
+    ck_assert_int_eq(opening_hours_put(&rq, &rs), API_NOT_FOUND);
+    ck_assert_str_eq(rs.message, "calendar not found");
+    cJSON_Delete(rs.body);
+    cJSON_Delete(rs.errors);
+    cJSON_Delete(body);
+}
+END_TEST
+
 static int calls;
 static const resource *resource_seen;
 static api_err count_and_succeed(api_request *rq, api_response *rs)
@@ -227,6 +247,7 @@ Suite *suite_common(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, failures_and_field_errors);
     tcase_add_test(tc, store_codes_map_to_api_errors);
+    tcase_add_test(tc, a_handlers_404_says_what_is_missing);
     tcase_add_test(tc, grants_decide_before_the_handler_runs);
     tcase_add_test(tc, the_route_hands_its_resource_to_the_handler);
     tcase_add_test(tc, lost_races_run_again_from_scratch);
