@@ -770,20 +770,20 @@ int server_run(const server_config *cfg)
      * at the top is trimmed. */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+    /* Block the stop signals before any thread starts (the reaper's
+     * included: threads inherit the mask), so that only sigwait below
+     * receives them, also one sent while the workers are being started. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
     srv->auth_failures = ratelimit_new(cfg->auth_failures, cfg->auth_window);
     srv->reaper = reaper_start(cfg->max_connections, cfg->connection_timeout);
     if (!srv->auth_failures || !srv->reaper) {
         fprintf(stderr, "agenda: cannot start (out of memory or threads)\n");
         goto done;
     }
-
-    /* Block the stop signals before any thread starts, so that only
-     * sigwait below receives them. */
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)

@@ -480,3 +480,23 @@ def test_make_run_honours_agenda_listen_and_agenda_db(tmp_path):
     p = subprocess.run(["make", "-n", "-C", str(repo), "run", "LISTEN=127.0.0.1:18998",
                         "DB=other.db"], env=env, capture_output=True, text=True, timeout=60)
     assert "serve --db other.db --listen 127.0.0.1:18998" in p.stdout, p.stdout
+
+
+# ---- serve's start and stop -------------------------------------------------
+
+MAX_THREADS = 256  # the most --threads accepts
+
+
+def test_serve_stops_cleanly_when_told_to_while_it_starts(agenda_bin, tmp_path):
+    """SIGTERM as soon as the port answers, while the workers are still being
+    started: the server must stop as it always does (exit 0, "stopped"), not
+    die of the signal in a thread that had not blocked it yet."""
+    for attempt in range(3):
+        server = Server(agenda_bin, tmp_path / f"s{attempt}.db", tmp_path / f"s{attempt}.log",
+                        "--threads", MAX_THREADS).start()
+        try:
+            status = server.terminate()
+        finally:
+            server.stop()
+        assert status == 0, (status, server.log_tail())
+        assert "agenda: stopped" in server.log_tail(), server.log_tail()
