@@ -86,7 +86,7 @@ static void set_max_memory(server_config *c, int64_t v)
 }
 
 static const serve_number serve_numbers[] = {
-    {"threads", 1, 256, set_threads},
+    {"threads", 1, SERVER_MAX_THREADS, set_threads},
     {"max-body", 1024, (int64_t)1 << 32, set_max_body},
     {"max-collection", 1, 10000000, set_max_collection},
     {"timeout", 1, 86400, set_timeout},

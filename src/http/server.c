@@ -31,6 +31,7 @@
  *   daemon stops accepting, waits for requests in flight, then stops. */
 #include "http/server.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
@@ -59,7 +60,6 @@
 #include "util/json_mem.h"
 #include "util/json_out.h"
 
-#define MAX_WORKERS 256
 /* A request refused for the memory budget: its answer, and the seconds a
  * client should wait (others' requests finish within that, typically). */
 #define BUSY_MESSAGE     "the server is busy with other requests, retry later"
@@ -73,7 +73,7 @@ typedef struct server {
     atomic_long in_flight;
     atomic_int stopping; /* set at shutdown: new requests are turned away */
     pthread_mutex_t stores_lock;
-    store *stores[MAX_WORKERS];
+    store *stores[SERVER_MAX_THREADS]; /* one per worker (cfg.threads at most) */
     size_t n_stores;
     reaper *reaper;
     ratelimit *auth_failures;
@@ -108,10 +108,14 @@ static server the_server;
 
 server_config server_config_default(void)
 {
+    /* two workers per core, so one waiting on a write's fsync leaves the
+     * core to another; never more than the table of stores holds */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = cores > 0 ? (unsigned)cores * 2 : 4;
-    if (threads < 4)
-        threads = 4;
+    unsigned threads = 4;
+    if (cores > SERVER_MAX_THREADS / 2)
+        threads = SERVER_MAX_THREADS;
+    else if (cores > 2)
+        threads = (unsigned)cores * 2;
     return (server_config){
         .db_url = "agenda.db",
         .listen = "127.0.0.1:8080",
@@ -141,8 +145,8 @@ static store *worker_store(server *srv)
         return NULL;
     }
     pthread_mutex_lock(&srv->stores_lock);
-    if (srv->n_stores < MAX_WORKERS)
-        srv->stores[srv->n_stores++] = st;
+    assert(srv->n_stores < SERVER_MAX_THREADS); /* one store per worker */
+    srv->stores[srv->n_stores++] = st;
     pthread_mutex_unlock(&srv->stores_lock);
     worker_store_handle = st;
     return st;
@@ -750,6 +754,12 @@ int server_run(const server_config *cfg)
                 "agenda: cannot use listen address '%s' (expected HOST:PORT, PORT from 1 to "
                 "65535)\n",
                 cfg->listen);
+        rc = 2;
+        goto done;
+    }
+    if (cfg->threads < 1 || cfg->threads > SERVER_MAX_THREADS) {
+        fprintf(stderr, "agenda: the worker threads must number from 1 to %d, not %u\n",
+                SERVER_MAX_THREADS, cfg->threads);
         rc = 2;
         goto done;
     }
