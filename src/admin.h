@@ -15,9 +15,6 @@
 #include "store/store.h"
 #include "util/arena.h"
 
-#define EXIT_USAGE 2
-#define COUNT(a)   (sizeof(a) / sizeof((a)[0]))
-
 /* The commands; each takes the arguments after its name and returns the
  * process's exit status. */
 int admin_center(int argc, char **argv);

@@ -9,6 +9,10 @@
 #include <stdint.h>
 
 #define CLI_MAX_VALUES 32
+/* The exit status of a command refused for bad usage (1 is any other
+ * failure). */
+#define EXIT_USAGE 2
+#define COUNT(a)   (sizeof(a) / sizeof((a)[0]))
 
 typedef struct cli_option {
     const char *name; /* without the dashes */

@@ -2,11 +2,12 @@
  *
  * A handler sees an already authenticated, already parsed request: the owner
  * id from the path (a center or a calendar), an optional object reference,
- * the query parameters and the body as a JSON tree (form bodies arrive
- * converted to the same tree).  It validates, calls the store and renders a
- * JSON tree into the response.  It never sees libmicrohttpd, never writes SQL
- * and never picks an HTTP status: failures are api_err codes, which
- * http/errors.c maps to statuses in one place. */
+ * the query parameters, the body as a JSON tree (form bodies arrive
+ * converted to the same tree) and the resource its route serves.  It
+ * validates, calls the store and renders a JSON tree into the response.  It
+ * never sees libmicrohttpd, never writes SQL and never picks an HTTP status:
+ * failures are api_err codes, which http/errors.c maps to statuses in one
+ * place. */
 #ifndef AGENDA_API_H
 #define AGENDA_API_H
 
