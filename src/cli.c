@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/fields.h"
+#include "util/parse.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -78,7 +78,7 @@ const char *cli_require(const cli_option *opts, size_t n_opts, const char *name)
 
 bool cli_positive(const char *name, const char *value, int64_t *out)
 {
-    if (!fields_parse_int(value, out) || *out <= 0) {
+    if (!parse_int64(value, out) || *out <= 0) {
         cli_error("option '--%s' must be a positive whole number, not '%s'", name, value);
         return false;
     }

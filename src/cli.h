@@ -1,5 +1,6 @@
 /* cli.h - option parsing for the command line (`--name value` or
- * `--name=value`), shared by every subcommand. */
+ * `--name=value`) and its one-line errors, shared by `serve` (main.c) and the
+ * admin commands (admin.h). */
 #ifndef AGENDA_CLI_H
 #define AGENDA_CLI_H
 
@@ -8,6 +9,10 @@
 #include <stdint.h>
 
 #define CLI_MAX_VALUES 32
+/* The exit status of a command refused for bad usage (1 is any other
+ * failure). */
+#define EXIT_USAGE 2
+#define COUNT(a)   (sizeof(a) / sizeof((a)[0]))
 
 typedef struct cli_option {
     const char *name; /* without the dashes */
@@ -29,16 +34,6 @@ bool cli_positive(const char *name, const char *value, int64_t *out);
 
 /* Prints "agenda: <message>" as one line on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Admin commands (admin.c).  Each returns the process exit status. */
-int admin_center(int argc, char **argv);
-int admin_calendar(int argc, char **argv);
-int admin_user(int argc, char **argv);
-int admin_demo(int argc, char **argv);
-int admin_migrate(int argc, char **argv);
-int admin_hours(int argc, char **argv);
-int admin_absence(int argc, char **argv);
-int admin_opening(int argc, char **argv);
 
 /* The database location: --db, else $AGENDA_DB, else agenda.db. */
 const char *cli_db(const cli_option *opts, size_t n_opts);

@@ -1,16 +1,15 @@
 /* main.c - the `agenda` command: `serve` runs the HTTP API; the other
- * commands administer accounts (see admin.c). */
+ * commands administer accounts, schedules and demo data (see admin.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/fields.h"
+#include "admin.h"
 #include "cli.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "util/parse.h"
 #include "util/token.h"
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char usage[] =
     "usage: agenda <command> [options]\n"
@@ -85,7 +84,7 @@ static void set_max_memory(server_config *c, int64_t v)
 }
 
 static const serve_number serve_numbers[] = {
-    {"threads", 1, 256, set_threads},
+    {"threads", 1, SERVER_MAX_THREADS, set_threads},
     {"max-body", 1024, (int64_t)1 << 32, set_max_body},
     {"max-collection", 1, 10000000, set_max_collection},
     {"timeout", 1, 86400, set_timeout},
@@ -103,7 +102,7 @@ static int serve(int argc, char **argv)
     for (size_t i = 0; i < COUNT(serve_numbers); i++)
         o[3 + i].name = serve_numbers[i].name;
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
-        return 2;
+        return EXIT_USAGE;
     server_config cfg = server_config_default();
     const char *env_listen = getenv("AGENDA_LISTEN");
     cfg.db_url = cli_db(o, COUNT(o));
@@ -116,10 +115,10 @@ static int serve(int argc, char **argv)
         int64_t v = 0;
         if (!arg)
             continue;
-        if (!fields_parse_int(arg, &v) || v < n->min || v > n->max) {
+        if (!parse_int64(arg, &v) || v < n->min || v > n->max) {
             cli_error("option '--%s' must be a whole number from %lld to %lld, not '%s'", n->name,
                       (long long)n->min, (long long)n->max, arg);
-            return 2;
+            return EXIT_USAGE;
         }
         n->set(&cfg, v);
     }
@@ -159,12 +158,12 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+        return argc < 2 ? EXIT_USAGE : 0;
     }
     for (size_t i = 0; i < COUNT(commands); i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);
     }
     cli_error("unknown command '%s' (try 'agenda help')", argv[1]);
-    return 2;
+    return EXIT_USAGE;
 }

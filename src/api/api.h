@@ -2,11 +2,12 @@
  *
  * A handler sees an already authenticated, already parsed request: the owner
  * id from the path (a center or a calendar), an optional object reference,
- * the query parameters and the body as a JSON tree (form bodies arrive
- * converted to the same tree).  It validates, calls the store and renders a
- * JSON tree into the response.  It never sees libmicrohttpd, never writes SQL
- * and never picks an HTTP status: failures are api_err codes, which
- * http/errors.c maps to statuses in one place. */
+ * the query parameters, the body as a JSON tree (form bodies arrive
+ * converted to the same tree) and the resource its route serves.  It
+ * validates, calls the store and renders a JSON tree into the response.  It
+ * never sees libmicrohttpd, never writes SQL and never picks an HTTP status:
+ * failures are api_err codes, which http/errors.c maps to statuses in one
+ * place. */
 #ifndef AGENDA_API_H
 #define AGENDA_API_H
 
@@ -53,6 +54,10 @@ typedef enum api_owner {
     OWNER_CALENDAR, /* owner_id is a calendar id; rq->calendar is filled */
 } api_owner;
 
+/* How the generic flows of api/handler.c serve one kind of object
+ * (api/handler.h); the route table names it with the flow. */
+typedef struct resource resource;
+
 typedef struct api_request {
     arena *arena;
     store *store;
@@ -70,6 +75,10 @@ typedef struct api_request {
     const void *query_ctx;
 
     const cJSON *body; /* NULL when the request has none */
+
+    /* The route's resource, which its handler serves when it is one of the
+     * generic flows (handler_list, ...); NULL for the other handlers. */
+    const resource *resource;
 } api_request;
 
 typedef struct api_response {
@@ -92,10 +101,13 @@ api_limits api_limits_default(void);
 api_err api_fail(api_response *rs, api_err err, const char *message);
 /* Adds {field: problem} to the response's errors (creating the object). */
 void api_field_error(api_response *rs, const char *field, const char *problem);
-/* Maps a store code to an API failure with a message naming `what`
- * ("patient", "appointment"...): NOT_FOUND, CONFLICT (remote_id in use),
- * UNAVAILABLE, and ERROR (internal). Must not be called with STORE_OK. */
-api_err api_from_store(api_response *rs, store_rc rc, const char *what);
+/* Maps a store code to an API failure: NOT_FOUND to API_NOT_FOUND with
+ * `not_found` as its message, verbatim, so it is a whole message ("patient
+ * not found"; where the call cannot return NOT_FOUND, say so beside it);
+ * CONFLICT to API_CONFLICT ("remote_id is already in use"); UNAVAILABLE and
+ * RETRY to their own; ERROR to API_INTERNAL, whose message shows nothing of
+ * the store.  Must not be called with STORE_OK. */
+api_err api_from_store(api_response *rs, store_rc rc, const char *not_found);
 
 /* Checks credentials.  On success fills *out (arena-owned) and returns
  * API_OK; any problem (unknown email, wrong token, disabled user, blank
@@ -111,12 +123,15 @@ api_err api_user_centers(api_request *rq, const center **out, size_t *n);
  * counts at once, a removed one within a second. */
 api_err api_user_may_use_center(api_request *rq, int64_t center_id);
 
+typedef struct api_route api_route;
+
 /* Checks that the user may use the route's owner (a center or calendar they
- * are not granted answers API_NOT_FOUND, like one that does not exist), then
- * runs the handler.  A handler that lost a race with a concurrent
- * transaction (API_RETRY) is rolled back and run again, a few times, from a
- * clean response.  The single entry point the HTTP layer calls. */
-api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs);
+ * are not granted answers API_NOT_FOUND, like one that does not exist), sets
+ * rq->resource to the route's, then runs the route's handler.  A handler
+ * that lost a race with a concurrent transaction (API_RETRY) is rolled back
+ * and run again, a few times, from a clean response.  The single entry point
+ * the HTTP layer calls. */
+api_err api_call(const api_route *route, api_request *rq, api_response *rs);
 
 /* Longest appointment accepted: seven days, as a service's longest duration
  * (10,080 minutes), so a booking always fits.  An absurd span (start 0, stop
@@ -124,13 +139,17 @@ api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_resp
 #define APPOINTMENT_MAX_SECONDS ((int64_t)7 * 24 * 3600)
 
 /* One route: a method and a path pattern of the API document (after
- * /api/v2), the handler that answers it, and what the path is scoped to. */
-typedef struct api_route {
+ * /api/v2), the handler that answers it, the resource that handler serves
+ * (for the generic flows of api/handler.h, which are the same for every
+ * resource; NULL for a handler of its own), and what the path is scoped
+ * to. */
+struct api_route {
     const char *method;
     const char *pattern;
     api_handler handler;
+    const resource *resource;
     api_owner owner;
-} api_route;
+};
 
 /* Every route the server answers (api/routes.c); http/router.c matches
  * requests against it. */

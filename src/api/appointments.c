@@ -1,5 +1,7 @@
-/* appointments.c - /calendars/{id}/appointments: list, create, get, update,
- * delete, and appointments_collections.
+/* appointments.c - the appointments resource (appointments_resource), which
+ * the generic flows of handler.c serve at /calendars/{id}/appointments: list,
+ * create, get, update, delete, and appointments_collections (routes.c).  The
+ * appointment's rendering is shared with bookings (suggestions.c).
  *
  * In appointments_collections, an entry with status "deleted" deletes the
  * appointment it names, as DELETE does (the document's "allows bulk
@@ -56,7 +58,7 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
                 fields_error(fe, "patient_remote_id",
                              "no patient of this center has this remote_id");
             else if (rc != STORE_OK)
-                return api_from_store(rs, rc, "patient");
+                return api_from_store(rs, rc, "patient not found"); /* NOT_FOUND above */
             else
                 ap->patient_id = p.id;
         } else {
@@ -79,7 +81,7 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
                 fields_error(fe, "service_remote_id",
                              "no service of this calendar has this remote_id");
             else if (rc != STORE_OK)
-                return api_from_store(rs, rc, "service");
+                return api_from_store(rs, rc, "service not found"); /* NOT_FOUND above */
             else
                 ap->service_id = sv.id;
         } else {
@@ -104,23 +106,7 @@ static api_err appointment_read(api_request *rq, api_response *rs, const cJSON *
     const char *s = NULL;
     const appt_status before = ap->status;
 
-    switch (fields_string(obj, "remote_id", fe, &s)) {
-    case FIELD_SET:
-        if (!fields_is_blank(s))
-            ap->remote_id = s;
-        else
-            fields_error(fe, "remote_id", "can't be blank");
-        break;
-    case FIELD_NULL:
-        fields_error(fe, "remote_id", "can't be blank");
-        break;
-    case FIELD_ABSENT:
-        if (creating)
-            fields_error(fe, "remote_id", "is required");
-        break;
-    case FIELD_INVALID:
-        break;
-    }
+    fields_nonblank(obj, "remote_id", creating, fe, &ap->remote_id);
     static const char *const times[] = {"start", "stop"};
     bool times_sent = false;
     for (int i = 0; i < 2; i++) {
@@ -314,7 +300,7 @@ static bool appointment_deletes(const cJSON *entry)
            strcmp(status->valuestring, "deleted") == 0;
 }
 
-static const resource appointments = {
+const resource appointments_resource = {
     .singular = "appointment",
     .plural = "appointments",
     .missing = "appointment not found",
@@ -329,33 +315,3 @@ static const resource appointments = {
     .deletes = appointment_deletes,
     .render = appointment_render,
 };
-
-api_err appointments_list(api_request *rq, api_response *rs)
-{
-    return handler_list(&appointments, rq, rs);
-}
-
-api_err appointments_get(api_request *rq, api_response *rs)
-{
-    return handler_get(&appointments, rq, rs);
-}
-
-api_err appointments_create(api_request *rq, api_response *rs)
-{
-    return handler_create(&appointments, rq, rs);
-}
-
-api_err appointments_update(api_request *rq, api_response *rs)
-{
-    return handler_update(&appointments, rq, rs);
-}
-
-api_err appointments_delete(api_request *rq, api_response *rs)
-{
-    return handler_delete(&appointments, rq, rs);
-}
-
-api_err appointments_collection(api_request *rq, api_response *rs)
-{
-    return handler_collection(&appointments, rq, rs);
-}

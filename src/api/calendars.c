@@ -41,7 +41,7 @@ api_err calendars_list(api_request *rq, api_response *rs)
     size_t n = 0;
     store_rc rc = store_calendars_for_user(rq->store, rq->user->id, rq->arena, &rows, &n);
     if (rc != STORE_OK)
-        return api_from_store(rs, rc, "calendars");
+        return api_from_store(rs, rc, "calendar not found"); /* a list: never NOT_FOUND */
     cJSON *list = NULL;
     rs->body = render_list_envelope("calendars", &list);
     if (!rs->body)

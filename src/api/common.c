@@ -1,5 +1,7 @@
 /* common.c - what every handler shares: failures, store-code mapping,
- * limits and the grant check in front of every handler. */
+ * limits, and api_call, which runs a route's handler: the grant check in
+ * front of it, the route's resource handed to it, and the runs again after
+ * a lost race. */
 #include <assert.h>
 
 #include "api/api.h"
@@ -25,12 +27,12 @@ void api_field_error(api_response *rs, const char *field, const char *problem)
         cJSON_AddStringToObject(rs->errors, field, problem);
 }
 
-api_err api_from_store(api_response *rs, store_rc rc, const char *what)
+api_err api_from_store(api_response *rs, store_rc rc, const char *not_found)
 {
     assert(rc != STORE_OK);
     switch (rc) {
     case STORE_NOT_FOUND:
-        return api_fail(rs, API_NOT_FOUND, what);
+        return api_fail(rs, API_NOT_FOUND, not_found);
     case STORE_CONFLICT:
         return api_fail(rs, API_CONFLICT, "remote_id is already in use");
     case STORE_UNAVAILABLE:
@@ -47,11 +49,10 @@ api_err api_from_store(api_response *rs, store_rc rc, const char *what)
 /* How many times a request that lost a race is run in all. */
 #define API_ATTEMPTS 8
 
-static api_err api_call_once(api_handler handler, api_owner owner, api_request *rq,
-                             api_response *rs)
+static api_err api_call_once(const api_route *route, api_request *rq, api_response *rs)
 {
     store_rc rc = STORE_OK;
-    switch (owner) {
+    switch (route->owner) {
     case OWNER_NONE:
         break;
     case OWNER_CENTER: {
@@ -66,10 +67,11 @@ static api_err api_call_once(api_handler handler, api_owner owner, api_request *
             return api_from_store(rs, rc, "calendar not found");
         break;
     }
-    return handler(rq, rs);
+    rq->resource = route->resource;
+    return route->handler(rq, rs);
 }
 
-api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_response *rs)
+api_err api_call(const api_route *route, api_request *rq, api_response *rs)
 {
     api_err err = API_RETRY;
     for (int attempt = 0; attempt < API_ATTEMPTS && err == API_RETRY; attempt++) {
@@ -80,7 +82,7 @@ api_err api_call(api_handler handler, api_owner owner, api_request *rq, api_resp
             cJSON_Delete(rs->errors);
             *rs = (api_response){0};
         }
-        err = api_call_once(handler, owner, rq, rs);
+        err = api_call_once(route, rq, rs);
     }
     return err;
 }

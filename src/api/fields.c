@@ -2,7 +2,8 @@
  * fields.h).  Each reader looks the field up, converts what a JSON or a form
  * client may send, and on a bad value records one short message in the
  * field_errors instead of stopping, so a handler reports every problem of a
- * request at once. */
+ * request at once.  Whole numbers and dates are parsed by util/parse.c, the
+ * same code the command line and the query parameters use. */
 #include "api/fields.h"
 
 #include <assert.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/parse.h"
 
 /* The largest magnitude a double holds exactly: 2^53 (numbers built without
  * their source text, e.g. by cJSON_CreateNumber). */
@@ -91,8 +94,7 @@ static bool fields_is_integer_text(const char *s)
 static bool fields_number_to_int(const cJSON *item, int64_t *out)
 {
     if (item->valuestring)
-        return fields_is_integer_text(item->valuestring) &&
-               fields_parse_int(item->valuestring, out);
+        return fields_is_integer_text(item->valuestring) && parse_int64(item->valuestring, out);
     double v = item->valuedouble;
     if (!(v >= -FIELDS_SAFE_INT && v <= FIELDS_SAFE_INT)) /* also NaN */
         return false;
@@ -138,33 +140,19 @@ field_state fields_string(const cJSON *obj, const char *name, field_errors *fe, 
     return FIELD_SET;
 }
 
-bool fields_parse_int(const char *s, int64_t *out)
+field_state fields_nonblank(const cJSON *obj, const char *name, bool required, field_errors *fe,
+                            const char **out)
 {
-    if (!s)
-        return false;
-    bool negative = *s == '-';
-    if (negative)
-        s++;
-    if (*s == '\0')
-        return false;
-    /* accumulate as a negative number: its range includes INT64_MIN */
-    int64_t acc = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        int digit = *s - '0';
-        if (acc < (INT64_MIN + digit) / 10)
-            return false;
-        acc = acc * 10 - digit;
-    }
-    if (!negative) {
-        if (acc == INT64_MIN)
-            return false;
-        acc = -acc;
-    }
-    if (out)
-        *out = acc;
-    return true;
+    assert(fe != NULL && out != NULL);
+    const char *s = NULL;
+    field_state st = fields_string(obj, name, fe, &s);
+    if (st == FIELD_ABSENT && required)
+        return fields_invalid(fe, name, "is required");
+    if (st == FIELD_NULL || (st == FIELD_SET && fields_is_blank(s)))
+        return fields_invalid(fe, name, "can't be blank");
+    if (st == FIELD_SET)
+        *out = s;
+    return st;
 }
 
 /* Reads a whole number without recording anything: ABSENT, NULL, SET with
@@ -182,7 +170,7 @@ static field_state fields_lookup_int(const cJSON *obj, const char *name, int64_t
     if (cJSON_IsNumber(item))
         ok = fields_number_to_int(item, out);
     else if (cJSON_IsString(item))
-        ok = fields_parse_int(item->valuestring, out);
+        ok = parse_int64(item->valuestring, out);
     return ok ? FIELD_SET : FIELD_INVALID;
 }
 
@@ -254,31 +242,6 @@ static field_state fields_find_text(const cJSON *obj, const char *name, field_er
     return FIELD_SET;
 }
 
-/* The number of d decimal digits at s, or -1 when one is not a digit. */
-static int fields_digits(const char *s, int d)
-{
-    int v = 0;
-    for (int i = 0; i < d; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-bool fields_is_date(const char *s)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    int y = fields_digits(s, 4), m = fields_digits(s + 5, 2), d = fields_digits(s + 8, 2);
-    if (y < 1000 || m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    int max = days[m - 1] + (m == 2 && leap ? 1 : 0);
-    return d <= max;
-}
-
 field_state fields_date(const cJSON *obj, const char *name, field_errors *fe, const char **out)
 {
     assert(fe != NULL && out != NULL);
@@ -286,7 +249,7 @@ field_state fields_date(const cJSON *obj, const char *name, field_errors *fe, co
     field_state st = fields_find_text(obj, name, fe, MSG_DATE, &s);
     if (st != FIELD_SET)
         return st;
-    if (!fields_is_date(s))
+    if (!parse_is_date(s))
         return fields_invalid(fe, name, MSG_DATE);
     *out = s;
     return FIELD_SET;

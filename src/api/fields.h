@@ -57,6 +57,13 @@ void fields_error(field_errors *fe, const char *name, const char *problem);
  * so a NUL can only be refused by the body reader before cJSON sees it; form
  * bodies refuse "%00".)  "" is FIELD_SET: each field says what blank means. */
 field_state fields_string(const cJSON *obj, const char *name, field_errors *fe, const char **out);
+/* A text that may not be blank (fields_is_blank), read as fields_string:
+ * blank text or null is invalid ("can't be blank"), and so is an absent
+ * field when `required` ("is required"); else absent is FIELD_ABSENT.  For
+ * the identifiers and names a client must give (patients' and appointments'
+ * remote_id, services' name). */
+field_state fields_nonblank(const cJSON *obj, const char *name, bool required, field_errors *fe,
+                            const char **out);
 /* A whole number: a JSON number whose text is an integer literal (no
  * fraction or exponent: 1e3 and 1.0 are invalid; -0 is 0), or a string of
  * decimal digits with optional leading '-' (no spaces, '+', or exponent);
@@ -77,12 +84,9 @@ field_state fields_color(const cJSON *obj, const char *name, field_errors *fe, c
  * is FIELD_NULL. */
 field_state fields_language(const cJSON *obj, const char *name, field_errors *fe, const char **out);
 
-/* Pure checks, shared with the command line and the tests. */
-bool fields_is_date(const char *s);
+/* True when s is a color #rrggbb (hex digits, either case); false for
+ * NULL.  (Whole numbers and dates are read by util/parse.h.) */
 bool fields_is_color(const char *s);
-/* Parses a whole decimal integer (optional '-'), rejecting empty input,
- * junk and overflow. */
-bool fields_parse_int(const char *s, int64_t *out);
 
 /* The object a body is about: body[name] when it is an object (the
  * documented envelope, {"patient": {...}}), else the body itself when it is

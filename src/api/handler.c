@@ -1,5 +1,22 @@
-/* handler.c - list parameters, body envelopes and the collection runner
- * shared by every resource. */
+/* handler.c - what the handlers of api/ share (see handler.h):
+ *
+ * - list query parsing: page, since (moved SINCE_MARGIN back) and the
+ *   start/stop window, each malformed one a 400 naming it;
+ * - body envelopes: the object a request is about, wrapped or at the top
+ *   level, and field errors moved into the response;
+ * - write transactions: handler_begin takes the store's write transaction
+ *   and only then stamps the request (rq->now, the `since` stamp), and
+ *   handler_finish commits, or rolls back and asks for a run again
+ *   (API_RETRY) a transaction older than SINCE_MARGIN;
+ * - the generic flows, which serve any `resource` the route table names
+ *   (rq->resource): list, get, create, update, delete;
+ * - the collection runner (handler_collection): every entry matched by id,
+ *   else remote_id, else created, in one transaction; each bad entry's
+ *   errors collected under its index, up to COLLECTION_MAX_ERRORS, so that
+ *   all are reported and nothing is written; and bulk deletion, an entry the
+ *   resource's `deletes` marks removing the row it names as DELETE does;
+ * - rendering helpers: the single-object envelope and the test for a field
+ *   already refused. */
 #include "api/handler.h"
 
 #include <assert.h>
@@ -8,6 +25,7 @@
 #include <time.h>
 
 #include "api/render.h"
+#include "util/parse.h"
 
 /* Reads an optional non-negative integer parameter; false after recording a
  * 400 detail when it is malformed. */
@@ -18,7 +36,7 @@ static bool query_int(api_request *rq, api_response *rs, const char *name, int64
     *has = raw != NULL;
     if (!raw)
         return true;
-    if (!fields_parse_int(raw, out) || *out < min) {
+    if (!parse_int64(raw, out) || *out < min) {
         api_field_error(rs, name,
                         min > 0 ? "must be a positive whole number"
                                 : "must be a whole number, 0 or more");
@@ -190,7 +208,7 @@ api_err handler_begin(api_request *rq, api_response *rs)
 {
     store_rc rc = store_begin(rq->store);
     if (rc != STORE_OK)
-        return api_from_store(rs, rc, "transaction");
+        return api_from_store(rs, rc, "not found"); /* store_begin: never NOT_FOUND */
     rq->now = (int64_t)time(NULL);
     return API_OK;
 }
@@ -203,7 +221,7 @@ api_err handler_finish(api_request *rq, api_response *rs, api_err err)
         store_rc rc = store_commit(rq->store);
         if (rc == STORE_OK)
             return API_OK;
-        err = api_from_store(rs, rc, "commit");
+        err = api_from_store(rs, rc, "not found"); /* store_commit: never NOT_FOUND */
     }
     store_rollback(rq->store);
     return err;
@@ -213,6 +231,7 @@ api_err handler_finish(api_request *rq, api_response *rs, api_err err)
 static api_err resource_save(const resource *r, api_request *rq, api_response *rs,
                              const object_ref *ref)
 {
+    assert(r);
     const cJSON *obj = NULL;
     cJSON *rendered = NULL;
     field_errors fe = {.arena = rq->arena, .prefix = ""};
@@ -242,8 +261,10 @@ static api_err resource_save(const resource *r, api_request *rq, api_response *r
     return handler_render_single(rs, r->singular, rendered, ref ? API_RENDERED : API_CREATED);
 }
 
-api_err handler_list(const resource *r, api_request *rq, api_response *rs)
+api_err handler_list(api_request *rq, api_response *rs)
 {
+    const resource *r = rq->resource;
+    assert(r);
     list_query q;
     void *rows = NULL;
     size_t n = 0;
@@ -266,18 +287,20 @@ api_err handler_list(const resource *r, api_request *rq, api_response *rs)
     return API_OK;
 }
 
-api_err handler_create(const resource *r, api_request *rq, api_response *rs)
+api_err handler_create(api_request *rq, api_response *rs)
 {
-    return resource_save(r, rq, rs, NULL);
+    return resource_save(rq->resource, rq, rs, NULL);
 }
 
-api_err handler_update(const resource *r, api_request *rq, api_response *rs)
+api_err handler_update(api_request *rq, api_response *rs)
 {
-    return resource_save(r, rq, rs, &rq->ref);
+    return resource_save(rq->resource, rq, rs, &rq->ref);
 }
 
-api_err handler_get(const resource *r, api_request *rq, api_response *rs)
+api_err handler_get(api_request *rq, api_response *rs)
 {
+    const resource *r = rq->resource;
+    assert(r);
     void *row = arena_calloc(rq->arena, 1, r->row_size);
     if (!row)
         return api_fail(rs, API_INTERNAL, NULL);
@@ -287,9 +310,10 @@ api_err handler_get(const resource *r, api_request *rq, api_response *rs)
     return handler_render_single(rs, r->singular, r->render(row), API_RENDERED);
 }
 
-api_err handler_delete(const resource *r, api_request *rq, api_response *rs)
+api_err handler_delete(api_request *rq, api_response *rs)
 {
-    assert(r->remove);
+    const resource *r = rq->resource;
+    assert(r && r->remove);
     void *row = arena_calloc(rq->arena, 1, r->row_size);
     if (!row)
         return api_fail(rs, API_INTERNAL, NULL);
@@ -331,8 +355,10 @@ static api_err collection_refused(api_request *rq, api_response *rs, field_error
     return handler_fail_fields(rs, fe, refusal, message);
 }
 
-api_err handler_collection(const resource *r, api_request *rq, api_response *rs)
+api_err handler_collection(api_request *rq, api_response *rs)
 {
+    const resource *r = rq->resource;
+    assert(r);
     if (!rq->body)
         return api_fail(rs, API_BAD_REQUEST, "a request body is required");
     const char *envelope = arena_printf(rq->arena, "%s_collection", r->plural);

@@ -1,4 +1,7 @@
-/* handler.h - helpers the resource handlers share (not used outside api/). */
+/* handler.h - what the handlers of api/ share: list queries, body envelopes,
+ * write transactions, and the generic flows (list, get, create, update,
+ * delete, collection) that serve every `resource` the route table
+ * (routes.c) names.  Not used outside api/. */
 #ifndef AGENDA_HANDLER_H
 #define AGENDA_HANDLER_H
 
@@ -36,10 +39,11 @@ api_err handler_fail_fields(api_response *rs, field_errors *fe, api_err err, con
  * something else than an object. */
 api_err handler_body_object(api_request *rq, api_response *rs, const char *name, const cJSON **out);
 
-/* How the generic flows below handle one resource.  Rows are opaque
- * structs of row_size bytes (patient, appointment, service), allocated in
- * the request's arena. */
-typedef struct resource {
+/* How the generic flows below handle one resource (the type is named in
+ * api.h, so that a route can carry one).  Rows are opaque structs of
+ * row_size bytes (patient, appointment, service), allocated in the
+ * request's arena. */
+struct resource {
     const char *singular; /* "patient": the envelope name */
     const char *plural;   /* "patients" */
     const char *missing;  /* "patient not found" */
@@ -67,24 +71,26 @@ typedef struct resource {
      * (bulk deletion); NULL for resources without it. */
     bool (*deletes)(const cJSON *entry);
     cJSON *(*render)(const void *row);
-} resource;
+};
+
+/* The generic flows: route handlers (api_handler) that serve the resource
+ * the route names, rq->resource, which must not be NULL. */
 
 /* GET of the owner's list, with X-Total-Count. */
-api_err handler_list(const resource *r, api_request *rq, api_response *rs);
+api_err handler_list(api_request *rq, api_response *rs);
 /* POST of one object: 201 with it. */
-api_err handler_create(const resource *r, api_request *rq, api_response *rs);
+api_err handler_create(api_request *rq, api_response *rs);
 /* PUT of one object named by the path: a partial update, 200. */
-api_err handler_update(const resource *r, api_request *rq, api_response *rs);
+api_err handler_update(api_request *rq, api_response *rs);
 /* GET of one object named by the path. */
-api_err handler_get(const resource *r, api_request *rq, api_response *rs);
-/* DELETE of one object named by the path: 204. */
-api_err handler_delete(const resource *r, api_request *rq, api_response *rs);
-
+api_err handler_get(api_request *rq, api_response *rs);
+/* DELETE of one object named by the path (the resource has `remove`): 204. */
+api_err handler_delete(api_request *rq, api_response *rs);
 /* A whole *_collections request in one transaction: every entry or none.
  * Each entry is matched by id (which must exist), else remote_id, else
  * created; an entry that r->deletes deletes the row it matches, which must
  * exist.  Answers {plural: [{singular: ...}]} in input order. */
-api_err handler_collection(const resource *r, api_request *rq, api_response *rs);
+api_err handler_collection(api_request *rq, api_response *rs);
 
 /* True when fe already holds a problem for `name` (under fe's prefix). */
 bool handler_field_failed(const field_errors *fe, const char *name);

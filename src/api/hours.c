@@ -139,7 +139,8 @@ api_err opening_hours_put(api_request *rq, api_response *rs)
     store_rc rc = store_opening_hours_set(rq->store, rq->owner_id, hours, (size_t)n);
     if (rc == STORE_OK && step != rq->calendar.slot_step)
         rc = store_calendar_set_slot_step(rq->store, rq->owner_id, (int)step);
-    err = handler_finish(rq, rs, rc == STORE_OK ? API_OK : api_from_store(rs, rc, "calendar"));
+    err = handler_finish(rq, rs,
+                         rc == STORE_OK ? API_OK : api_from_store(rs, rc, "calendar not found"));
     if (err != API_OK)
         return err;
     rs->body = hours_render(hours, (size_t)n, (int)step);

@@ -1,5 +1,6 @@
-/* patients.c - /centers/{id}/patients: list, create, get, update, delete,
- * and patients_collections.
+/* patients.c - the patients resource (patients_resource), which the generic
+ * flows of handler.c serve at /centers/{id}/patients: list, create, get,
+ * update, delete, and patients_collections (routes.c).
  *
  * One reader (patient_read) applies a JSON object onto a patient row, for
  * creation (required fields enforced) and for partial updates alike, so the
@@ -32,23 +33,7 @@ static api_err patient_read(api_request *rq, api_response *rs, const cJSON *obj,
     (void)rs;
     patient *p = row;
     const char *s = NULL;
-    switch (fields_string(obj, "remote_id", fe, &s)) {
-    case FIELD_SET:
-        if (!fields_is_blank(s))
-            p->remote_id = s;
-        else
-            fields_error(fe, "remote_id", "can't be blank");
-        break;
-    case FIELD_NULL:
-        fields_error(fe, "remote_id", "can't be blank");
-        break;
-    case FIELD_ABSENT:
-        if (creating)
-            fields_error(fe, "remote_id", "is required");
-        break;
-    case FIELD_INVALID:
-        break;
-    }
+    fields_nonblank(obj, "remote_id", creating, fe, &p->remote_id);
     for (size_t i = 0; i < sizeof blankable / sizeof blankable[0]; i++) {
         switch (fields_string(obj, blankable[i].name, fe, &s)) {
         case FIELD_SET:
@@ -165,7 +150,7 @@ static store_rc patient_remove(api_request *rq, void *row)
     return rc;
 }
 
-static const resource patients = {
+const resource patients_resource = {
     .singular = "patient",
     .plural = "patients",
     .missing = "patient not found",
@@ -179,33 +164,3 @@ static const resource patients = {
     .remove = patient_remove,
     .render = patient_render,
 };
-
-api_err patients_list(api_request *rq, api_response *rs)
-{
-    return handler_list(&patients, rq, rs);
-}
-
-api_err patients_get(api_request *rq, api_response *rs)
-{
-    return handler_get(&patients, rq, rs);
-}
-
-api_err patients_create(api_request *rq, api_response *rs)
-{
-    return handler_create(&patients, rq, rs);
-}
-
-api_err patients_update(api_request *rq, api_response *rs)
-{
-    return handler_update(&patients, rq, rs);
-}
-
-api_err patients_delete(api_request *rq, api_response *rs)
-{
-    return handler_delete(&patients, rq, rs);
-}
-
-api_err patients_collection(api_request *rq, api_response *rs)
-{
-    return handler_collection(&patients, rq, rs);
-}

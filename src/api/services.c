@@ -1,5 +1,8 @@
-/* services.c - /calendars/{id}/services (list) and services_collections
- * (bulk create or update of appointment types). */
+/* services.c - the services resource (services_resource), which the generic
+ * flows of handler.c serve at /calendars/{id}/services (list) and
+ * services_collections (bulk create or update of appointment types); see
+ * routes.c.  A service's remote_id may be absent (null or ""), but never
+ * white space alone. */
 #include "api/handler.h"
 #include "api/resources.h"
 #include "api/render.h"
@@ -31,23 +34,7 @@ static api_err service_read(api_request *rq, api_response *rs, const cJSON *obj,
     default:
         break;
     }
-    switch (fields_string(obj, "name", fe, &str)) {
-    case FIELD_SET:
-        if (!fields_is_blank(str))
-            s->name = str;
-        else
-            fields_error(fe, "name", "can't be blank");
-        break;
-    case FIELD_NULL:
-        fields_error(fe, "name", "can't be blank");
-        break;
-    case FIELD_ABSENT:
-        if (creating)
-            fields_error(fe, "name", "is required");
-        break;
-    case FIELD_INVALID:
-        break;
-    }
+    fields_nonblank(obj, "name", creating, fe, &s->name);
     int64_t minutes = 0;
     switch (fields_int(obj, "duration", fe, &minutes)) {
     case FIELD_SET:
@@ -121,7 +108,7 @@ static store_rc service_write(api_request *rq, void *row, bool creating)
     return creating ? store_service_insert(rq->store, s) : store_service_update(rq->store, s);
 }
 
-static const resource services = {
+const resource services_resource = {
     .singular = "service",
     .plural = "services",
     .missing = "service not found",
@@ -133,13 +120,3 @@ static const resource services = {
     .list = service_list,
     .render = service_render,
 };
-
-api_err services_list(api_request *rq, api_response *rs)
-{
-    return handler_list(&services, rq, rs);
-}
-
-api_err services_collection(api_request *rq, api_response *rs)
-{
-    return handler_collection(&services, rq, rs);
-}

@@ -27,6 +27,7 @@
 #include "api/render.h"
 #include "sched/slots.h"
 #include "sched/tzfile.h"
+#include "util/parse.h"
 
 #define DAY            ((int64_t)86400)
 #define DEFAULT_WINDOW (14 * DAY)
@@ -72,6 +73,7 @@ static api_err calendar_slots(api_request *rq, api_response *rs, const calendar 
                               &n_absences);
     if (rc == STORE_OK)
         rc = store_busy_list(rq->store, k->id, from, reach, rq->arena, &busy, &n_busy);
+    /* only the center can be NOT_FOUND, and a calendar's center exists */
     if (rc != STORE_OK)
         return api_from_store(rs, rc, "calendar not found");
     if (tzfile_get(c.timezone, &zone) != TZFILE_OK)
@@ -130,7 +132,7 @@ static bool query_number(api_request *rq, api_response *rs, const char *name, in
     const char *raw = rq->query(rq->query_ctx, name);
     if (!raw)
         return true;
-    if (!fields_parse_int(raw, out) || *out < min || *out > max) {
+    if (!parse_int64(raw, out) || *out < min || *out > max) {
         api_field_error(rs, name,
                         arena_printf(rq->arena, "must be a whole number from %lld to %lld",
                                      (long long)min, (long long)max));
@@ -155,7 +157,7 @@ static bool query_calendars(api_request *rq, api_response *rs, int64_t *ids, siz
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char *one = arena_strndup(rq->arena, p, len);
         int64_t id = 0;
-        if (!one || !fields_parse_int(one, &id) || id <= 0) {
+        if (!one || !parse_int64(one, &id) || id <= 0) {
             api_field_error(rs, "calendar_id",
                             "must be calendar ids separated by commas (at most 20)");
             return false;
@@ -246,7 +248,7 @@ api_err suggestions_list(api_request *rq, api_response *rs)
         if (rc == STORE_OK)
             has[i] = found = true;
         else if (rc != STORE_NOT_FOUND)
-            return api_from_store(rs, rc, "service");
+            return api_from_store(rs, rc, "service not found"); /* NOT_FOUND above */
     }
     if (!found)
         return api_fail(rs, API_NOT_FOUND, "service not found");
@@ -332,7 +334,7 @@ static api_err booking_read(api_request *rq, api_response *rs, const cJSON *obj,
             fields_error(fe, ref.remote_id ? "service_remote_id" : "service_id",
                          "no service of this calendar has it");
         else if (rc != STORE_OK)
-            return api_from_store(rs, rc, "service");
+            return api_from_store(rs, rc, "service not found"); /* NOT_FOUND above */
         else {
             ap->service_id = sv.id;
             *minutes = (int)sv.duration;
@@ -349,7 +351,7 @@ static api_err booking_read(api_request *rq, api_response *rs, const cJSON *obj,
         if (rc == STORE_NOT_FOUND)
             fields_error(fe, "patient_remote_id", "no patient of this center has this remote_id");
         else if (rc != STORE_OK)
-            return api_from_store(rs, rc, "patient");
+            return api_from_store(rs, rc, "patient not found"); /* NOT_FOUND above */
         else
             ap->patient_id = p.id;
     }
@@ -400,8 +402,10 @@ api_err bookings_create(api_request *rq, api_response *rs)
             rc = store_appointment_get(rq->store, rq->owner_id, &ref, rq->arena, &ap);
         if (rc == STORE_CONFLICT)
             fields_error(&fe, "remote_id", "is already in use");
+        /* NOT_FOUND would be a patient or service gone since booking_read
+         * found them in this transaction: it cannot happen */
         if (rc != STORE_OK)
-            err = api_from_store(rs, rc, "calendar not found");
+            err = api_from_store(rs, rc, "the booking's patient or service was not found");
     }
     if (err == API_OK) {
         rendered = appointment_render(&ap);

@@ -89,8 +89,7 @@ route_result router_match(const char *method, const char *const *segs, size_t n,
             continue;
         if (strcmp(r->method, method) == 0) {
             *m = candidate;
-            m->handler = r->handler;
-            m->owner = r->owner;
+            m->route = r;
             return ROUTE_FOUND;
         }
         path_known = true;

@@ -1,4 +1,5 @@
-/* router.h - the route table: method and path pattern to handler. */
+/* router.h - the matcher: a method and a decoded path to a route of the
+ * API's table (api/routes.c), with the path's captures. */
 #ifndef AGENDA_ROUTER_H
 #define AGENDA_ROUTER_H
 
@@ -8,8 +9,7 @@
 #include "api/api.h"
 
 typedef struct route_match {
-    api_handler handler;
-    api_owner owner;
+    const api_route *route; /* the table's entry: handler, resource, owner */
     int64_t owner_id;
     bool has_ref;
     object_ref ref;

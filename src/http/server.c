@@ -31,6 +31,7 @@
  *   daemon stops accepting, waits for requests in flight, then stops. */
 #include "http/server.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
@@ -60,7 +61,6 @@
 #include "util/json_mem.h"
 #include "util/json_out.h"
 
-#define MAX_WORKERS 256
 /* A request refused for the memory budget: its answer, and the seconds a
  * client should wait (others' requests finish within that, typically). */
 #define BUSY_MESSAGE     "the server is busy with other requests, retry later"
@@ -74,7 +74,7 @@ typedef struct server {
     atomic_long in_flight;
     atomic_int stopping; /* set at shutdown: new requests are turned away */
     pthread_mutex_t stores_lock;
-    store *stores[MAX_WORKERS];
+    store *stores[SERVER_MAX_THREADS]; /* one per worker (cfg.threads at most) */
     size_t n_stores;
     reaper *reaper;
     ratelimit *auth_failures;
@@ -107,10 +107,14 @@ static server the_server;
 
 server_config server_config_default(void)
 {
+    /* two workers per core, so one waiting on a write's fsync leaves the
+     * core to another; never more than the table of stores holds */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = cores > 0 ? (unsigned)cores * 2 : 4;
-    if (threads < 4)
-        threads = 4;
+    unsigned threads = 4;
+    if (cores > SERVER_MAX_THREADS / 2)
+        threads = SERVER_MAX_THREADS;
+    else if (cores > 2)
+        threads = (unsigned)cores * 2;
     return (server_config){
         .db_url = "agenda.db",
         .listen = "127.0.0.1:8080",
@@ -140,8 +144,8 @@ static store *worker_store(server *srv)
         return NULL;
     }
     pthread_mutex_lock(&srv->stores_lock);
-    if (srv->n_stores < MAX_WORKERS)
-        srv->stores[srv->n_stores++] = st;
+    assert(srv->n_stores < SERVER_MAX_THREADS); /* one store per worker */
+    srv->stores[srv->n_stores++] = st;
     pthread_mutex_unlock(&srv->stores_lock);
     worker_store_handle = st;
     return st;
@@ -502,7 +506,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
         .body = body,
     };
     api_response rs = {0};
-    err = api_call(match.handler, match.owner, &rq, &rs);
+    err = api_call(match.route, &rq, &rs);
     cJSON_Delete(body);
 
     enum MHD_Result ret;
@@ -735,6 +739,12 @@ int server_run(const server_config *cfg)
         rc = 2;
         goto done;
     }
+    if (cfg->threads < 1 || cfg->threads > SERVER_MAX_THREADS) {
+        fprintf(stderr, "agenda: the worker threads must number from 1 to %d, not %u\n",
+                SERVER_MAX_THREADS, cfg->threads);
+        rc = 2;
+        goto done;
+    }
     listen_fd = listen_open(&addr, addr_len);
     if (listen_fd < 0) {
         fprintf(stderr, "agenda: cannot listen on %s: %s\n", cfg->listen, strerror(errno));
@@ -752,20 +762,20 @@ int server_run(const server_config *cfg)
      * at the top is trimmed. */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+    /* Block the stop signals before any thread starts (the reaper's
+     * included: threads inherit the mask), so that only sigwait below
+     * receives them, also one sent while the workers are being started. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
     srv->auth_failures = ratelimit_new(cfg->auth_failures, cfg->auth_window);
     srv->reaper = reaper_start(cfg->max_connections, cfg->connection_timeout);
     if (!srv->auth_failures || !srv->reaper) {
         fprintf(stderr, "agenda: cannot start (out of memory or threads)\n");
         goto done;
     }
-
-    /* Block the stop signals before any thread starts, so that only
-     * sigwait below receives them. */
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)

@@ -6,10 +6,15 @@
 
 #include "api/api.h"
 
+/* The most worker threads a server runs: it keeps each worker's store in a
+ * table of this size, to close them all when it stops. */
+#define SERVER_MAX_THREADS 256
+
 typedef struct server_config {
     const char *db_url;          /* store location (path or URI) */
     const char *listen;          /* HOST:PORT, [V6]:PORT */
-    unsigned threads;            /* worker threads, each with its own store */
+    unsigned threads;            /* worker threads, each with its own store;
+                                  * 1 to SERVER_MAX_THREADS */
     size_t max_body;             /* bytes; larger bodies get 413 */
     unsigned connection_timeout; /* seconds a connection may stay idle, and a
                                   * request may take to arrive in full */
@@ -23,12 +28,14 @@ typedef struct server_config {
     api_limits limits;
 } server_config;
 
-/* Fills defaults (threads from the core count, 32 MiB bodies, ...). */
+/* Fills defaults (threads: two per online core, at least 4, at most
+ * SERVER_MAX_THREADS; 32 MiB bodies, ...). */
 server_config server_config_default(void);
 
 /* Runs the server until SIGINT or SIGTERM, then stops accepting, lets
  * in-flight requests finish (up to 30 s) and returns 0.  Returns non-zero,
- * after one line on stderr, when it cannot start. */
+ * after one line on stderr, when it cannot start (2 for a listen address or
+ * a thread count out of range). */
 int server_run(const server_config *cfg);
 
 #endif

@@ -1,4 +1,5 @@
-/* tzfile.c - TZif reader, POSIX TZ rules and the zone cache (see tzfile.h).
+/* tzfile.c - TZif reader, POSIX TZ rules, the zone cache and the check of
+ * zone names (see tzfile.h).  Calendar arithmetic is civil.c's.
  *
  * Representation.  A zone keeps only what offsets need: the offset before
  * the first transition (time type 0, RFC 8536 section 3.2), then the list of
@@ -29,7 +30,12 @@
  * Limits.  Files are read up to TZFILE_MAX_BYTES; counts in the header are
  * checked against the bytes present before anything is indexed; at most 256
  * time types (a transition's type is one byte); offsets must be under 26
- * hours; rule times within +-167 hours; trailing bytes are refused. */
+ * hours; rule times within +-167 hours; trailing bytes are refused.
+ *
+ * Names.  A zone name is a path under $TZDIR (or /usr/share/zoneinfo), so it
+ * is checked for shape before any file is opened (name_is_safe); a name
+ * that centers may use must also be one that tzdata.zi defines, which keeps
+ * out the directory's other files (tzfile_is_iana_name). */
 #include "sched/tzfile.h"
 
 #include <assert.h>
@@ -665,8 +671,10 @@ const char *tzfile_strerror(tzfile_rc rc)
 
 /* ---- files ------------------------------------------------------------ */
 
-/* Same rule as util/tz.c: IANA names are letters, digits and / _ - +, and
- * may neither start with '/' nor contain "..". */
+/* The shape of an IANA name: letters, digits and / _ - +, neither starting
+ * with '/' nor containing "..", so that a name read from a client or a
+ * database can never reach a file outside the tz directory.  tzfile_load,
+ * tzfile_get and tzfile_is_iana_name check it first. */
 static bool name_is_safe(const char *name)
 {
     if (!name)

@@ -52,7 +52,9 @@ DOCUMENTED = {
     "calendars/{id}/services", "calendars/{id}/services_collections",
 }
 
-_ROUTE = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*(OWNER_[A-Z]+)\s*\}')
+# {"METHOD", "pattern", handler, &resource or NULL, OWNER_...}
+_ROUTE = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*(?:&\w+|NULL)\s*,'
+                    r'\s*(OWNER_[A-Z]+)\s*\}')
 
 
 def router_table():

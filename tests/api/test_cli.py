@@ -480,3 +480,76 @@ def test_make_run_honours_agenda_listen_and_agenda_db(tmp_path):
     p = subprocess.run(["make", "-n", "-C", str(repo), "run", "LISTEN=127.0.0.1:18998",
                         "DB=other.db"], env=env, capture_output=True, text=True, timeout=60)
     assert "serve --db other.db --listen 127.0.0.1:18998" in p.stdout, p.stdout
+
+
+# ---- serve's worker threads, start and stop ----------------------------------
+
+# The server keeps one store per worker thread in a table of this size, and
+# closes those at shutdown: a worker beyond it would never close its store.
+MAX_THREADS = 256
+
+
+@pytest.mark.parametrize("threads", ["257", "1000", "0"])
+def test_serve_refuses_more_threads_than_its_worker_table(agenda_bin, tmp_path, threads):
+    p = subprocess.run([agenda_bin, "serve", "--db", database_for(tmp_path / "t.db"),
+                        "--listen", "127.0.0.1:1", "--threads", threads],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert_cli_failed(p)
+    assert "--threads" in p.stderr and f"to {MAX_THREADS}," in p.stderr, p.stderr
+
+
+# Makes the server see `cores` online cores: sysconf(_SC_NPROCESSORS_ONLN)
+# is the only way it learns the count.
+_FAKE_CORES_C = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <unistd.h>
+long sysconf(int name)
+{
+    static long (*real)(int);
+    if (name == _SC_NPROCESSORS_ONLN)
+        return CORES;
+    if (!real)
+        real = (long (*)(int))dlsym(RTLD_NEXT, "sysconf");
+    return real(name);
+}
+"""
+
+
+@pytest.mark.parametrize("cores, want", [(1000, MAX_THREADS), (128, MAX_THREADS), (100, 200),
+                                         (1, 4)])
+def test_serve_default_threads_are_two_per_core_within_the_worker_table(
+        agenda_bin, tmp_path, monkeypatch, cores, want):
+    source = tmp_path / "cores.c"
+    source.write_text(_FAKE_CORES_C)
+    shim = tmp_path / "cores.so"
+    subprocess.run(["cc", "-shared", "-fPIC", f"-DCORES={cores}L", "-o", str(shim), str(source),
+                    "-ldl"], check=True, timeout=60)
+    monkeypatch.setenv("LD_PRELOAD", str(shim))
+    # a sanitizer build whose runtime is a shared library must not insist
+    # on coming first
+    monkeypatch.setenv("ASAN_OPTIONS", ":".join(
+        filter(None, [os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0"])))
+    server = Server(agenda_bin, tmp_path / "d.db", tmp_path / "server.log").start()
+    try:
+        assert server.terminate() == 0
+    finally:
+        server.stop()
+    listening = [line for line in server.log_tail(100000).splitlines() if "listening on" in line]
+    assert listening and listening[0].endswith(f", {want} threads)"), listening
+
+
+def test_serve_stops_cleanly_when_told_to_while_it_starts(agenda_bin, tmp_path):
+    """SIGTERM as soon as the port answers, while the workers are still being
+    started: the server must stop as it always does (exit 0, "stopped"), not
+    die of the signal in a thread that had not blocked it yet."""
+    for attempt in range(3):
+        server = Server(agenda_bin, tmp_path / f"s{attempt}.db", tmp_path / f"s{attempt}.log",
+                        "--threads", MAX_THREADS).start()
+        try:
+            status = server.terminate()
+        finally:
+            server.stop()
+        assert status == 0, (status, server.log_tail())
+        assert "agenda: stopped" in server.log_tail(), server.log_tail()

@@ -1,6 +1,8 @@
-/* fuzz_fields.c - libFuzzer harness for the scalar field checks: dates,
- * whole numbers, timestamps, booleans, colors, language codes and strings
- * (src/api/fields.h), and the opening-hours range syntax (week_parse_range).
+/* fuzz_fields.c - libFuzzer harness for the scalar parsers: whole numbers
+ * and dates (parse_int64, parse_is_date in src/util/parse.h), the typed
+ * field readers built on them (numbers, timestamps, booleans, dates, colors,
+ * language codes and strings, src/api/fields.h), and the opening-hours range
+ * syntax (week_parse_range, src/sched/week.h).
  *
  * Input: one text up to the first NUL (a JSON string or a form value never
  * holds a NUL).  It is judged by the pure checks, which must agree with
@@ -22,6 +24,8 @@
 #include "api/api.h"
 #include "api/fields.h"
 #include "http/body.h"
+#include "sched/week.h"
+#include "util/parse.h"
 #include "fuzz.h"
 
 #define SAFE_INT      9007199254740992.0 /* 2^53 */
@@ -179,7 +183,7 @@ static void read_number(arena *a, const cJSON *num)
     FUZZ_CHECK(st == (whole ? FIELD_SET : FIELD_INVALID));
     if (st == FIELD_SET) {
         int64_t back = 0;
-        FUZZ_CHECK(fields_parse_int(out, &back) && (double)back == v);
+        FUZZ_CHECK(parse_int64(out, &back) && (double)back == v);
     }
 
     bool b;
@@ -248,10 +252,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arena *a = arena_new(ARENA_DEFAULT_LIMIT);
     FUZZ_CHECK(a != NULL);
 
-    FUZZ_CHECK(fields_is_date(s) == reference_date(s));
+    FUZZ_CHECK(parse_is_date(s) == reference_date(s));
     FUZZ_CHECK(fields_is_color(s) == reference_color(s));
     int64_t got = 0, want = 0;
-    bool ok = fields_parse_int(s, &got);
+    bool ok = parse_int64(s, &got);
     FUZZ_CHECK(ok == reference_int(s, &want));
     FUZZ_CHECK(!ok || got == want);
 

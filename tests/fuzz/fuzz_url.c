@@ -7,7 +7,8 @@
  * the first NUL.  Properties checked: decoded parts are non-empty and within
  * the limits; re-encoding the parsed target and parsing it again gives the
  * same segments and parameters; router answers are consistent (a found
- * route has its handler and captures, a known path answers 405 with an
+ * route is the table's entry for that method, with a handler, and carries
+ * its captures, a known path answers 405 with an
  * Allow list for other methods); ids agree with a strtoll reference. */
 #include <errno.h>
 #include <stdbool.h>
@@ -78,8 +79,9 @@ static void check_route(const char *method, const char *const *segs, size_t n)
     const char *effective = strcmp(method, "HEAD") == 0 ? "GET" : method;
     switch (r) {
     case ROUTE_FOUND:
-        FUZZ_CHECK(m.handler != NULL);
-        FUZZ_CHECK(m.owner == OWNER_NONE ? m.owner_id == 0 : m.owner_id > 0);
+        FUZZ_CHECK(m.route != NULL && m.route->handler != NULL);
+        FUZZ_CHECK(strcmp(m.route->method, effective) == 0);
+        FUZZ_CHECK(m.route->owner == OWNER_NONE ? m.owner_id == 0 : m.owner_id > 0);
         if (m.has_ref) {
             FUZZ_CHECK(n > 0);
             const char *last = segs[n - 1];

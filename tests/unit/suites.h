@@ -11,6 +11,7 @@
     SUITE(suite_json_out)                                                                          \
     SUITE(suite_json_mem)                                                                          \
     SUITE(suite_utf8)                                                                              \
+    SUITE(suite_parse)                                                                             \
     SUITE(suite_url)                                                                               \
     SUITE(suite_router)                                                                            \
     SUITE(suite_form)                                                                              \

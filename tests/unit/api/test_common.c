@@ -1,6 +1,7 @@
 /* test_common.c - what every handler shares (api/common.c): failures and
- * field errors, the store-code mapping, and api_call's grant check and
- * retries, on a real SQLite store in a temporary directory. */
+ * field errors, the store-code mapping, and api_call's grant check, the
+ * route's resource handed to the handler, and retries, on a real SQLite
+ * store in a temporary directory. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "../suites.h"
 #include "api/api.h"
+#include "api/resources.h"
 
 static char dir[64];
 static store *st;
@@ -103,39 +105,84 @@ START_TEST(store_codes_map_to_api_errors)
 }
 END_TEST
 
+START_TEST(a_handlers_404_says_what_is_missing)
+{
+    /* The calendar is gone when the handler writes (over HTTP it cannot be:
+     * the grant check finds it first, and calendars are never deleted), so
+     * the store's NOT_FOUND comes from the handler's own call; its message
+     * used to be the bare word "calendar". */
+    api_request rq = request(987654);
+    rq.calendar = (calendar){.id = 987654, .center_id = granted_center, .slot_step = 15};
+    cJSON *body = cJSON_Parse("{\"opening_hours\": [], \"slot_step\": 20}");
+    ck_assert_ptr_nonnull(body);
+    rq.body = body;
+    api_response rs = {0};
+    ck_assert_int_eq(opening_hours_put(&rq, &rs), API_NOT_FOUND);
+    ck_assert_str_eq(rs.message, "calendar not found");
+    cJSON_Delete(rs.body);
+    cJSON_Delete(rs.errors);
+    cJSON_Delete(body);
+}
+END_TEST
+
 static int calls;
+static const resource *resource_seen;
 static api_err count_and_succeed(api_request *rq, api_response *rs)
 {
-    (void)rq;
     (void)rs;
     calls++;
+    resource_seen = rq->resource;
     return API_OK;
+}
+
+/* A route of `handler` scoped to `owner`, serving no resource. */
+static api_route route(api_handler handler, api_owner owner)
+{
+    return (api_route){.method = "GET", .pattern = "x", .handler = handler, .owner = owner};
 }
 
 START_TEST(grants_decide_before_the_handler_runs)
 {
+    const api_route center_route = route(count_and_succeed, OWNER_CENTER);
+    const api_route calendar_route = route(count_and_succeed, OWNER_CALENDAR);
     api_response rs = {0};
     api_request rq = request(granted_center);
     calls = 0;
-    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CENTER, &rq, &rs), API_OK);
+    ck_assert_int_eq(api_call(&center_route, &rq, &rs), API_OK);
     ck_assert_int_eq(calls, 1);
 
     rq = request(other_center);
     rs = (api_response){0};
-    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CENTER, &rq, &rs), API_NOT_FOUND);
+    ck_assert_int_eq(api_call(&center_route, &rq, &rs), API_NOT_FOUND);
     ck_assert_str_eq(rs.message, "center not found");
     rq = request(987654);
-    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CENTER, &rq, &rs), API_NOT_FOUND);
+    ck_assert_int_eq(api_call(&center_route, &rq, &rs), API_NOT_FOUND);
 
     rq = request(granted_calendar);
-    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CALENDAR, &rq, &rs), API_OK);
+    ck_assert_int_eq(api_call(&calendar_route, &rq, &rs), API_OK);
     ck_assert_int_eq(rq.calendar.id, granted_calendar);
     ck_assert_int_eq(rq.calendar.center_id, granted_center);
     rq = request(other_calendar);
     rs = (api_response){0};
-    ck_assert_int_eq(api_call(count_and_succeed, OWNER_CALENDAR, &rq, &rs), API_NOT_FOUND);
+    ck_assert_int_eq(api_call(&calendar_route, &rq, &rs), API_NOT_FOUND);
     ck_assert_str_eq(rs.message, "calendar not found");
     ck_assert_int_eq(calls, 2);
+}
+END_TEST
+
+START_TEST(the_route_hands_its_resource_to_the_handler)
+{
+    api_route served = route(count_and_succeed, OWNER_CENTER);
+    served.resource = &patients_resource;
+    api_response rs = {0};
+    api_request rq = request(granted_center);
+    resource_seen = NULL;
+    ck_assert_int_eq(api_call(&served, &rq, &rs), API_OK);
+    ck_assert_ptr_eq(resource_seen, &patients_resource);
+    /* a handler of its own gets none, whatever the request held before */
+    served.resource = NULL;
+    ck_assert_int_eq(api_call(&served, &rq, &rs), API_OK);
+    ck_assert_ptr_null(resource_seen);
 }
 END_TEST
 
@@ -162,12 +209,13 @@ static api_err lose_races(api_request *rq, api_response *rs)
 
 START_TEST(lost_races_run_again_from_scratch)
 {
+    const api_route racing_route = route(lose_races, OWNER_NONE);
     api_response rs = {0};
     api_request rq = request(0);
     calls = 0;
     retries_left = 3;
     slug_to_write = "written";
-    ck_assert_int_eq(api_call(lose_races, OWNER_NONE, &rq, &rs), API_OK);
+    ck_assert_int_eq(api_call(&racing_route, &rq, &rs), API_OK);
     ck_assert_int_eq(calls, 4);
     cJSON_Delete(rs.body);
     cJSON_Delete(rs.errors);
@@ -177,7 +225,7 @@ START_TEST(lost_races_run_again_from_scratch)
     calls = 0;
     retries_left = 1000;
     slug_to_write = "never";
-    ck_assert_int_eq(api_call(lose_races, OWNER_NONE, &rq, &rs), API_RETRY);
+    ck_assert_int_eq(api_call(&racing_route, &rq, &rs), API_RETRY);
     ck_assert_int_gt(calls, 1);
     ck_assert_int_lt(calls, 100);
     store_rollback(st);
@@ -199,7 +247,9 @@ Suite *suite_common(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, failures_and_field_errors);
     tcase_add_test(tc, store_codes_map_to_api_errors);
+    tcase_add_test(tc, a_handlers_404_says_what_is_missing);
     tcase_add_test(tc, grants_decide_before_the_handler_runs);
+    tcase_add_test(tc, the_route_hands_its_resource_to_the_handler);
     tcase_add_test(tc, lost_races_run_again_from_scratch);
     suite_add_tcase(s, tc);
     return s;

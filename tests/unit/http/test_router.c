@@ -1,11 +1,14 @@
 /* test_router.c - the matcher against the real route table: every route is
- * found by its own method and path, HEAD is GET, a known path with another
- * method lists the allowed ones, and ids and references parse strictly. */
+ * found by its own method and path, each answers with the flow and the
+ * resource written out here apart from the table, HEAD is GET, a known path
+ * with another method lists the allowed ones, and ids and references parse
+ * strictly. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../suites.h"
+#include "api/handler.h"
 #include "api/resources.h"
 #include "http/router.h"
 
@@ -51,8 +54,7 @@ START_TEST(every_route_of_the_table_is_found)
         char allow[128];
         ck_assert_msg(match(r->method, path, &m, allow, sizeof allow) == ROUTE_FOUND, "%s %s",
                       r->method, path);
-        ck_assert_msg(m.handler == r->handler, "%s %s: another handler", r->method, path);
-        ck_assert_int_eq(m.owner, r->owner);
+        ck_assert_msg(m.route == r, "%s %s: another route", r->method, path);
         if (strstr(r->pattern, "{id}"))
             ck_assert_int_eq(m.owner_id, 12);
         ck_assert_int_eq(m.has_ref, strstr(r->pattern, "{ref}") != NULL);
@@ -64,12 +66,72 @@ START_TEST(every_route_of_the_table_is_found)
 }
 END_TEST
 
+/* What every route must run, written out apart from the table: a generic
+ * flow wired to another resource, or a resource's path to another flow,
+ * would serve the wrong objects while every route is still "found". */
+static const struct {
+    const char *method, *path;
+    api_handler handler;
+    const resource *resource;
+    api_owner owner;
+} expected[] = {
+    {"GET", "centers", centers_list, NULL, OWNER_NONE},
+    {"GET", "calendars", calendars_list, NULL, OWNER_NONE},
+    {"GET", "centers/3/patients", handler_list, &patients_resource, OWNER_CENTER},
+    {"POST", "centers/3/patients", handler_create, &patients_resource, OWNER_CENTER},
+    {"GET", "centers/3/patients/remote_id:p", handler_get, &patients_resource, OWNER_CENTER},
+    {"PUT", "centers/3/patients/5", handler_update, &patients_resource, OWNER_CENTER},
+    {"DELETE", "centers/3/patients/5", handler_delete, &patients_resource, OWNER_CENTER},
+    {"POST", "centers/3/patients_collections", handler_collection, &patients_resource,
+     OWNER_CENTER},
+    {"GET", "calendars/3/appointments", handler_list, &appointments_resource, OWNER_CALENDAR},
+    {"POST", "calendars/3/appointments", handler_create, &appointments_resource, OWNER_CALENDAR},
+    {"GET", "calendars/3/appointments/5", handler_get, &appointments_resource, OWNER_CALENDAR},
+    {"PUT", "calendars/3/appointments/remote_id:a", handler_update, &appointments_resource,
+     OWNER_CALENDAR},
+    {"DELETE", "calendars/3/appointments/5", handler_delete, &appointments_resource,
+     OWNER_CALENDAR},
+    {"POST", "calendars/3/appointments_collections", handler_collection, &appointments_resource,
+     OWNER_CALENDAR},
+    {"GET", "calendars/3/services", handler_list, &services_resource, OWNER_CALENDAR},
+    {"POST", "calendars/3/services_collections", handler_collection, &services_resource,
+     OWNER_CALENDAR},
+    {"GET", "calendars/3/opening_hours", opening_hours_get, NULL, OWNER_CALENDAR},
+    {"PUT", "calendars/3/opening_hours", opening_hours_put, NULL, OWNER_CALENDAR},
+    {"GET", "calendars/3/absences", absences_list, NULL, OWNER_CALENDAR},
+    {"POST", "calendars/3/absences", absences_create, NULL, OWNER_CALENDAR},
+    {"DELETE", "calendars/3/absences/5", absences_delete, NULL, OWNER_CALENDAR},
+    {"GET", "calendars/3/openings", openings_list, NULL, OWNER_CALENDAR},
+    {"POST", "calendars/3/openings", openings_create, NULL, OWNER_CALENDAR},
+    {"DELETE", "calendars/3/openings/5", openings_delete, NULL, OWNER_CALENDAR},
+    {"GET", "suggestions", suggestions_list, NULL, OWNER_NONE},
+    {"POST", "calendars/3/bookings", bookings_create, NULL, OWNER_CALENDAR},
+};
+
+START_TEST(each_route_runs_its_flow_on_its_resource)
+{
+    ck_assert_uint_eq(api_route_count, sizeof expected / sizeof expected[0]);
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+        route_match m;
+        char allow[128];
+        ck_assert_msg(match(expected[i].method, expected[i].path, &m, allow, sizeof allow) ==
+                          ROUTE_FOUND,
+                      "%s %s", expected[i].method, expected[i].path);
+        ck_assert_msg(m.route->handler == expected[i].handler, "%s %s: another handler",
+                      expected[i].method, expected[i].path);
+        ck_assert_msg(m.route->resource == expected[i].resource, "%s %s: another resource",
+                      expected[i].method, expected[i].path);
+        ck_assert_int_eq(m.route->owner, expected[i].owner);
+    }
+}
+END_TEST
+
 START_TEST(head_is_get_and_other_methods_list_allow)
 {
     route_match m;
     char allow[128];
     ck_assert_int_eq(match("HEAD", "centers", &m, allow, sizeof allow), ROUTE_FOUND);
-    ck_assert(m.handler == centers_list);
+    ck_assert(m.route->handler == centers_list);
 
     ck_assert_int_eq(match("PATCH", "centers/1/patients/remote_id:x", &m, allow, sizeof allow),
                      ROUTE_BAD_METHOD);
@@ -134,6 +196,7 @@ Suite *suite_router(void)
     Suite *s = suite_create("router");
     TCase *tc = tcase_create("router");
     tcase_add_test(tc, every_route_of_the_table_is_found);
+    tcase_add_test(tc, each_route_runs_its_flow_on_its_resource);
     tcase_add_test(tc, head_is_get_and_other_methods_list_allow);
     tcase_add_test(tc, unknown_paths_and_malformed_ids_are_not_found);
     tcase_add_test(tc, references_and_ids);
