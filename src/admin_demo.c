@@ -14,12 +14,13 @@
 
 #include "admin.h"
 #include "cli.h"
+#include "util/clock.h"
 #include "util/token.h"
 
 /* Creates the demo practice for user *u (its email and token hash set). */
 static store_rc demo_create(store *st, user *u)
 {
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_unix_seconds();
     center c = {.name = "Demo practice", .slug = "demo", .timezone = "Europe/Brussels"};
     speciality spec = {.name = "general_practitioner"};
     calendar k = {.first_name = "Anna",

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "api/render.h"
+#include "util/clock.h"
 #include "util/parse.h"
 
 /* Reads an optional non-negative integer parameter; false after recording a
@@ -209,13 +210,13 @@ api_err handler_begin(api_request *rq, api_response *rs)
     store_rc rc = store_begin(rq->store);
     if (rc != STORE_OK)
         return api_from_store(rs, rc, "not found"); /* store_begin: never NOT_FOUND */
-    rq->now = (int64_t)time(NULL);
+    rq->now = clock_unix_seconds();
     return API_OK;
 }
 
 api_err handler_finish(api_request *rq, api_response *rs, api_err err)
 {
-    if (err == API_OK && (int64_t)time(NULL) - rq->now >= SINCE_MARGIN)
+    if (err == API_OK && clock_unix_seconds() - rq->now >= SINCE_MARGIN)
         err = api_fail(rs, API_RETRY, "the write took too long, retry later");
     if (err == API_OK) {
         store_rc rc = store_commit(rq->store);

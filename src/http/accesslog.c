@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "http/url.h"
+#include "util/clock.h"
 
 /* True when a query key, as sent (it may be percent-encoded, the server
  * decodes it), names a credential: its value is never logged.  A key too
@@ -78,7 +79,7 @@ void accesslog_write(FILE *out, const struct sockaddr *client, const char *metho
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)client)->sin6_addr, addr, sizeof addr);
     char when[32];
     struct tm tm;
-    time_t now = time(NULL);
+    time_t now = (time_t)clock_unix_seconds();
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
     /* one fprintf per line: stdio locks the stream for the whole call */
     fprintf(out, "%s %s %s %s %u %lldus\n", when, addr, method, redacted_target, status,

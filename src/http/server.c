@@ -49,8 +49,8 @@
 #include <unistd.h>
 
 #include "http/accesslog.h"
-#include "http/credentials.h"
 #include "http/body.h"
+#include "http/credentials.h"
 #include "http/errors.h"
 #include "http/framing.h"
 #include "http/ratelimit.h"
@@ -58,6 +58,7 @@
 #include "http/router.h"
 #include "http/url.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/json_mem.h"
 #include "util/json_out.h"
 
@@ -470,7 +471,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
      * refused (ratelimit.h). */
     const struct sockaddr *client = client_address(conn);
     const char *identity = email ? email : token ? "" : NULL;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_unix_seconds();
     unsigned wait = ratelimit_blocked(srv->auth_failures, client, identity, now);
     if (wait)
         return send_error(conn, ctx, API_TOO_MANY, "too many failed authentications, retry later",

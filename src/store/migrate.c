@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "store/internal.h"
+#include "util/clock.h"
 
 typedef struct ddl_token {
     const char *token;
@@ -369,7 +370,7 @@ static store_rc apply(db *d, const migration *m)
     if (rc != STORE_OK)
         goto done;
     const store_value binds[] = {STORE_INT64(m->version), STORE_TEXT(m->name),
-                                 STORE_INT64((int64_t)time(NULL))};
+                                 STORE_INT64(clock_unix_seconds())};
     rc = store_write_run(d, SQL_RECORD_VERSION, binds, 3, NULL, NULL);
 done:
     free(sql);

@@ -8,6 +8,7 @@
 #define UNIT_SUITES                                                                                \
     SUITE(suite_arena)                                                                             \
     SUITE(suite_buf)                                                                               \
+    SUITE(suite_clock)                                                                             \
     SUITE(suite_json_out)                                                                          \
     SUITE(suite_json_mem)                                                                          \
     SUITE(suite_utf8)                                                                              \
