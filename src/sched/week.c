@@ -46,7 +46,15 @@ bool week_parse_time(const char *s, bool is_stop, int *out)
 void week_format_time(int minutes, char out[6])
 {
     assert(minutes >= 0 && minutes <= 1440);
-    snprintf(out, 6, "%02d:%02d", minutes / 60, minutes % 60);
+    int h = minutes / 60, m = minutes % 60;
+    /* written by hand: with asserts compiled out, gcc cannot bound a
+     * "%02d:%02d" by itself and refuses the build (-Wformat-truncation) */
+    out[0] = (char)('0' + h / 10 % 10);
+    out[1] = (char)('0' + h % 10);
+    out[2] = ':';
+    out[3] = (char)('0' + m / 10);
+    out[4] = (char)('0' + m % 10);
+    out[5] = '\0';
 }
 
 void week_format_range(const opening_hour *h, char out[WEEK_RANGE_TEXT])
