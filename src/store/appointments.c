@@ -40,9 +40,17 @@
  * live patient of the calendar's center and service_id (when not 0) a
  * service of the calendar; otherwise the write is refused with
  * STORE_NOT_FOUND, so one center's patients can never be attached to
- * another center's calendar, nor a deleted patient to anything. */
+ * another center's calendar, nor a deleted patient to anything.
+ *
+ * Many at once.  store_appointment_write_many (collections) keeps every
+ * rule above with bulk statements (internal.h): one reference check per
+ * STORE_BULK_ROWS rows, one raise of the longest appointment for all, and
+ * the neighbours' touch found by the written rows' ids, before the updates
+ * (old intervals) and after all writes (new intervals). */
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,6 +134,53 @@ static const char SQL_UPDATE[] =
 static const char SQL_DELETE[] =
     "UPDATE appointments SET deleted = 1, updated_at = ?"
     " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
+
+/* Bulk statements (internal.h).  Lookups by ids and by remote_ids; the
+ * reference checks of many rows (calendar id, then distinct ids: the count
+ * must be theirs); inserts and updates of many rows; and the touch of the
+ * neighbours of many written rows, by their ids, as they are when it runs
+ * (now, calendar id, now, calendar id, calendar id, then ids): before the
+ * updates for the old intervals, after the writes for the new ones. */
+static const char SQL_GET_BY_IDS[] = APPOINTMENT_SELECT
+    " WHERE a.calendar_id = ? AND a.id IN (" BULK_LIST("?") ") AND a.deleted + 0 = 0";
+static const char SQL_GET_BY_REMOTE_IDS[] = APPOINTMENT_SELECT
+    " WHERE a.calendar_id = ? AND a.remote_id IN (" BULK_LIST("?") ") AND a.deleted = 0";
+static const char SQL_CHECK_PATIENTS_MANY[] =
+    "SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
+    " WHERE c.id = ? AND p.id IN (" BULK_LIST("?") ")";
+static const char SQL_CHECK_SERVICES_MANY[] =
+    "SELECT COUNT(*) FROM services WHERE calendar_id = ? AND id IN (" BULK_LIST("?") ")";
+/* calendar_id, remote_id, start, stop, notes, color, title, status,
+ * patient_id, service_id, patient_arrived_at, updated_at */
+#define INSERT_ROW                                                                                 \
+    "(" BULK_INT ", ?, " BULK_INT ", " BULK_INT ", ?, ?, ?, ?, " BULK_INT ", " BULK_INT            \
+    ", " BULK_INT ", " BULK_INT ")"
+static const char SQL_INSERT_MANY[] =
+    "INSERT INTO appointments (calendar_id, remote_id, start, stop, notes, color, title, status,"
+    " patient_id, service_id, patient_arrived_at, deleted, updated_at)"
+    " SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9,"
+    " column10, column11, 0, column12 FROM (VALUES " BULK_LIST(
+        INSERT_ROW) ") AS v"
+                    " WHERE column1 IS NOT NULL RETURNING id";
+/* id, then the insert's row */
+#define UPDATE_ROW                                                                                 \
+    "(" BULK_INT ", " BULK_INT ", ?, " BULK_INT ", " BULK_INT ", ?, ?, ?, ?, " BULK_INT            \
+    ", " BULK_INT ", " BULK_INT ", " BULK_INT ")"
+static const char SQL_UPDATE_MANY[] =
+    "UPDATE appointments SET remote_id = v.column3, start = v.column4, stop = v.column5,"
+    " notes = v.column6, color = v.column7, title = v.column8, status = v.column9,"
+    " patient_id = v.column10, service_id = v.column11, patient_arrived_at = v.column12,"
+    " updated_at = v.column13 FROM (VALUES " BULK_LIST(
+        UPDATE_ROW) ") AS v"
+                    " WHERE appointments.id = v.column1 AND appointments.calendar_id = v.column2"
+                    " AND appointments.deleted + 0 = 0 RETURNING id";
+static const char SQL_TOUCH_AROUND_MANY[] =
+    "UPDATE appointments SET updated_at = ?"
+    " WHERE calendar_id = ? AND deleted + 0 = 0 AND updated_at < ? AND id IN ("
+    "SELECT n.id FROM appointments w JOIN appointments n ON n.calendar_id = w.calendar_id"
+    " AND n.start >= w.start - (SELECT longest_appointment FROM calendars WHERE id = ?)"
+    " AND n.start < w.stop AND n.stop > w.start"
+    " WHERE w.calendar_id = ? AND w.id IN (" BULK_LIST("?") "))";
 
 static const char *const status_names[] = {
     [APPT_BOOKED] = "booked",
@@ -457,4 +512,192 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
+}
+
+/* ---- many at once ------------------------------------------------------ */
+
+static const store_many appointment_many = {
+    .by_ids = SQL_GET_BY_IDS,
+    .by_remote_ids = SQL_GET_BY_REMOTE_IDS,
+    .read = read_appointment,
+    .row_size = sizeof(appointment),
+    .remote_id_offset = offsetof(appointment, remote_id),
+};
+
+store_rc store_appointment_get_many(store *st, int64_t calendar_id, const object_ref *refs,
+                                    size_t n, arena *a, appointment *out, bool *found)
+{
+    return store_get_many(st, &appointment_many, calendar_id, refs, n, a, out, found);
+}
+
+/* The rows a bulk statement binds: rows[picked[k]]. */
+typedef struct appointment_pick {
+    appointment *rows;
+    const size_t *picked;
+} appointment_pick;
+
+static const appointment *picked_appointment(const void *items, size_t k)
+{
+    const appointment_pick *p = items;
+    return &p->rows[p->picked[k]];
+}
+
+static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const appointment *ap = picked_appointment(items, k);
+    db_bind_int64(s, first, ap->calendar_id);
+    bind_data(s, first + 1, ap);
+    db_bind_int64(s, first + 11, ap->updated_at);
+}
+
+static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const appointment *ap = picked_appointment(items, k);
+    db_bind_int64(s, first, ap->id);
+    db_bind_int64(s, first + 1, ap->calendar_id);
+    bind_data(s, first + 2, ap);
+    db_bind_int64(s, first + 12, ap->updated_at);
+}
+
+static void bind_picked_id(db_stmt *s, int first, const void *items, size_t k)
+{
+    db_bind_int64(s, first, picked_appointment(items, k)->id);
+}
+
+static void bind_int64_item(db_stmt *s, int first, const void *items, size_t k)
+{
+    db_bind_int64(s, first, ((const int64_t *)items)[k]);
+}
+
+static int cmp_int64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* store_bulk_run's row callback summing a COUNT(*) per chunk. */
+static store_rc add_count(db_stmt *s, void *ctx)
+{
+    *(int64_t *)ctx += db_column_int64(s, 0);
+    return STORE_OK;
+}
+
+/* NOT_FOUND unless the distinct non-zero references of rows (the patient_id
+ * or service_id at `offset`) all belong to the calendar (its center for
+ * patients): check_references for many rows. */
+static store_rc check_references_many(store *st, const char *sql, int64_t calendar_id,
+                                      const appointment *rows, size_t n, size_t offset, arena *a)
+{
+    int64_t *ids = n ? arena_alloc(a, n * sizeof *ids) : NULL;
+    size_t distinct = 0;
+    if (n && !ids)
+        return store_out_of_memory("bulk reference check");
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = *(const int64_t *)((const char *)&rows[i] + offset);
+        if (id)
+            ids[distinct++] = id;
+    }
+    if (distinct > 1)
+        qsort(ids, distinct, sizeof *ids, cmp_int64);
+    size_t u = 0;
+    for (size_t i = 0; i < distinct; i++)
+        if (u == 0 || ids[u - 1] != ids[i])
+            ids[u++] = ids[i];
+    int64_t count = 0;
+    const store_bulk b = {
+        .sql = sql,
+        .lead = &calendar_id,
+        .n_lead = 1,
+        .per_row = 1,
+        .items = ids,
+        .n = u,
+        .bind = bind_int64_item,
+        .row = add_count,
+        .ctx = &count,
+    };
+    store_rc rc = store_bulk_run(st, &b, NULL);
+    if (rc == STORE_OK && count != (int64_t)u)
+        rc = STORE_NOT_FOUND;
+    return rc;
+}
+
+/* Touches the neighbours of the rows `pick` lists, as they are now (see
+ * SQL_TOUCH_AROUND_MANY). */
+static store_rc touch_around_many(store *st, int64_t calendar_id, int64_t now,
+                                  const appointment_pick *pick, size_t n)
+{
+    const int64_t lead[] = {now, calendar_id, now, calendar_id, calendar_id};
+    const store_bulk b = {
+        .sql = SQL_TOUCH_AROUND_MANY,
+        .lead = lead,
+        .n_lead = 5,
+        .per_row = 1,
+        .items = pick,
+        .n = n,
+        .bind = bind_picked_id,
+    };
+    return store_bulk_run(st, &b, NULL);
+}
+
+store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, arena *a)
+{
+    assert(st && (rows || n == 0) && a);
+    store_rc rc = STORE_OK;
+    if (n == 0)
+        return rc;
+    size_t n_new = 0, n_old = 0, updated = 0;
+    size_t *fresh = arena_alloc(a, n * sizeof *fresh);
+    size_t *old = arena_alloc(a, n * sizeof *old);
+    size_t *all = arena_alloc(a, n * sizeof *all);
+    if (!fresh || !old || !all)
+        return store_out_of_memory("bulk write");
+    const int64_t calendar_id = rows[0].calendar_id, now = rows[0].updated_at;
+    appointment longest = {.calendar_id = calendar_id};
+    for (size_t i = 0; i < n; i++) {
+        assert(rows[i].calendar_id == calendar_id && rows[i].updated_at == now);
+        if (rows[i].id)
+            old[n_old++] = i;
+        else
+            fresh[n_new++] = i;
+        all[i] = i;
+        if (rows[i].stop - rows[i].start > longest.stop - longest.start) {
+            longest.start = rows[i].start;
+            longest.stop = rows[i].stop;
+        }
+    }
+    const appointment_pick old_pick = {rows, old}, new_pick = {rows, fresh}, all_pick = {rows, all};
+    if ((rc = check_references_many(st, SQL_CHECK_PATIENTS_MANY, calendar_id, rows, n,
+                                    offsetof(appointment, patient_id), a)) != STORE_OK ||
+        (rc = check_references_many(st, SQL_CHECK_SERVICES_MANY, calendar_id, rows, n,
+                                    offsetof(appointment, service_id), a)) != STORE_OK ||
+        (rc = raise_longest(st->db, &longest)) != STORE_OK ||
+        (rc = touch_around_many(st, calendar_id, now, &old_pick, n_old)) != STORE_OK)
+        return rc;
+    store_bulk b = {
+        .sql = SQL_UPDATE_MANY,
+        .per_row = 13,
+        .items = &old_pick,
+        .n = n_old,
+        .bind = bind_update_row,
+    };
+    if ((rc = store_bulk_run(st, &b, &updated)) != STORE_OK)
+        return rc;
+    if (updated != n_old)
+        return STORE_NOT_FOUND;
+    b = (store_bulk){
+        .sql = SQL_INSERT_MANY,
+        .per_row = 12,
+        .items = &new_pick,
+        .n = n_new,
+        .bind = bind_insert_row,
+    };
+    int64_t *ids = NULL;
+    /* a missing calendar fails the foreign key: NOT_FOUND */
+    if ((rc = store_bulk_insert(st, &b, a, &ids)) != STORE_OK)
+        return rc;
+    for (size_t k = 0; k < n_new; k++) {
+        rows[fresh[k]].id = ids[k];
+        rows[fresh[k]].deleted = false;
+    }
+    return touch_around_many(st, calendar_id, now, &all_pick, n);
 }

@@ -166,6 +166,70 @@ store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id
 store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64_t id,
                                   const char *const *values, int n);
 
+/* ---- bulk statements (collections) ------------------------------------
+ *
+ * A bulk statement does for up to STORE_BULK_ROWS rows what a single-row
+ * statement does for one, so a collection costs a few statements per
+ * STORE_BULK_ROWS entries instead of a few per entry (on PostgreSQL each is
+ * a round trip).  Its text is static like every statement's: BULK_LIST
+ * repeats one row of placeholders STORE_BULK_ROWS times, as an IN list or as
+ * the rows of a VALUES list.  A call with fewer rows leaves the rest unbound,
+ * that is NULL, and every bulk statement ignores NULL rows: an IN list
+ * matches no NULL, and a VALUES list is filtered on its first column (which
+ * is never NULL in a real row).  The same text runs on both engines: VALUES
+ * columns are named column1, column2, ... by both, and integer placeholders
+ * are written CAST(? AS BIGINT) so that PostgreSQL knows their type even
+ * when the first execution binds NULL to them. */
+#define STORE_BULK_ROWS 100
+#define BULK_R9(x)      x x x x x x x x x
+#define BULK_R10(x)     x x x x x x x x x x
+/* r, then ", " r 99 times: STORE_BULK_ROWS copies in all */
+#define BULK_LIST(r) r BULK_R9(", " r) BULK_R9(BULK_R10(", " r))
+#define BULK_INT     "CAST(? AS BIGINT)"
+
+/* One bulk statement run over items[0..n), STORE_BULK_ROWS at a time. */
+typedef struct store_bulk {
+    const char *sql;     /* n_lead placeholders, then STORE_BULK_ROWS rows */
+    const int64_t *lead; /* int64 values of the leading placeholders */
+    int n_lead;
+    int per_row; /* placeholders per row */
+    const void *items;
+    size_t n;
+    /* Binds item k (k < n) to placeholders first .. first + per_row - 1. */
+    void (*bind)(db_stmt *s, int first, const void *items, size_t k);
+    /* Called for each row the statement returns, if not NULL. */
+    store_rc (*row)(db_stmt *s, void *ctx);
+    void *ctx;
+} store_bulk;
+
+/* Runs b->sql once per chunk of STORE_BULK_ROWS items; *rows (if not NULL)
+ * gets the number of rows returned in all.  Errors as db_step; it is no
+ * unit of work: the caller rolls its transaction back on failure. */
+store_rc store_bulk_run(store *st, const store_bulk *b, size_t *rows);
+
+/* Runs a bulk "INSERT ... SELECT ... FROM (VALUES ...) RETURNING id" over
+ * b->items and sets *ids to an arena array of the b->n new ids in the order
+ * of the items: both engines give ids out in increasing order as they
+ * insert the VALUES rows, whatever order RETURNING lists them in.
+ * STORE_ERROR when another number of rows came back. */
+store_rc store_bulk_insert(store *st, const store_bulk *b, arena *a, int64_t **ids);
+
+/* What store_get_many needs of a resource: its bulk lookups by id and by
+ * remote_id (both `owner = ?` then an IN list, live rows only), its row
+ * reader, and where a row keeps its id (first) and remote_id. */
+typedef struct store_many {
+    const char *by_ids;
+    const char *by_remote_ids;
+    store_rc (*read)(db_stmt *s, arena *a, void *row);
+    size_t row_size;
+    size_t remote_id_offset;
+} store_many;
+
+/* For each i < n: the live row refs[i] names within `owner` into
+ * out[i * row_size], found[i] whether there is one (store.h: *_get_many). */
+store_rc store_get_many(store *st, const store_many *m, int64_t owner, const object_ref *refs,
+                        size_t n, arena *a, void *out, bool *found);
+
 /* Logs an arena exhaustion and returns STORE_ERROR. */
 store_rc store_out_of_memory(const char *where);
 

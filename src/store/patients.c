@@ -5,10 +5,11 @@
  * unique among a center's live patients" is the partial unique index
  * patients_remote_id (WHERE deleted = 0), so the database decides conflicts,
  * atomically, and a deleted patient's remote_id is free again at once.
- * Every call is one statement (a list is two, in one read snapshot; an
- * update or a delete also writes the patient's appointments, in one unit
- * of work), every statement is scoped to the center, and only live rows are
- * addressable.
+ * Every single-row call is one statement (a list is two, in one read
+ * snapshot; an update or a delete also writes the patient's appointments,
+ * in one unit of work); the *_many calls of collections run bulk statements
+ * (internal.h).  Every statement is scoped to the center, and only live
+ * rows are addressable.
  *
  * A deleted patient's appointments.  An appointment shows its patient's id
  * and remote_id; a deleted patient's remote_id may name another patient at
@@ -17,6 +18,7 @@
  * the change.  No appointment ever names a deleted patient: the store also
  * refuses to link one (appointments.c). */
 #include <assert.h>
+#include <stddef.h>
 
 #include "store/internal.h"
 
@@ -59,6 +61,41 @@ static const char SQL_DELETE[] = "UPDATE patients SET deleted = 1, updated_at = 
  * (index appointments_patient). */
 static const char SQL_UNLINK_APPOINTMENTS[] =
     "UPDATE appointments SET patient_id = NULL, updated_at = ? WHERE patient_id = ?";
+
+/* Bulk statements (internal.h): lookups by ids and by remote_ids; inserts
+ * and updates of many rows; the touch of the appointments of many patients
+ * whose remote_id changes (now, now, then rows of id, new remote_id). */
+static const char SQL_GET_BY_IDS[] =
+    "SELECT " PATIENT_COLUMNS " FROM patients"
+    " WHERE center_id = ? AND id IN (" BULK_LIST("?") ")"
+                                                      " AND deleted + 0 = 0";
+static const char SQL_GET_BY_REMOTE_IDS[] =
+    "SELECT " PATIENT_COLUMNS " FROM patients"
+    " WHERE center_id = ? AND remote_id IN (" BULK_LIST("?") ") AND deleted = 0";
+/* center_id, remote_id .. language_code, updated_at */
+#define INSERT_ROW "(" BULK_INT ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " BULK_INT ")"
+static const char SQL_INSERT_MANY[] =
+    "INSERT INTO patients (center_id, remote_id, first_name, last_name, email, phone_number,"
+    " birthdate, address, notes, language_code, deleted, updated_at)"
+    " SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9,"
+    " column10, 0, column11 FROM (VALUES " BULK_LIST(
+        INSERT_ROW) ") AS v"
+                    " WHERE column1 IS NOT NULL RETURNING id";
+/* id, center_id, remote_id .. language_code, updated_at */
+#define UPDATE_ROW "(" BULK_INT ", " BULK_INT ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " BULK_INT ")"
+static const char SQL_UPDATE_MANY[] =
+    "UPDATE patients SET remote_id = v.column3, first_name = v.column4, last_name = v.column5,"
+    " email = v.column6, phone_number = v.column7, birthdate = v.column8, address = v.column9,"
+    " notes = v.column10, language_code = v.column11, updated_at = v.column12"
+    " FROM (VALUES " BULK_LIST(
+        UPDATE_ROW) ") AS v"
+                    " WHERE patients.id = v.column1 AND patients.center_id = v.column2"
+                    " AND patients.deleted + 0 = 0 RETURNING id";
+static const char SQL_TOUCH_APPOINTMENTS_MANY[] =
+    "UPDATE appointments SET updated_at = ? WHERE deleted = 0 AND updated_at < ?"
+    " AND patient_id IN (SELECT p.id FROM patients p JOIN (VALUES " BULK_LIST(
+        "(" BULK_INT ", ?)") ") AS v ON p.id = v.column1"
+                             " WHERE p.remote_id IS DISTINCT FROM v.column2)";
 
 /* Reads the PATIENT_COLUMNS into *row (a patient). */
 static store_rc read_patient(db_stmt *s, arena *a, void *row)
@@ -207,4 +244,113 @@ store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t 
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
+}
+
+/* ---- many at once ------------------------------------------------------ */
+
+static const store_many patient_many = {
+    .by_ids = SQL_GET_BY_IDS,
+    .by_remote_ids = SQL_GET_BY_REMOTE_IDS,
+    .read = read_patient,
+    .row_size = sizeof(patient),
+    .remote_id_offset = offsetof(patient, remote_id),
+};
+
+store_rc store_patient_get_many(store *st, int64_t center_id, const object_ref *refs, size_t n,
+                                arena *a, patient *out, bool *found)
+{
+    return store_get_many(st, &patient_many, center_id, refs, n, a, out, found);
+}
+
+/* The rows a bulk statement binds: rows[picked[k]]. */
+typedef struct patient_pick {
+    patient *rows;
+    const size_t *picked;
+} patient_pick;
+
+static const patient *picked_patient(const void *items, size_t k)
+{
+    const patient_pick *p = items;
+    return &p->rows[p->picked[k]];
+}
+
+static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const patient *p = picked_patient(items, k);
+    db_bind_int64(s, first, p->center_id);
+    bind_data(s, first + 1, p);
+    db_bind_int64(s, first + 10, p->updated_at);
+}
+
+static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const patient *p = picked_patient(items, k);
+    db_bind_int64(s, first, p->id);
+    db_bind_int64(s, first + 1, p->center_id);
+    bind_data(s, first + 2, p);
+    db_bind_int64(s, first + 11, p->updated_at);
+}
+
+static void bind_touch_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const patient *p = picked_patient(items, k);
+    db_bind_int64(s, first, p->id);
+    db_bind_text(s, first + 1, p->remote_id);
+}
+
+store_rc store_patient_write_many(store *st, patient *rows, size_t n, arena *a)
+{
+    assert(st && (rows || n == 0) && a);
+    store_rc rc = STORE_OK;
+    size_t n_new = 0, n_old = 0, updated = 0;
+    size_t *fresh = n ? arena_alloc(a, n * sizeof *fresh) : NULL;
+    size_t *old = n ? arena_alloc(a, n * sizeof *old) : NULL;
+    if (n && (!fresh || !old))
+        return store_out_of_memory("bulk write");
+    for (size_t i = 0; i < n; i++) {
+        assert(rows[i].updated_at == rows[0].updated_at);
+        if (rows[i].id)
+            old[n_old++] = i;
+        else
+            fresh[n_new++] = i;
+    }
+    /* updates first: a remote_id one of them gives up may be taken by an
+     * insert */
+    const patient_pick old_pick = {rows, old}, new_pick = {rows, fresh};
+    const int64_t now = n ? rows[0].updated_at : 0, stamps[] = {now, now};
+    store_bulk b = {
+        .sql = SQL_TOUCH_APPOINTMENTS_MANY,
+        .lead = stamps,
+        .n_lead = 2,
+        .per_row = 2,
+        .items = &old_pick,
+        .n = n_old,
+        .bind = bind_touch_row,
+    };
+    if ((rc = store_bulk_run(st, &b, NULL)) != STORE_OK)
+        return rc;
+    b = (store_bulk){
+        .sql = SQL_UPDATE_MANY,
+        .per_row = 12,
+        .items = &old_pick,
+        .n = n_old,
+        .bind = bind_update_row,
+    };
+    if ((rc = store_bulk_run(st, &b, &updated)) != STORE_OK)
+        return rc;
+    if (updated != n_old)
+        return STORE_NOT_FOUND;
+    b = (store_bulk){
+        .sql = SQL_INSERT_MANY,
+        .per_row = 11,
+        .items = &new_pick,
+        .n = n_new,
+        .bind = bind_insert_row,
+    };
+    int64_t *ids = NULL;
+    if ((rc = store_bulk_insert(st, &b, a, &ids)) != STORE_OK)
+        return rc;
+    for (size_t k = 0; k < n_new; k++)
+        rows[fresh[k]].id = ids[k];
+    return rc;
 }

@@ -3,9 +3,13 @@
  * Same rules as patients: rows carry a `deleted` flag, only live rows are
  * listed or addressable, and "remote_id unique among a calendar's live
  * services" is the partial unique index services_remote_id, so the database
- * decides conflicts.  Every call is a single statement scoped to the
- * calendar, hence atomic by itself. */
+ * decides conflicts.  Every statement is scoped to the calendar; a
+ * single-row call is one statement, hence atomic by itself, except an
+ * update, which touches the service's appointments first in the same unit
+ * of work; the *_many calls of collections run bulk statements
+ * (internal.h). */
 #include <assert.h>
+#include <stddef.h>
 
 #include "store/internal.h"
 
@@ -33,6 +37,38 @@ static const char SQL_TOUCH_APPOINTMENTS[] =
 static const char SQL_UPDATE[] =
     "UPDATE services SET remote_id = ?, name = ?, duration = ?, color = ?, updated_at = ?"
     " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
+
+/* Bulk statements (internal.h): lookups by ids and by remote_ids; inserts
+ * and updates of many rows; the touch of the appointments of many services
+ * whose remote_id or color changes (now, now, then rows of id, new
+ * remote_id, new color). */
+static const char SQL_GET_BY_IDS[] =
+    "SELECT " SERVICE_COLUMNS " FROM services"
+    " WHERE calendar_id = ? AND id IN (" BULK_LIST("?") ")"
+                                                        " AND deleted + 0 = 0";
+static const char SQL_GET_BY_REMOTE_IDS[] =
+    "SELECT " SERVICE_COLUMNS " FROM services"
+    " WHERE calendar_id = ? AND remote_id IN (" BULK_LIST("?") ") AND deleted = 0";
+/* calendar_id, remote_id, name, duration, color, updated_at */
+#define INSERT_ROW "(" BULK_INT ", ?, ?, " BULK_INT ", ?, " BULK_INT ")"
+static const char SQL_INSERT_MANY[] =
+    "INSERT INTO services (calendar_id, remote_id, name, duration, color, deleted, updated_at)"
+    " SELECT column1, column2, column3, column4, column5, 0, column6"
+    " FROM (VALUES " BULK_LIST(INSERT_ROW) ") AS v WHERE column1 IS NOT NULL RETURNING id";
+/* id, calendar_id, remote_id, name, duration, color, updated_at */
+#define UPDATE_ROW "(" BULK_INT ", " BULK_INT ", ?, ?, " BULK_INT ", ?, " BULK_INT ")"
+static const char SQL_UPDATE_MANY[] =
+    "UPDATE services SET remote_id = v.column3, name = v.column4, duration = v.column5,"
+    " color = v.column6, updated_at = v.column7 FROM (VALUES " BULK_LIST(
+        UPDATE_ROW) ") AS v"
+                    " WHERE services.id = v.column1 AND services.calendar_id = v.column2"
+                    " AND services.deleted + 0 = 0 RETURNING id";
+static const char SQL_TOUCH_APPOINTMENTS_MANY[] =
+    "UPDATE appointments SET updated_at = ? WHERE deleted = 0 AND updated_at < ?"
+    " AND service_id IN (SELECT s.id FROM services s JOIN (VALUES " BULK_LIST(
+        "(" BULK_INT ", ?, ?)") ") AS v ON s.id = v.column1"
+                                " WHERE s.remote_id IS DISTINCT FROM v.column2 OR s.color IS "
+                                "DISTINCT FROM v.column3)";
 
 /* Reads the SERVICE_COLUMNS into *out. */
 static store_rc read_service(db_stmt *s, arena *a, void *row)
@@ -141,4 +177,118 @@ store_rc store_service_update(store *st, const service *sv)
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
+}
+
+/* ---- many at once ------------------------------------------------------ */
+
+static const store_many service_many = {
+    .by_ids = SQL_GET_BY_IDS,
+    .by_remote_ids = SQL_GET_BY_REMOTE_IDS,
+    .read = read_service,
+    .row_size = sizeof(service),
+    .remote_id_offset = offsetof(service, remote_id),
+};
+
+store_rc store_service_get_many(store *st, int64_t calendar_id, const object_ref *refs, size_t n,
+                                arena *a, service *out, bool *found)
+{
+    return store_get_many(st, &service_many, calendar_id, refs, n, a, out, found);
+}
+
+/* The rows a bulk statement binds: rows[picked[k]]. */
+typedef struct service_pick {
+    service *rows;
+    const size_t *picked;
+} service_pick;
+
+static const service *picked_service(const void *items, size_t k)
+{
+    const service_pick *p = items;
+    return &p->rows[p->picked[k]];
+}
+
+static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const service *sv = picked_service(items, k);
+    db_bind_int64(s, first, sv->calendar_id);
+    db_bind_text(s, first + 1, sv->remote_id);
+    db_bind_text(s, first + 2, sv->name);
+    db_bind_int64(s, first + 3, sv->duration);
+    db_bind_text(s, first + 4, sv->color);
+    db_bind_int64(s, first + 5, sv->updated_at);
+}
+
+static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const service *sv = picked_service(items, k);
+    db_bind_int64(s, first, sv->id);
+    db_bind_int64(s, first + 1, sv->calendar_id);
+    db_bind_text(s, first + 2, sv->remote_id);
+    db_bind_text(s, first + 3, sv->name);
+    db_bind_int64(s, first + 4, sv->duration);
+    db_bind_text(s, first + 5, sv->color);
+    db_bind_int64(s, first + 6, sv->updated_at);
+}
+
+static void bind_touch_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const service *sv = picked_service(items, k);
+    db_bind_int64(s, first, sv->id);
+    db_bind_text(s, first + 1, sv->remote_id);
+    db_bind_text(s, first + 2, sv->color);
+}
+
+store_rc store_service_write_many(store *st, service *rows, size_t n, arena *a)
+{
+    assert(st && (rows || n == 0) && a);
+    store_rc rc = STORE_OK;
+    size_t n_new = 0, n_old = 0, updated = 0;
+    size_t *fresh = n ? arena_alloc(a, n * sizeof *fresh) : NULL;
+    size_t *old = n ? arena_alloc(a, n * sizeof *old) : NULL;
+    if (n && (!fresh || !old))
+        return store_out_of_memory("bulk write");
+    for (size_t i = 0; i < n; i++) {
+        assert(rows[i].name && rows[i].updated_at == rows[0].updated_at);
+        if (rows[i].id)
+            old[n_old++] = i;
+        else
+            fresh[n_new++] = i;
+    }
+    const service_pick old_pick = {rows, old}, new_pick = {rows, fresh};
+    const int64_t now = n ? rows[0].updated_at : 0, stamps[] = {now, now};
+    store_bulk b = {
+        .sql = SQL_TOUCH_APPOINTMENTS_MANY,
+        .lead = stamps,
+        .n_lead = 2,
+        .per_row = 3,
+        .items = &old_pick,
+        .n = n_old,
+        .bind = bind_touch_row,
+    };
+    if ((rc = store_bulk_run(st, &b, NULL)) != STORE_OK)
+        return rc;
+    b = (store_bulk){
+        .sql = SQL_UPDATE_MANY,
+        .per_row = 7,
+        .items = &old_pick,
+        .n = n_old,
+        .bind = bind_update_row,
+    };
+    if ((rc = store_bulk_run(st, &b, &updated)) != STORE_OK)
+        return rc;
+    if (updated != n_old)
+        return STORE_NOT_FOUND;
+    b = (store_bulk){
+        .sql = SQL_INSERT_MANY,
+        .per_row = 6,
+        .items = &new_pick,
+        .n = n_new,
+        .bind = bind_insert_row,
+    };
+    int64_t *ids = NULL;
+    if ((rc = store_bulk_insert(st, &b, a, &ids)) != STORE_OK)
+        return rc;
+    for (size_t k = 0; k < n_new; k++)
+        rows[fresh[k]].id = ids[k];
+    return rc;
 }
