@@ -26,9 +26,11 @@
  * its first execution in a session, with the parameter types of that
  * execution's binds (int8, text, bytea; 0 - inferred by the server - for a
  * NULL), then run with PQexecPrepared.  Values travel as text, bytea as
- * binary; results come back as text and the getters convert (integers with
- * strtoll, bytea by unescaping), so they return what SQLite's do.  A result
- * is read whole, so db_step just walks its rows.
+ * binary; text and bytea are handed to libpq where the caller keeps them
+ * (db.h: alive until db_reset), not copied, as the SQLite driver does.
+ * Results come back as text and the getters convert (integers with strtoll,
+ * bytea by unescaping), so they return what SQLite's do.  A result is read
+ * whole, so db_step just walks its rows.
  *
  * A failed statement leaves a transaction as it was.  SQLite undoes just
  * the failed statement; PostgreSQL aborts the whole transaction.  The store
@@ -94,12 +96,12 @@ typedef struct pg_stmt {
     bool is_write;     /* INSERT, UPDATE or DELETE */
     uint64_t prepared; /* session it was prepared in (0: none) */
 
-    /* binds, n_params of each */
-    char **values;       /* NULL: SQL NULL */
+    /* binds, n_params of each; text and bytea values are the caller's
+     * (db.h: alive until db_reset), never copied */
+    const char **values; /* NULL: SQL NULL */
     int *lengths;        /* for binary values */
     int *formats;        /* 0 text, 1 binary */
     Oid *types;          /* 0 until bound (or NULL: inferred) */
-    bool *owned;         /* values[i] is a malloc'd copy */
     char (*numbers)[24]; /* text of int64 binds */
     int bad_bind;        /* first out-of-range index since the last reset */
 
@@ -326,10 +328,7 @@ static void forget_blobs(pg_stmt *s)
 static void stmt_clear(pg_stmt *s)
 {
     for (int i = 0; i < s->n_params; i++) {
-        if (s->owned[i])
-            free(s->values[i]);
         s->values[i] = NULL;
-        s->owned[i] = false;
         s->lengths[i] = 0;
         s->formats[i] = 0;
         s->types[i] = 0;
@@ -355,7 +354,6 @@ static void stmt_free(pg_stmt *s)
     free(s->lengths);
     free(s->formats);
     free(s->types);
-    free(s->owned);
     free(s->numbers);
     free(s);
 }
@@ -408,10 +406,8 @@ static pg_stmt *stmt_new(pg_db *d, const char *sql)
     s->lengths = calloc(n, sizeof *s->lengths);
     s->formats = calloc(n, sizeof *s->formats);
     s->types = calloc(n, sizeof *s->types);
-    s->owned = calloc(n, sizeof *s->owned);
     s->numbers = calloc(n, sizeof *s->numbers);
-    if (!s->text || !s->values || !s->lengths || !s->formats || !s->types || !s->owned ||
-        !s->numbers) {
+    if (!s->text || !s->values || !s->lengths || !s->formats || !s->types || !s->numbers) {
         stmt_free(s);
         return NULL;
     }
@@ -460,10 +456,7 @@ static int bind_slot(pg_stmt *s, int i)
         return -1;
     }
     int k = i - 1;
-    if (s->owned[k])
-        free(s->values[k]);
     s->values[k] = NULL;
-    s->owned[k] = false;
     s->lengths[k] = 0;
     s->formats[k] = 0;
     return k;
@@ -495,12 +488,7 @@ static void pg_bind_text(db_stmt *sbase, int i, const char *v)
     if (k < 0)
         return;
     s->types[k] = v ? OID_TEXT : 0;
-    if (!v)
-        return;
-    s->values[k] = strdup(v);
-    s->owned[k] = s->values[k] != NULL;
-    if (!s->values[k] && !s->bad_bind)
-        s->bad_bind = i; /* out of memory: fail at step */
+    s->values[k] = v; /* not copied: db.h keeps it alive until db_reset */
 }
 
 static void pg_bind_blob(db_stmt *sbase, int i, const void *v, size_t n)
@@ -515,15 +503,9 @@ static void pg_bind_blob(db_stmt *sbase, int i, const void *v, size_t n)
             s->bad_bind = i;
         return;
     }
-    s->values[k] = malloc(n ? n : 1);
-    if (!s->values[k]) {
-        if (!s->bad_bind)
-            s->bad_bind = i;
-        return;
-    }
-    if (n)
-        memcpy(s->values[k], v, n);
-    s->owned[k] = true;
+    /* libpq reads `lengths` bytes of a binary value: any pointer will do
+     * for an empty one, but not NULL (that is SQL NULL) */
+    s->values[k] = n ? v : "";
     s->lengths[k] = (int)n;
     s->formats[k] = 1;
 }
