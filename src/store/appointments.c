@@ -56,19 +56,21 @@
 
 #include "store/internal.h"
 
-#define APPOINTMENT_SELECT                                                                         \
-    "SELECT a.id, a.calendar_id, a.remote_id, a.start, a.stop, a.notes, a.color, a.title,"         \
-    " a.status, a.patient_id, a.service_id, a.patient_arrived_at, a.deleted, a.updated_at,"        \
-    " p.remote_id, s.remote_id, s.color,"                                                          \
-    " CASE WHEN a.deleted = 0 AND a.status IN ('booked', 'noshow') AND a.stop > a.start"           \
+/* The warning of appointment a of calendar c: 1 or 0. */
+#define WARNING                                                                                    \
+    "CASE WHEN a.deleted = 0 AND a.status IN ('booked', 'noshow') AND a.stop > a.start"            \
     " AND EXISTS ("                                                                                \
     "SELECT 1 FROM appointments o"                                                                 \
     " WHERE o.calendar_id = a.calendar_id"                                                         \
     " AND o.start >= a.start - c.longest_appointment AND o.start < a.stop"                         \
     " AND o.stop > a.start AND o.stop > o.start AND o.id <> a.id"                                  \
     " AND o.deleted + 0 = 0 AND o.status IN ('booked', 'noshow'))"                                 \
-    " THEN 1 ELSE 0 END"                                                                           \
-    " FROM appointments a"                                                                         \
+    " THEN 1 ELSE 0 END"
+
+#define APPOINTMENT_SELECT                                                                         \
+    "SELECT a.id, a.calendar_id, a.remote_id, a.start, a.stop, a.notes, a.color, a.title,"         \
+    " a.status, a.patient_id, a.service_id, a.patient_arrived_at, a.deleted, a.updated_at,"        \
+    " p.remote_id, s.remote_id, s.color, " WARNING " FROM appointments a"                          \
     " JOIN calendars c ON c.id = a.calendar_id"                                                    \
     " LEFT JOIN patients p ON p.id = a.patient_id"                                                 \
     " LEFT JOIN services s ON s.id = a.service_id"
@@ -136,51 +138,56 @@ static const char SQL_DELETE[] =
     " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
 
 /* Bulk statements (internal.h).  Lookups by ids and by remote_ids; the
- * reference checks of many rows (calendar id, then distinct ids: the count
- * must be theirs); inserts and updates of many rows; and the touch of the
- * neighbours of many written rows, by their ids, as they are when it runs
- * (now, calendar id, now, calendar id, calendar id, then ids): before the
- * updates for the old intervals, after the writes for the new ones. */
+ * reference checks of many rows (distinct ids, then the calendar id: the
+ * count must be theirs); inserts and updates of many rows; and the touch of
+ * the neighbours of many written rows, by their ids, as they are when it
+ * runs (now, calendar id, calendar id, ids, now): before the updates for the
+ * old intervals, after the writes for the new ones. */
 static const char SQL_GET_BY_IDS[] = APPOINTMENT_SELECT
-    " WHERE a.calendar_id = ? AND a.id IN (" BULK_LIST("?") ") AND a.deleted + 0 = 0";
+    " WHERE a.id IN (" BULK_LIST("?") ") AND a.calendar_id + 0 = ? AND a.deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_IDS[] = APPOINTMENT_SELECT
-    " WHERE a.calendar_id = ? AND a.remote_id IN (" BULK_LIST("?") ") AND a.deleted = 0";
+    " WHERE a.remote_id IN (" BULK_LIST("?") ") AND a.calendar_id = ? AND a.deleted = 0";
+static const char SQL_WARNINGS_BY_IDS[] =
+    "SELECT a.id, " WARNING " FROM appointments a JOIN calendars c ON c.id = a.calendar_id"
+    " WHERE a.id IN (" BULK_LIST("?") ") AND a.calendar_id + 0 = ? AND a.deleted + 0 = 0";
 static const char SQL_CHECK_PATIENTS_MANY[] =
-    "SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
-    " WHERE c.id = ? AND p.id IN (" BULK_LIST("?") ")";
+    "SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id + 0"
+    " WHERE p.id IN (" BULK_LIST("?") ") AND c.id = ? AND p.deleted + 0 = 0";
 static const char SQL_CHECK_SERVICES_MANY[] =
-    "SELECT COUNT(*) FROM services WHERE calendar_id = ? AND id IN (" BULK_LIST("?") ")";
+    "SELECT COUNT(*) FROM services WHERE id IN (" BULK_LIST("?") ") AND calendar_id + 0 = ?";
 /* calendar_id, remote_id, start, stop, notes, color, title, status,
- * patient_id, service_id, patient_arrived_at, updated_at */
+ * patient_id, service_id, patient_arrived_at, deleted, updated_at */
 #define INSERT_ROW                                                                                 \
     "(" BULK_INT ", ?, " BULK_INT ", " BULK_INT ", ?, ?, ?, ?, " BULK_INT ", " BULK_INT            \
-    ", " BULK_INT ", " BULK_INT ")"
+    ", " BULK_INT ", " BULK_INT ", " BULK_INT ")"
 static const char SQL_INSERT_MANY[] =
     "INSERT INTO appointments (calendar_id, remote_id, start, stop, notes, color, title, status,"
     " patient_id, service_id, patient_arrived_at, deleted, updated_at)"
     " SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9,"
-    " column10, column11, 0, column12 FROM (VALUES " BULK_LIST(
+    " column10, column11, column12, column13 FROM (VALUES " BULK_LIST(
         INSERT_ROW) ") AS v"
                     " WHERE column1 IS NOT NULL RETURNING id";
 /* id, then the insert's row */
 #define UPDATE_ROW                                                                                 \
     "(" BULK_INT ", " BULK_INT ", ?, " BULK_INT ", " BULK_INT ", ?, ?, ?, ?, " BULK_INT            \
-    ", " BULK_INT ", " BULK_INT ", " BULK_INT ")"
+    ", " BULK_INT ", " BULK_INT ", " BULK_INT ", " BULK_INT ")"
 static const char SQL_UPDATE_MANY[] =
     "UPDATE appointments SET remote_id = v.column3, start = v.column4, stop = v.column5,"
     " notes = v.column6, color = v.column7, title = v.column8, status = v.column9,"
     " patient_id = v.column10, service_id = v.column11, patient_arrived_at = v.column12,"
-    " updated_at = v.column13 FROM (VALUES " BULK_LIST(
+    " deleted = v.column13, updated_at = v.column14 FROM (VALUES " BULK_LIST(
         UPDATE_ROW) ") AS v"
                     " WHERE appointments.id = v.column1 AND appointments.calendar_id = v.column2"
                     " AND appointments.deleted + 0 = 0 RETURNING id";
 static const char SQL_TOUCH_AROUND_MANY[] =
-    "UPDATE appointments SET updated_at = ?"
-    " WHERE calendar_id = ? AND deleted + 0 = 0 AND updated_at < ? AND id IN ("
+    "UPDATE appointments SET updated_at = ? WHERE id IN ("
     "SELECT n.id FROM appointments w JOIN appointments n ON n.calendar_id = w.calendar_id"
     " AND n.start >= w.start - (SELECT longest_appointment FROM calendars WHERE id = ?)"
     " AND n.start < w.stop AND n.stop > w.start"
-    " WHERE w.calendar_id = ? AND w.id IN (" BULK_LIST("?") "))";
+    " WHERE w.calendar_id + 0 = ? AND w.id IN (" BULK_LIST(
+        "?") ")"
+             " AND n.deleted + 0 = 0 AND n.status IN ('booked', 'noshow') AND n.updated_at + 0 < "
+             "?)";
 
 static const char *const status_names[] = {
     [APPT_BOOKED] = "booked",
@@ -547,7 +554,8 @@ static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
     const appointment *ap = picked_appointment(items, k);
     db_bind_int64(s, first, ap->calendar_id);
     bind_data(s, first + 1, ap);
-    db_bind_int64(s, first + 11, ap->updated_at);
+    db_bind_int64(s, first + 11, ap->deleted ? 1 : 0);
+    db_bind_int64(s, first + 12, ap->updated_at);
 }
 
 static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
@@ -556,7 +564,8 @@ static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
     db_bind_int64(s, first, ap->id);
     db_bind_int64(s, first + 1, ap->calendar_id);
     bind_data(s, first + 2, ap);
-    db_bind_int64(s, first + 12, ap->updated_at);
+    db_bind_int64(s, first + 12, ap->deleted ? 1 : 0);
+    db_bind_int64(s, first + 13, ap->updated_at);
 }
 
 static void bind_picked_id(db_stmt *s, int first, const void *items, size_t k)
@@ -594,7 +603,7 @@ static store_rc check_references_many(store *st, const char *sql, int64_t calend
         return store_out_of_memory("bulk reference check");
     for (size_t i = 0; i < n; i++) {
         int64_t id = *(const int64_t *)((const char *)&rows[i] + offset);
-        if (id)
+        if (id && !rows[i].deleted) /* a deletion checks nothing, as a single one */
             ids[distinct++] = id;
     }
     if (distinct > 1)
@@ -606,8 +615,8 @@ static store_rc check_references_many(store *st, const char *sql, int64_t calend
     int64_t count = 0;
     const store_bulk b = {
         .sql = sql,
-        .lead = &calendar_id,
-        .n_lead = 1,
+        .trail = &calendar_id,
+        .n_trail = 1,
         .per_row = 1,
         .items = ids,
         .n = u,
@@ -626,11 +635,13 @@ static store_rc check_references_many(store *st, const char *sql, int64_t calend
 static store_rc touch_around_many(store *st, int64_t calendar_id, int64_t now,
                                   const appointment_pick *pick, size_t n)
 {
-    const int64_t lead[] = {now, calendar_id, now, calendar_id, calendar_id};
+    const int64_t lead[] = {now, calendar_id, calendar_id};
     const store_bulk b = {
         .sql = SQL_TOUCH_AROUND_MANY,
         .lead = lead,
-        .n_lead = 5,
+        .n_lead = 3,
+        .trail = &now,
+        .n_trail = 1,
         .per_row = 1,
         .items = pick,
         .n = n,
@@ -660,7 +671,7 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
         else
             fresh[n_new++] = i;
         all[i] = i;
-        if (rows[i].stop - rows[i].start > longest.stop - longest.start) {
+        if (!rows[i].deleted && rows[i].stop - rows[i].start > longest.stop - longest.start) {
             longest.start = rows[i].start;
             longest.stop = rows[i].stop;
         }
@@ -675,7 +686,7 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
         return rc;
     store_bulk b = {
         .sql = SQL_UPDATE_MANY,
-        .per_row = 13,
+        .per_row = 14,
         .items = &old_pick,
         .n = n_old,
         .bind = bind_update_row,
@@ -686,7 +697,7 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
         return STORE_NOT_FOUND;
     b = (store_bulk){
         .sql = SQL_INSERT_MANY,
-        .per_row = 12,
+        .per_row = 13,
         .items = &new_pick,
         .n = n_new,
         .bind = bind_insert_row,
@@ -695,9 +706,60 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
     /* a missing calendar fails the foreign key: NOT_FOUND */
     if ((rc = store_bulk_insert(st, &b, a, &ids)) != STORE_OK)
         return rc;
-    for (size_t k = 0; k < n_new; k++) {
+    for (size_t k = 0; k < n_new; k++)
         rows[fresh[k]].id = ids[k];
-        rows[fresh[k]].deleted = false;
-    }
     return touch_around_many(st, calendar_id, now, &all_pick, n);
+}
+
+/* store_appointment_warnings' collection of (id, warning) rows. */
+typedef struct warning_rows {
+    int64_t (*rows)[2];
+    size_t n, cap;
+} warning_rows;
+
+static store_rc warning_row(db_stmt *s, void *ctx)
+{
+    warning_rows *w = ctx;
+    if (w->n == w->cap) {
+        fprintf(stderr, "agenda: store: more warnings than appointments asked for\n");
+        return STORE_ERROR;
+    }
+    w->rows[w->n][0] = db_column_int64(s, 0);
+    w->rows[w->n][1] = db_column_int64(s, 1);
+    w->n++;
+    return STORE_OK;
+}
+
+store_rc store_appointment_warnings(store *st, int64_t calendar_id, const int64_t *ids, size_t n,
+                                    arena *a, bool *warnings)
+{
+    assert(st && (ids || n == 0) && a && (warnings || n == 0));
+    warning_rows w = {.cap = n};
+    if (n == 0)
+        return STORE_OK;
+    w.rows = arena_alloc(a, n * sizeof *w.rows);
+    if (!w.rows)
+        return store_out_of_memory("bulk warnings");
+    const store_bulk b = {
+        .sql = SQL_WARNINGS_BY_IDS,
+        .trail = &calendar_id,
+        .n_trail = 1,
+        .per_row = 1,
+        .items = ids,
+        .n = n,
+        .bind = bind_int64_item,
+        .row = warning_row,
+        .ctx = &w,
+    };
+    store_rc rc = store_bulk_run(st, &b, NULL);
+    if (rc != STORE_OK)
+        return rc;
+    if (w.n > 1)
+        qsort(w.rows, w.n, sizeof *w.rows, cmp_int64); /* by id, the first member */
+    for (size_t i = 0; i < n; i++) {
+        const int64_t key[2] = {ids[i], 0};
+        const int64_t(*hit)[2] = w.n ? bsearch(key, w.rows, w.n, sizeof *w.rows, cmp_int64) : NULL;
+        warnings[i] = hit && (*hit)[1] != 0;
+    }
+    return STORE_OK;
 }

@@ -25,12 +25,19 @@
  * $1..$n and a generated name; it is prepared on the server (PQprepare) at
  * its first execution in a session, with the parameter types of that
  * execution's binds (int8, text, bytea; 0 - inferred by the server - for a
- * NULL), then run with PQexecPrepared.  Values travel as text, bytea as
- * binary; text and bytea are handed to libpq where the caller keeps them
- * (db.h: alive until db_reset), not copied, as the SQLite driver does.
- * Results come back as text and the getters convert (integers with strtoll,
- * bytea by unescaping), so they return what SQLite's do.  A result is read
- * whole, so db_step just walks its rows.
+ * NULL), then run with PQexecPrepared.  A bulk statement that reads tables
+ * (db.h: DB_BULK_PARAMS; any but an INSERT) is instead sent as text each
+ * time, as the unnamed statement, which PostgreSQL plans with the values
+ * and table sizes of that execution: after a few runs a prepared statement
+ * gets a generic plan, made once and kept, and one made while a table was
+ * nearly empty walks the whole table once it has grown (the touch of a
+ * hundred appointments' neighbours took a second).  A bulk INSERT reads no
+ * table, so it stays prepared: planning its VALUES at every run cost as
+ * much as the insert itself.  Values travel as
+ * text, bytea as binary; text and bytea are handed to libpq where the caller keeps them (db.h:
+ * alive until db_reset), not copied, as the SQLite driver does. Results come back as text and the
+ * getters convert (integers with strtoll, bytea by unescaping), so they return what SQLite's do.  A
+ * result is read whole, so db_step just walks its rows.
  *
  * A failed statement leaves a transaction as it was.  SQLite undoes just
  * the failed statement; PostgreSQL aborts the whole transaction.  The store
@@ -41,6 +48,9 @@
  * violation) rolls back to that savepoint; any other failure leaves the
  * transaction aborted, so it can only be rolled back (and COMMIT of an
  * aborted transaction is refused, not silently turned into a rollback).
+ * Bulk statements are the exception (db.h): their callers roll back after
+ * any failure, so they run without a savepoint, and a failed one leaves the
+ * transaction aborted.
  *
  * Errors are classified by SQLSTATE in classify(), the one place where
  * PostgreSQL codes become store_rc values; see the table there.
@@ -94,6 +104,8 @@ typedef struct pg_stmt {
     char name[24];     /* server-side name, unique in the connection */
     int n_params;      /* number of placeholders */
     bool is_write;     /* INSERT, UPDATE or DELETE */
+    bool bulk;         /* a bulk statement (db.h): no savepoint of its own */
+    bool each_time;    /* a bulk statement that reads: planned at every run */
     uint64_t prepared; /* session it was prepared in (0: none) */
 
     /* binds, n_params of each; text and bytea values are the caller's
@@ -401,6 +413,8 @@ static pg_stmt *stmt_new(pg_db *d, const char *sql)
     s->is_write = is_write(sql);
     snprintf(s->name, sizeof s->name, "agenda_%u", d->next_name++);
     s->text = translate(sql, &s->n_params);
+    s->bulk = s->n_params >= DB_BULK_PARAMS;
+    s->each_time = s->bulk && strncasecmp(sql, "INSERT", 6) != 0;
     size_t n = s->n_params > 0 ? (size_t)s->n_params : 1;
     s->values = calloc(n, sizeof *s->values);
     s->lengths = calloc(n, sizeof *s->lengths);
@@ -521,7 +535,7 @@ static const char SQL_STMT_UNDO[] =
  * current binds. */
 static store_rc prepare_on_server(pg_db *d, pg_stmt *s)
 {
-    if (s->prepared == d->session)
+    if (s->each_time || s->prepared == d->session)
         return STORE_OK;
     PGresult *res = PQprepare(d->conn, s->name, s->text, s->n_params, s->types);
     store_rc rc = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : fail(d, res, s->sql);
@@ -535,6 +549,18 @@ static bool result_ok(const PGresult *res)
 {
     ExecStatusType st = PQresultStatus(res);
     return res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+}
+
+/* Sends s with its binds: by its server-side name, or, for a statement
+ * planned at every execution, as text (the unnamed statement, which
+ * PostgreSQL plans with the values it is given). */
+static bool send_statement(PGconn *c, const pg_stmt *s)
+{
+    const char *const *values = (const char *const *)s->values;
+    if (s->each_time)
+        return PQsendQueryParams(c, s->text, s->n_params, s->types, values, s->lengths, s->formats,
+                                 0);
+    return PQsendQueryPrepared(c, s->name, s->n_params, values, s->lengths, s->formats, 0);
 }
 
 /* Reads the results of a pipeline of `n` queries and its sync into r[n]
@@ -577,8 +603,7 @@ static PGresult *exec_in_savepoint(pg_db *d, pg_stmt *s, store_rc *rc)
     PGresult *out = NULL;
     bool clean = PQenterPipelineMode(c) &&
                  PQsendQueryParams(c, SQL_STMT_SAVEPOINT, 0, NULL, NULL, NULL, NULL, 0) &&
-                 PQsendQueryPrepared(c, s->name, s->n_params, (const char *const *)s->values,
-                                     s->lengths, s->formats, 0) &&
+                 send_statement(c, s) &&
                  PQsendQueryParams(c, SQL_STMT_RELEASE, 0, NULL, NULL, NULL, NULL, 0) &&
                  PQpipelineSync(c);
     if (clean)
@@ -624,13 +649,16 @@ static store_rc execute(pg_db *d, pg_stmt *s)
     }
     if ((rc = ensure_session(d)) != STORE_OK || (rc = prepare_on_server(d, s)) != STORE_OK)
         goto done;
-    if (s->is_write && PQtransactionStatus(d->conn) == PQTRANS_INTRANS) {
+    if (s->is_write && !s->bulk && PQtransactionStatus(d->conn) == PQTRANS_INTRANS) {
         res = exec_in_savepoint(d, s, &rc);
         if (rc != STORE_OK)
             goto done;
     } else {
-        res = PQexecPrepared(d->conn, s->name, s->n_params, (const char *const *)s->values,
-                             s->lengths, s->formats, 0);
+        const char *const *values = (const char *const *)s->values;
+        res = s->each_time ? PQexecParams(d->conn, s->text, s->n_params, s->types, values,
+                                          s->lengths, s->formats, 0)
+                           : PQexecPrepared(d->conn, s->name, s->n_params, values, s->lengths,
+                                            s->formats, 0);
         if (!result_ok(res)) {
             rc = fail(d, res, s->sql);
             goto done;

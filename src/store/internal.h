@@ -180,18 +180,21 @@ store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64
  * columns are named column1, column2, ... by both, and integer placeholders
  * are written CAST(? AS BIGINT) so that PostgreSQL knows their type even
  * when the first execution binds NULL to them. */
-#define STORE_BULK_ROWS 100
+#define STORE_BULK_ROWS 500
+#define BULK_R4(x)      x x x x
 #define BULK_R9(x)      x x x x x x x x x
 #define BULK_R10(x)     x x x x x x x x x x
-/* r, then ", " r 99 times: STORE_BULK_ROWS copies in all */
-#define BULK_LIST(r) r BULK_R9(", " r) BULK_R9(BULK_R10(", " r))
+/* r, then ", " r 499 times: STORE_BULK_ROWS copies in all */
+#define BULK_LIST(r) r BULK_R9(", " r) BULK_R9(BULK_R10(", " r)) BULK_R4(BULK_R10(BULK_R10(", " r)))
 #define BULK_INT     "CAST(? AS BIGINT)"
 
 /* One bulk statement run over items[0..n), STORE_BULK_ROWS at a time. */
 typedef struct store_bulk {
-    const char *sql;     /* n_lead placeholders, then STORE_BULK_ROWS rows */
+    const char *sql;     /* n_lead placeholders, STORE_BULK_ROWS rows, n_trail */
     const int64_t *lead; /* int64 values of the leading placeholders */
     int n_lead;
+    const int64_t *trail; /* and of the trailing ones */
+    int n_trail;
     int per_row; /* placeholders per row */
     const void *items;
     size_t n;
@@ -214,9 +217,16 @@ store_rc store_bulk_run(store *st, const store_bulk *b, size_t *rows);
  * STORE_ERROR when another number of rows came back. */
 store_rc store_bulk_insert(store *st, const store_bulk *b, arena *a, int64_t **ids);
 
-/* What store_get_many needs of a resource: its bulk lookups by id and by
- * remote_id (both `owner = ?` then an IN list, live rows only), its row
- * reader, and where a row keeps its id (first) and remote_id. */
+/* What store_get_many needs of a resource: its bulk lookups of live rows by
+ * id and by remote_id (an IN list or VALUES rows, then the owner), its row
+ * reader, and where a row keeps its id (first) and remote_id.
+ *
+ * Planners without statistics (a new SQLite database is never analyzed)
+ * weigh an IN list of a hundred values against any index with an equality
+ * on the owner, and may walk every row of the owner: so bulk statements
+ * write the owner of rows found by id as `owner + 0 = ?`, and lookups by
+ * remote_id join VALUES rows when another index starts with the owner,
+ * which both engines turn into one probe of the remote_id index per row. */
 typedef struct store_many {
     const char *by_ids;
     const char *by_remote_ids;

@@ -66,12 +66,13 @@ static const char SQL_UNLINK_APPOINTMENTS[] =
  * and updates of many rows; the touch of the appointments of many patients
  * whose remote_id changes (now, now, then rows of id, new remote_id). */
 static const char SQL_GET_BY_IDS[] =
-    "SELECT " PATIENT_COLUMNS " FROM patients"
-    " WHERE center_id = ? AND id IN (" BULK_LIST("?") ")"
-                                                      " AND deleted + 0 = 0";
+    "SELECT " PATIENT_COLUMNS
+    " FROM patients WHERE id IN (" BULK_LIST("?") ")"
+                                                  " AND center_id + 0 = ? AND deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_IDS[] =
-    "SELECT " PATIENT_COLUMNS " FROM patients"
-    " WHERE center_id = ? AND remote_id IN (" BULK_LIST("?") ") AND deleted = 0";
+    "SELECT " PATIENT_COLUMNS " FROM patients JOIN (VALUES " BULK_LIST(
+        "(?)") ") AS v"
+               " ON remote_id = v.column1 WHERE center_id = ? AND deleted = 0";
 /* center_id, remote_id .. language_code, updated_at */
 #define INSERT_ROW "(" BULK_INT ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " BULK_INT ")"
 static const char SQL_INSERT_MANY[] =

@@ -43,12 +43,13 @@ static const char SQL_UPDATE[] =
  * whose remote_id or color changes (now, now, then rows of id, new
  * remote_id, new color). */
 static const char SQL_GET_BY_IDS[] =
-    "SELECT " SERVICE_COLUMNS " FROM services"
-    " WHERE calendar_id = ? AND id IN (" BULK_LIST("?") ")"
-                                                        " AND deleted + 0 = 0";
+    "SELECT " SERVICE_COLUMNS
+    " FROM services WHERE id IN (" BULK_LIST("?") ")"
+                                                  " AND calendar_id + 0 = ? AND deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_IDS[] =
-    "SELECT " SERVICE_COLUMNS " FROM services"
-    " WHERE calendar_id = ? AND remote_id IN (" BULK_LIST("?") ") AND deleted = 0";
+    "SELECT " SERVICE_COLUMNS " FROM services JOIN (VALUES " BULK_LIST(
+        "(?)") ") AS v"
+               " ON remote_id = v.column1 WHERE calendar_id = ? AND deleted = 0";
 /* calendar_id, remote_id, name, duration, color, updated_at */
 #define INSERT_ROW "(" BULK_INT ", ?, ?, " BULK_INT ", ?, " BULK_INT ")"
 static const char SQL_INSERT_MANY[] =

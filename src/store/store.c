@@ -433,6 +433,8 @@ store_rc store_bulk_run(store *st, const store_bulk *b, size_t *rows)
             db_bind_int64(s, i + 1, b->lead[i]);
         for (size_t k = base; k < end; k++)
             b->bind(s, b->n_lead + 1 + (int)(k - base) * b->per_row, b->items, k);
+        for (int i = 0; i < b->n_trail; i++)
+            db_bind_int64(s, b->n_lead + STORE_BULK_ROWS * b->per_row + 1 + i, b->trail[i]);
         bool row = false;
         while ((rc = db_step(s, &row)) == STORE_OK && row) {
             got++;
@@ -540,8 +542,8 @@ static store_rc get_many_of_kind(store *st, const char *sql, int64_t owner, cons
         return STORE_OK;
     const store_bulk b = {
         .sql = sql,
-        .lead = &owner,
-        .n_lead = 1,
+        .trail = &owner,
+        .n_trail = 1,
         .per_row = 1,
         .items = pick,
         .n = n,

@@ -290,12 +290,20 @@ store_rc store_service_get_many(store *st, int64_t calendar_id, const object_ref
 store_rc store_service_write_many(store *st, service *rows, size_t n, arena *a);
 /* Appointments: the references are checked as single writes check them
  * (NOT_FOUND), the calendar's longest appointment is raised, and every
- * other live appointment overlapping a written row's old or new interval is
- * touched.  The rows' joined fields and warning are not read back: get them
- * again (store_appointment_get_many by id) once the collection is written. */
+ * other appointment that store_appointment_update would touch around a
+ * written row's old or new interval is touched.  A row with `deleted` set
+ * is written as a tombstone (store_appointment_delete; an existing row must
+ * still be live before).  The rows' joined fields and warning are not read
+ * back. */
 store_rc store_appointment_get_many(store *st, int64_t calendar_id, const object_ref *refs,
                                     size_t n, arena *a, appointment *out, bool *found);
 store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, arena *a);
+/* For each i < n: warnings[i] is the warning of the calendar's live
+ * appointment ids[i] (false when there is none), as a get would read it:
+ * what a collection reads back once everything is written.  Several ids
+ * may be the same. */
+store_rc store_appointment_warnings(store *st, int64_t calendar_id, const int64_t *ids, size_t n,
+                                    arena *a, bool *warnings);
 
 /* ---- working hours ---------------------------------------------------- */
 

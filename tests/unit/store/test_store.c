@@ -1785,8 +1785,9 @@ END_TEST
 
 /* ---- collections: many rows at once ------------------------------------ */
 
-/* More rows than one bulk statement takes, so chunks meet. */
-#define MANY 250
+/* More rows than two bulk statements take (STORE_BULK_ROWS, 500), so
+ * chunks meet and the last one is partly unbound. */
+#define MANY 1100
 
 START_TEST(bulk_patients_get_and_write)
 {
@@ -2013,6 +2014,15 @@ START_TEST(bulk_appointments_get_and_write)
         ck_assert(!got[i].warning);
     }
     ck_assert(got[0].warning);
+    /* warnings alone, by id; an id of nothing live here is no warning */
+    const int64_t ids[] = {
+        rows[0].id, rows[1].id, rows[0].id, get_appt(k, "new-neighbour").id, get_appt(k, "far").id,
+        987654321};
+    bool warned[6];
+    ck_assert_int_eq(store_appointment_warnings(st, k, ids, 6, A, warned), STORE_OK);
+    ck_assert(warned[0] && !warned[1] && warned[2] && warned[3] && !warned[4] && !warned[5]);
+    ck_assert_int_eq(store_appointment_warnings(st, k2, ids, 6, A, warned), STORE_OK);
+    ck_assert(!warned[0] && !warned[3]);
     /* the same by remote_id, and nothing of another calendar */
     object_ref by_remote[] = {{.remote_id = "n1"}, {.remote_id = "far"}, {.remote_id = "nope"}};
     ck_assert_int_eq(store_appointment_get_many(st, k, by_remote, 3, A, got, found), STORE_OK);
@@ -2022,7 +2032,7 @@ START_TEST(bulk_appointments_get_and_write)
     ck_assert(!found[0] && !found[1] && !found[2]);
 
     /* references outside the calendar's center, or its services: NOT_FOUND */
-    appointment bad = new_appt(k, "bad", 200000, 200100);
+    appointment bad = new_appt(k, "bad", 1000000, 1000100);
     bad.patient_id = foreign;
     ck_assert_int_eq(store_begin(st), STORE_OK);
     ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
@@ -2033,11 +2043,11 @@ START_TEST(bulk_appointments_get_and_write)
     ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
     store_rollback(st);
     /* a taken remote_id */
-    appointment taken = new_appt(k, "far", 200000, 200100);
+    appointment taken = new_appt(k, "far", 1000000, 1000100);
     ck_assert_int_eq(store_begin(st), STORE_OK);
     ck_assert_int_eq(store_appointment_write_many(st, &taken, 1, A), STORE_CONFLICT);
     store_rollback(st);
-    ck_assert_str_eq(window(k, 200000, 200100), "");
+    ck_assert_str_eq(window(k, 1000000, 1000100), "");
 }
 END_TEST
 
