@@ -13,7 +13,8 @@
  *    every row known (read, or created by an earlier entry), through an
  *    index by id and one by live remote_id, as the database would find it;
  *    bulk_stage records the applied row, refusing a remote_id that another
- *    known live row holds, as the database's unique index would;
+ *    known live row holds, as the database's unique index would, and
+ *    bulk_remove a deletion (the row is found no more, its remote_id free);
  * 3. bulk_finish writes the rows entries changed (r->write_many) and renders
  *    each entry from the state its row had right after it, as entry by entry
  *    (what only the database computes, an appointment's warning, is read
@@ -23,7 +24,10 @@
  * holds makes the write fail with STORE_CONFLICT, and so can rows that trade
  * remote_ids among themselves (a database checks each row as it writes it,
  * in its own order).  The runner then rolls back and writes the collection
- * entry by entry, which names the entry at fault exactly as before.
+ * entry by entry, which names the entries at fault exactly as before.  When
+ * entries were refused in memory the others are still written (and rolled
+ * back) to learn whether the database refuses one too, so that the answer
+ * lists every bad entry as entry by entry would.
  *
  * Differences from entry by entry, both documented in the README
  * (Collections): an `id` must name a row that exists before the collection

@@ -618,3 +618,42 @@ def test_appointments_many_entries_each_answer_matches_its_row(acct):
     assert len(listed) == 240
     for a in out:
         assert listed[a["id"]] == a
+
+
+def test_patients_every_refusal_listed_with_one_only_the_database_sees(acct):
+    """A bad entry, and a rename onto a remote_id that no entry names (which
+    only the database can refuse): both are reported."""
+    a = acct.create_patient(remote_id="a")
+    b = acct.create_patient(remote_id="b")
+    body = expect_error(post_patients(acct, [patient_fields("n", birthdate="2023-02-30"),
+                                             {"id": b["id"], "remote_id": "a"},
+                                             patient_fields("fine")]),
+                        422, "patients[0].birthdate", "patients[1].remote_id")
+    assert sorted(body["errors"]) == ["patients[0].birthdate", "patients[1].remote_id"]
+    assert acct.list_patients() == [a, b]
+
+
+def test_appointments_created_then_deleted_in_one_collection(acct):
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "x", "start": T0, "stop": T0 + 600, "title": "made"},
+        {"remote_id": "x", "title": "renamed"},
+        {"remote_id": "x", "status": "deleted"},
+        {"remote_id": "x", "start": T0 + 60, "stop": T0 + 120},
+    ]))
+    assert out[0]["id"] == out[1]["id"] == out[2]["id"] != out[3]["id"]
+    assert (out[1]["title"], out[1]["status"]) == ("renamed", "booked")
+    assert (out[2]["title"], out[2]["status"], out[2]["warning"]) == ("renamed", "deleted", False)
+    assert [a["id"] for a in acct.list_appointments()] == [out[3]["id"]]
+    tombstones = [a for a in acct.list_appointments(since=0) if a["status"] == "deleted"]
+    assert tombstones == [out[2]]
+
+
+def test_appointments_updated_then_deleted_leave_the_updated_tombstone(acct):
+    made = acct.create_appointment(remote_id="u", start=T0, stop=T0 + 600)
+    other = acct.create_appointment(remote_id="o", start=T0 + 300, stop=T0 + 900)
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "u", "title": "last words"},
+        {"id": made["id"], "status": "deleted"},
+    ]))
+    assert out[1] == {**made, "title": "last words", "status": "deleted", "warning": False}
+    assert acct.get_appointment("remote_id:o") == {**other, "warning": False}

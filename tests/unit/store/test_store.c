@@ -2051,6 +2051,44 @@ START_TEST(bulk_appointments_get_and_write)
 }
 END_TEST
 
+/* Bulk writes of tombstones: a deletion as store_appointment_delete does
+ * it, of an existing row or of one the same call inserts. */
+START_TEST(bulk_appointments_deleted_rows)
+{
+    int64_t c = make_center("bulk-d");
+    int64_t k = make_calendar(c, "bulk-d-cal");
+    add_appt(k, "gone", 100, 200, APPT_BOOKED);
+    add_appt(k, "neighbour", 150, 250, APPT_BOOKED);
+    ck_assert(get_appt(k, "neighbour").warning);
+    appointment rows[3] = {get_appt(k, "gone"), new_appt(k, "never", 500, 600),
+                           new_appt(k, "gone", 700, 800)};
+    rows[0].deleted = true;
+    rows[1].deleted = true;
+    for (int i = 0; i < 3; i++)
+        rows[i].updated_at = 2000;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_appointment_write_many(st, rows, 3, A), STORE_OK);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    /* the remote_id was free for the new row; the neighbour was touched */
+    ck_assert_int_eq(get_appt(k, "gone").id, rows[2].id);
+    ck_assert_int_ne(rows[0].id, rows[2].id);
+    ck_assert_int_eq(get_appt(k, "neighbour").updated_at, 2000);
+    ck_assert(!get_appt(k, "neighbour").warning);
+    object_ref never = {.remote_id = "never"};
+    appointment ap;
+    ck_assert_int_eq(store_appointment_get(st, k, &never, A, &ap), STORE_NOT_FOUND);
+    list_query q = {.has_since = true, .since = 2000};
+    appointment *list = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    ck_assert_int_eq(store_appointment_list(st, k, &q, A, &list, &n, &total), STORE_OK);
+    int deleted = 0;
+    for (size_t i = 0; i < n; i++)
+        deleted += list[i].deleted;
+    ck_assert_int_eq(deleted, 2);
+}
+END_TEST
+
 /* The tests every engine runs. */
 static void add_common_tests(TCase *tc)
 {
@@ -2079,6 +2117,7 @@ static void add_common_tests(TCase *tc)
     tcase_add_test(tc, bulk_patients_get_and_write);
     tcase_add_test(tc, bulk_services_get_and_write);
     tcase_add_test(tc, bulk_appointments_get_and_write);
+    tcase_add_test(tc, bulk_appointments_deleted_rows);
     tcase_add_test(tc, rollback_leaves_nothing);
     tcase_add_test(tc, two_connections_write_concurrently);
 }
