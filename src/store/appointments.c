@@ -537,21 +537,9 @@ store_rc store_appointment_get_many(store *st, int64_t calendar_id, const object
     return store_get_many(st, &appointment_many, calendar_id, refs, n, a, out, found);
 }
 
-/* The rows a bulk statement binds: rows[picked[k]]. */
-typedef struct appointment_pick {
-    appointment *rows;
-    const size_t *picked;
-} appointment_pick;
-
-static const appointment *picked_appointment(const void *items, size_t k)
-{
-    const appointment_pick *p = items;
-    return &p->rows[p->picked[k]];
-}
-
 static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
 {
-    const appointment *ap = picked_appointment(items, k);
+    const appointment *ap = store_picked(items, k);
     db_bind_int64(s, first, ap->calendar_id);
     bind_data(s, first + 1, ap);
     db_bind_int64(s, first + 11, ap->deleted ? 1 : 0);
@@ -560,7 +548,7 @@ static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
 
 static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
 {
-    const appointment *ap = picked_appointment(items, k);
+    const appointment *ap = store_picked(items, k);
     db_bind_int64(s, first, ap->id);
     db_bind_int64(s, first + 1, ap->calendar_id);
     bind_data(s, first + 2, ap);
@@ -570,7 +558,7 @@ static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
 
 static void bind_picked_id(db_stmt *s, int first, const void *items, size_t k)
 {
-    db_bind_int64(s, first, picked_appointment(items, k)->id);
+    db_bind_int64(s, first, ((const appointment *)store_picked(items, k))->id);
 }
 
 static void bind_int64_item(db_stmt *s, int first, const void *items, size_t k)
@@ -633,7 +621,7 @@ static store_rc check_references_many(store *st, const char *sql, int64_t calend
 /* Touches the neighbours of the rows `pick` lists, as they are now (see
  * SQL_TOUCH_AROUND_MANY). */
 static store_rc touch_around_many(store *st, int64_t calendar_id, int64_t now,
-                                  const appointment_pick *pick, size_t n)
+                                  const store_pick *pick)
 {
     const int64_t lead[] = {now, calendar_id, calendar_id};
     const store_bulk b = {
@@ -644,71 +632,49 @@ static store_rc touch_around_many(store *st, int64_t calendar_id, int64_t now,
         .n_trail = 1,
         .per_row = 1,
         .items = pick,
-        .n = n,
+        .n = pick->n,
         .bind = bind_picked_id,
     };
     return store_bulk_run(st, &b, NULL);
 }
 
+static const store_writes appointment_writes = {
+    .update = SQL_UPDATE_MANY,
+    .update_per_row = 14,
+    .update_bind = bind_update_row,
+    .insert = SQL_INSERT_MANY,
+    .insert_per_row = 13,
+    .insert_bind = bind_insert_row,
+};
+
 store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, arena *a)
 {
     assert(st && (rows || n == 0) && a);
-    store_rc rc = STORE_OK;
     if (n == 0)
-        return rc;
-    size_t n_new = 0, n_old = 0, updated = 0;
-    size_t *fresh = arena_alloc(a, n * sizeof *fresh);
-    size_t *old = arena_alloc(a, n * sizeof *old);
-    size_t *all = arena_alloc(a, n * sizeof *all);
-    if (!fresh || !old || !all)
-        return store_out_of_memory("bulk write");
+        return STORE_OK;
     const int64_t calendar_id = rows[0].calendar_id, now = rows[0].updated_at;
     appointment longest = {.calendar_id = calendar_id};
     for (size_t i = 0; i < n; i++) {
         assert(rows[i].calendar_id == calendar_id && rows[i].updated_at == now);
-        if (rows[i].id)
-            old[n_old++] = i;
-        else
-            fresh[n_new++] = i;
-        all[i] = i;
         if (!rows[i].deleted && rows[i].stop - rows[i].start > longest.stop - longest.start) {
             longest.start = rows[i].start;
             longest.stop = rows[i].stop;
         }
     }
-    const appointment_pick old_pick = {rows, old}, new_pick = {rows, fresh}, all_pick = {rows, all};
-    if ((rc = check_references_many(st, SQL_CHECK_PATIENTS_MANY, calendar_id, rows, n,
+    store_pick old, fresh;
+    const store_pick all = {.rows = (char *)rows, .row_size = sizeof *rows, .n = n};
+    store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
+    if (rc != STORE_OK ||
+        (rc = check_references_many(st, SQL_CHECK_PATIENTS_MANY, calendar_id, rows, n,
                                     offsetof(appointment, patient_id), a)) != STORE_OK ||
         (rc = check_references_many(st, SQL_CHECK_SERVICES_MANY, calendar_id, rows, n,
                                     offsetof(appointment, service_id), a)) != STORE_OK ||
         (rc = raise_longest(st->db, &longest)) != STORE_OK ||
-        (rc = touch_around_many(st, calendar_id, now, &old_pick, n_old)) != STORE_OK)
+        (rc = touch_around_many(st, calendar_id, now, &old)) != STORE_OK)
         return rc;
-    store_bulk b = {
-        .sql = SQL_UPDATE_MANY,
-        .per_row = 14,
-        .items = &old_pick,
-        .n = n_old,
-        .bind = bind_update_row,
-    };
-    if ((rc = store_bulk_run(st, &b, &updated)) != STORE_OK)
-        return rc;
-    if (updated != n_old)
-        return STORE_NOT_FOUND;
-    b = (store_bulk){
-        .sql = SQL_INSERT_MANY,
-        .per_row = 13,
-        .items = &new_pick,
-        .n = n_new,
-        .bind = bind_insert_row,
-    };
-    int64_t *ids = NULL;
-    /* a missing calendar fails the foreign key: NOT_FOUND */
-    if ((rc = store_bulk_insert(st, &b, a, &ids)) != STORE_OK)
-        return rc;
-    for (size_t k = 0; k < n_new; k++)
-        rows[fresh[k]].id = ids[k];
-    return touch_around_many(st, calendar_id, now, &all_pick, n);
+    /* a missing calendar fails the foreign key of an insert: NOT_FOUND */
+    rc = store_write_picks(st, &appointment_writes, &old, &fresh, now, a);
+    return rc == STORE_OK ? touch_around_many(st, calendar_id, now, &all) : rc;
 }
 
 /* store_appointment_warnings' collection of (id, warning) rows. */

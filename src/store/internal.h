@@ -217,6 +217,47 @@ store_rc store_bulk_run(store *st, const store_bulk *b, size_t *rows);
  * STORE_ERROR when another number of rows came back. */
 store_rc store_bulk_insert(store *st, const store_bulk *b, arena *a, int64_t **ids);
 
+/* The rows of a bulk write that a statement binds: row picked[k] (row k
+ * when picked is NULL) of rows, for k < n; row_size bytes each, id first. */
+typedef struct store_pick {
+    char *rows;
+    size_t row_size;
+    const size_t *picked;
+    size_t n;
+} store_pick;
+
+/* Row k of the store_pick a bulk statement has as its items. */
+static inline void *store_picked(const void *items, size_t k)
+{
+    const store_pick *p = items;
+    return p->rows + (p->picked ? p->picked[k] : k) * p->row_size;
+}
+
+/* Splits rows[0..n) into *old (id set: to update) and *fresh (id 0: to
+ * insert), each in input order.  STORE_ERROR when the arena is full. */
+store_rc store_pick_split(void *rows, size_t row_size, size_t n, arena *a, store_pick *old,
+                          store_pick *fresh);
+
+/* The bulk statements of a *_write_many, each binding store_pick rows. */
+typedef void (*store_bind_picked)(db_stmt *s, int first, const void *items, size_t k);
+typedef struct store_writes {
+    const char *touch; /* optional: now, now, then rows to update */
+    int touch_per_row;
+    store_bind_picked touch_bind;
+    const char *update; /* RETURNING a row per live row updated */
+    int update_per_row;
+    store_bind_picked update_bind;
+    const char *insert; /* as store_bulk_insert */
+    int insert_per_row;
+    store_bind_picked insert_bind;
+} store_writes;
+
+/* Runs w: the touch and updates of `old` (NOT_FOUND unless each updates a
+ * live row), then the inserts of `fresh`, whose ids it sets.  Updates go
+ * first: a remote_id one of them gives up may be taken by an insert. */
+store_rc store_write_picks(store *st, const store_writes *w, const store_pick *old,
+                           const store_pick *fresh, int64_t now, arena *a);
+
 /* What store_get_many needs of a resource: its bulk lookups of live rows by
  * id and by remote_id (an IN list or VALUES rows, then the owner), its row
  * reader, and where a row keeps its id (first) and remote_id.

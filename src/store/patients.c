@@ -263,21 +263,9 @@ store_rc store_patient_get_many(store *st, int64_t center_id, const object_ref *
     return store_get_many(st, &patient_many, center_id, refs, n, a, out, found);
 }
 
-/* The rows a bulk statement binds: rows[picked[k]]. */
-typedef struct patient_pick {
-    patient *rows;
-    const size_t *picked;
-} patient_pick;
-
-static const patient *picked_patient(const void *items, size_t k)
-{
-    const patient_pick *p = items;
-    return &p->rows[p->picked[k]];
-}
-
 static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
 {
-    const patient *p = picked_patient(items, k);
+    const patient *p = store_picked(items, k);
     db_bind_int64(s, first, p->center_id);
     bind_data(s, first + 1, p);
     db_bind_int64(s, first + 10, p->updated_at);
@@ -285,7 +273,7 @@ static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
 
 static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
 {
-    const patient *p = picked_patient(items, k);
+    const patient *p = store_picked(items, k);
     db_bind_int64(s, first, p->id);
     db_bind_int64(s, first + 1, p->center_id);
     bind_data(s, first + 2, p);
@@ -294,64 +282,31 @@ static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
 
 static void bind_touch_row(db_stmt *s, int first, const void *items, size_t k)
 {
-    const patient *p = picked_patient(items, k);
+    const patient *p = store_picked(items, k);
     db_bind_int64(s, first, p->id);
     db_bind_text(s, first + 1, p->remote_id);
 }
 
+static const store_writes patient_writes = {
+    .touch = SQL_TOUCH_APPOINTMENTS_MANY,
+    .touch_per_row = 2,
+    .touch_bind = bind_touch_row,
+    .update = SQL_UPDATE_MANY,
+    .update_per_row = 12,
+    .update_bind = bind_update_row,
+    .insert = SQL_INSERT_MANY,
+    .insert_per_row = 11,
+    .insert_bind = bind_insert_row,
+};
+
 store_rc store_patient_write_many(store *st, patient *rows, size_t n, arena *a)
 {
     assert(st && (rows || n == 0) && a);
-    store_rc rc = STORE_OK;
-    size_t n_new = 0, n_old = 0, updated = 0;
-    size_t *fresh = n ? arena_alloc(a, n * sizeof *fresh) : NULL;
-    size_t *old = n ? arena_alloc(a, n * sizeof *old) : NULL;
-    if (n && (!fresh || !old))
-        return store_out_of_memory("bulk write");
-    for (size_t i = 0; i < n; i++) {
-        assert(rows[i].updated_at == rows[0].updated_at);
-        if (rows[i].id)
-            old[n_old++] = i;
-        else
-            fresh[n_new++] = i;
-    }
-    /* updates first: a remote_id one of them gives up may be taken by an
-     * insert */
-    const patient_pick old_pick = {rows, old}, new_pick = {rows, fresh};
-    const int64_t now = n ? rows[0].updated_at : 0, stamps[] = {now, now};
-    store_bulk b = {
-        .sql = SQL_TOUCH_APPOINTMENTS_MANY,
-        .lead = stamps,
-        .n_lead = 2,
-        .per_row = 2,
-        .items = &old_pick,
-        .n = n_old,
-        .bind = bind_touch_row,
-    };
-    if ((rc = store_bulk_run(st, &b, NULL)) != STORE_OK)
-        return rc;
-    b = (store_bulk){
-        .sql = SQL_UPDATE_MANY,
-        .per_row = 12,
-        .items = &old_pick,
-        .n = n_old,
-        .bind = bind_update_row,
-    };
-    if ((rc = store_bulk_run(st, &b, &updated)) != STORE_OK)
-        return rc;
-    if (updated != n_old)
-        return STORE_NOT_FOUND;
-    b = (store_bulk){
-        .sql = SQL_INSERT_MANY,
-        .per_row = 11,
-        .items = &new_pick,
-        .n = n_new,
-        .bind = bind_insert_row,
-    };
-    int64_t *ids = NULL;
-    if ((rc = store_bulk_insert(st, &b, a, &ids)) != STORE_OK)
-        return rc;
-    for (size_t k = 0; k < n_new; k++)
-        rows[fresh[k]].id = ids[k];
+    store_pick old, fresh;
+    for (size_t i = 0; i < n; i++)
+        assert(!rows[i].deleted && rows[i].updated_at == rows[0].updated_at);
+    store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
+    if (rc == STORE_OK)
+        rc = store_write_picks(st, &patient_writes, &old, &fresh, n ? rows[0].updated_at : 0, a);
     return rc;
 }

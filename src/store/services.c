@@ -196,21 +196,9 @@ store_rc store_service_get_many(store *st, int64_t calendar_id, const object_ref
     return store_get_many(st, &service_many, calendar_id, refs, n, a, out, found);
 }
 
-/* The rows a bulk statement binds: rows[picked[k]]. */
-typedef struct service_pick {
-    service *rows;
-    const size_t *picked;
-} service_pick;
-
-static const service *picked_service(const void *items, size_t k)
-{
-    const service_pick *p = items;
-    return &p->rows[p->picked[k]];
-}
-
 static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
 {
-    const service *sv = picked_service(items, k);
+    const service *sv = store_picked(items, k);
     db_bind_int64(s, first, sv->calendar_id);
     db_bind_text(s, first + 1, sv->remote_id);
     db_bind_text(s, first + 2, sv->name);
@@ -221,7 +209,7 @@ static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
 
 static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
 {
-    const service *sv = picked_service(items, k);
+    const service *sv = store_picked(items, k);
     db_bind_int64(s, first, sv->id);
     db_bind_int64(s, first + 1, sv->calendar_id);
     db_bind_text(s, first + 2, sv->remote_id);
@@ -233,63 +221,32 @@ static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
 
 static void bind_touch_row(db_stmt *s, int first, const void *items, size_t k)
 {
-    const service *sv = picked_service(items, k);
+    const service *sv = store_picked(items, k);
     db_bind_int64(s, first, sv->id);
     db_bind_text(s, first + 1, sv->remote_id);
     db_bind_text(s, first + 2, sv->color);
 }
 
+static const store_writes service_writes = {
+    .touch = SQL_TOUCH_APPOINTMENTS_MANY,
+    .touch_per_row = 3,
+    .touch_bind = bind_touch_row,
+    .update = SQL_UPDATE_MANY,
+    .update_per_row = 7,
+    .update_bind = bind_update_row,
+    .insert = SQL_INSERT_MANY,
+    .insert_per_row = 6,
+    .insert_bind = bind_insert_row,
+};
+
 store_rc store_service_write_many(store *st, service *rows, size_t n, arena *a)
 {
     assert(st && (rows || n == 0) && a);
-    store_rc rc = STORE_OK;
-    size_t n_new = 0, n_old = 0, updated = 0;
-    size_t *fresh = n ? arena_alloc(a, n * sizeof *fresh) : NULL;
-    size_t *old = n ? arena_alloc(a, n * sizeof *old) : NULL;
-    if (n && (!fresh || !old))
-        return store_out_of_memory("bulk write");
-    for (size_t i = 0; i < n; i++) {
+    store_pick old, fresh;
+    for (size_t i = 0; i < n; i++)
         assert(rows[i].name && rows[i].updated_at == rows[0].updated_at);
-        if (rows[i].id)
-            old[n_old++] = i;
-        else
-            fresh[n_new++] = i;
-    }
-    const service_pick old_pick = {rows, old}, new_pick = {rows, fresh};
-    const int64_t now = n ? rows[0].updated_at : 0, stamps[] = {now, now};
-    store_bulk b = {
-        .sql = SQL_TOUCH_APPOINTMENTS_MANY,
-        .lead = stamps,
-        .n_lead = 2,
-        .per_row = 3,
-        .items = &old_pick,
-        .n = n_old,
-        .bind = bind_touch_row,
-    };
-    if ((rc = store_bulk_run(st, &b, NULL)) != STORE_OK)
-        return rc;
-    b = (store_bulk){
-        .sql = SQL_UPDATE_MANY,
-        .per_row = 7,
-        .items = &old_pick,
-        .n = n_old,
-        .bind = bind_update_row,
-    };
-    if ((rc = store_bulk_run(st, &b, &updated)) != STORE_OK)
-        return rc;
-    if (updated != n_old)
-        return STORE_NOT_FOUND;
-    b = (store_bulk){
-        .sql = SQL_INSERT_MANY,
-        .per_row = 6,
-        .items = &new_pick,
-        .n = n_new,
-        .bind = bind_insert_row,
-    };
-    int64_t *ids = NULL;
-    if ((rc = store_bulk_insert(st, &b, a, &ids)) != STORE_OK)
-        return rc;
-    for (size_t k = 0; k < n_new; k++)
-        rows[fresh[k]].id = ids[k];
+    store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
+    if (rc == STORE_OK)
+        rc = store_write_picks(st, &service_writes, &old, &fresh, n ? rows[0].updated_at : 0, a);
     return rc;
 }

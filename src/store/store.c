@@ -638,3 +638,61 @@ store_rc store_bulk_insert(store *st, const store_bulk *b, arena *a, int64_t **i
         *ids = l.ids;
     return rc;
 }
+
+store_rc store_pick_split(void *rows, size_t row_size, size_t n, arena *a, store_pick *old,
+                          store_pick *fresh)
+{
+    assert((rows || n == 0) && a && old && fresh);
+    size_t *o = arena_alloc(a, (n + 1) * sizeof *o), *f = arena_alloc(a, (n + 1) * sizeof *f);
+    *old = (store_pick){.rows = rows, .row_size = row_size, .picked = o};
+    *fresh = (store_pick){.rows = rows, .row_size = row_size, .picked = f};
+    if (!o || !f)
+        return store_out_of_memory("bulk write");
+    for (size_t i = 0; i < n; i++) {
+        if (*(const int64_t *)((const char *)rows + i * row_size)) /* the id */
+            o[old->n++] = i;
+        else
+            f[fresh->n++] = i;
+    }
+    return STORE_OK;
+}
+
+store_rc store_write_picks(store *st, const store_writes *w, const store_pick *old,
+                           const store_pick *fresh, int64_t now, arena *a)
+{
+    assert(st && w && old && fresh && a);
+    const int64_t stamps[] = {now, now};
+    size_t updated = 0;
+    int64_t *ids = NULL;
+    store_rc rc = STORE_OK;
+    if (w->touch) {
+        const store_bulk touch = {.sql = w->touch,
+                                  .lead = stamps,
+                                  .n_lead = 2,
+                                  .per_row = w->touch_per_row,
+                                  .items = old,
+                                  .n = old->n,
+                                  .bind = w->touch_bind};
+        if ((rc = store_bulk_run(st, &touch, NULL)) != STORE_OK)
+            return rc;
+    }
+    const store_bulk update = {.sql = w->update,
+                               .per_row = w->update_per_row,
+                               .items = old,
+                               .n = old->n,
+                               .bind = w->update_bind};
+    if ((rc = store_bulk_run(st, &update, &updated)) != STORE_OK)
+        return rc;
+    if (updated != old->n)
+        return STORE_NOT_FOUND;
+    const store_bulk insert = {.sql = w->insert,
+                               .per_row = w->insert_per_row,
+                               .items = fresh,
+                               .n = fresh->n,
+                               .bind = w->insert_bind};
+    if ((rc = store_bulk_insert(st, &insert, a, &ids)) != STORE_OK)
+        return rc;
+    for (size_t k = 0; k < fresh->n; k++)
+        *(int64_t *)store_picked(fresh, k) = ids[k];
+    return rc;
+}
