@@ -280,6 +280,14 @@ def load_dataset(api, scale, centers, calendars, span_start):
     scenarios need to address the data."""
     timings = {}
     durations = [15, 20, 30]
+    # the time of each 1,000-entry request, for the median per request
+    per_request = {"patients": [], "appointments": []}
+
+    def timed(kind, path, body):
+        t = time.monotonic()
+        api.call("POST", path, body)
+        if len(body[f"{kind}_collection"][kind]) == 1000:
+            per_request[kind].append(time.monotonic() - t)
 
     t0 = time.monotonic()
     for k in calendars:
@@ -307,11 +315,11 @@ def load_dataset(api, scale, centers, calendars, span_start):
         for lo in range(first, first + count, 1000):
             body = {"patients_collection": {"patients": [
                 patient("p", i) for i in range(lo, min(lo + 1000, first + count))]}}
-            api.call("POST", f"/api/v2/centers/{center}/patients_collections", body)
+            timed("patients", f"/api/v2/centers/{center}/patients_collections", body)
         patient_ranges.append({"id": center, "first": first, "count": count,
                                "pages": max(1, count // 1000)})
         first += count
-    timings["patients"] = (scale["patients"], time.monotonic() - t0)
+    timings["patients"] = (scale["patients"], time.monotonic() - t0, per_request["patients"])
 
     by_center = {r["id"]: r for r in patient_ranges}
     workdays = max(1, scale["years"] * 52 * 5)
@@ -330,11 +338,12 @@ def load_dataset(api, scale, centers, calendars, span_start):
                 "patient_remote_id": f"p{pr['first'] + (j * 7919) % pr['count']}",
                 "service_remote_id": f"s{s}", "title": "Consultation"}})
             if len(entries) == 1000 or j == count - 1:
-                api.call("POST", f"/api/v2/calendars/{k['id']}/appointments_collections",
-                         {"appointments_collection": {"appointments": entries}})
+                timed("appointments", f"/api/v2/calendars/{k['id']}/appointments_collections",
+                      {"appointments_collection": {"appointments": entries}})
                 entries = []
         k["appointments"] = count
-    timings["appointments"] = (scale["appointments"], time.monotonic() - t0)
+    timings["appointments"] = (scale["appointments"], time.monotonic() - t0,
+                               per_request["appointments"])
     return timings, patient_ranges
 
 
@@ -592,8 +601,9 @@ def bench_store(args, scale, store, db_url, procs, tmp):
     return {
         "store": store,
         "accounts_s": accounts_s,
-        "load": {k: {"rows": n, "seconds": s, "rows_per_s": n / s if s else None}
-                 for k, (n, s) in timings.items()},
+        "load": {k: {"rows": t[0], "seconds": t[1], "rows_per_s": t[0] / t[1] if t[1] else None,
+                     "median_ms_per_1000": median_ms(t[2]) if len(t) > 2 else None}
+                 for k, t in timings.items()},
         "load_peak_rss_kb": load_rss,
         "peak_rss_256_kb": peak,
         "scenarios": rows,
@@ -614,6 +624,15 @@ def run_ceiling(args, agenda, tmp, n, store):
 
 # ---- reporting ----------------------------------------------------------------
 
+def median_ms(seconds):
+    """The median of request times (s) in ms, None when there are none."""
+    if not seconds:
+        return None
+    xs = sorted(seconds)
+    mid = len(xs) // 2
+    return 1000 * (xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2)
+
+
 def ms(us):
     return f"{us / 1000:.2f}"
 
@@ -629,10 +648,13 @@ def markdown(report):
            "scale: " + ", ".join(f"{k} {v:,}" for k, v in m["scale"].items()
                                  if k not in ("duration", "ceiling_rows")), ""]
     for st in report["stores"]:
-        out += [f"## Store: {st['store']}", "", "| load | rows | seconds | rows/s |",
-                "|---|---:|---:|---:|"]
+        out += [f"## Store: {st['store']}", "",
+                "| load | rows | seconds | rows/s | median ms per 1,000-entry request |",
+                "|---|---:|---:|---:|---:|"]
         for k, v in st["load"].items():
-            out.append(f"| {k} | {v['rows']:,} | {v['seconds']:.2f} | {v['rows_per_s']:,.0f} |")
+            med = v.get("median_ms_per_1000")
+            out.append(f"| {k} | {v['rows']:,} | {v['seconds']:.2f} | {v['rows_per_s']:,.0f} | "
+                       f"{'' if med is None else f'{med:.1f}'} |")
         out += ["", f"Peak RSS while loading: {st['load_peak_rss_kb'] / 1024:.1f} MB; "
                     f"at 256 connections: {st['peak_rss_256_kb'] / 1024:.1f} MB.", "",
                 "| # | scenario | conns | req/s | p50 ms | p99 ms | errors | client ports | "
@@ -662,6 +684,17 @@ def markdown(report):
         out += ["", "| target | result |", "|---|---|"]
         for name, ok in st["targets"]:
             out.append(f"| {name} | {'pass' if ok else 'FAIL'} |")
+        out.append("")
+    by_store = {st["store"]: st["load"] for st in report["stores"]}
+    if "sqlite" in by_store and "postgres" in by_store:
+        out += ["## PostgreSQL against SQLite", "",
+                "| collection of 1,000 | SQLite median ms | PostgreSQL median ms | ratio |",
+                "|---|---:|---:|---:|"]
+        for k in ("patients", "appointments"):
+            a = by_store["sqlite"].get(k, {}).get("median_ms_per_1000")
+            b = by_store["postgres"].get(k, {}).get("median_ms_per_1000")
+            if a and b:
+                out.append(f"| {k} | {a:.1f} | {b:.1f} | {b / a:.2f} |")
         out.append("")
     return "\n".join(out)
 

@@ -79,6 +79,9 @@ typedef struct api_request {
     /* The route's resource, which its handler serves when it is one of the
      * generic flows (handler_list, ...); NULL for the other handlers. */
     const resource *resource;
+    /* What a collection read ahead for its entries to reference (see
+     * resource.prefetch in handler.h), or NULL. */
+    const void *prefetched;
 } api_request;
 
 typedef struct api_response {

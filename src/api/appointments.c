@@ -18,6 +18,8 @@
  *   (from noshow, noshow false would book it again);
  * - patient_remote_id names a live patient of the calendar's center and
  *   service_remote_id a live service of the calendar (422 otherwise). */
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/handler.h"
@@ -41,8 +43,78 @@ static bool status_parse(const char *s, appt_status *out)
     return false;
 }
 
-/* Resolves patient_remote_id / service_remote_id if present.  Returns API_OK
- * (unknown names are recorded in fe) or the store failure. */
+/* A remote_id that a collection's entries reference, read ahead
+ * (appointments_prefetch): whether it names a live patient (or service) and
+ * which, with the service's color. */
+typedef struct ref_ahead {
+    const char *remote_id;
+    bool found;
+    int64_t id;
+    const char *color;
+} ref_ahead;
+
+/* rq->prefetched of an appointments collection: sorted by remote_id. */
+typedef struct refs_ahead {
+    ref_ahead *patients;
+    size_t n_patients;
+    ref_ahead *services;
+    size_t n_services;
+} refs_ahead;
+
+static int ref_ahead_cmp(const void *x, const void *y)
+{
+    return strcmp(((const ref_ahead *)x)->remote_id, ((const ref_ahead *)y)->remote_id);
+}
+
+/* What was read ahead for remote_id among v[0..n), or NULL. */
+static const ref_ahead *ahead_find(const ref_ahead *v, size_t n, const char *remote_id)
+{
+    const ref_ahead key = {.remote_id = remote_id};
+    return n ? bsearch(&key, v, n, sizeof *v, ref_ahead_cmp) : NULL;
+}
+
+/* The live patient of the calendar's center with this remote_id: its id,
+ * STORE_NOT_FOUND, or the store's failure. */
+static store_rc find_patient(api_request *rq, const char *remote_id, int64_t *id)
+{
+    const refs_ahead *ahead = rq->prefetched;
+    const ref_ahead *known =
+        ahead ? ahead_find(ahead->patients, ahead->n_patients, remote_id) : NULL;
+    if (known) {
+        *id = known->id;
+        return known->found ? STORE_OK : STORE_NOT_FOUND;
+    }
+    patient p;
+    object_ref ref = {.remote_id = remote_id};
+    store_rc rc = store_patient_get(rq->store, rq->calendar.center_id, &ref, rq->arena, &p);
+    *id = rc == STORE_OK ? p.id : 0;
+    return rc;
+}
+
+/* The live service of the calendar with this remote_id, as find_patient,
+ * with its color. */
+static store_rc find_service(api_request *rq, const char *remote_id, int64_t *id,
+                             const char **color)
+{
+    const refs_ahead *ahead = rq->prefetched;
+    const ref_ahead *known =
+        ahead ? ahead_find(ahead->services, ahead->n_services, remote_id) : NULL;
+    if (known) {
+        *id = known->id;
+        *color = known->color;
+        return known->found ? STORE_OK : STORE_NOT_FOUND;
+    }
+    service sv;
+    object_ref ref = {.remote_id = remote_id};
+    store_rc rc = store_service_get(rq->store, rq->owner_id, &ref, rq->arena, &sv);
+    *id = rc == STORE_OK ? sv.id : 0;
+    *color = rc == STORE_OK ? sv.color : NULL;
+    return rc;
+}
+
+/* Resolves patient_remote_id / service_remote_id if present, with the
+ * fields an appointment shows of them.  Returns API_OK (unknown names are
+ * recorded in fe) or the store failure. */
 static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJSON *obj,
                                      field_errors *fe, appointment *ap)
 {
@@ -51,22 +123,25 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
     switch (fields_string(obj, "patient_remote_id", fe, &s)) {
     case FIELD_SET:
         if (*s) {
-            patient p;
-            object_ref ref = {.remote_id = s};
-            rc = store_patient_get(rq->store, rq->calendar.center_id, &ref, rq->arena, &p);
+            int64_t id = 0;
+            rc = find_patient(rq, s, &id);
             if (rc == STORE_NOT_FOUND)
                 fields_error(fe, "patient_remote_id",
                              "no patient of this center has this remote_id");
             else if (rc != STORE_OK)
                 return api_from_store(rs, rc, "patient not found"); /* NOT_FOUND above */
-            else
-                ap->patient_id = p.id;
+            else {
+                ap->patient_id = id;
+                ap->patient_remote_id = s;
+            }
         } else {
             ap->patient_id = 0; /* blank means no patient */
+            ap->patient_remote_id = NULL;
         }
         break;
     case FIELD_NULL:
         ap->patient_id = 0;
+        ap->patient_remote_id = NULL;
         break;
     default:
         break;
@@ -74,22 +149,27 @@ static api_err appointment_read_refs(api_request *rq, api_response *rs, const cJ
     switch (fields_string(obj, "service_remote_id", fe, &s)) {
     case FIELD_SET:
         if (*s) {
-            service sv;
-            object_ref ref = {.remote_id = s};
-            rc = store_service_get(rq->store, rq->owner_id, &ref, rq->arena, &sv);
+            int64_t id = 0;
+            const char *color = NULL;
+            rc = find_service(rq, s, &id, &color);
             if (rc == STORE_NOT_FOUND)
                 fields_error(fe, "service_remote_id",
                              "no service of this calendar has this remote_id");
             else if (rc != STORE_OK)
                 return api_from_store(rs, rc, "service not found"); /* NOT_FOUND above */
-            else
-                ap->service_id = sv.id;
+            else {
+                ap->service_id = id;
+                ap->service_remote_id = s;
+                ap->service_color = color;
+            }
         } else {
             ap->service_id = 0;
+            ap->service_remote_id = ap->service_color = NULL;
         }
         break;
     case FIELD_NULL:
         ap->service_id = 0;
+        ap->service_remote_id = ap->service_color = NULL;
         break;
     default:
         break;
@@ -278,6 +358,106 @@ static store_rc appointment_write(api_request *rq, void *row, bool creating)
     return rc == STORE_OK ? appointment_get(rq, &ref, ap) : rc;
 }
 
+/* Collects into v the distinct non-blank values of `field` in the entries
+ * of items, sorted; *n their number.  NULL v on allocation failure. */
+static ref_ahead *ahead_keys(api_request *rq, const cJSON *items, const char *field, size_t *n)
+{
+    size_t cap = (size_t)cJSON_GetArraySize(items) + 1, k = 0;
+    ref_ahead *v = arena_calloc(rq->arena, cap, sizeof *v);
+    field_errors scratch = {.arena = rq->arena, .prefix = ""};
+    const cJSON *item = NULL;
+    if (!v)
+        return NULL;
+    cJSON_ArrayForEach(item, items)
+    {
+        const char *s = NULL;
+        const cJSON *entry = fields_unwrap(item, "appointment");
+        if (entry && fields_string(entry, field, &scratch, &s) == FIELD_SET && *s)
+            v[k++].remote_id = s;
+    }
+    cJSON_Delete(scratch.errors);
+    if (k > 1)
+        qsort(v, k, sizeof *v, ref_ahead_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || strcmp(v[u - 1].remote_id, v[i].remote_id) != 0)
+            v[u++] = v[i];
+    *n = u;
+    return v;
+}
+
+/* Reads ahead the patients and services the entries name by remote_id, so
+ * that appointment_read finds them without a statement each. */
+static api_err appointments_prefetch(api_request *rq, api_response *rs, const cJSON *items)
+{
+    arena *a = rq->arena;
+    refs_ahead *ahead = arena_calloc(a, 1, sizeof *ahead);
+    if (!ahead)
+        return api_fail(rs, API_INTERNAL, NULL);
+    ahead->patients = ahead_keys(rq, items, "patient_remote_id", &ahead->n_patients);
+    ahead->services = ahead_keys(rq, items, "service_remote_id", &ahead->n_services);
+    size_t most = ahead->n_patients > ahead->n_services ? ahead->n_patients : ahead->n_services;
+    object_ref *refs = arena_calloc(a, most + 1, sizeof *refs);
+    bool *found = arena_calloc(a, most + 1, sizeof *found);
+    patient *patients = arena_calloc(a, ahead->n_patients + 1, sizeof *patients);
+    service *services = arena_calloc(a, ahead->n_services + 1, sizeof *services);
+    if (!ahead->patients || !ahead->services || !refs || !found || !patients || !services)
+        return api_fail(rs, API_INTERNAL, NULL);
+    for (size_t i = 0; i < ahead->n_patients; i++)
+        refs[i] = (object_ref){.remote_id = ahead->patients[i].remote_id};
+    store_rc rc = store_patient_get_many(rq->store, rq->calendar.center_id, refs, ahead->n_patients,
+                                         a, patients, found);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "patient");
+    for (size_t i = 0; i < ahead->n_patients; i++) {
+        ahead->patients[i].found = found[i];
+        ahead->patients[i].id = found[i] ? patients[i].id : 0;
+    }
+    for (size_t i = 0; i < ahead->n_services; i++)
+        refs[i] = (object_ref){.remote_id = ahead->services[i].remote_id};
+    rc = store_service_get_many(rq->store, rq->owner_id, refs, ahead->n_services, a, services,
+                                found);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, "service");
+    for (size_t i = 0; i < ahead->n_services; i++) {
+        ahead->services[i].found = found[i];
+        ahead->services[i].id = found[i] ? services[i].id : 0;
+        ahead->services[i].color = found[i] ? services[i].color : NULL;
+    }
+    rq->prefetched = ahead;
+    return API_OK;
+}
+
+static store_rc appointment_get_many(api_request *rq, const object_ref *refs, size_t n, void *rows,
+                                     bool *found)
+{
+    return store_appointment_get_many(rq->store, rq->owner_id, refs, n, rq->arena, rows, found);
+}
+
+static store_rc appointment_write_many(api_request *rq, void *rows, size_t n)
+{
+    appointment *ap = rows;
+    for (size_t i = 0; i < n; i++)
+        ap[i].updated_at = rq->now;
+    return store_appointment_write_many(rq->store, ap, n, rq->arena);
+}
+
+/* The warnings of the written rows, which depend on the whole calendar. */
+static store_rc appointment_refresh(api_request *rq, void *rows, size_t n)
+{
+    appointment *ap = rows;
+    int64_t *ids = arena_calloc(rq->arena, n + 1, sizeof *ids);
+    bool *warnings = arena_calloc(rq->arena, n + 1, sizeof *warnings);
+    if (!ids || !warnings)
+        return STORE_ERROR;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = ap[i].id;
+    store_rc rc = store_appointment_warnings(rq->store, rq->owner_id, ids, n, rq->arena, warnings);
+    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+        ap[i].warning = warnings[i];
+    return rc;
+}
+
 static store_rc appointment_remove(api_request *rq, void *row)
 {
     appointment *ap = row;
@@ -314,4 +494,10 @@ const resource appointments_resource = {
     .remove = appointment_remove,
     .deletes = appointment_deletes,
     .render = appointment_render,
+    .remote_id_offset = offsetof(appointment, remote_id),
+    .deleted_offset = offsetof(appointment, deleted),
+    .get_many = appointment_get_many,
+    .write_many = appointment_write_many,
+    .prefetch = appointments_prefetch,
+    .refresh = appointment_refresh,
 };

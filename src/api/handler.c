@@ -14,7 +14,10 @@
  *   else remote_id, else created, in one transaction; each bad entry's
  *   errors collected under its index, up to COLLECTION_MAX_ERRORS, so that
  *   all are reported and nothing is written; and bulk deletion, an entry the
- *   resource's `deletes` marks removing the row it names as DELETE does;
+ *   resource's `deletes` marks removing the row it names as DELETE does.
+ *   It writes in bulk (bulk.c) when the resource can, else entry by entry,
+ *   and falls back to entry by entry when only that can name the entries
+ *   at fault;
  * - rendering helpers: the single-object envelope and the test for a field
  *   already refused. */
 #include "api/handler.h"
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/bulk.h"
 #include "api/render.h"
 #include "util/clock.h"
 #include "util/parse.h"
@@ -123,19 +127,20 @@ api_err handler_render_single(api_response *rs, const char *name, cJSON *item, a
     return API_OK;
 }
 
-/* Applies obj onto row and writes it, inside the caller's transaction.  On
- * success *rendered is the row's rendering.  A remote_id conflict is a 409,
- * or, when `conflict_is_a_race`, a lost race (API_RETRY). */
+/* Applies obj onto row and writes it, inside the caller's transaction, or,
+ * with `b`, stages it there as entry `index` (bulk.c).  On success
+ * *rendered is the row's rendering (none when staged).  A remote_id conflict
+ * is a 409, or, when `conflict_is_a_race`, a lost race (API_RETRY). */
 static api_err resource_apply(const resource *r, api_request *rq, api_response *rs,
                               const cJSON *obj, field_errors *fe, void *row, bool creating,
-                              bool conflict_is_a_race, cJSON **rendered)
+                              bool conflict_is_a_race, bulk *b, int index, cJSON **rendered)
 {
     api_err err = r->read(rq, rs, obj, fe, row, creating);
     if (err != API_OK)
         return err;
     if (fe->count)
         return api_fail(rs, API_INVALID, arena_printf(rq->arena, "the %s is invalid", r->singular));
-    store_rc rc = r->write(rq, row, creating);
+    store_rc rc = b ? bulk_stage(b, index, row, creating) : r->write(rq, row, creating);
     /* A collection entry found nothing by its remote_id, yet its insert
      * conflicts: a concurrent request created it meanwhile (PostgreSQL).
      * Run the request again: the entry then updates that row. */
@@ -147,15 +152,18 @@ static api_err resource_apply(const resource *r, api_request *rq, api_response *
     }
     if (rc != STORE_OK)
         return api_from_store(rs, rc, r->missing);
+    if (b)
+        return API_OK;
     *rendered = r->render(row);
     return *rendered ? API_OK : api_fail(rs, API_INTERNAL, NULL);
 }
 
 /* Finds the row a collection entry names (by id, else by non-blank
- * remote_id) into row; *found tells whether it exists.  An id that names
- * nothing is a field error. */
+ * remote_id) into row, from the store or, with `b`, from what the entries
+ * before it left there (bulk.c); *found tells whether it exists.  An id that
+ * names nothing is a field error. */
 static api_err resource_match(const resource *r, api_request *rq, api_response *rs,
-                              const cJSON *entry, field_errors *fe, void *row, bool *found)
+                              const cJSON *entry, field_errors *fe, bulk *b, void *row, bool *found)
 {
     object_ref ref = {0};
     const char *remote = NULL;
@@ -169,7 +177,7 @@ static api_err resource_match(const resource *r, api_request *rq, api_response *
     }
     if (fe->count || !named)
         return API_OK;
-    store_rc rc = r->get(rq, &ref, row);
+    store_rc rc = b ? bulk_get(b, &ref, row) : r->get(rq, &ref, row);
     if (rc == STORE_OK)
         *found = true;
     else if (rc != STORE_NOT_FOUND)
@@ -180,12 +188,13 @@ static api_err resource_match(const resource *r, api_request *rq, api_response *
 }
 
 /* A collection entry that asks for deletion (r->deletes): the row it
- * matched becomes a tombstone, as with DELETE, rendered as such.  An entry
- * that matches no live row is refused, as DELETE answers 404: by id that is
- * resource_match's error, here by remote_id or by naming nothing. */
+ * matched becomes a tombstone, as with DELETE, rendered as such (with `b`,
+ * staged as entry `index`, bulk.c).  An entry that matches no live row is
+ * refused, as DELETE answers 404: by id that is resource_match's error, here
+ * by remote_id or by naming nothing. */
 static api_err resource_remove_matched(const resource *r, api_request *rq, api_response *rs,
-                                       const cJSON *entry, field_errors *fe, void *row, bool found,
-                                       cJSON **rendered)
+                                       const cJSON *entry, field_errors *fe, bulk *b, int index,
+                                       void *row, bool found, cJSON **rendered)
 {
     assert(r->remove);
     if (!found) {
@@ -197,6 +206,10 @@ static api_err resource_remove_matched(const resource *r, api_request *rq, api_r
         else
             fields_error(fe, "status", "deleting needs the id or remote_id of what to delete");
         return api_fail(rs, API_INVALID, NULL);
+    }
+    if (b) {
+        bulk_remove(b, index, row);
+        return API_OK;
     }
     store_rc rc = r->remove(rq, row);
     if (rc != STORE_OK)
@@ -253,7 +266,7 @@ static api_err resource_save(const resource *r, api_request *rq, api_response *r
         r->init(rq, row);
     }
     if (err == API_OK)
-        err = resource_apply(r, rq, rs, obj, &fe, row, ref == NULL, false, &rendered);
+        err = resource_apply(r, rq, rs, obj, &fe, row, ref == NULL, false, NULL, 0, &rendered);
     err = handler_finish(rq, rs, err);
     if (err != API_OK) {
         cJSON_Delete(rendered);
@@ -356,37 +369,19 @@ static api_err collection_refused(api_request *rq, api_response *rs, field_error
     return handler_fail_fields(rs, fe, refusal, message);
 }
 
-api_err handler_collection(api_request *rq, api_response *rs)
+/* Runs a collection's entries in order inside the open transaction, each
+ * written at once and its rendering appended to list, or, with `b`, staged
+ * (bulk.c: bulk_finish writes and renders them).  A refused entry does not
+ * stop the others from being checked; the answer then lists their problems
+ * (API_INVALID or API_CONFLICT, the first refused entry's).  Anything else
+ * ends the run. */
+static api_err collection_entries(const resource *r, api_request *rq, api_response *rs,
+                                  const cJSON *items, bulk *b, cJSON *list)
 {
-    const resource *r = rq->resource;
-    assert(r);
-    if (!rq->body)
-        return api_fail(rs, API_BAD_REQUEST, "a request body is required");
-    const char *envelope = arena_printf(rq->arena, "%s_collection", r->plural);
     void *row = arena_calloc(rq->arena, 1, r->row_size);
-    if (!envelope || !row)
+    if (!row)
         return api_fail(rs, API_INTERNAL, NULL);
-    const cJSON *coll = fields_unwrap(rq->body, envelope);
-    const cJSON *items = coll ? cJSON_GetObjectItemCaseSensitive(coll, r->plural) : NULL;
-    if (!cJSON_IsArray(items)) {
-        api_field_error(rs, r->plural, "must be a list");
-        return api_fail(rs, API_INVALID, "the collection has no list of entries");
-    }
-    if (cJSON_GetArraySize(items) > rq->limits->max_collection)
-        return api_fail(rs, API_TOO_LARGE,
-                        arena_printf(rq->arena, "a collection may hold at most %lld entries",
-                                     (long long)rq->limits->max_collection));
-
-    cJSON *list = NULL;
-    cJSON *env = render_list_envelope(r->plural, &list);
-    if (!env)
-        return api_fail(rs, API_INTERNAL, NULL);
-    api_err err = handler_begin(rq, rs);
-    if (err != API_OK) {
-        cJSON_Delete(env);
-        return err;
-    }
-
+    api_err err = API_OK;
     field_errors fe = {.arena = rq->arena};
     api_err refusal = API_OK; /* the first entry refused: its status answers */
     int refused = 0, index = 0;
@@ -413,17 +408,17 @@ api_err handler_collection(api_request *rq, api_response *rs)
                          "must be an object");
             err = api_fail(rs, API_INVALID, NULL);
         } else {
-            err = resource_match(r, rq, rs, entry, &fe, row, &found);
+            err = resource_match(r, rq, rs, entry, &fe, b, row, &found);
         }
         if (err == API_OK && fe.count)
             err = api_fail(rs, API_INVALID, NULL);
         if (err == API_OK && deleting)
-            err = resource_remove_matched(r, rq, rs, entry, &fe, row, found, &rendered);
+            err = resource_remove_matched(r, rq, rs, entry, &fe, b, index, row, found, &rendered);
         if (err == API_OK && !deleting && !found)
             r->init(rq, row);
         if (err == API_OK && !deleting)
-            err = resource_apply(r, rq, rs, entry, &fe, row, !found, !found, &rendered);
-        if (err == API_OK && !render_append_wrapped(list, r->singular, rendered))
+            err = resource_apply(r, rq, rs, entry, &fe, row, !found, !found, b, index, &rendered);
+        if (err == API_OK && !b && !render_append_wrapped(list, r->singular, rendered))
             err = api_fail(rs, API_INTERNAL, NULL);
         /* A refused entry does not stop the others from being checked (and
          * written: the transaction is rolled back), so that every bad entry
@@ -440,9 +435,78 @@ api_err handler_collection(api_request *rq, api_response *rs)
     }
     if (err == API_OK && refusal != API_OK)
         err = collection_refused(rq, rs, &fe, refusal, refused);
+    cJSON_Delete(fe.errors);
+    return err;
+}
+
+/* Writes the collection in bulk (bulk.c), or entry by entry when the
+ * resource has no bulk operations or only that can name the entries at
+ * fault; *env is the answer's envelope, made anew for a second run. */
+static api_err collection_write(const resource *r, api_request *rq, api_response *rs,
+                                const cJSON *items, cJSON **env, cJSON **list)
+{
+    bulk *b = NULL;
+    api_err err = bulk_start(r, rq, rs, items, &b);
+    if (err == API_OK)
+        err = collection_entries(r, rq, rs, items, b, *list);
+    if (!b || (err != API_OK && err != API_INVALID && err != API_CONFLICT))
+        return err;
+    /* Refused entries: the rows of the others are still written (and
+     * rolled back), to learn whether the database refuses one of them too,
+     * as entry by entry would report. */
+    const bool refused = err != API_OK;
+    store_rc rc = bulk_finish(b, refused ? NULL : *list);
+    if (rc == STORE_OK)
+        return err;
+    if (rc != STORE_CONFLICT && rc != STORE_NOT_FOUND)
+        return api_from_store(rs, rc, r->missing);
+    /* a row no entry named is in the way: run again entry by entry, from a
+     * new transaction (and stamp), to learn which entries it refuses */
+    store_rollback(rq->store);
+    rq->prefetched = NULL;
+    cJSON_Delete(rs->errors);
+    rs->errors = NULL;
+    rs->message = NULL;
+    cJSON_Delete(*env);
+    *env = render_list_envelope(r->plural, list);
+    if (!*env)
+        return api_fail(rs, API_INTERNAL, NULL);
+    err = handler_begin(rq, rs);
+    if (err == API_OK)
+        err = collection_entries(r, rq, rs, items, NULL, *list);
+    return err;
+}
+
+api_err handler_collection(api_request *rq, api_response *rs)
+{
+    const resource *r = rq->resource;
+    assert(r);
+    if (!rq->body)
+        return api_fail(rs, API_BAD_REQUEST, "a request body is required");
+    const char *envelope = arena_printf(rq->arena, "%s_collection", r->plural);
+    if (!envelope)
+        return api_fail(rs, API_INTERNAL, NULL);
+    const cJSON *coll = fields_unwrap(rq->body, envelope);
+    const cJSON *items = coll ? cJSON_GetObjectItemCaseSensitive(coll, r->plural) : NULL;
+    if (!cJSON_IsArray(items)) {
+        api_field_error(rs, r->plural, "must be a list");
+        return api_fail(rs, API_INVALID, "the collection has no list of entries");
+    }
+    if (cJSON_GetArraySize(items) > rq->limits->max_collection)
+        return api_fail(rs, API_TOO_LARGE,
+                        arena_printf(rq->arena, "a collection may hold at most %lld entries",
+                                     (long long)rq->limits->max_collection));
+
+    cJSON *list = NULL;
+    cJSON *env = render_list_envelope(r->plural, &list);
+    if (!env)
+        return api_fail(rs, API_INTERNAL, NULL);
+    api_err err = handler_begin(rq, rs);
+    if (err == API_OK)
+        err = collection_write(r, rq, rs, items, &env, &list);
+    rq->prefetched = NULL;
     err = handler_finish(rq, rs, err);
     if (err != API_OK) {
-        cJSON_Delete(fe.errors);
         cJSON_Delete(env);
         return err;
     }

@@ -71,6 +71,23 @@ struct resource {
      * (bulk deletion); NULL for resources without it. */
     bool (*deletes)(const cJSON *entry);
     cJSON *(*render)(const void *row);
+
+    /* Collections in bulk (bulk.c); without get_many and write_many a
+     * collection is written entry by entry. */
+    size_t remote_id_offset; /* of the row's remote_id (its id is its first member) */
+    size_t deleted_offset;   /* of its `deleted` flag, when the resource `deletes` */
+    /* For each i < n: the live row refs[i] names into the i-th row of rows,
+     * found[i] whether there is one (as get). */
+    store_rc (*get_many)(api_request *rq, const object_ref *refs, size_t n, void *rows,
+                         bool *found);
+    /* Writes n distinct rows (id 0: new, its id set), as write would each. */
+    store_rc (*write_many)(api_request *rq, void *rows, size_t n);
+    /* Optional: reads ahead, into rq->prefetched, what read will look up
+     * for the entries of `items`. */
+    api_err (*prefetch)(api_request *rq, api_response *rs, const cJSON *items);
+    /* Optional: once written, fills into rows what only the database
+     * computes. */
+    store_rc (*refresh)(api_request *rq, void *rows, size_t n);
 };
 
 /* The generic flows: route handlers (api_handler) that serve the resource

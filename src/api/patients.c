@@ -139,6 +139,20 @@ static store_rc patient_write(api_request *rq, void *row, bool creating)
     return creating ? store_patient_insert(rq->store, p) : store_patient_update(rq->store, p);
 }
 
+static store_rc patient_get_many(api_request *rq, const object_ref *refs, size_t n, void *rows,
+                                 bool *found)
+{
+    return store_patient_get_many(rq->store, rq->owner_id, refs, n, rq->arena, rows, found);
+}
+
+static store_rc patient_write_many(api_request *rq, void *rows, size_t n)
+{
+    patient *p = rows;
+    for (size_t i = 0; i < n; i++)
+        p[i].updated_at = rq->now;
+    return store_patient_write_many(rq->store, p, n, rq->arena);
+}
+
 static store_rc patient_remove(api_request *rq, void *row)
 {
     patient *p = row;
@@ -163,4 +177,7 @@ const resource patients_resource = {
     .paged_by_default = true,
     .remove = patient_remove,
     .render = patient_render,
+    .remote_id_offset = offsetof(patient, remote_id),
+    .get_many = patient_get_many,
+    .write_many = patient_write_many,
 };

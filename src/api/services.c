@@ -3,6 +3,8 @@
  * services_collections (bulk create or update of appointment types); see
  * routes.c.  A service's remote_id may be absent (null or ""), but never
  * white space alone. */
+#include <stddef.h>
+
 #include "api/handler.h"
 #include "api/resources.h"
 #include "api/render.h"
@@ -108,6 +110,20 @@ static store_rc service_write(api_request *rq, void *row, bool creating)
     return creating ? store_service_insert(rq->store, s) : store_service_update(rq->store, s);
 }
 
+static store_rc service_get_many(api_request *rq, const object_ref *refs, size_t n, void *rows,
+                                 bool *found)
+{
+    return store_service_get_many(rq->store, rq->owner_id, refs, n, rq->arena, rows, found);
+}
+
+static store_rc service_write_many(api_request *rq, void *rows, size_t n)
+{
+    service *s = rows;
+    for (size_t i = 0; i < n; i++)
+        s[i].updated_at = rq->now;
+    return store_service_write_many(rq->store, s, n, rq->arena);
+}
+
 const resource services_resource = {
     .singular = "service",
     .plural = "services",
@@ -119,4 +135,7 @@ const resource services_resource = {
     .write = service_write,
     .list = service_list,
     .render = service_render,
+    .remote_id_offset = offsetof(service, remote_id),
+    .get_many = service_get_many,
+    .write_many = service_write_many,
 };

@@ -40,27 +40,37 @@
  * live patient of the calendar's center and service_id (when not 0) a
  * service of the calendar; otherwise the write is refused with
  * STORE_NOT_FOUND, so one center's patients can never be attached to
- * another center's calendar, nor a deleted patient to anything. */
+ * another center's calendar, nor a deleted patient to anything.
+ *
+ * Many at once.  store_appointment_write_many (collections) keeps every
+ * rule above with bulk statements (internal.h): one reference check per
+ * STORE_BULK_ROWS rows, one raise of the longest appointment for all, and
+ * the neighbours' touch found by the written rows' ids, before the updates
+ * (old intervals) and after all writes (new intervals). */
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "store/internal.h"
 
-#define APPOINTMENT_SELECT                                                                         \
-    "SELECT a.id, a.calendar_id, a.remote_id, a.start, a.stop, a.notes, a.color, a.title,"         \
-    " a.status, a.patient_id, a.service_id, a.patient_arrived_at, a.deleted, a.updated_at,"        \
-    " p.remote_id, s.remote_id, s.color,"                                                          \
-    " CASE WHEN a.deleted = 0 AND a.status IN ('booked', 'noshow') AND a.stop > a.start"           \
+/* The warning of appointment a of calendar c: 1 or 0. */
+#define WARNING                                                                                    \
+    "CASE WHEN a.deleted = 0 AND a.status IN ('booked', 'noshow') AND a.stop > a.start"            \
     " AND EXISTS ("                                                                                \
     "SELECT 1 FROM appointments o"                                                                 \
     " WHERE o.calendar_id = a.calendar_id"                                                         \
     " AND o.start >= a.start - c.longest_appointment AND o.start < a.stop"                         \
     " AND o.stop > a.start AND o.stop > o.start AND o.id <> a.id"                                  \
     " AND o.deleted + 0 = 0 AND o.status IN ('booked', 'noshow'))"                                 \
-    " THEN 1 ELSE 0 END"                                                                           \
-    " FROM appointments a"                                                                         \
+    " THEN 1 ELSE 0 END"
+
+#define APPOINTMENT_SELECT                                                                         \
+    "SELECT a.id, a.calendar_id, a.remote_id, a.start, a.stop, a.notes, a.color, a.title,"         \
+    " a.status, a.patient_id, a.service_id, a.patient_arrived_at, a.deleted, a.updated_at,"        \
+    " p.remote_id, s.remote_id, s.color, " WARNING " FROM appointments a"                          \
     " JOIN calendars c ON c.id = a.calendar_id"                                                    \
     " LEFT JOIN patients p ON p.id = a.patient_id"                                                 \
     " LEFT JOIN services s ON s.id = a.service_id"
@@ -126,6 +136,58 @@ static const char SQL_UPDATE[] =
 static const char SQL_DELETE[] =
     "UPDATE appointments SET deleted = 1, updated_at = ?"
     " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
+
+/* Bulk statements (internal.h).  Lookups by ids and by remote_ids; the
+ * reference checks of many rows (distinct ids, then the calendar id: the
+ * count must be theirs); inserts and updates of many rows; and the touch of
+ * the neighbours of many written rows, by their ids, as they are when it
+ * runs (now, calendar id, calendar id, ids, now): before the updates for the
+ * old intervals, after the writes for the new ones. */
+static const char SQL_GET_BY_IDS[] = APPOINTMENT_SELECT
+    " WHERE a.id IN (" BULK_LIST("?") ") AND a.calendar_id + 0 = ? AND a.deleted + 0 = 0";
+static const char SQL_GET_BY_REMOTE_IDS[] = APPOINTMENT_SELECT
+    " WHERE a.remote_id IN (" BULK_LIST("?") ") AND a.calendar_id = ? AND a.deleted = 0";
+static const char SQL_WARNINGS_BY_IDS[] =
+    "SELECT a.id, " WARNING " FROM appointments a JOIN calendars c ON c.id = a.calendar_id"
+    " WHERE a.id IN (" BULK_LIST("?") ") AND a.calendar_id + 0 = ? AND a.deleted + 0 = 0";
+static const char SQL_CHECK_PATIENTS_MANY[] =
+    "SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id + 0"
+    " WHERE p.id IN (" BULK_LIST("?") ") AND c.id = ? AND p.deleted + 0 = 0";
+static const char SQL_CHECK_SERVICES_MANY[] =
+    "SELECT COUNT(*) FROM services WHERE id IN (" BULK_LIST("?") ") AND calendar_id + 0 = ?";
+/* calendar_id, remote_id, start, stop, notes, color, title, status,
+ * patient_id, service_id, patient_arrived_at, deleted, updated_at */
+#define INSERT_ROW                                                                                 \
+    "(" BULK_INT ", ?, " BULK_INT ", " BULK_INT ", ?, ?, ?, ?, " BULK_INT ", " BULK_INT            \
+    ", " BULK_INT ", " BULK_INT ", " BULK_INT ")"
+static const char SQL_INSERT_MANY[] =
+    "INSERT INTO appointments (calendar_id, remote_id, start, stop, notes, color, title, status,"
+    " patient_id, service_id, patient_arrived_at, deleted, updated_at)"
+    " SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9,"
+    " column10, column11, column12, column13 FROM (VALUES " BULK_LIST(
+        INSERT_ROW) ") AS v"
+                    " WHERE column1 IS NOT NULL RETURNING id";
+/* id, then the insert's row */
+#define UPDATE_ROW                                                                                 \
+    "(" BULK_INT ", " BULK_INT ", ?, " BULK_INT ", " BULK_INT ", ?, ?, ?, ?, " BULK_INT            \
+    ", " BULK_INT ", " BULK_INT ", " BULK_INT ", " BULK_INT ")"
+static const char SQL_UPDATE_MANY[] =
+    "UPDATE appointments SET remote_id = v.column3, start = v.column4, stop = v.column5,"
+    " notes = v.column6, color = v.column7, title = v.column8, status = v.column9,"
+    " patient_id = v.column10, service_id = v.column11, patient_arrived_at = v.column12,"
+    " deleted = v.column13, updated_at = v.column14 FROM (VALUES " BULK_LIST(
+        UPDATE_ROW) ") AS v"
+                    " WHERE appointments.id = v.column1 AND appointments.calendar_id = v.column2"
+                    " AND appointments.deleted + 0 = 0 RETURNING id";
+static const char SQL_TOUCH_AROUND_MANY[] =
+    "UPDATE appointments SET updated_at = ? WHERE id IN ("
+    "SELECT n.id FROM appointments w JOIN appointments n ON n.calendar_id = w.calendar_id"
+    " AND n.start >= w.start - (SELECT longest_appointment FROM calendars WHERE id = ?)"
+    " AND n.start < w.stop AND n.stop > w.start"
+    " WHERE w.calendar_id + 0 = ? AND w.id IN (" BULK_LIST(
+        "?") ")"
+             " AND n.deleted + 0 = 0 AND n.status IN ('booked', 'noshow') AND n.updated_at + 0 < "
+             "?)";
 
 static const char *const status_names[] = {
     [APPT_BOOKED] = "booked",
@@ -457,4 +519,213 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
+}
+
+/* ---- many at once ------------------------------------------------------ */
+
+static const store_many appointment_many = {
+    .by_ids = SQL_GET_BY_IDS,
+    .by_remote_ids = SQL_GET_BY_REMOTE_IDS,
+    .read = read_appointment,
+    .row_size = sizeof(appointment),
+    .remote_id_offset = offsetof(appointment, remote_id),
+};
+
+store_rc store_appointment_get_many(store *st, int64_t calendar_id, const object_ref *refs,
+                                    size_t n, arena *a, appointment *out, bool *found)
+{
+    return store_get_many(st, &appointment_many, calendar_id, refs, n, a, out, found);
+}
+
+static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const appointment *ap = store_picked(items, k);
+    db_bind_int64(s, first, ap->calendar_id);
+    bind_data(s, first + 1, ap);
+    db_bind_int64(s, first + 11, ap->deleted ? 1 : 0);
+    db_bind_int64(s, first + 12, ap->updated_at);
+}
+
+static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const appointment *ap = store_picked(items, k);
+    db_bind_int64(s, first, ap->id);
+    db_bind_int64(s, first + 1, ap->calendar_id);
+    bind_data(s, first + 2, ap);
+    db_bind_int64(s, first + 12, ap->deleted ? 1 : 0);
+    db_bind_int64(s, first + 13, ap->updated_at);
+}
+
+static void bind_picked_id(db_stmt *s, int first, const void *items, size_t k)
+{
+    db_bind_int64(s, first, ((const appointment *)store_picked(items, k))->id);
+}
+
+static void bind_int64_item(db_stmt *s, int first, const void *items, size_t k)
+{
+    db_bind_int64(s, first, ((const int64_t *)items)[k]);
+}
+
+static int cmp_int64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* store_bulk_run's row callback summing a COUNT(*) per chunk. */
+static store_rc add_count(db_stmt *s, void *ctx)
+{
+    *(int64_t *)ctx += db_column_int64(s, 0);
+    return STORE_OK;
+}
+
+/* NOT_FOUND unless the distinct non-zero references of rows (the patient_id
+ * or service_id at `offset`) all belong to the calendar (its center for
+ * patients): check_references for many rows. */
+static store_rc check_references_many(store *st, const char *sql, int64_t calendar_id,
+                                      const appointment *rows, size_t n, size_t offset, arena *a)
+{
+    int64_t *ids = n ? arena_alloc(a, n * sizeof *ids) : NULL;
+    size_t distinct = 0;
+    if (n && !ids)
+        return store_out_of_memory("bulk reference check");
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = *(const int64_t *)((const char *)&rows[i] + offset);
+        if (id && !rows[i].deleted) /* a deletion checks nothing, as a single one */
+            ids[distinct++] = id;
+    }
+    if (distinct > 1)
+        qsort(ids, distinct, sizeof *ids, cmp_int64);
+    size_t u = 0;
+    for (size_t i = 0; i < distinct; i++)
+        if (u == 0 || ids[u - 1] != ids[i])
+            ids[u++] = ids[i];
+    int64_t count = 0;
+    const store_bulk b = {
+        .sql = sql,
+        .trail = &calendar_id,
+        .n_trail = 1,
+        .per_row = 1,
+        .items = ids,
+        .n = u,
+        .bind = bind_int64_item,
+        .row = add_count,
+        .ctx = &count,
+    };
+    store_rc rc = store_bulk_run(st, &b, NULL);
+    if (rc == STORE_OK && count != (int64_t)u)
+        rc = STORE_NOT_FOUND;
+    return rc;
+}
+
+/* Touches the neighbours of the rows `pick` lists, as they are now (see
+ * SQL_TOUCH_AROUND_MANY). */
+static store_rc touch_around_many(store *st, int64_t calendar_id, int64_t now,
+                                  const store_pick *pick)
+{
+    const int64_t lead[] = {now, calendar_id, calendar_id};
+    const store_bulk b = {
+        .sql = SQL_TOUCH_AROUND_MANY,
+        .lead = lead,
+        .n_lead = 3,
+        .trail = &now,
+        .n_trail = 1,
+        .per_row = 1,
+        .items = pick,
+        .n = pick->n,
+        .bind = bind_picked_id,
+    };
+    return store_bulk_run(st, &b, NULL);
+}
+
+static const store_writes appointment_writes = {
+    .update = SQL_UPDATE_MANY,
+    .update_per_row = 14,
+    .update_bind = bind_update_row,
+    .insert = SQL_INSERT_MANY,
+    .insert_per_row = 13,
+    .insert_bind = bind_insert_row,
+};
+
+store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, arena *a)
+{
+    assert(st && (rows || n == 0) && a);
+    if (n == 0)
+        return STORE_OK;
+    const int64_t calendar_id = rows[0].calendar_id, now = rows[0].updated_at;
+    appointment longest = {.calendar_id = calendar_id};
+    for (size_t i = 0; i < n; i++) {
+        assert(rows[i].calendar_id == calendar_id && rows[i].updated_at == now);
+        if (!rows[i].deleted && rows[i].stop - rows[i].start > longest.stop - longest.start) {
+            longest.start = rows[i].start;
+            longest.stop = rows[i].stop;
+        }
+    }
+    store_pick old, fresh;
+    const store_pick all = {.rows = (char *)rows, .row_size = sizeof *rows, .n = n};
+    store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
+    if (rc != STORE_OK ||
+        (rc = check_references_many(st, SQL_CHECK_PATIENTS_MANY, calendar_id, rows, n,
+                                    offsetof(appointment, patient_id), a)) != STORE_OK ||
+        (rc = check_references_many(st, SQL_CHECK_SERVICES_MANY, calendar_id, rows, n,
+                                    offsetof(appointment, service_id), a)) != STORE_OK ||
+        (rc = raise_longest(st->db, &longest)) != STORE_OK ||
+        (rc = touch_around_many(st, calendar_id, now, &old)) != STORE_OK)
+        return rc;
+    /* a missing calendar fails the foreign key of an insert: NOT_FOUND */
+    rc = store_write_picks(st, &appointment_writes, &old, &fresh, now, a);
+    return rc == STORE_OK ? touch_around_many(st, calendar_id, now, &all) : rc;
+}
+
+/* store_appointment_warnings' collection of (id, warning) rows. */
+typedef struct warning_rows {
+    int64_t (*rows)[2];
+    size_t n, cap;
+} warning_rows;
+
+static store_rc warning_row(db_stmt *s, void *ctx)
+{
+    warning_rows *w = ctx;
+    if (w->n == w->cap) {
+        fprintf(stderr, "agenda: store: more warnings than appointments asked for\n");
+        return STORE_ERROR;
+    }
+    w->rows[w->n][0] = db_column_int64(s, 0);
+    w->rows[w->n][1] = db_column_int64(s, 1);
+    w->n++;
+    return STORE_OK;
+}
+
+store_rc store_appointment_warnings(store *st, int64_t calendar_id, const int64_t *ids, size_t n,
+                                    arena *a, bool *warnings)
+{
+    assert(st && (ids || n == 0) && a && (warnings || n == 0));
+    warning_rows w = {.cap = n};
+    if (n == 0)
+        return STORE_OK;
+    w.rows = arena_alloc(a, n * sizeof *w.rows);
+    if (!w.rows)
+        return store_out_of_memory("bulk warnings");
+    const store_bulk b = {
+        .sql = SQL_WARNINGS_BY_IDS,
+        .trail = &calendar_id,
+        .n_trail = 1,
+        .per_row = 1,
+        .items = ids,
+        .n = n,
+        .bind = bind_int64_item,
+        .row = warning_row,
+        .ctx = &w,
+    };
+    store_rc rc = store_bulk_run(st, &b, NULL);
+    if (rc != STORE_OK)
+        return rc;
+    if (w.n > 1)
+        qsort(w.rows, w.n, sizeof *w.rows, cmp_int64); /* by id, the first member */
+    for (size_t i = 0; i < n; i++) {
+        const int64_t key[2] = {ids[i], 0};
+        const int64_t(*hit)[2] = w.n ? bsearch(key, w.rows, w.n, sizeof *w.rows, cmp_int64) : NULL;
+        warnings[i] = hit && (*hit)[1] != 0;
+    }
+    return STORE_OK;
 }

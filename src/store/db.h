@@ -16,6 +16,12 @@
  *   placeholder is bound separately (a value used twice is bound twice).
  * - Binds carry their type (int8, text, bytea), so a driver that needs
  *   parameter types (PostgreSQL) can pass them with the statement.
+ * - A statement with DB_BULK_PARAMS placeholders or more is a bulk statement
+ *   (store/internal.h).  One that reads tables (any but an INSERT) is
+ *   planned at every execution, for the values and table sizes of that
+ *   execution, by a driver whose engine would otherwise keep one plan.
+ *   After a failed bulk statement the caller rolls back: the driver may
+ *   have left the transaction unusable (PostgreSQL aborts it whole).
  * - Errors are classified here and only here, into store_rc:
  *     unique / primary key violation  -> STORE_CONFLICT (not logged)
  *     foreign key violation           -> STORE_NOT_FOUND (not logged: the
@@ -40,6 +46,9 @@
 #include <string.h>
 
 #include "store/store.h"
+
+/* Placeholders from which a statement is a bulk statement (see above). */
+#define DB_BULK_PARAMS 100
 
 typedef struct db db;
 typedef struct db_stmt db_stmt;

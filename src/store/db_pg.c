@@ -25,10 +25,19 @@
  * $1..$n and a generated name; it is prepared on the server (PQprepare) at
  * its first execution in a session, with the parameter types of that
  * execution's binds (int8, text, bytea; 0 - inferred by the server - for a
- * NULL), then run with PQexecPrepared.  Values travel as text, bytea as
- * binary; results come back as text and the getters convert (integers with
- * strtoll, bytea by unescaping), so they return what SQLite's do.  A result
- * is read whole, so db_step just walks its rows.
+ * NULL), then run with PQexecPrepared.  A bulk statement that reads tables
+ * (db.h: DB_BULK_PARAMS; any but an INSERT) is instead sent as text each
+ * time, as the unnamed statement, which PostgreSQL plans with the values
+ * and table sizes of that execution: after a few runs a prepared statement
+ * gets a generic plan, made once and kept, and one made while a table was
+ * nearly empty walks the whole table once it has grown (the touch of a
+ * hundred appointments' neighbours took a second).  A bulk INSERT reads no
+ * table, so it stays prepared: planning its VALUES at every run cost as
+ * much as the insert itself.  Values travel as
+ * text, bytea as binary; text and bytea are handed to libpq where the caller keeps them (db.h:
+ * alive until db_reset), not copied, as the SQLite driver does. Results come back as text and the
+ * getters convert (integers with strtoll, bytea by unescaping), so they return what SQLite's do.  A
+ * result is read whole, so db_step just walks its rows.
  *
  * A failed statement leaves a transaction as it was.  SQLite undoes just
  * the failed statement; PostgreSQL aborts the whole transaction.  The store
@@ -39,6 +48,9 @@
  * violation) rolls back to that savepoint; any other failure leaves the
  * transaction aborted, so it can only be rolled back (and COMMIT of an
  * aborted transaction is refused, not silently turned into a rollback).
+ * Bulk statements are the exception (db.h): their callers roll back after
+ * any failure, so they run without a savepoint, and a failed one leaves the
+ * transaction aborted.
  *
  * Errors are classified by SQLSTATE in classify(), the one place where
  * PostgreSQL codes become store_rc values; see the table there.
@@ -92,14 +104,16 @@ typedef struct pg_stmt {
     char name[24];     /* server-side name, unique in the connection */
     int n_params;      /* number of placeholders */
     bool is_write;     /* INSERT, UPDATE or DELETE */
+    bool bulk;         /* a bulk statement (db.h): no savepoint of its own */
+    bool each_time;    /* a bulk statement that reads: planned at every run */
     uint64_t prepared; /* session it was prepared in (0: none) */
 
-    /* binds, n_params of each */
-    char **values;       /* NULL: SQL NULL */
+    /* binds, n_params of each; text and bytea values are the caller's
+     * (db.h: alive until db_reset), never copied */
+    const char **values; /* NULL: SQL NULL */
     int *lengths;        /* for binary values */
     int *formats;        /* 0 text, 1 binary */
     Oid *types;          /* 0 until bound (or NULL: inferred) */
-    bool *owned;         /* values[i] is a malloc'd copy */
     char (*numbers)[24]; /* text of int64 binds */
     int bad_bind;        /* first out-of-range index since the last reset */
 
@@ -326,10 +340,7 @@ static void forget_blobs(pg_stmt *s)
 static void stmt_clear(pg_stmt *s)
 {
     for (int i = 0; i < s->n_params; i++) {
-        if (s->owned[i])
-            free(s->values[i]);
         s->values[i] = NULL;
-        s->owned[i] = false;
         s->lengths[i] = 0;
         s->formats[i] = 0;
         s->types[i] = 0;
@@ -355,7 +366,6 @@ static void stmt_free(pg_stmt *s)
     free(s->lengths);
     free(s->formats);
     free(s->types);
-    free(s->owned);
     free(s->numbers);
     free(s);
 }
@@ -403,15 +413,15 @@ static pg_stmt *stmt_new(pg_db *d, const char *sql)
     s->is_write = is_write(sql);
     snprintf(s->name, sizeof s->name, "agenda_%u", d->next_name++);
     s->text = translate(sql, &s->n_params);
+    s->bulk = s->n_params >= DB_BULK_PARAMS;
+    s->each_time = s->bulk && strncasecmp(sql, "INSERT", 6) != 0;
     size_t n = s->n_params > 0 ? (size_t)s->n_params : 1;
     s->values = calloc(n, sizeof *s->values);
     s->lengths = calloc(n, sizeof *s->lengths);
     s->formats = calloc(n, sizeof *s->formats);
     s->types = calloc(n, sizeof *s->types);
-    s->owned = calloc(n, sizeof *s->owned);
     s->numbers = calloc(n, sizeof *s->numbers);
-    if (!s->text || !s->values || !s->lengths || !s->formats || !s->types || !s->owned ||
-        !s->numbers) {
+    if (!s->text || !s->values || !s->lengths || !s->formats || !s->types || !s->numbers) {
         stmt_free(s);
         return NULL;
     }
@@ -460,10 +470,7 @@ static int bind_slot(pg_stmt *s, int i)
         return -1;
     }
     int k = i - 1;
-    if (s->owned[k])
-        free(s->values[k]);
     s->values[k] = NULL;
-    s->owned[k] = false;
     s->lengths[k] = 0;
     s->formats[k] = 0;
     return k;
@@ -495,12 +502,7 @@ static void pg_bind_text(db_stmt *sbase, int i, const char *v)
     if (k < 0)
         return;
     s->types[k] = v ? OID_TEXT : 0;
-    if (!v)
-        return;
-    s->values[k] = strdup(v);
-    s->owned[k] = s->values[k] != NULL;
-    if (!s->values[k] && !s->bad_bind)
-        s->bad_bind = i; /* out of memory: fail at step */
+    s->values[k] = v; /* not copied: db.h keeps it alive until db_reset */
 }
 
 static void pg_bind_blob(db_stmt *sbase, int i, const void *v, size_t n)
@@ -515,15 +517,9 @@ static void pg_bind_blob(db_stmt *sbase, int i, const void *v, size_t n)
             s->bad_bind = i;
         return;
     }
-    s->values[k] = malloc(n ? n : 1);
-    if (!s->values[k]) {
-        if (!s->bad_bind)
-            s->bad_bind = i;
-        return;
-    }
-    if (n)
-        memcpy(s->values[k], v, n);
-    s->owned[k] = true;
+    /* libpq reads `lengths` bytes of a binary value: any pointer will do
+     * for an empty one, but not NULL (that is SQL NULL) */
+    s->values[k] = n ? v : "";
     s->lengths[k] = (int)n;
     s->formats[k] = 1;
 }
@@ -539,7 +535,7 @@ static const char SQL_STMT_UNDO[] =
  * current binds. */
 static store_rc prepare_on_server(pg_db *d, pg_stmt *s)
 {
-    if (s->prepared == d->session)
+    if (s->each_time || s->prepared == d->session)
         return STORE_OK;
     PGresult *res = PQprepare(d->conn, s->name, s->text, s->n_params, s->types);
     store_rc rc = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : fail(d, res, s->sql);
@@ -553,6 +549,18 @@ static bool result_ok(const PGresult *res)
 {
     ExecStatusType st = PQresultStatus(res);
     return res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+}
+
+/* Sends s with its binds: by its server-side name, or, for a statement
+ * planned at every execution, as text (the unnamed statement, which
+ * PostgreSQL plans with the values it is given). */
+static bool send_statement(PGconn *c, const pg_stmt *s)
+{
+    const char *const *values = (const char *const *)s->values;
+    if (s->each_time)
+        return PQsendQueryParams(c, s->text, s->n_params, s->types, values, s->lengths, s->formats,
+                                 0);
+    return PQsendQueryPrepared(c, s->name, s->n_params, values, s->lengths, s->formats, 0);
 }
 
 /* Reads the results of a pipeline of `n` queries and its sync into r[n]
@@ -595,8 +603,7 @@ static PGresult *exec_in_savepoint(pg_db *d, pg_stmt *s, store_rc *rc)
     PGresult *out = NULL;
     bool clean = PQenterPipelineMode(c) &&
                  PQsendQueryParams(c, SQL_STMT_SAVEPOINT, 0, NULL, NULL, NULL, NULL, 0) &&
-                 PQsendQueryPrepared(c, s->name, s->n_params, (const char *const *)s->values,
-                                     s->lengths, s->formats, 0) &&
+                 send_statement(c, s) &&
                  PQsendQueryParams(c, SQL_STMT_RELEASE, 0, NULL, NULL, NULL, NULL, 0) &&
                  PQpipelineSync(c);
     if (clean)
@@ -642,13 +649,16 @@ static store_rc execute(pg_db *d, pg_stmt *s)
     }
     if ((rc = ensure_session(d)) != STORE_OK || (rc = prepare_on_server(d, s)) != STORE_OK)
         goto done;
-    if (s->is_write && PQtransactionStatus(d->conn) == PQTRANS_INTRANS) {
+    if (s->is_write && !s->bulk && PQtransactionStatus(d->conn) == PQTRANS_INTRANS) {
         res = exec_in_savepoint(d, s, &rc);
         if (rc != STORE_OK)
             goto done;
     } else {
-        res = PQexecPrepared(d->conn, s->name, s->n_params, (const char *const *)s->values,
-                             s->lengths, s->formats, 0);
+        const char *const *values = (const char *const *)s->values;
+        res = s->each_time ? PQexecParams(d->conn, s->text, s->n_params, s->types, values,
+                                          s->lengths, s->formats, 0)
+                           : PQexecPrepared(d->conn, s->name, s->n_params, values, s->lengths,
+                                            s->formats, 0);
         if (!result_ok(res)) {
             rc = fail(d, res, s->sql);
             goto done;

@@ -19,10 +19,11 @@
  * - Text and blobs are bound SQLITE_STATIC, not copied: db.h asks callers
  *   to keep them alive until db_reset, which also clears the bindings.
  * - SQLite answers RETURNING from a temporary table it builds for every
- *   statement, a tenth of the cost of a small INSERT.  An "INSERT ...
- *   RETURNING id" (the only RETURNING the store uses on inserts, always on
- *   a table whose id is the rowid) is therefore prepared without the
- *   clause, and its one row is answered from sqlite3_last_insert_rowid. */
+ *   statement, a tenth of the cost of a small INSERT.  A one-row "INSERT
+ *   ... VALUES (...) RETURNING id" (always on a table whose id is the
+ *   rowid) is therefore prepared without the clause, and its one row is
+ *   answered from sqlite3_last_insert_rowid.  A bulk insert (INSERT ...
+ *   SELECT, store/internal.h) keeps its RETURNING: it has a row per id. */
 #include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
@@ -58,11 +59,12 @@ typedef struct sqlite_stmt {
 /* The clause an INSERT's rowid answers; see the top of the file. */
 static const char RETURNING_ROWID[] = " RETURNING id";
 
-/* True when sql is an INSERT ending in RETURNING_ROWID. */
+/* True when sql is a one-row INSERT (no SELECT: a bulk insert's rows come
+ * from one) ending in RETURNING_ROWID. */
 static bool insert_returning_rowid(const char *sql)
 {
     size_t len = strlen(sql), tail = sizeof RETURNING_ROWID - 1;
-    return strncmp(sql, "INSERT ", 7) == 0 && len > tail &&
+    return strncmp(sql, "INSERT ", 7) == 0 && !strstr(sql, " SELECT ") && len > tail &&
            strcmp(sql + len - tail, RETURNING_ROWID) == 0;
 }
 

@@ -166,6 +166,121 @@ store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id
 store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64_t id,
                                   const char *const *values, int n);
 
+/* ---- bulk statements (collections) ------------------------------------
+ *
+ * A bulk statement does for up to STORE_BULK_ROWS rows what a single-row
+ * statement does for one, so a collection costs a few statements per
+ * STORE_BULK_ROWS entries instead of a few per entry (on PostgreSQL each is
+ * a round trip).  Its text is static like every statement's: BULK_LIST
+ * repeats one row of placeholders STORE_BULK_ROWS times, as an IN list or as
+ * the rows of a VALUES list.  A call with fewer rows leaves the rest unbound,
+ * that is NULL, and every bulk statement ignores NULL rows: an IN list
+ * matches no NULL, and a VALUES list is filtered on its first column (which
+ * is never NULL in a real row).  The same text runs on both engines: VALUES
+ * columns are named column1, column2, ... by both, and integer placeholders
+ * are written CAST(? AS BIGINT) so that PostgreSQL knows their type even
+ * when the first execution binds NULL to them. */
+#define STORE_BULK_ROWS 500
+#define BULK_R4(x)      x x x x
+#define BULK_R9(x)      x x x x x x x x x
+#define BULK_R10(x)     x x x x x x x x x x
+/* r, then ", " r 499 times: STORE_BULK_ROWS copies in all */
+#define BULK_LIST(r) r BULK_R9(", " r) BULK_R9(BULK_R10(", " r)) BULK_R4(BULK_R10(BULK_R10(", " r)))
+#define BULK_INT     "CAST(? AS BIGINT)"
+
+/* One bulk statement run over items[0..n), STORE_BULK_ROWS at a time. */
+typedef struct store_bulk {
+    const char *sql;     /* n_lead placeholders, STORE_BULK_ROWS rows, n_trail */
+    const int64_t *lead; /* int64 values of the leading placeholders */
+    int n_lead;
+    const int64_t *trail; /* and of the trailing ones */
+    int n_trail;
+    int per_row; /* placeholders per row */
+    const void *items;
+    size_t n;
+    /* Binds item k (k < n) to placeholders first .. first + per_row - 1. */
+    void (*bind)(db_stmt *s, int first, const void *items, size_t k);
+    /* Called for each row the statement returns, if not NULL. */
+    store_rc (*row)(db_stmt *s, void *ctx);
+    void *ctx;
+} store_bulk;
+
+/* Runs b->sql once per chunk of STORE_BULK_ROWS items; *rows (if not NULL)
+ * gets the number of rows returned in all.  Errors as db_step; it is no
+ * unit of work: the caller rolls its transaction back on failure. */
+store_rc store_bulk_run(store *st, const store_bulk *b, size_t *rows);
+
+/* Runs a bulk "INSERT ... SELECT ... FROM (VALUES ...) RETURNING id" over
+ * b->items and sets *ids to an arena array of the b->n new ids in the order
+ * of the items: both engines give ids out in increasing order as they
+ * insert the VALUES rows, whatever order RETURNING lists them in.
+ * STORE_ERROR when another number of rows came back. */
+store_rc store_bulk_insert(store *st, const store_bulk *b, arena *a, int64_t **ids);
+
+/* The rows of a bulk write that a statement binds: row picked[k] (row k
+ * when picked is NULL) of rows, for k < n; row_size bytes each, id first. */
+typedef struct store_pick {
+    char *rows;
+    size_t row_size;
+    const size_t *picked;
+    size_t n;
+} store_pick;
+
+/* Row k of the store_pick a bulk statement has as its items. */
+static inline void *store_picked(const void *items, size_t k)
+{
+    const store_pick *p = items;
+    return p->rows + (p->picked ? p->picked[k] : k) * p->row_size;
+}
+
+/* Splits rows[0..n) into *old (id set: to update) and *fresh (id 0: to
+ * insert), each in input order.  STORE_ERROR when the arena is full. */
+store_rc store_pick_split(void *rows, size_t row_size, size_t n, arena *a, store_pick *old,
+                          store_pick *fresh);
+
+/* The bulk statements of a *_write_many, each binding store_pick rows. */
+typedef void (*store_bind_picked)(db_stmt *s, int first, const void *items, size_t k);
+typedef struct store_writes {
+    const char *touch; /* optional: now, now, then rows to update */
+    int touch_per_row;
+    store_bind_picked touch_bind;
+    const char *update; /* RETURNING a row per live row updated */
+    int update_per_row;
+    store_bind_picked update_bind;
+    const char *insert; /* as store_bulk_insert */
+    int insert_per_row;
+    store_bind_picked insert_bind;
+} store_writes;
+
+/* Runs w: the touch and updates of `old` (NOT_FOUND unless each updates a
+ * live row), then the inserts of `fresh`, whose ids it sets.  Updates go
+ * first: a remote_id one of them gives up may be taken by an insert. */
+store_rc store_write_picks(store *st, const store_writes *w, const store_pick *old,
+                           const store_pick *fresh, int64_t now, arena *a);
+
+/* What store_get_many needs of a resource: its bulk lookups of live rows by
+ * id and by remote_id (an IN list or VALUES rows, then the owner), its row
+ * reader, and where a row keeps its id (first) and remote_id.
+ *
+ * Planners without statistics (a new SQLite database is never analyzed)
+ * weigh an IN list of a hundred values against any index with an equality
+ * on the owner, and may walk every row of the owner: so bulk statements
+ * write the owner of rows found by id as `owner + 0 = ?`, and lookups by
+ * remote_id join VALUES rows when another index starts with the owner,
+ * which both engines turn into one probe of the remote_id index per row. */
+typedef struct store_many {
+    const char *by_ids;
+    const char *by_remote_ids;
+    store_rc (*read)(db_stmt *s, arena *a, void *row);
+    size_t row_size;
+    size_t remote_id_offset;
+} store_many;
+
+/* For each i < n: the live row refs[i] names within `owner` into
+ * out[i * row_size], found[i] whether there is one (store.h: *_get_many). */
+store_rc store_get_many(store *st, const store_many *m, int64_t owner, const object_ref *refs,
+                        size_t n, arena *a, void *out, bool *found);
+
 /* Logs an arena exhaustion and returns STORE_ERROR. */
 store_rc store_out_of_memory(const char *where);
 

@@ -5,10 +5,11 @@
  * unique among a center's live patients" is the partial unique index
  * patients_remote_id (WHERE deleted = 0), so the database decides conflicts,
  * atomically, and a deleted patient's remote_id is free again at once.
- * Every call is one statement (a list is two, in one read snapshot; an
- * update or a delete also writes the patient's appointments, in one unit
- * of work), every statement is scoped to the center, and only live rows are
- * addressable.
+ * Every single-row call is one statement (a list is two, in one read
+ * snapshot; an update or a delete also writes the patient's appointments,
+ * in one unit of work); the *_many calls of collections run bulk statements
+ * (internal.h).  Every statement is scoped to the center, and only live
+ * rows are addressable.
  *
  * A deleted patient's appointments.  An appointment shows its patient's id
  * and remote_id; a deleted patient's remote_id may name another patient at
@@ -17,6 +18,7 @@
  * the change.  No appointment ever names a deleted patient: the store also
  * refuses to link one (appointments.c). */
 #include <assert.h>
+#include <stddef.h>
 
 #include "store/internal.h"
 
@@ -59,6 +61,42 @@ static const char SQL_DELETE[] = "UPDATE patients SET deleted = 1, updated_at = 
  * (index appointments_patient). */
 static const char SQL_UNLINK_APPOINTMENTS[] =
     "UPDATE appointments SET patient_id = NULL, updated_at = ? WHERE patient_id = ?";
+
+/* Bulk statements (internal.h): lookups by ids and by remote_ids; inserts
+ * and updates of many rows; the touch of the appointments of many patients
+ * whose remote_id changes (now, now, then rows of id, new remote_id). */
+static const char SQL_GET_BY_IDS[] =
+    "SELECT " PATIENT_COLUMNS
+    " FROM patients WHERE id IN (" BULK_LIST("?") ")"
+                                                  " AND center_id + 0 = ? AND deleted + 0 = 0";
+static const char SQL_GET_BY_REMOTE_IDS[] =
+    "SELECT " PATIENT_COLUMNS " FROM patients JOIN (VALUES " BULK_LIST(
+        "(?)") ") AS v"
+               " ON remote_id = v.column1 WHERE center_id = ? AND deleted = 0";
+/* center_id, remote_id .. language_code, updated_at */
+#define INSERT_ROW "(" BULK_INT ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " BULK_INT ")"
+static const char SQL_INSERT_MANY[] =
+    "INSERT INTO patients (center_id, remote_id, first_name, last_name, email, phone_number,"
+    " birthdate, address, notes, language_code, deleted, updated_at)"
+    " SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9,"
+    " column10, 0, column11 FROM (VALUES " BULK_LIST(
+        INSERT_ROW) ") AS v"
+                    " WHERE column1 IS NOT NULL RETURNING id";
+/* id, center_id, remote_id .. language_code, updated_at */
+#define UPDATE_ROW "(" BULK_INT ", " BULK_INT ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " BULK_INT ")"
+static const char SQL_UPDATE_MANY[] =
+    "UPDATE patients SET remote_id = v.column3, first_name = v.column4, last_name = v.column5,"
+    " email = v.column6, phone_number = v.column7, birthdate = v.column8, address = v.column9,"
+    " notes = v.column10, language_code = v.column11, updated_at = v.column12"
+    " FROM (VALUES " BULK_LIST(
+        UPDATE_ROW) ") AS v"
+                    " WHERE patients.id = v.column1 AND patients.center_id = v.column2"
+                    " AND patients.deleted + 0 = 0 RETURNING id";
+static const char SQL_TOUCH_APPOINTMENTS_MANY[] =
+    "UPDATE appointments SET updated_at = ? WHERE deleted = 0 AND updated_at < ?"
+    " AND patient_id IN (SELECT p.id FROM patients p JOIN (VALUES " BULK_LIST(
+        "(" BULK_INT ", ?)") ") AS v ON p.id = v.column1"
+                             " WHERE p.remote_id IS DISTINCT FROM v.column2)";
 
 /* Reads the PATIENT_COLUMNS into *row (a patient). */
 static store_rc read_patient(db_stmt *s, arena *a, void *row)
@@ -207,4 +245,68 @@ store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t 
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
+}
+
+/* ---- many at once ------------------------------------------------------ */
+
+static const store_many patient_many = {
+    .by_ids = SQL_GET_BY_IDS,
+    .by_remote_ids = SQL_GET_BY_REMOTE_IDS,
+    .read = read_patient,
+    .row_size = sizeof(patient),
+    .remote_id_offset = offsetof(patient, remote_id),
+};
+
+store_rc store_patient_get_many(store *st, int64_t center_id, const object_ref *refs, size_t n,
+                                arena *a, patient *out, bool *found)
+{
+    return store_get_many(st, &patient_many, center_id, refs, n, a, out, found);
+}
+
+static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const patient *p = store_picked(items, k);
+    db_bind_int64(s, first, p->center_id);
+    bind_data(s, first + 1, p);
+    db_bind_int64(s, first + 10, p->updated_at);
+}
+
+static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const patient *p = store_picked(items, k);
+    db_bind_int64(s, first, p->id);
+    db_bind_int64(s, first + 1, p->center_id);
+    bind_data(s, first + 2, p);
+    db_bind_int64(s, first + 11, p->updated_at);
+}
+
+static void bind_touch_row(db_stmt *s, int first, const void *items, size_t k)
+{
+    const patient *p = store_picked(items, k);
+    db_bind_int64(s, first, p->id);
+    db_bind_text(s, first + 1, p->remote_id);
+}
+
+static const store_writes patient_writes = {
+    .touch = SQL_TOUCH_APPOINTMENTS_MANY,
+    .touch_per_row = 2,
+    .touch_bind = bind_touch_row,
+    .update = SQL_UPDATE_MANY,
+    .update_per_row = 12,
+    .update_bind = bind_update_row,
+    .insert = SQL_INSERT_MANY,
+    .insert_per_row = 11,
+    .insert_bind = bind_insert_row,
+};
+
+store_rc store_patient_write_many(store *st, patient *rows, size_t n, arena *a)
+{
+    assert(st && (rows || n == 0) && a);
+    store_pick old, fresh;
+    for (size_t i = 0; i < n; i++)
+        assert(!rows[i].deleted && rows[i].updated_at == rows[0].updated_at);
+    store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
+    if (rc == STORE_OK)
+        rc = store_write_picks(st, &patient_writes, &old, &fresh, n ? rows[0].updated_at : 0, a);
+    return rc;
 }

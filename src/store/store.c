@@ -415,3 +415,284 @@ store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64
     db_reset(s);
     return rc;
 }
+
+/* ---- bulk statements -------------------------------------------------- */
+
+store_rc store_bulk_run(store *st, const store_bulk *b, size_t *rows)
+{
+    assert(st && b && b->sql && b->bind && b->per_row > 0);
+    db_stmt *s = NULL;
+    size_t got = 0;
+    store_rc rc = STORE_OK;
+    for (size_t base = 0; base < b->n && rc == STORE_OK; base += STORE_BULK_ROWS) {
+        size_t end = b->n - base < STORE_BULK_ROWS ? b->n : base + STORE_BULK_ROWS;
+        rc = db_prepare(st->db, b->sql, &s);
+        if (rc != STORE_OK)
+            break;
+        for (int i = 0; i < b->n_lead; i++)
+            db_bind_int64(s, i + 1, b->lead[i]);
+        for (size_t k = base; k < end; k++)
+            b->bind(s, b->n_lead + 1 + (int)(k - base) * b->per_row, b->items, k);
+        for (int i = 0; i < b->n_trail; i++)
+            db_bind_int64(s, b->n_lead + STORE_BULK_ROWS * b->per_row + 1 + i, b->trail[i]);
+        bool row = false;
+        while ((rc = db_step(s, &row)) == STORE_OK && row) {
+            got++;
+            if (b->row && (rc = b->row(s, b->ctx)) != STORE_OK)
+                break;
+        }
+        db_reset(s);
+        s = NULL;
+    }
+    if (rows)
+        *rows = got;
+    return rc;
+}
+
+/* store_get_many's collection of the rows its lookups return. */
+typedef struct many_rows {
+    const store_many *m;
+    arena *a;
+    void *rows;
+    size_t n, cap;
+} many_rows;
+
+static store_rc many_row(db_stmt *s, void *ctx)
+{
+    many_rows *r = ctx;
+    store_rc rc = store_reserve(r->a, &r->rows, &r->cap, r->n, r->m->row_size);
+    if (rc == STORE_OK)
+        rc = r->m->read(s, r->a, (char *)r->rows + r->n * r->m->row_size);
+    if (rc == STORE_OK)
+        r->n++;
+    return rc;
+}
+
+/* store_get_many's binds: the id or the remote_id of the k-th ref of the
+ * kind the statement looks up (items is a ref_pick). */
+typedef struct ref_pick {
+    const object_ref *refs;
+    const size_t *picked;
+} ref_pick;
+
+static void bind_ref_id(db_stmt *s, int first, const void *items, size_t k)
+{
+    const ref_pick *p = items;
+    db_bind_int64(s, first, p->refs[p->picked[k]].id);
+}
+
+static void bind_ref_remote_id(db_stmt *s, int first, const void *items, size_t k)
+{
+    const ref_pick *p = items;
+    db_bind_text(s, first, p->refs[p->picked[k]].remote_id);
+}
+
+static int cmp_row_id(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y; /* id comes first in a row */
+    return (a > b) - (a < b);
+}
+
+static const char *row_remote_id(const void *row, size_t offset)
+{
+    return *(const char *const *)((const char *)row + offset);
+}
+
+/* strcmp with NULL first. */
+static int cmp_text(const char *a, const char *b)
+{
+    if (!a || !b)
+        return (a != NULL) - (b != NULL);
+    return strcmp(a, b);
+}
+
+/* qsort_r's order of rows by remote_id; arg points to its offset. */
+static int cmp_row_remote_id(const void *x, const void *y, void *arg)
+{
+    size_t offset = *(const size_t *)arg;
+    return cmp_text(row_remote_id(x, offset), row_remote_id(y, offset));
+}
+
+/* The row of rows[0..n) (sorted by the key ref uses: remote_id when it has
+ * one, else id) that ref names, or NULL. */
+static const void *find_row(const many_rows *r, const object_ref *ref)
+{
+    size_t lo = 0, hi = r->n, size = r->m->row_size, offset = r->m->remote_id_offset;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const void *row = (const char *)r->rows + mid * size;
+        int c = ref->remote_id ? cmp_text(row_remote_id(row, offset), ref->remote_id)
+                               : cmp_row_id(row, &ref->id);
+        if (c == 0)
+            return row;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Looks up the refs that `picked` lists (all of one kind) with `sql`, into
+ * r, sorted by that kind's key. */
+static store_rc get_many_of_kind(store *st, const char *sql, int64_t owner, const ref_pick *pick,
+                                 size_t n, bool by_remote_id, many_rows *r)
+{
+    if (n == 0)
+        return STORE_OK;
+    const store_bulk b = {
+        .sql = sql,
+        .trail = &owner,
+        .n_trail = 1,
+        .per_row = 1,
+        .items = pick,
+        .n = n,
+        .bind = by_remote_id ? bind_ref_remote_id : bind_ref_id,
+        .row = many_row,
+        .ctx = r,
+    };
+    store_rc rc = store_bulk_run(st, &b, NULL);
+    if (rc == STORE_OK && r->n > 1) {
+        if (by_remote_id)
+            qsort_r(r->rows, r->n, r->m->row_size, cmp_row_remote_id,
+                    (void *)&r->m->remote_id_offset);
+        else
+            qsort(r->rows, r->n, r->m->row_size, cmp_row_id);
+    }
+    return rc;
+}
+
+store_rc store_get_many(store *st, const store_many *m, int64_t owner, const object_ref *refs,
+                        size_t n, arena *a, void *out, bool *found)
+{
+    assert(st && m && (refs || n == 0) && a && (out || n == 0) && (found || n == 0));
+    store_rc rc = STORE_OK;
+    size_t n_ids = 0, n_remote = 0;
+    size_t *ids = n ? arena_alloc(a, n * sizeof *ids) : NULL;
+    size_t *remote = n ? arena_alloc(a, n * sizeof *remote) : NULL;
+    many_rows by_id = {.m = m, .a = a}, by_remote = {.m = m, .a = a};
+    if (n && (!ids || !remote))
+        return store_out_of_memory("bulk lookup");
+    for (size_t i = 0; i < n; i++) {
+        found[i] = false;
+        if (refs[i].remote_id)
+            remote[n_remote++] = i;
+        else
+            ids[n_ids++] = i;
+    }
+    const ref_pick id_pick = {refs, ids}, remote_pick = {refs, remote};
+    if ((rc = get_many_of_kind(st, m->by_ids, owner, &id_pick, n_ids, false, &by_id)) != STORE_OK ||
+        (rc = get_many_of_kind(st, m->by_remote_ids, owner, &remote_pick, n_remote, true,
+                               &by_remote)) != STORE_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        const void *row = find_row(refs[i].remote_id ? &by_remote : &by_id, &refs[i]);
+        if (row) {
+            memcpy((char *)out + i * m->row_size, row, m->row_size);
+            found[i] = true;
+        }
+    }
+    return rc;
+}
+
+/* store_bulk_insert's collection of the returned ids. */
+typedef struct id_list {
+    int64_t *ids;
+    size_t n, cap;
+} id_list;
+
+static store_rc id_row(db_stmt *s, void *ctx)
+{
+    id_list *l = ctx;
+    if (l->n == l->cap) {
+        fprintf(stderr, "agenda: store: a bulk insert returned more rows than it was given\n");
+        return STORE_ERROR;
+    }
+    l->ids[l->n++] = db_column_int64(s, 0);
+    return STORE_OK;
+}
+
+store_rc store_bulk_insert(store *st, const store_bulk *b, arena *a, int64_t **ids)
+{
+    assert(st && b && a && ids && !b->row);
+    id_list l = {.cap = b->n};
+    *ids = NULL;
+    if (b->n == 0)
+        return STORE_OK;
+    l.ids = arena_alloc(a, b->n * sizeof *l.ids);
+    if (!l.ids)
+        return store_out_of_memory("bulk insert");
+    store_bulk run = *b;
+    run.row = id_row;
+    run.ctx = &l;
+    store_rc rc = store_bulk_run(st, &run, NULL);
+    if (rc == STORE_OK && l.n != b->n) {
+        fprintf(stderr, "agenda: store: a bulk insert returned fewer rows than it was given\n");
+        rc = STORE_ERROR;
+    }
+    /* Both engines give ids out in increasing order as they insert the
+     * VALUES rows, in order; RETURNING need not list them in that order. */
+    if (rc == STORE_OK && l.n > 1)
+        qsort(l.ids, l.n, sizeof *l.ids, cmp_row_id);
+    if (rc == STORE_OK)
+        *ids = l.ids;
+    return rc;
+}
+
+store_rc store_pick_split(void *rows, size_t row_size, size_t n, arena *a, store_pick *old,
+                          store_pick *fresh)
+{
+    assert((rows || n == 0) && a && old && fresh);
+    size_t *o = arena_alloc(a, (n + 1) * sizeof *o), *f = arena_alloc(a, (n + 1) * sizeof *f);
+    *old = (store_pick){.rows = rows, .row_size = row_size, .picked = o};
+    *fresh = (store_pick){.rows = rows, .row_size = row_size, .picked = f};
+    if (!o || !f)
+        return store_out_of_memory("bulk write");
+    for (size_t i = 0; i < n; i++) {
+        if (*(const int64_t *)((const char *)rows + i * row_size)) /* the id */
+            o[old->n++] = i;
+        else
+            f[fresh->n++] = i;
+    }
+    return STORE_OK;
+}
+
+store_rc store_write_picks(store *st, const store_writes *w, const store_pick *old,
+                           const store_pick *fresh, int64_t now, arena *a)
+{
+    assert(st && w && old && fresh && a);
+    const int64_t stamps[] = {now, now};
+    size_t updated = 0;
+    int64_t *ids = NULL;
+    store_rc rc = STORE_OK;
+    if (w->touch) {
+        const store_bulk touch = {.sql = w->touch,
+                                  .lead = stamps,
+                                  .n_lead = 2,
+                                  .per_row = w->touch_per_row,
+                                  .items = old,
+                                  .n = old->n,
+                                  .bind = w->touch_bind};
+        if ((rc = store_bulk_run(st, &touch, NULL)) != STORE_OK)
+            return rc;
+    }
+    const store_bulk update = {.sql = w->update,
+                               .per_row = w->update_per_row,
+                               .items = old,
+                               .n = old->n,
+                               .bind = w->update_bind};
+    if ((rc = store_bulk_run(st, &update, &updated)) != STORE_OK)
+        return rc;
+    if (updated != old->n)
+        return STORE_NOT_FOUND;
+    const store_bulk insert = {.sql = w->insert,
+                               .per_row = w->insert_per_row,
+                               .items = fresh,
+                               .n = fresh->n,
+                               .bind = w->insert_bind};
+    if ((rc = store_bulk_insert(st, &insert, a, &ids)) != STORE_OK)
+        return rc;
+    for (size_t k = 0; k < fresh->n; k++)
+        *(int64_t *)store_picked(fresh, k) = ids[k];
+    return rc;
+}

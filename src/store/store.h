@@ -260,6 +260,51 @@ store_rc store_appointment_insert(store *st, appointment *ap);
 store_rc store_appointment_update(store *st, const appointment *ap);
 store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, int64_t now);
 
+/* ---- collections: many rows at once ----------------------------------- */
+
+/* A collection reads and writes its rows with these: a few statements per
+ * hundred rows instead of a few per row (on PostgreSQL each statement is a
+ * round trip, and a write inside a transaction also a savepoint).  They run
+ * inside the caller's transaction (store_begin) and are no units of work:
+ * after any failure the caller rolls the transaction back.
+ *
+ * *_get_many: for each i < n, found[i] tells whether refs[i] names a live
+ * row of the owner, by id or by remote_id as *_get does, and out[i] is that
+ * row.  Several refs may name one row.
+ *
+ * *_write_many: writes rows[0..n) as the single-row calls would: a row with
+ * id 0 is inserted (its id is set), any other is updated (every column;
+ * NOT_FOUND when it is not live), with the same touching of the appointments
+ * that show it.  The rows must be distinct objects of one owner, all stamped
+ * with the same updated_at.  Updates go first, then inserts.  CONFLICT when
+ * a remote_id would be taken twice among live rows; it may also come when
+ * the rows only trade remote_ids among themselves (a database checks each
+ * row as it writes it, in an order of its choosing), so on CONFLICT a
+ * caller that needs an order writes the rows one by one in that order.
+ * `a` holds working memory. */
+store_rc store_patient_get_many(store *st, int64_t center_id, const object_ref *refs, size_t n,
+                                arena *a, patient *out, bool *found);
+store_rc store_patient_write_many(store *st, patient *rows, size_t n, arena *a);
+store_rc store_service_get_many(store *st, int64_t calendar_id, const object_ref *refs, size_t n,
+                                arena *a, service *out, bool *found);
+store_rc store_service_write_many(store *st, service *rows, size_t n, arena *a);
+/* Appointments: the references are checked as single writes check them
+ * (NOT_FOUND), the calendar's longest appointment is raised, and every
+ * other appointment that store_appointment_update would touch around a
+ * written row's old or new interval is touched.  A row with `deleted` set
+ * is written as a tombstone (store_appointment_delete; an existing row must
+ * still be live before).  The rows' joined fields and warning are not read
+ * back. */
+store_rc store_appointment_get_many(store *st, int64_t calendar_id, const object_ref *refs,
+                                    size_t n, arena *a, appointment *out, bool *found);
+store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, arena *a);
+/* For each i < n: warnings[i] is the warning of the calendar's live
+ * appointment ids[i] (false when there is none), as a get would read it:
+ * what a collection reads back once everything is written.  Several ids
+ * may be the same. */
+store_rc store_appointment_warnings(store *st, int64_t calendar_id, const int64_t *ids, size_t n,
+                                    arena *a, bool *warnings);
+
 /* ---- working hours ---------------------------------------------------- */
 
 /* The weekly schedule, sorted by day then start. */

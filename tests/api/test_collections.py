@@ -476,7 +476,8 @@ def test_appointments_warning_computed_after_whole_collection(acct):
         {"remote_id": "a", "start": T0, "stop": T0 + 1800},
         {"remote_id": "b", "start": T0 + 600, "stop": T0 + 1200},
     ]))
-    assert out[1]["warning"] is True
+    # each answer shows the calendar as the whole collection left it
+    assert out[0]["warning"] is True and out[1]["warning"] is True
     assert acct.get_appointment("remote_id:a")["warning"] is True
 
 
@@ -487,3 +488,172 @@ def test_appointments_bare_and_wrapped_entries(acct, wrapper):
     out = appointments_out(acct.api.post(appointments_coll(acct), {
         "appointments_collection": {"appointments": items}}))
     assert [a["remote_id"] for a in out] == ["w"]
+
+
+# ---- written in bulk ------------------------------------------------------
+# A collection reads the rows its entries name up front and writes them many
+# at a time (src/api/bulk.c); the answers are those of entries written one by
+# one, in order.
+
+
+def test_patients_conflict_with_an_unnamed_patient_names_the_entry(acct):
+    """A remote_id held by a patient no entry names is only found by the
+    database; the answer still names the entry."""
+    a = acct.create_patient(remote_id="a")
+    b = acct.create_patient(remote_id="b")
+    body = expect_error(post_patients(acct, [patient_fields("new"), {"remote_id": "b"},
+                                             {"id": b["id"], "remote_id": "a"}]),
+                        409, "patients[2].remote_id")
+    assert list(body["errors"]) == ["patients[2].remote_id"]
+    assert acct.list_patients() == [a, b]
+
+
+def test_patients_conflict_with_a_later_entry_names_the_first(acct):
+    """Entry 0 takes a name that entry 1 gives up only afterwards: entry 0
+    conflicts, as it would written alone."""
+    a = acct.create_patient(remote_id="a")
+    b = acct.create_patient(remote_id="b")
+    body = expect_error(post_patients(acct, [{"id": a["id"], "remote_id": "b"},
+                                             {"remote_id": "b", "remote_id_note": "x"},
+                                             {"id": b["id"], "remote_id": "c"}]),
+                        409, "patients[0].remote_id")
+    assert list(body["errors"]) == ["patients[0].remote_id"]
+    assert acct.list_patients() == [a, b]
+
+
+def test_patients_trade_remote_ids_through_a_spare_name(acct):
+    a = acct.create_patient(remote_id="a", first_name="A")
+    b = acct.create_patient(remote_id="b", first_name="B")
+    out = patients_out(post_patients(acct, [{"id": a["id"], "remote_id": "spare"},
+                                            {"id": b["id"], "remote_id": "a"},
+                                            {"id": a["id"], "remote_id": "b"}]))
+    assert [(p["id"], p["remote_id"]) for p in out] == [
+        (a["id"], "spare"), (b["id"], "a"), (a["id"], "b")]
+    assert acct.get_patient("remote_id:b")["first_name"] == "A"
+    assert acct.get_patient("remote_id:a")["first_name"] == "B"
+
+
+def test_patients_each_entry_answers_the_state_it_left(acct):
+    p = acct.create_patient(remote_id="p", first_name="Old", last_name="Old")
+    out = patients_out(post_patients(acct, [
+        {"remote_id": "p", "first_name": "New"},
+        patient_fields("made", first_name="Made"),
+        {"id": p["id"], "last_name": "New"},
+        {"remote_id": "made", "notes": "then noted"},
+        {"remote_id": "p", "remote_id_unused": 1},
+    ]))
+    assert out[0] == {**p, "first_name": "New"}
+    assert out[2] == out[4] == {**p, "first_name": "New", "last_name": "New"}
+    assert out[1]["notes"] is None and out[3]["notes"] == "then noted"
+    assert out[1]["id"] == out[3]["id"]
+    assert acct.get_patient("remote_id:made") == out[3]
+
+
+def test_patients_id_and_remote_id_lookups_across_many_entries(acct):
+    """More entries than one bulk statement holds, some named by id, some by
+    remote_id, some new, in one collection."""
+    old = [acct.create_patient(remote_id=f"old{i}") for i in range(150)]
+    entries = []
+    for i in range(300):
+        if i % 3 == 0:
+            entries.append({"id": old[i // 2]["id"], "notes": f"by id {i}"})
+        elif i % 3 == 1:
+            entries.append({"remote_id": f"old{i // 2}", "notes": f"by remote_id {i}"})
+        else:
+            entries.append(patient_fields(f"new{i}", notes=f"new {i}"))
+    out = patients_out(post_patients(acct, entries))
+    for i, p in enumerate(out):
+        if i % 3 == 2:
+            assert p["remote_id"] == f"new{i}" and p["id"] not in {o["id"] for o in old}
+        else:
+            assert p["id"] == old[i // 2]["id"] and p["remote_id"] == f"old{i // 2}"
+    listed = {p["id"]: p for p in acct.list_patients()}
+    assert len(listed) == 250
+    for p in out:
+        assert listed[p["id"]]["remote_id"] == p["remote_id"]
+
+
+def test_patients_unknown_id_is_422_in_bulk(acct):
+    body = expect_error(post_patients(acct, [patient_fields("n"), {"id": 987654, "notes": "x"}]),
+                        422, "patients[1].id")
+    assert list(body["errors"]) == ["patients[1].id"]
+    assert acct.list_patients() == []
+
+
+def test_appointments_reference_lookups_read_ahead(acct):
+    acct.create_patient(remote_id="p1")
+    acct.create_patient(remote_id="p2")
+    [svc] = acct.upsert_services({"remote_id": "s1", "name": "S", "duration": 15,
+                                  "color": "#abcdef"})
+    made = acct.create_appointment(remote_id="m", start=T0 + 90000, patient_remote_id="p1")
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "x", "start": T0, "stop": T0 + 60, "patient_remote_id": "p1",
+         "service_remote_id": "s1"},
+        {"remote_id": "y", "start": T0 + 600, "stop": T0 + 660, "patient_remote_id": "p2"},
+        {"remote_id": "x", "patient_remote_id": "p2", "service_remote_id": ""},
+        {"remote_id": "m", "patient_remote_id": ""},
+    ]))
+    assert [(a["remote_id"], a["patient_remote_id"], a["service_remote_id"], a["color"])
+            for a in out] == [("x", "p1", "s1", "#abcdef"), ("y", "p2", None, ""),
+                              ("x", "p2", None, ""), ("m", None, None, "")]
+    assert out[3]["patient_id"] is None and out[3]["id"] == made["id"]
+    assert acct.get_appointment("remote_id:x") == out[2]
+    assert svc["color"] == "#abcdef"
+
+
+def test_appointments_many_entries_each_answer_matches_its_row(acct):
+    old = [acct.create_appointment(remote_id=f"o{i}", start=T0 + i * 3600, stop=T0 + i * 3600 + 600)
+           for i in range(60)]
+    entries = []
+    for i in range(240):
+        if i < 60:
+            entries.append({"remote_id": f"o{i}", "title": f"moved {i}",
+                            "start": T0 + 500000 + i * 3600, "stop": T0 + 500000 + i * 3600 + 600})
+        else:
+            entries.append({"remote_id": f"n{i}", "start": T0 + i * 3600,
+                            "stop": T0 + i * 3600 + 1800})
+    out = appointments_out(post_appointments(acct, entries))
+    assert [a["id"] for a in out[:60]] == [a["id"] for a in old]
+    listed = {a["id"]: a for a in acct.list_appointments()}
+    assert len(listed) == 240
+    for a in out:
+        assert listed[a["id"]] == a
+
+
+def test_patients_every_refusal_listed_with_one_only_the_database_sees(acct):
+    """A bad entry, and a rename onto a remote_id that no entry names (which
+    only the database can refuse): both are reported."""
+    a = acct.create_patient(remote_id="a")
+    b = acct.create_patient(remote_id="b")
+    body = expect_error(post_patients(acct, [patient_fields("n", birthdate="2023-02-30"),
+                                             {"id": b["id"], "remote_id": "a"},
+                                             patient_fields("fine")]),
+                        422, "patients[0].birthdate", "patients[1].remote_id")
+    assert sorted(body["errors"]) == ["patients[0].birthdate", "patients[1].remote_id"]
+    assert acct.list_patients() == [a, b]
+
+
+def test_appointments_created_then_deleted_in_one_collection(acct):
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "x", "start": T0, "stop": T0 + 600, "title": "made"},
+        {"remote_id": "x", "title": "renamed"},
+        {"remote_id": "x", "status": "deleted"},
+        {"remote_id": "x", "start": T0 + 60, "stop": T0 + 120},
+    ]))
+    assert out[0]["id"] == out[1]["id"] == out[2]["id"] != out[3]["id"]
+    assert (out[1]["title"], out[1]["status"]) == ("renamed", "booked")
+    assert (out[2]["title"], out[2]["status"], out[2]["warning"]) == ("renamed", "deleted", False)
+    assert [a["id"] for a in acct.list_appointments()] == [out[3]["id"]]
+    tombstones = [a for a in acct.list_appointments(since=0) if a["status"] == "deleted"]
+    assert tombstones == [out[2]]
+
+
+def test_appointments_updated_then_deleted_leave_the_updated_tombstone(acct):
+    made = acct.create_appointment(remote_id="u", start=T0, stop=T0 + 600)
+    other = acct.create_appointment(remote_id="o", start=T0 + 300, stop=T0 + 900)
+    out = appointments_out(post_appointments(acct, [
+        {"remote_id": "u", "title": "last words"},
+        {"id": made["id"], "status": "deleted"},
+    ]))
+    assert out[1] == {**made, "title": "last words", "status": "deleted", "warning": False}
+    assert acct.get_appointment("remote_id:o") == {**other, "warning": False}

@@ -1783,6 +1783,312 @@ START_TEST(migration_unlinks_appointments_of_deleted_patients)
 }
 END_TEST
 
+/* ---- collections: many rows at once ------------------------------------ */
+
+/* More rows than two bulk statements take (STORE_BULK_ROWS, 500), so
+ * chunks meet and the last one is partly unbound. */
+#define MANY 1100
+
+START_TEST(bulk_patients_get_and_write)
+{
+    int64_t c = make_center("bulk"), other = make_center("bulk-other");
+    int64_t k = make_calendar(c, "bulk-cal");
+    int64_t kept = add_patient(c, "kept", 1000), renamed = add_patient(c, "old-name", 1000);
+    int64_t elsewhere = add_patient(other, "elsewhere", 1000);
+    int64_t gone = add_patient(c, "gone", 1000);
+    ck_assert_int_eq(store_patient_delete(st, c, gone, 1000), STORE_OK);
+    appointment a = new_appt(k, "a", 100, 200);
+    a.patient_id = renamed;
+    ck_assert_int_eq(store_appointment_insert(st, &a), STORE_OK);
+    appointment b = new_appt(k, "b", 300, 400);
+    b.patient_id = kept;
+    ck_assert_int_eq(store_appointment_insert(st, &b), STORE_OK);
+
+    /* lookups by id and by remote_id, several naming one row, some nothing */
+    const object_ref refs[] = {{.id = kept},
+                               {.remote_id = "old-name"},
+                               {.remote_id = "none"},
+                               {.id = elsewhere},
+                               {.remote_id = "elsewhere"},
+                               {.id = gone},
+                               {.remote_id = "kept"},
+                               {.id = renamed}};
+    const size_t n_refs = sizeof refs / sizeof refs[0];
+    patient got[sizeof refs / sizeof refs[0]];
+    bool found[sizeof refs / sizeof refs[0]];
+    ck_assert_int_eq(store_patient_get_many(st, c, refs, n_refs, A, got, found), STORE_OK);
+    const bool want[] = {true, true, false, false, false, false, true, true};
+    for (size_t i = 0; i < n_refs; i++)
+        ck_assert_msg(found[i] == want[i], "ref %zu", i);
+    ck_assert_int_eq(got[0].id, kept);
+    ck_assert_str_eq(got[0].remote_id, "kept");
+    ck_assert_int_eq(got[1].id, renamed);
+    ck_assert_str_eq(got[1].birthdate, "1990-05-16");
+    ck_assert_int_eq(got[6].id, kept);
+    ck_assert_str_eq(got[7].remote_id, "old-name");
+
+    /* one write: two updates (one renames) and MANY inserts, one of which
+     * takes the name the rename gives up */
+    patient *rows = arena_calloc(A, MANY + 2, sizeof *rows);
+    rows[0] = got[1];
+    rows[0].remote_id = "new-name";
+    rows[1] = got[0];
+    rows[1].notes = "kept, with notes";
+    for (int i = 0; i < MANY; i++)
+        rows[2 + i] = new_patient(c, i == 0 ? "old-name" : arena_printf(A, "n%d", i), 2000);
+    rows[2 + MANY - 1].birthdate = NULL;
+    rows[0].updated_at = rows[1].updated_at = 2000;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_patient_write_many(st, rows, MANY + 2, A), STORE_OK);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    ck_assert_int_eq(rows[0].id, renamed);
+    for (int i = 0; i < MANY + 2; i++) {
+        patient p;
+        object_ref by_id = {.id = rows[i].id};
+        ck_assert_int_eq(store_patient_get(st, c, &by_id, A, &p), STORE_OK);
+        ck_assert_str_eq(p.remote_id, rows[i].remote_id);
+        ck_assert_int_eq(p.updated_at, 2000);
+    }
+    patient p;
+    object_ref last = {.remote_id = rows[2 + MANY - 1].remote_id};
+    ck_assert_int_eq(store_patient_get(st, c, &last, A, &p), STORE_OK);
+    ck_assert_ptr_null(p.birthdate);
+    object_ref by_kept = {.id = kept};
+    ck_assert_int_eq(store_patient_get(st, c, &by_kept, A, &p), STORE_OK);
+    ck_assert_str_eq(p.notes, "kept, with notes");
+    /* the renamed patient's appointment shows a new remote_id: touched */
+    ck_assert_int_eq(get_appt(k, "a").updated_at, 2000);
+    ck_assert_str_eq(get_appt(k, "a").patient_remote_id, "new-name");
+    ck_assert_int_eq(get_appt(k, "b").updated_at, 1000);
+
+    /* a remote_id a live patient outside the rows holds: CONFLICT */
+    patient clash[] = {new_patient(c, "fresh", 3000), new_patient(c, "kept", 3000)};
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_patient_write_many(st, clash, 2, A), STORE_CONFLICT);
+    store_rollback(st);
+    object_ref fresh_ref = {.remote_id = "fresh"};
+    ck_assert_int_eq(store_patient_get(st, c, &fresh_ref, A, &p), STORE_NOT_FOUND);
+    /* an update of a patient that is not live (or of another center) */
+    patient dead = new_patient(c, "dead", 3000);
+    dead.id = gone;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_patient_write_many(st, &dead, 1, A), STORE_NOT_FOUND);
+    store_rollback(st);
+    patient moved = new_patient(c, "moved", 3000);
+    moved.id = elsewhere;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_patient_write_many(st, &moved, 1, A), STORE_NOT_FOUND);
+    store_rollback(st);
+    /* nothing to write is no statement at all */
+    ck_assert_int_eq(store_patient_write_many(st, NULL, 0, A), STORE_OK);
+}
+END_TEST
+
+START_TEST(bulk_services_get_and_write)
+{
+    int64_t c = make_center("bulk-s");
+    int64_t k = make_calendar(c, "bulk-s-cal"), k2 = make_calendar(c, "bulk-s-cal2");
+    service sv = {.calendar_id = k,
+                  .remote_id = "s",
+                  .name = "S",
+                  .duration = 15,
+                  .color = "#111111",
+                  .updated_at = 1000};
+    ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
+    appointment a = new_appt(k, "a", 100, 200);
+    a.service_id = sv.id;
+    ck_assert_int_eq(store_appointment_insert(st, &a), STORE_OK);
+
+    const object_ref refs[] = {{.remote_id = "s"}, {.id = sv.id}, {.remote_id = "t"}};
+    service got[3];
+    bool found[3];
+    ck_assert_int_eq(store_service_get_many(st, k, refs, 3, A, got, found), STORE_OK);
+    ck_assert(found[0] && found[1] && !found[2]);
+    ck_assert_int_eq(got[0].id, sv.id);
+    ck_assert_int_eq(got[1].duration, 15);
+    ck_assert_int_eq(store_service_get_many(st, k2, refs, 3, A, got, found), STORE_OK);
+    ck_assert(!found[0] && !found[1] && !found[2]);
+
+    service *rows = arena_calloc(A, MANY + 1, sizeof *rows);
+    rows[0] = sv;
+    rows[0].color = "#222222";
+    rows[0].updated_at = 2000;
+    for (int i = 1; i <= MANY; i++)
+        rows[i] = (service){.calendar_id = k,
+                            .remote_id = i % 2 ? arena_printf(A, "t%d", i) : NULL,
+                            .name = arena_printf(A, "T%d", i),
+                            .duration = i,
+                            .updated_at = 2000};
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_service_write_many(st, rows, MANY + 1, A), STORE_OK);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    service *list = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(store_service_list(st, k, A, &list, &n), STORE_OK);
+    ck_assert_uint_eq(n, MANY + 1);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(list[i].id, rows[i].id); /* by id: in the order written */
+        ck_assert_str_eq(list[i].name, rows[i].name);
+        ck_assert_int_eq(list[i].duration, i ? (int64_t)i : 15);
+    }
+    /* the new color shows on the service's appointment: touched */
+    ck_assert_int_eq(get_appt(k, "a").updated_at, 2000);
+    ck_assert_str_eq(get_appt(k, "a").service_color, "#222222");
+}
+END_TEST
+
+START_TEST(bulk_appointments_get_and_write)
+{
+    int64_t c = make_center("bulk-a"), other = make_center("bulk-a-other");
+    int64_t k = make_calendar(c, "bulk-a-cal"), k2 = make_calendar(c, "bulk-a-cal2");
+    int64_t pid = add_patient(c, "p", 1000), foreign = add_patient(other, "f", 1000);
+    service sv = {
+        .calendar_id = k, .remote_id = "s", .name = "S", .duration = 15, .updated_at = 1000};
+    service sv2 = {
+        .calendar_id = k2, .remote_id = "s", .name = "S", .duration = 15, .updated_at = 1000};
+    ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
+    ck_assert_int_eq(store_service_insert(st, &sv2), STORE_OK);
+    add_appt(k, "moved", 100, 200, APPT_BOOKED);
+    add_appt(k, "old-neighbour", 150, 250, APPT_BOOKED);
+    add_appt(k, "new-neighbour", 10000, 10100, APPT_BOOKED);
+    add_appt(k, "far", 5000, 5100, APPT_BOOKED);
+
+    appointment *rows = arena_calloc(A, MANY + 1, sizeof *rows);
+    rows[0] = get_appt(k, "moved");
+    rows[0].start = 10050;
+    rows[0].stop = 10150;
+    rows[0].updated_at = 2000;
+    for (int i = 1; i <= MANY; i++) {
+        /* back to back from 20000, each 100 s; the last one lasts a day */
+        rows[i] = new_appt(k, arena_printf(A, "n%d", i), 20000 + i * 100, 20000 + i * 100 + 100);
+        rows[i].patient_id = i % 3 ? pid : 0;
+        rows[i].service_id = i % 2 ? sv.id : 0;
+        rows[i].notes = i % 5 ? NULL : "notes";
+        rows[i].status = i % 7 ? APPT_BOOKED : APPT_CANCELLED;
+        rows[i].has_arrived = i % 11 == 0;
+        rows[i].patient_arrived_at = i % 11 ? 0 : 20000;
+        rows[i].updated_at = 2000;
+    }
+    rows[MANY].stop = rows[MANY].start + 86400;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_appointment_write_many(st, rows, MANY + 1, A), STORE_OK);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+
+    /* the old and the new neighbours of the moved row are touched */
+    ck_assert_int_eq(get_appt(k, "old-neighbour").updated_at, 2000);
+    ck_assert(!get_appt(k, "old-neighbour").warning);
+    ck_assert_int_eq(get_appt(k, "new-neighbour").updated_at, 2000);
+    ck_assert(get_appt(k, "new-neighbour").warning);
+    ck_assert_int_eq(get_appt(k, "far").updated_at, 1000);
+    /* the longest appointment was raised: a window well after its start finds it */
+    ck_assert_str_eq(window(k, rows[MANY].start + 80000, rows[MANY].start + 80001),
+                     rows[MANY].remote_id);
+
+    /* read back by id, in input order, with joined fields */
+    object_ref *refs = arena_calloc(A, MANY + 1, sizeof *refs);
+    for (int i = 0; i <= MANY; i++)
+        refs[i] = (object_ref){.id = rows[i].id};
+    appointment *got = arena_calloc(A, MANY + 1, sizeof *got);
+    bool *found = arena_calloc(A, MANY + 1, sizeof *found);
+    ck_assert_int_eq(store_appointment_get_many(st, k, refs, MANY + 1, A, got, found), STORE_OK);
+    for (int i = 0; i <= MANY; i++) {
+        ck_assert(found[i]);
+        ck_assert_str_eq(got[i].remote_id, rows[i].remote_id);
+        ck_assert_int_eq(got[i].start, rows[i].start);
+        ck_assert_int_eq(got[i].stop, rows[i].stop);
+        if (i == 0)
+            continue;
+        ck_assert_int_eq(got[i].status, rows[i].status);
+        ck_assert_int_eq(got[i].has_arrived, rows[i].has_arrived);
+        ck_assert_int_eq(got[i].patient_id, rows[i].patient_id);
+        if (rows[i].patient_id)
+            ck_assert_str_eq(got[i].patient_remote_id, "p");
+        if (rows[i].service_id)
+            ck_assert_str_eq(got[i].service_remote_id, "s");
+        if (rows[i].notes)
+            ck_assert_str_eq(got[i].notes, "notes");
+        else
+            ck_assert_ptr_null(got[i].notes);
+        /* back to back is no overlap; the day-long last one overlaps nothing
+         * after it, and the one before it ends where it starts */
+        ck_assert(!got[i].warning);
+    }
+    ck_assert(got[0].warning);
+    /* warnings alone, by id; an id of nothing live here is no warning */
+    const int64_t ids[] = {
+        rows[0].id, rows[1].id, rows[0].id, get_appt(k, "new-neighbour").id, get_appt(k, "far").id,
+        987654321};
+    bool warned[6];
+    ck_assert_int_eq(store_appointment_warnings(st, k, ids, 6, A, warned), STORE_OK);
+    ck_assert(warned[0] && !warned[1] && warned[2] && warned[3] && !warned[4] && !warned[5]);
+    ck_assert_int_eq(store_appointment_warnings(st, k2, ids, 6, A, warned), STORE_OK);
+    ck_assert(!warned[0] && !warned[3]);
+    /* the same by remote_id, and nothing of another calendar */
+    object_ref by_remote[] = {{.remote_id = "n1"}, {.remote_id = "far"}, {.remote_id = "nope"}};
+    ck_assert_int_eq(store_appointment_get_many(st, k, by_remote, 3, A, got, found), STORE_OK);
+    ck_assert(found[0] && found[1] && !found[2]);
+    ck_assert_int_eq(got[0].id, rows[1].id);
+    ck_assert_int_eq(store_appointment_get_many(st, k2, by_remote, 3, A, got, found), STORE_OK);
+    ck_assert(!found[0] && !found[1] && !found[2]);
+
+    /* references outside the calendar's center, or its services: NOT_FOUND */
+    appointment bad = new_appt(k, "bad", 1000000, 1000100);
+    bad.patient_id = foreign;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
+    store_rollback(st);
+    bad.patient_id = pid;
+    bad.service_id = sv2.id;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
+    store_rollback(st);
+    /* a taken remote_id */
+    appointment taken = new_appt(k, "far", 1000000, 1000100);
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_appointment_write_many(st, &taken, 1, A), STORE_CONFLICT);
+    store_rollback(st);
+    ck_assert_str_eq(window(k, 1000000, 1000100), "");
+}
+END_TEST
+
+/* Bulk writes of tombstones: a deletion as store_appointment_delete does
+ * it, of an existing row or of one the same call inserts. */
+START_TEST(bulk_appointments_deleted_rows)
+{
+    int64_t c = make_center("bulk-d");
+    int64_t k = make_calendar(c, "bulk-d-cal");
+    add_appt(k, "gone", 100, 200, APPT_BOOKED);
+    add_appt(k, "neighbour", 150, 250, APPT_BOOKED);
+    ck_assert(get_appt(k, "neighbour").warning);
+    appointment rows[3] = {get_appt(k, "gone"), new_appt(k, "never", 500, 600),
+                           new_appt(k, "gone", 700, 800)};
+    rows[0].deleted = true;
+    rows[1].deleted = true;
+    for (int i = 0; i < 3; i++)
+        rows[i].updated_at = 2000;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_appointment_write_many(st, rows, 3, A), STORE_OK);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    /* the remote_id was free for the new row; the neighbour was touched */
+    ck_assert_int_eq(get_appt(k, "gone").id, rows[2].id);
+    ck_assert_int_ne(rows[0].id, rows[2].id);
+    ck_assert_int_eq(get_appt(k, "neighbour").updated_at, 2000);
+    ck_assert(!get_appt(k, "neighbour").warning);
+    object_ref never = {.remote_id = "never"};
+    appointment ap;
+    ck_assert_int_eq(store_appointment_get(st, k, &never, A, &ap), STORE_NOT_FOUND);
+    list_query q = {.has_since = true, .since = 2000};
+    appointment *list = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    ck_assert_int_eq(store_appointment_list(st, k, &q, A, &list, &n, &total), STORE_OK);
+    int deleted = 0;
+    for (size_t i = 0; i < n; i++)
+        deleted += list[i].deleted;
+    ck_assert_int_eq(deleted, 2);
+}
+END_TEST
+
 /* The tests every engine runs. */
 static void add_common_tests(TCase *tc)
 {
@@ -1808,6 +2114,10 @@ static void add_common_tests(TCase *tc)
     tcase_add_test(tc, derived_changes_touch_appointments);
     tcase_add_test(tc, patient_delete_unlinks_appointments);
     tcase_add_test(tc, migration_unlinks_appointments_of_deleted_patients);
+    tcase_add_test(tc, bulk_patients_get_and_write);
+    tcase_add_test(tc, bulk_services_get_and_write);
+    tcase_add_test(tc, bulk_appointments_get_and_write);
+    tcase_add_test(tc, bulk_appointments_deleted_rows);
     tcase_add_test(tc, rollback_leaves_nothing);
     tcase_add_test(tc, two_connections_write_concurrently);
 }
