@@ -1,6 +1,7 @@
 # mk/postgres.mk - the store suite against PostgreSQL.
 #
-#   make test-pg               the unit suite `store`, case "postgres"
+#   make test-pg               the store's unit suites (tests/unit/store/fixture.h),
+#                              case "postgres"
 #   make test-pg PG_PORT=N     on port N (default: a free port)
 #
 # The run gets a throwaway cluster of its own (scripts/pg-test-server.sh):
@@ -20,7 +21,7 @@ test-pg: $(BUILD)/unit-tests
 	url=$$(sh $(PG_SCRIPT) start "$$dir" "$$port" $$$$) && \
 	echo "test-pg: PostgreSQL at $$url" && \
 	AGENDA_TEST_PG_URL="$$url" AGENDA_TEST_PG_DIR="$$dir" AGENDA_TEST_PG_CTL=$(PG_SCRIPT) \
-	    CK_FORK=yes CK_RUN_SUITE=store CK_RUN_CASE=postgres $(BUILD)/unit-tests
+	    CK_FORK=yes CK_RUN_CASE=postgres $(BUILD)/unit-tests
 
 # The whole black-box suite again on PostgreSQL: every database a test asks
 # for becomes a database of its own on one throwaway cluster

@@ -27,7 +27,13 @@
     SUITE(suite_handler)                                                                           \
     SUITE(suite_stmt_cache)                                                                        \
     SUITE(suite_db_log)                                                                            \
+    SUITE(suite_migrate)                                                                           \
+    SUITE(suite_accounts)                                                                          \
+    SUITE(suite_patients)                                                                          \
+    SUITE(suite_services)                                                                          \
+    SUITE(suite_appointments)                                                                      \
     SUITE(suite_store)                                                                             \
+    SUITE(suite_db_pg)                                                                             \
     SUITE(suite_civil)                                                                             \
     SUITE(suite_week)                                                                              \
     SUITE(suite_tzfile)                                                                            \
