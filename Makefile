@@ -11,11 +11,16 @@
 # targets `make test` must run to TEST_TARGETS.
 
 CC      ?= cc
-PKGS    := libmicrohttpd libcjson sqlite3 libsodium libpq
+CXX     ?= c++
+PKGS    := libmicrohttpd libcjson sqlite3 libsodium libpq inih libical libcurl gnutls
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -pthread
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+# C++ only where a library speaks nothing else (libphonenumber, behind a C
+# header); it gets the same warnings.
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -Isrc -pthread
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lphonenumber -lstdc++ -pthread
 BUILD   ?= build
 BIN     ?= agenda
 DB      ?= $(or $(AGENDA_DB),agenda.db)
@@ -23,9 +28,10 @@ LISTEN  ?= $(or $(AGENDA_LISTEN),127.0.0.1:8080)
 PYTHON  ?= /usr/bin/python3
 
 SRC      := $(shell find src -name '*.c' | sort)
+CXX_SRC  := $(shell find src -name '*.cc' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
-OBJ      := $(SRC:%.c=$(BUILD)/%.o)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o)
 UNIT_SRC := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
@@ -51,6 +57,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -MMD -MP -c -o $@ $<
+
 $(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
 
@@ -74,10 +84,10 @@ test-api: $(BIN)
 	AGENDA_BIN=$(abspath $(BIN)) $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_PAR) tests/api
 
 format:
-	clang-format -i $(SRC) $(shell find src tests/unit -name '*.h') $(UNIT_SRC)
+	clang-format -i $(SRC) $(CXX_SRC) $(shell find src tests/unit -name '*.h') $(UNIT_SRC)
 
 format-check:
-	clang-format --dry-run --Werror $(SRC) $(shell find src tests/unit -name '*.h') $(UNIT_SRC)
+	clang-format --dry-run --Werror $(SRC) $(CXX_SRC) $(shell find src tests/unit -name '*.h') $(UNIT_SRC)
 
 # Fails when a file includes a header of a higher layer (scripts/check-layers.sh).
 layers-check:

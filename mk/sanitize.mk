@@ -12,6 +12,7 @@
 # target, even when the process that wrote it was not watched by a test.
 
 SAN_CC    ?= clang
+SAN_CXX   ?= $(if $(filter gcc,$(SAN_CC)),g++,clang++)
 SAN_BUILD ?= build/asan
 SAN_LOGS  ?= $(SAN_BUILD)/reports
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -25,8 +26,8 @@ TEST_TARGETS += test-asan
 
 # The Makefile's own targets with the sanitizer build.  CFLAGS goes through
 # the environment so the Makefile's flags are still appended.
-SAN_MAKE := CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" $(MAKE) --no-print-directory \
-            CC=$(SAN_CC) BUILD=$(SAN_BUILD) BIN=$(SAN_BUILD)/agenda
+SAN_MAKE := CFLAGS="-O1 -g $(SAN_FLAGS)" CXXFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+            $(MAKE) --no-print-directory CC=$(SAN_CC) CXX=$(SAN_CXX) BUILD=$(SAN_BUILD) BIN=$(SAN_BUILD)/agenda
 
 .PHONY: test-asan asan-build
 asan-build:

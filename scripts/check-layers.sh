@@ -6,10 +6,11 @@
 # top of src/) stands above the HTTP server but uses the store, never api/.
 #
 #   rank  layer   knows
-#   5     src/*.c the command line: http (to serve), store, sched, util
-#   4     http/   the server: api (the handlers' contract), util
-#   3     api/    the resources: store, sched, util
-#   2     store/  the storage interface and its drivers: util
+#   6     src/*.c the command line: http (to serve), notify, store, sched, util
+#   5     http/   the server: api (the handlers' contract), util
+#   4     api/    the resources: notify, store, sched, util
+#   3     notify/ patient messages: templates, senders, the dispatcher
+#   2     store/  the storage interface and its drivers: sched, util
 #   1     sched/  the slot engine and time zones: util
 #   0     util/   nothing of the project
 #
@@ -20,9 +21,10 @@ cd "$(dirname "$0")/../src"
 
 rank() {
     case "$1" in
-    .) echo 5 ;;
-    http) echo 4 ;;
-    api) echo 3 ;;
+    .) echo 6 ;;
+    http) echo 5 ;;
+    api) echo 4 ;;
+    notify) echo 3 ;;
     store) echo 2 ;;
     sched) echo 1 ;;
     util) echo 0 ;;
@@ -31,7 +33,7 @@ rank() {
 }
 
 status=0
-for file in $(find . -name '*.[ch]' | sort); do
+for file in $(find . -name '*.[ch]' -o -name '*.cc' | sort); do
     from=$(dirname "$file" | sed 's|^\./||')
     from_rank=$(rank "$from")
     if [ -z "$from_rank" ]; then

@@ -8,4 +8,5 @@ set -eu
 apt_install_missing agenda \
     build-essential pkg-config clang libclang-rt-14-dev clang-format \
     libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev libpq-dev postgresql \
-    check python3 python3-pytest python3-pytest-xdist python3-requests curl tzdata
+    libinih-dev libical-dev libcurl4-gnutls-dev libgnutls28-dev libphonenumber-dev \
+    check python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd curl tzdata
