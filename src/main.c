@@ -6,6 +6,8 @@
 
 #include "admin.h"
 #include "cli.h"
+#include "config.h"
+#include "util/clock.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/parse.h"
@@ -18,6 +20,7 @@ static const char usage[] =
     "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
     "        [--timeout SECONDS] [--max-connections N]\n"
     "        [--auth-failures N] [--auth-window SECONDS] [--max-memory BYTES]\n"
+    "        [--config PATH] [--clock-file PATH]\n"
     "  demo [--db DB] [--listen HOST:PORT]      create demo data, print a curl line\n"
     "  migrate [--db DB]                        bring the schema up to date\n"
     "  center add --name NAME --slug SLUG [--timezone ZONE]\n"
@@ -36,7 +39,10 @@ static const char usage[] =
     "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
     "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
     "$AGENDA_DB, then agenda.db.\n"
-    "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080; PORT is 1 to 65535.\n";
+    "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080; PORT is 1 to 65535.\n"
+    "--config names the INI configuration file (default $AGENDA_CONFIG; README\n"
+    "\"Configuration file\").  --clock-file is for tests only: the server's \"now\"\n"
+    "is the Unix time written in that file.\n";
 
 /* A numeric option of `serve`: its name, its range and where it goes. */
 typedef struct serve_number {
@@ -97,10 +103,14 @@ static const serve_number serve_numbers[] = {
 
 static int serve(int argc, char **argv)
 {
-    cli_option o[3 + COUNT(serve_numbers)] = {
-        {.name = "db"}, {.name = "listen"}, {.name = "access-log"}};
+    enum { FIXED_OPTIONS = 5 };
+    cli_option o[FIXED_OPTIONS + COUNT(serve_numbers)] = {{.name = "db"},
+                                                          {.name = "listen"},
+                                                          {.name = "access-log"},
+                                                          {.name = "config"},
+                                                          {.name = "clock-file"}};
     for (size_t i = 0; i < COUNT(serve_numbers); i++)
-        o[3 + i].name = serve_numbers[i].name;
+        o[FIXED_OPTIONS + i].name = serve_numbers[i].name;
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return EXIT_USAGE;
     server_config cfg = server_config_default();
@@ -122,6 +132,22 @@ static int serve(int argc, char **argv)
         }
         n->set(&cfg, v);
     }
+    const char *clock_file = cli_get(o, COUNT(o), "clock-file", NULL);
+    const char *clock_err = NULL;
+    if (clock_file && !clock_use_file(clock_file, &clock_err)) {
+        cli_error("%s: %s", clock_file, clock_err);
+        return EXIT_USAGE;
+    }
+    const char *env_config = getenv("AGENDA_CONFIG");
+    const char *config_path =
+        cli_get(o, COUNT(o), "config", env_config && *env_config ? env_config : NULL);
+    agenda_config conf;
+    config_defaults(&conf);
+    char config_err[512];
+    if (config_path && !config_load(config_path, &conf, config_err, sizeof config_err)) {
+        cli_error("%s", config_err);
+        return EXIT_USAGE;
+    }
 
     /* Migrate once before serving, so workers find the schema ready and a
      * database that cannot be opened is reported at start. */
@@ -130,15 +156,19 @@ static int serve(int argc, char **argv)
     if (store_open(cfg.db_url, &st, &err) != STORE_OK) {
         cli_error("cannot open the database: %s", err ? err : "unknown error");
         free(err);
+        config_free(&conf);
         return 1;
     }
     store_rc rc = store_migrate(st);
     store_close(st);
     if (rc != STORE_OK) {
         cli_error("cannot migrate the database schema (%s)", store_rc_name(rc));
+        config_free(&conf);
         return 1;
     }
-    return server_run(&cfg);
+    int status = server_run(&cfg);
+    config_free(&conf);
+    return status;
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,43 @@
+/* config.h - the configuration file (`agenda serve --config PATH`, or
+ * $AGENDA_CONFIG): one INI file for every setting and secret the server
+ * needs beyond its command line.
+ *
+ * Sections and keys (README "Configuration file"):
+ *   [server]  public_url, dispatch
+ *   [smtp]    url, starttls, username, password, from
+ *   [sms]     url, method, format, body, header (repeatable), username,
+ *             password, id_field, secret
+ * An unknown section or key, a key given twice (but `header`), a bad value
+ * or a missing required key is refused with one line naming the file and
+ * line.  A value may name environment variables as ${NAME}, so secrets need
+ * not be written into the file; an unset variable is an error too. */
+#ifndef AGENDA_CONFIG_H
+#define AGENDA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "notify/settings.h"
+
+typedef struct agenda_config {
+    const char *path;       /* the file read, or NULL when there is none */
+    const char *public_url; /* the server's address as clients see it, no
+                             * trailing slash; NULL when not set */
+    bool dispatch;          /* this server sends messages (default on) */
+    smtp_settings smtp;
+    sms_settings sms;
+    void *storage_; /* the strings above; config_free releases it */
+} agenda_config;
+
+/* The defaults: no file, dispatch on, no [smtp], no [sms]. */
+void config_defaults(agenda_config *cfg);
+
+/* Reads `path` into *cfg (which config_defaults filled).  Returns true, or
+ * false with a one-line message in err ("FILE:LINE: ...").  On false *cfg
+ * holds nothing to free. */
+bool config_load(const char *path, agenda_config *cfg, char *err, size_t errlen);
+
+/* Releases what config_load allocated; cfg is back to its defaults. */
+void config_free(agenda_config *cfg);
+
+#endif
