@@ -37,7 +37,8 @@
     SUITE(suite_civil)                                                                             \
     SUITE(suite_week)                                                                              \
     SUITE(suite_tzfile)                                                                            \
-    SUITE(suite_slots)
+    SUITE(suite_slots)                                                                             \
+    SUITE(suite_remind)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
