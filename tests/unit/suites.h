@@ -38,7 +38,8 @@
     SUITE(suite_week)                                                                              \
     SUITE(suite_tzfile)                                                                            \
     SUITE(suite_slots)                                                                             \
-    SUITE(suite_remind)
+    SUITE(suite_remind)                                                                            \
+    SUITE(suite_sms_text)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
