@@ -39,7 +39,8 @@
     SUITE(suite_tzfile)                                                                            \
     SUITE(suite_slots)                                                                             \
     SUITE(suite_remind)                                                                            \
-    SUITE(suite_sms_text)
+    SUITE(suite_sms_text)                                                                          \
+    SUITE(suite_phone)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
