@@ -40,7 +40,8 @@
     SUITE(suite_slots)                                                                             \
     SUITE(suite_remind)                                                                            \
     SUITE(suite_sms_text)                                                                          \
-    SUITE(suite_phone)
+    SUITE(suite_phone)                                                                             \
+    SUITE(suite_template)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
