@@ -37,7 +37,11 @@
     SUITE(suite_civil)                                                                             \
     SUITE(suite_week)                                                                              \
     SUITE(suite_tzfile)                                                                            \
-    SUITE(suite_slots)
+    SUITE(suite_slots)                                                                             \
+    SUITE(suite_remind)                                                                            \
+    SUITE(suite_sms_text)                                                                          \
+    SUITE(suite_phone)                                                                             \
+    SUITE(suite_template)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
