@@ -37,7 +37,9 @@
     SUITE(suite_civil)                                                                             \
     SUITE(suite_week)                                                                              \
     SUITE(suite_tzfile)                                                                            \
-    SUITE(suite_slots)
+    SUITE(suite_slots)                                                                             \
+    SUITE(suite_notify)                                                                            \
+    SUITE(suite_signature)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
