@@ -39,7 +39,8 @@
     SUITE(suite_tzfile)                                                                            \
     SUITE(suite_slots)                                                                             \
     SUITE(suite_notify)                                                                            \
-    SUITE(suite_signature)
+    SUITE(suite_signature)                                                                         \
+    SUITE(suite_ics)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
