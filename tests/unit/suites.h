@@ -40,7 +40,8 @@
     SUITE(suite_slots)                                                                             \
     SUITE(suite_notify)                                                                            \
     SUITE(suite_signature)                                                                         \
-    SUITE(suite_ics)
+    SUITE(suite_ics)                                                                               \
+    SUITE(suite_mail)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
