@@ -41,7 +41,8 @@
     SUITE(suite_notify)                                                                            \
     SUITE(suite_signature)                                                                         \
     SUITE(suite_ics)                                                                               \
-    SUITE(suite_mail)
+    SUITE(suite_mail)                                                                              \
+    SUITE(suite_smtp)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
