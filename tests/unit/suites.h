@@ -42,7 +42,8 @@
     SUITE(suite_signature)                                                                         \
     SUITE(suite_ics)                                                                               \
     SUITE(suite_mail)                                                                              \
-    SUITE(suite_smtp)
+    SUITE(suite_smtp)                                                                              \
+    SUITE(suite_sms)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
