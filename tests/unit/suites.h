@@ -41,7 +41,13 @@
     SUITE(suite_remind)                                                                            \
     SUITE(suite_sms_text)                                                                          \
     SUITE(suite_phone)                                                                             \
-    SUITE(suite_template)
+    SUITE(suite_template)                                                                          \
+    SUITE(suite_notify)                                                                            \
+    SUITE(suite_signature)                                                                         \
+    SUITE(suite_ics)                                                                               \
+    SUITE(suite_mail)                                                                              \
+    SUITE(suite_smtp)                                                                              \
+    SUITE(suite_sms)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
