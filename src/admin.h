@@ -1,7 +1,7 @@
 /* admin.h - the admin commands, split by concern: centers, calendars, users
  * and grants (admin_accounts.c); weekly hours, absences and extra openings
- * (admin_schedule.c); demo data (admin_demo.c); and what they all share,
- * with `migrate`, which is nothing more (admin.c).
+ * (admin_schedule.c); patient messages (admin_reminders.c); demo data (admin_demo.c); and what they
+ * all share, with `migrate`, which is nothing more (admin.c).
  *
  * Every command validates all of its arguments before it opens the store,
  * and writes in one transaction, so a refused command changes nothing.
@@ -23,6 +23,7 @@ int admin_user(int argc, char **argv);
 int admin_hours(int argc, char **argv);
 int admin_absence(int argc, char **argv);
 int admin_opening(int argc, char **argv);
+int admin_reminders(int argc, char **argv);
 int admin_demo(int argc, char **argv);
 int admin_migrate(int argc, char **argv);
 

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notify/mail.h"
+#include "notify/sms.h"
 #include "util/arena.h"
 
 /* The arena's hard limit: far above any sane file. */
@@ -135,16 +137,10 @@ static bool set_smtp_password(parse_state *ps, const char *v)
 
 static bool set_smtp_from(parse_state *ps, const char *v)
 {
-    /* "Name <address>" or "address"; the address needs one @ with text
-     * around it and no white space. */
-    const char *lt = strrchr(v, '<');
-    const char *addr = lt ? lt + 1 : v;
-    size_t len = lt ? strcspn(addr, ">") : strlen(addr);
-    const char *at = memchr(addr, '@', len);
-    bool closed = !lt || (addr[len] == '>' && addr[len + 1] == '\0');
-    if (!closed || !at || at == addr || at == addr + len - 1 || strcspn(addr, " \t") < len ||
-        strchr(v, '\r') || strchr(v, '\n'))
-        return fail(ps, "from must be an address or 'Name <address>', not '%s'", v);
+    mail_mailbox box;
+    const char *err = NULL;
+    if (!mail_mailbox_parse(v, &box, &err))
+        return fail(ps, "from: %s", err);
     return (ps->cfg->smtp.from = keep(ps, v)) != NULL;
 }
 
@@ -177,24 +173,9 @@ static bool set_sms_format(parse_state *ps, const char *v)
 
 static bool set_sms_body(parse_state *ps, const char *v)
 {
-    /* Every placeholder must be one the sender fills. */
-    static const char *const known[] = {"{to}", "{text}", "{id}", "{status_url}"};
-    for (const char *p = strchr(v, '{'); p; p = strchr(p + 1, '{')) {
-        const char *close = strchr(p, '}');
-        bool ok = false;
-        for (size_t i = 0; close && i < sizeof known / sizeof known[0]; i++)
-            ok = ok || ((size_t)(close - p + 1) == strlen(known[i]) &&
-                        strncmp(p, known[i], strlen(known[i])) == 0);
-        /* A brace that opens JSON ({"to": ...) is not a placeholder. */
-        if (!ok && close && p[1] != '"' && p[1] != ' ' && p[1] != '}' && p[1] != '\0' &&
-            memchr(p + 1, '"', (size_t)(close - p - 1)) == NULL)
-            return fail(ps,
-                        "body has an unknown placeholder (known: {to} {text} {id} "
-                        "{status_url}) in '%s'",
-                        v);
-    }
-    if (!strstr(v, "{to}") || !strstr(v, "{text}"))
-        return fail(ps, "body must contain {to} and {text}: '%s'", v);
+    const char *err = NULL;
+    if (!sms_body_template_check(v, &err))
+        return fail(ps, "body: %s", err);
     return (ps->cfg->sms.body = keep(ps, v)) != NULL;
 }
 

@@ -1,5 +1,7 @@
 /* main.c - the `agenda` command: `serve` runs the HTTP API; the other
  * commands administer accounts, schedules and demo data (see admin.h). */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include "config.h"
 #include "util/clock.h"
 #include "http/server.h"
+#include "notify/dispatch.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "util/parse.h"
 #include "util/token.h"
@@ -20,7 +24,7 @@ static const char usage[] =
     "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
     "        [--timeout SECONDS] [--max-connections N]\n"
     "        [--auth-failures N] [--auth-window SECONDS] [--max-memory BYTES]\n"
-    "        [--config PATH] [--clock-file PATH]\n"
+    "        [--config PATH] [--clock-file PATH] [--dispatch on|off]\n"
     "  demo [--db DB] [--listen HOST:PORT]      create demo data, print a curl line\n"
     "  migrate [--db DB]                        bring the schema up to date\n"
     "  center add --name NAME --slug SLUG [--timezone ZONE]\n"
@@ -35,6 +39,12 @@ static const char usage[] =
     "  absence add --calendar ID --start UNIX --stop UNIX [--title TEXT]\n"
     "  absence list --calendar ID | absence remove --calendar ID --id N\n"
     "  opening add|list|remove ...             the same, for extra openings\n"
+    "  reminders set --center ID [--rule \"CHANNEL LEAD\"]... [--quiet HH:MM-HH:MM|none]\n"
+    "            [--language CODE] [--sender-name NAME] [--address TEXT] [--country CC]\n"
+    "            [--confirmation on|off] [--change-notice on|off]\n"
+    "            [--cancellation-notice on|off] [--change-delay SECONDS]\n"
+    "            [--sms-segments N] [--sms-fallback-email on|off]\n"
+    "  reminders list --center ID               the center's messages, one per line\n"
     "\n"
     "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
     "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
@@ -42,7 +52,8 @@ static const char usage[] =
     "HOST:PORT defaults to $AGENDA_LISTEN, then 127.0.0.1:8080; PORT is 1 to 65535.\n"
     "--config names the INI configuration file (default $AGENDA_CONFIG; README\n"
     "\"Configuration file\").  --clock-file is for tests only: the server's \"now\"\n"
-    "is the Unix time written in that file.\n";
+    "is the Unix time written in that file ($AGENDA_CLOCK_FILE does the same for\n"
+    "every command).\n";
 
 /* A numeric option of `serve`: its name, its range and where it goes. */
 typedef struct serve_number {
@@ -103,12 +114,10 @@ static const serve_number serve_numbers[] = {
 
 static int serve(int argc, char **argv)
 {
-    enum { FIXED_OPTIONS = 5 };
-    cli_option o[FIXED_OPTIONS + COUNT(serve_numbers)] = {{.name = "db"},
-                                                          {.name = "listen"},
-                                                          {.name = "access-log"},
-                                                          {.name = "config"},
-                                                          {.name = "clock-file"}};
+    enum { FIXED_OPTIONS = 6 };
+    cli_option o[FIXED_OPTIONS + COUNT(serve_numbers)] = {
+        {.name = "db"},     {.name = "listen"},     {.name = "access-log"},
+        {.name = "config"}, {.name = "clock-file"}, {.name = "dispatch"}};
     for (size_t i = 0; i < COUNT(serve_numbers); i++)
         o[FIXED_OPTIONS + i].name = serve_numbers[i].name;
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
@@ -148,6 +157,14 @@ static int serve(int argc, char **argv)
         cli_error("%s", config_err);
         return EXIT_USAGE;
     }
+    const char *dispatch_arg = cli_get(o, COUNT(o), "dispatch", NULL);
+    if (dispatch_arg && strcmp(dispatch_arg, "on") != 0 && strcmp(dispatch_arg, "off") != 0) {
+        cli_error("option '--dispatch' must be on or off, not '%s'", dispatch_arg);
+        config_free(&conf);
+        return EXIT_USAGE;
+    }
+    if (dispatch_arg)
+        conf.dispatch = strcmp(dispatch_arg, "on") == 0;
 
     /* Migrate once before serving, so workers find the schema ready and a
      * database that cannot be opened is reported at start. */
@@ -166,7 +183,35 @@ static int serve(int argc, char **argv)
         config_free(&conf);
         return 1;
     }
+    /* The dispatcher sends the outbox's messages from threads of its own,
+     * each with its own store, while the server answers requests. */
+    dispatcher *messages = NULL;
+    const dispatch_config dcfg = {.db_url = cfg.db_url,
+                                  .smtp = &conf.smtp,
+                                  .sms = &conf.sms,
+                                  .public_url = conf.public_url,
+                                  .threads = 2};
+    char dispatch_err[256];
+    if (conf.dispatch && !notify_global_init()) {
+        cli_error("cannot initialise libcurl");
+        config_free(&conf);
+        return 1;
+    }
+    /* The server takes SIGINT and SIGTERM with sigwait in this thread: the
+     * dispatcher's threads must inherit them blocked. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (conf.dispatch && !dispatch_start(&dcfg, &messages, dispatch_err, sizeof dispatch_err)) {
+        cli_error("cannot start the message dispatcher: %s", dispatch_err);
+        config_free(&conf);
+        return 1;
+    }
     int status = server_run(&cfg);
+    dispatch_stop(messages);
     config_free(&conf);
     return status;
 }
@@ -177,13 +222,28 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int argc, char **argv);
     } commands[] = {
-        {"serve", serve},         {"demo", admin_demo},         {"migrate", admin_migrate},
-        {"center", admin_center}, {"calendar", admin_calendar}, {"user", admin_user},
-        {"hours", admin_hours},   {"absence", admin_absence},   {"opening", admin_opening},
+        {"serve", serve},
+        {"demo", admin_demo},
+        {"migrate", admin_migrate},
+        {"center", admin_center},
+        {"calendar", admin_calendar},
+        {"user", admin_user},
+        {"hours", admin_hours},
+        {"absence", admin_absence},
+        {"opening", admin_opening},
+        {"reminders", admin_reminders},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");
         return 1;
+    }
+    /* For tests, every command can read "now" from a clock file, as `serve
+     * --clock-file` does, so the admin commands agree with the server. */
+    const char *clock_env = getenv("AGENDA_CLOCK_FILE");
+    const char *clock_err = NULL;
+    if (clock_env && *clock_env && !clock_use_file(clock_env, &clock_err)) {
+        cli_error("%s: %s", clock_env, clock_err);
+        return EXIT_USAGE;
     }
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {

@@ -425,6 +425,18 @@ static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, int64_t *st
     return rc;
 }
 
+/* Replans the messages of one written appointment (outbox.c), with working
+ * memory of its own. */
+static store_rc plan_one(store *st, const appointment *ap, int64_t now)
+{
+    arena *a = arena_new(1 << 20);
+    if (!a)
+        return store_out_of_memory("outbox planning");
+    store_rc rc = store_outbox_plan(st, ap, 1, now, a);
+    arena_free(a);
+    return rc;
+}
+
 store_rc store_appointment_insert(store *st, appointment *ap)
 {
     assert(st && ap);
@@ -447,6 +459,12 @@ store_rc store_appointment_insert(store *st, appointment *ap)
     rc = store_step_write(s, NULL, &id);
     if (rc == STORE_OK)
         rc = touch_overlapping(st->db, ap->calendar_id, id, ap->start, ap->stop, ap->updated_at);
+    if (rc == STORE_OK) {
+        appointment written = *ap;
+        written.id = id;
+        written.deleted = false;
+        rc = plan_one(st, &written, ap->updated_at);
+    }
 done:
     db_reset(s);
     rc = store_op_end(st, &op, rc);
@@ -487,6 +505,8 @@ store_rc store_appointment_update(store *st, const appointment *ap)
     if (rc == STORE_OK)
         rc =
             touch_overlapping(st->db, ap->calendar_id, ap->id, ap->start, ap->stop, ap->updated_at);
+    if (rc == STORE_OK)
+        rc = plan_one(st, ap, ap->updated_at);
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
@@ -516,6 +536,14 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
         rc = STORE_NOT_FOUND;
     if (rc == STORE_OK)
         rc = touch_overlapping(st->db, calendar_id, id, was_start, was_stop, now);
+    if (rc == STORE_OK) {
+        const appointment gone = {.id = id,
+                                  .calendar_id = calendar_id,
+                                  .start = was_start,
+                                  .stop = was_stop,
+                                  .deleted = true};
+        rc = plan_one(st, &gone, now);
+    }
 done:
     db_reset(s);
     return store_op_end(st, &op, rc);
@@ -674,7 +702,9 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
         return rc;
     /* a missing calendar fails the foreign key of an insert: NOT_FOUND */
     rc = store_write_picks(st, &appointment_writes, &old, &fresh, now, a);
-    return rc == STORE_OK ? touch_around_many(st, calendar_id, now, &all) : rc;
+    if (rc == STORE_OK)
+        rc = touch_around_many(st, calendar_id, now, &all);
+    return rc == STORE_OK ? store_outbox_plan(st, rows, n, now, a) : rc;
 }
 
 /* store_appointment_warnings' collection of (id, warning) rows. */

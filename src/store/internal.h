@@ -281,6 +281,39 @@ typedef struct store_many {
 store_rc store_get_many(store *st, const store_many *m, int64_t owner, const object_ref *refs,
                         size_t n, arena *a, void *out, bool *found);
 
+/* ---- work claimed with a lease ------------------------------------------
+ *
+ * Background work (messages to send; later calendar pushes, holds) lives in
+ * rows with a due time and a lease: `lease_owner` and `lease_until`.  A
+ * server claims due rows by writing its name and an expiry into them, in
+ * one statement, and records the outcome only WHERE lease_owner is still
+ * its own.  A killed server's lease simply lapses and the rows are claimed
+ * again, so nothing is lost; on PostgreSQL the claim locks the rows it takes
+ * and skips the ones another server is taking (FOR UPDATE SKIP LOCKED), so
+ * no row is held by two servers at once.  On SQLite the claim runs under
+ * the database's write lock.  A queue gives the claim statement per engine:
+ * binds owner, lease_until, now, now, max; returns the ids claimed. */
+typedef struct store_lease_queue {
+    const char *claim_sqlite;
+    const char *claim_postgres;
+} store_lease_queue;
+
+/* Claims up to `max` due rows of q for `owner` until now + lease_seconds;
+ * *ids gets an arena array of the *n ids.  STORE_RETRY when a concurrent
+ * claim won a race (try again later); otherwise errors as db_step. */
+store_rc store_lease_claim(store *st, const store_lease_queue *q, const char *owner, int64_t now,
+                           int64_t lease_seconds, size_t max, arena *a, int64_t **ids, size_t *n);
+
+/* Replans the messages of the written appointments rows[0..n) (ids set; a
+ * deleted one needs only id and calendar_id, with `deleted` set), all of one
+ * center, inside the caller's unit of work (outbox.c).  `a` holds working
+ * memory. */
+store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t now, arena *a);
+
+/* Reads the reminder_settings columns, in their table order from column
+ * `first` on, into *rs (outbox.c, for reminders.c). */
+store_rc store_reminder_settings_read(db_stmt *s, int first, arena *a, reminder_settings *rs);
+
 /* Logs an arena exhaustion and returns STORE_ERROR. */
 store_rc store_out_of_memory(const char *where);
 

@@ -211,6 +211,95 @@ static const char SCHEMA_3[] = "CREATE INDEX appointments_patient ON appointment
 static const char SCHEMA_4[] = "UPDATE appointments SET patient_id = NULL, updated_at = {NOW}"
                                " WHERE patient_id IN (SELECT id FROM patients WHERE deleted = 1);";
 
+/* Patient messages (outbox.c, reminders.c).
+ * - reminder_settings: one row per center that sends messages; `rules`
+ *   holds the canonical rule texts (sched/remind.h), one per line.
+ * - message_templates: a center's own texts, per kind, channel, language.
+ * - appointment_outbox: per appointment, the version its messages are
+ *   planned for (raised by every write that replans them, in the same
+ *   transaction) and what the patient was last told (told_*), for change
+ *   notices; confirm_pending and cancel_planned make those notices once.
+ * - messages: the outbox.  (appointment, kind, rule, version) is unique, so
+ *   a replanning can never leave two messages for one purpose; pending rows
+ *   are claimed with a lease (lease.c).
+ * - sms_replies: inbound SMS, with what they did.
+ * Written IF NOT EXISTS, so a schema rewound by hand to an older version
+ * (as a test of migration 4 does) runs it again harmlessly. */
+static const char SCHEMA_6[] =
+    "CREATE TABLE IF NOT EXISTS reminder_settings ("
+    " center_id BIGINT PRIMARY KEY REFERENCES centers (id),"
+    " rules TEXT NOT NULL DEFAULT '',"
+    " quiet TEXT,"
+    " language TEXT NOT NULL DEFAULT 'en',"
+    " sender_name TEXT,"
+    " address TEXT,"
+    " country TEXT NOT NULL DEFAULT 'BE',"
+    " confirmation INTEGER NOT NULL DEFAULT 0,"
+    " change_notice INTEGER NOT NULL DEFAULT 0,"
+    " cancellation_notice INTEGER NOT NULL DEFAULT 0,"
+    " change_delay BIGINT NOT NULL DEFAULT 180,"
+    " sms_segments BIGINT NOT NULL DEFAULT 2,"
+    " sms_fallback_email INTEGER NOT NULL DEFAULT 0,"
+    " updated_at BIGINT NOT NULL);"
+
+    "CREATE TABLE IF NOT EXISTS message_templates ("
+    " center_id BIGINT NOT NULL REFERENCES centers (id),"
+    " kind TEXT NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " language TEXT NOT NULL,"
+    " subject TEXT,"
+    " body TEXT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " PRIMARY KEY (center_id, kind, channel, language));"
+
+    "CREATE TABLE IF NOT EXISTS appointment_outbox ("
+    " appointment_id BIGINT PRIMARY KEY REFERENCES appointments (id),"
+    " version BIGINT NOT NULL,"
+    " told_start BIGINT NOT NULL,"
+    " told_stop BIGINT NOT NULL,"
+    " told_calendar BIGINT NOT NULL,"
+    " confirm_pending INTEGER NOT NULL DEFAULT 0,"
+    " cancel_planned INTEGER NOT NULL DEFAULT 0);"
+
+    "CREATE TABLE IF NOT EXISTS messages ("
+    " id {ID},"
+    " center_id BIGINT NOT NULL REFERENCES centers (id),"
+    " appointment_id BIGINT NOT NULL REFERENCES appointments (id),"
+    " kind TEXT NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " rule TEXT NOT NULL DEFAULT '',"
+    " version BIGINT NOT NULL,"
+    " due_at BIGINT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending',"
+    " attempts BIGINT NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " recipient TEXT,"
+    " language TEXT,"
+    " provider_id TEXT,"
+    " lease_owner TEXT,"
+    " lease_until BIGINT,"
+    " created_at BIGINT NOT NULL,"
+    " sent_at BIGINT,"
+    " delivered_at BIGINT,"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (appointment_id, kind, rule, version));"
+    /* the dispatcher's claim: pending rows by due time */
+    "CREATE INDEX IF NOT EXISTS messages_due ON messages (due_at) WHERE state = 'pending';"
+    /* status callbacks */
+    "CREATE INDEX IF NOT EXISTS messages_provider ON messages (provider_id);"
+    /* the center's failed messages */
+    "CREATE INDEX IF NOT EXISTS messages_center ON messages (center_id, state);"
+
+    "CREATE TABLE IF NOT EXISTS sms_replies ("
+    " id {ID},"
+    " center_id BIGINT REFERENCES centers (id),"
+    " appointment_id BIGINT REFERENCES appointments (id),"
+    " from_number TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " received_at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS sms_replies_center ON sms_replies (center_id, outcome);";
+
 /* Emails become case-insensitive (accounts.c stores them folded): every
  * existing email is folded the same way, in C so that both engines fold
  * exactly the ASCII letters.  Two users whose emails differ only by case
@@ -292,6 +381,7 @@ static const migration migrations[] = {
     {3, "appointments by patient and service", SCHEMA_3, NULL},
     {4, "deleted patients unlinked from appointments", SCHEMA_4, NULL},
     {5, "case-insensitive emails", NULL, fold_emails},
+    {6, "patient messages", SCHEMA_6, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

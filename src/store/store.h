@@ -353,4 +353,153 @@ typedef struct busy_interval {
 store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
                          busy_interval **out, size_t *n);
 
+/* ---- patient messages: settings, templates, the outbox ----------------
+ *
+ * Every write that creates, moves, cancels or deletes an appointment
+ * replans its messages in the same unit of work (outbox.c): pending
+ * messages of the older version are dropped (or marked cancelled when the
+ * appointment no longer takes place) and the new version's are inserted,
+ * keyed (appointment, kind, rule, version).  A center without
+ * reminder_settings plans nothing. */
+
+typedef struct reminder_settings {
+    int64_t center_id;
+    const char *rules;       /* canonical rule texts (sched/remind.h), one per
+                              * line; "" for none */
+    const char *quiet;       /* "HH:MM-HH:MM" local, or NULL */
+    const char *language;    /* default language of the center's messages */
+    const char *sender_name; /* NULL: the configured sender's */
+    const char *address;     /* the center's postal address, or NULL */
+    const char *country;     /* region of national phone numbers ("BE") */
+    bool confirmation;       /* booking confirmations on */
+    bool change_notice;      /* change notices on */
+    bool cancellation_notice;
+    int64_t change_delay; /* seconds a change notice waits */
+    int64_t sms_segments; /* most SMS segments a template may take */
+    bool sms_fallback_email;
+    int64_t updated_at;
+} reminder_settings;
+
+/* NOT_FOUND when the center has none (it sends nothing). */
+store_rc store_reminder_settings_get(store *st, int64_t center_id, arena *a,
+                                     reminder_settings *out);
+/* Creates or replaces the center's settings and replans the messages of its
+ * live appointments that start after `now`, as one unit of work.  NOT_FOUND
+ * when the center does not exist.  `a` holds working memory. */
+store_rc store_reminder_settings_set(store *st, const reminder_settings *rs, int64_t now, arena *a);
+
+typedef struct message_template {
+    int64_t center_id;
+    const char *kind;     /* reminder, confirmation, change, cancellation */
+    const char *channel;  /* email, sms */
+    const char *language; /* en, fr, ... */
+    const char *subject;  /* email only; NULL for sms */
+    const char *body;
+    int64_t updated_at;
+} message_template;
+
+/* The center's own template; NOT_FOUND when it has none (the built-in one
+ * applies). */
+store_rc store_template_get(store *st, int64_t center_id, const char *kind, const char *channel,
+                            const char *language, arena *a, message_template *out);
+/* Creates or replaces.  NOT_FOUND when the center does not exist. */
+store_rc store_template_set(store *st, const message_template *t);
+/* Removes the center's own template.  NOT_FOUND when there was none. */
+store_rc store_template_delete(store *st, int64_t center_id, const char *kind, const char *channel,
+                               const char *language);
+/* The center's own templates, by kind, channel, language. */
+store_rc store_template_list(store *st, int64_t center_id, arena *a, message_template **out,
+                             size_t *n);
+
+typedef struct message {
+    int64_t id;
+    int64_t center_id;
+    int64_t appointment_id;
+    const char *kind;    /* reminder, confirmation, change, cancellation */
+    const char *channel; /* email, sms */
+    const char *rule;    /* the reminder rule's text; "" for notices */
+    int64_t version;
+    int64_t due_at;
+    const char *state; /* pending, sent, delivered, undelivered, failed, skipped,
+                        * cancelled */
+    int64_t attempts;
+    const char *last_error; /* or the reason it was skipped or cancelled */
+    const char *recipient;  /* set when sent or tried */
+    const char *language;
+    const char *provider_id;
+    int64_t created_at;
+    int64_t sent_at;      /* 0: not sent */
+    int64_t delivered_at; /* 0: no receipt */
+} message;
+
+/* The appointment's messages, by due time then id. */
+store_rc store_message_list_for_appointment(store *st, int64_t appointment_id, arena *a,
+                                            message **out, size_t *n);
+/* The center's messages in `state` (NULL: all), by due time then id, at
+ * most `limit`. */
+store_rc store_message_list_for_center(store *st, int64_t center_id, const char *state,
+                                       int64_t limit, arena *a, message **out, size_t *n);
+
+/* The dispatcher's side.  store_message_claim leases up to `max` due
+ * pending messages (due_at <= now, no live lease) to `owner` until now +
+ * lease_seconds and counts an attempt: two servers never hold one message,
+ * and a lease left by a killed server lapses (lease.c).  *ids is an arena
+ * array. */
+store_rc store_message_claim(store *st, const char *owner, int64_t now, int64_t lease_seconds,
+                             size_t max, arena *a, int64_t **ids, size_t *n);
+
+/* Everything a message needs to be checked and written, read in one
+ * snapshot. */
+typedef struct message_context {
+    message msg;
+    const char *lease_owner;
+    /* the appointment now */
+    int64_t start, stop, calendar_id;
+    appt_status status;
+    bool deleted;
+    int64_t planned_version; /* appointment_outbox.version */
+    int64_t told_start, told_stop, told_calendar;
+    /* its patient (all NULL when none is linked) */
+    bool has_patient;
+    const char *first_name, *last_name, *email, *phone_number, *language_code;
+    /* its calendar and center */
+    const char *calendar_first_name, *calendar_last_name;
+    const char *center_name, *timezone;
+    reminder_settings settings;
+} message_context;
+
+/* NOT_FOUND when there is no such message. */
+store_rc store_message_context(store *st, int64_t id, arena *a, message_context *out);
+
+/* The outcome of one attempt. */
+typedef struct message_outcome {
+    int64_t appointment_id;
+    const char *kind;
+    const char *channel;     /* the channel used (a notice's "any" resolved) */
+    const char *state;       /* sent, failed, skipped; or pending to retry */
+    int64_t retry_at;        /* pending: the next due time */
+    const char *error;       /* reason, or NULL */
+    const char *recipient;   /* or NULL */
+    const char *language;    /* or NULL */
+    const char *provider_id; /* or NULL */
+    int64_t at;              /* now */
+    bool told;               /* the patient now knows the appointment's
+                              * current start, stop and calendar */
+    int64_t told_start, told_stop, told_calendar;
+} message_outcome;
+
+/* Records the outcome of message `id`, leased to `owner`, and releases the
+ * lease.  NOT_FOUND when the lease is no longer owner's (it lapsed and
+ * another server took the message over: its outcome counts). */
+store_rc store_message_finish(store *st, int64_t id, const char *owner, const message_outcome *out);
+
+/* A delivery receipt: moves the message with that provider id forward to
+ * `state` (sent < delivered, undelivered, failed), never back.  NOT_FOUND
+ * when no message has that id; OK and nothing changed when it is not
+ * forward. */
+store_rc store_message_receipt(store *st, const char *provider_id, const char *state, int64_t at);
+
+/* Pending messages due at or before `now` not under lease, for the logs. */
+store_rc store_message_queue_depth(store *st, int64_t now, int64_t *depth);
+
 #endif
