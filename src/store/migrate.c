@@ -1,7 +1,8 @@
 /* migrate.c - versioned schema migrations.
  *
  * The schema is a list of numbered steps; table `schema_migrations` records
- * the steps applied.  store_migrate takes the schema lock (a DB_BEGIN_SCHEMA
+ * the steps applied, and every step not recorded there runs (in order).
+ * store_migrate takes the schema lock (a DB_BEGIN_SCHEMA
  * transaction: BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock
  * on PostgreSQL) *before* reading the current version, applies the missing
  * steps and records them in the same transaction, so it is idempotent and
@@ -396,6 +397,7 @@ static const char SQL_CREATE_MIGRATIONS[] = "CREATE TABLE IF NOT EXISTS schema_m
                                             " name TEXT NOT NULL,"
                                             " applied_at BIGINT NOT NULL)";
 static const char SQL_CURRENT_VERSION[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+static const char SQL_IS_APPLIED[] = "SELECT COUNT(*) FROM schema_migrations WHERE version = ?";
 static const char SQL_RECORD_VERSION[] =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)";
 
@@ -494,9 +496,16 @@ store_rc store_migrate(store *st)
         rc = STORE_ERROR;
         goto done;
     }
-    for (size_t i = 0; i < N_MIGRATIONS && rc == STORE_OK; i++)
-        if (migrations[i].version > version)
+    /* Every step not recorded runs, in order: a step is never skipped
+     * because a later one is there. */
+    for (size_t i = 0; i < N_MIGRATIONS && rc == STORE_OK; i++) {
+        int64_t applied = 0;
+        const store_rows q = {SQL_IS_APPLIED, sizeof applied, store_read_id};
+        const store_value binds[] = {STORE_INT64(migrations[i].version)};
+        rc = store_row_get(d, &q, binds, 1, NULL, &applied);
+        if (rc == STORE_OK && applied == 0)
             rc = apply(d, &migrations[i]);
+    }
     if (rc == STORE_OK)
         rc = db_control_run(d, DB_COMMIT);
 done:
