@@ -5,7 +5,8 @@
  * itself is watched: the debug callback sees each command line sent and
  * each reply line received, and keeps the verb of the last command and the
  * first line of the reply to it, until QUIT or RSET closes the exchange.
- * Only the verb is kept of what is sent (AUTH carries credentials). */
+ * Of what is sent only a known verb is kept: AUTH and the SASL responses
+ * that follow it carry credentials. */
 #include "notify/smtp.h"
 
 #include <assert.h>
@@ -59,6 +60,21 @@ static void reply_line(exchange *x, const char *line, size_t n)
     x->reply_open = coded && n > 3 && line[3] == '-';
 }
 
+/* The SMTP verb a command line starts with, or NULL when the line is not a
+ * command (a SASL response inside AUTH, which is credentials). */
+static const char *verb_of(const char *line, size_t n)
+{
+    static const char *const verbs[] = {"EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT",
+                                        "DATA", "QUIT", "RSET",     "NOOP", "VRFY", "EXPN"};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        size_t k = strlen(verbs[i]);
+        if (n >= k && memcmp(line, verbs[i], k) == 0 &&
+            (n == k || line[k] == ' ' || line[k] == '\r'))
+            return verbs[i];
+    }
+    return NULL;
+}
+
 static int watch(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
 {
     (void)h;
@@ -66,17 +82,16 @@ static int watch(CURL *h, curl_infotype type, char *data, size_t size, void *use
     if (x->closing)
         return 0;
     if (type == CURLINFO_HEADER_OUT) {
-        size_t n = 0;
-        while (n < size && n < VERB_MAX - 1 && data[n] >= 'A' && data[n] <= 'Z')
-            n++;
+        const char *verb = verb_of(data, size);
         /* libcurl ends a failed exchange with QUIT at once: keep the
          * refusal that ended it */
-        if ((n == 4 && memcmp(data, "QUIT", 4) == 0) || (n == 4 && memcmp(data, "RSET", 4) == 0)) {
+        if (verb && (strcmp(verb, "QUIT") == 0 || strcmp(verb, "RSET") == 0)) {
             x->closing = true;
             return 0;
         }
-        memcpy(x->verb, data, n);
-        x->verb[n] = '\0';
+        /* a line that is no command answers a challenge of AUTH: nothing of
+         * it is kept */
+        snprintf(x->verb, sizeof x->verb, "%s", verb ? verb : "AUTH");
         x->code = 0;
         x->reply[0] = '\0';
         x->reply_open = false;
@@ -98,7 +113,9 @@ send_result smtp_reply_result(const char *command, int code)
     assert(command != NULL);
     if (code >= 200 && code < 400)
         return SEND_OK;
-    if (code >= 500 && code < 600 &&
+    /* 530 "authentication required" (RFC 4954) faults the settings, not the
+     * message, whatever command it answers */
+    if (code >= 500 && code < 600 && code != 530 &&
         (strcmp(command, "MAIL") == 0 || strcmp(command, "RCPT") == 0 ||
          strcmp(command, "DATA") == 0))
         return SEND_PERMANENT;

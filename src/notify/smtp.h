@@ -14,7 +14,8 @@
  *                   (mail_address_ok): the same message would fail again;
  *   SEND_TEMPORARY  everything else: no connection, TLS failure, a timeout,
  *                   a 4xx reply to anything, a 5xx reply to the greeting,
- *                   EHLO, STARTTLS or AUTH (the server or its settings are
+ *                   EHLO, STARTTLS or AUTH, and 530 (authentication
+ *                   required) to anything (the server or its settings are
  *                   at fault, not this message: retried until an operator
  *                   fixes them or the appointment starts).
  * The reason names the command and quotes the server's reply line
@@ -45,8 +46,8 @@ send_result smtp_send(const smtp_settings *s, const char *to_address, const char
 
 /* What an SMTP reply `code` to `command` (the verb sent: "MAIL", "RCPT",
  * "DATA", "EHLO", "AUTH", ...; "" for the greeting) makes of the send: 2xx
- * and 3xx SEND_OK, 5xx to MAIL, RCPT or DATA SEND_PERMANENT, anything else
- * SEND_TEMPORARY. */
+ * and 3xx SEND_OK, 5xx but 530 to MAIL, RCPT or DATA SEND_PERMANENT,
+ * anything else SEND_TEMPORARY. */
 send_result smtp_reply_result(const char *command, int code);
 
 #endif

@@ -24,6 +24,7 @@ START_TEST(reply_results)
         {"AUTH", 535, SEND_TEMPORARY}, {"STARTTLS", 554, SEND_TEMPORARY},
         {"RCPT", 0, SEND_TEMPORARY},   {"RCPT", 600, SEND_TEMPORARY},
         {"rcpt", 550, SEND_TEMPORARY}, /* verbs are upper case, as sent */
+        {"MAIL", 530, SEND_TEMPORARY}, {"RCPT", 530, SEND_TEMPORARY},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ck_assert_msg(smtp_reply_result(cases[i].command, cases[i].code) == cases[i].want, "%s %d",
