@@ -6,6 +6,7 @@
 #include <check.h>
 
 #define UNIT_SUITES                                                                                \
+    SUITE(suite_config)                                                                            \
     SUITE(suite_arena)                                                                             \
     SUITE(suite_buf)                                                                               \
     SUITE(suite_clock)                                                                             \
