@@ -24,9 +24,13 @@ SAN_ENV := \
 
 TEST_TARGETS += test-asan
 
+# clang links through the C driver, which leaves out UBSan's C++ runtime that
+# the C++ file's vptr checks call; gcc's libubsan holds both.
+SAN_LINK := $(if $(filter gcc,$(SAN_CC)),,-fsanitize-link-c++-runtime)
+
 # The Makefile's own targets with the sanitizer build.  CFLAGS goes through
 # the environment so the Makefile's flags are still appended.
-SAN_MAKE := CFLAGS="-O1 -g $(SAN_FLAGS)" CXXFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+SAN_MAKE := CFLAGS="-O1 -g $(SAN_FLAGS)" CXXFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS) $(SAN_LINK)" \
             $(MAKE) --no-print-directory CC=$(SAN_CC) CXX=$(SAN_CXX) BUILD=$(SAN_BUILD) BIN=$(SAN_BUILD)/agenda
 
 .PHONY: test-asan asan-build
