@@ -390,6 +390,23 @@ def test_a_reminder_sent_then_moved_is_planned_again_for_the_new_time(practice, 
     assert "SEQUENCE:2" in ics_of(second).splitlines()  # the appointment's second version
 
 
+def test_a_reminder_not_sent_by_the_start_is_never_sent_after_it(practice, smtp):
+    # the clock jumps from before the due time to after the start, as after
+    # an outage: the late reminder is skipped, not sent
+    p = practice(local(2026, 6, 1, "08:00"), smtp)
+    p.settings("email 24h")
+    p.serve()
+    start = local(2026, 6, 3, "10:00")
+    a = p.appointment(p.patient(email="late@example.net"), start)
+    p.clock.set(start + 60)
+    wait_until(lambda: p.messages_of(a["id"])[0]["state"] != "pending", what="the outcome")
+    [row] = p.messages_of(a["id"])
+    assert row["state"] == "skipped"
+    assert p.reasons()[row["id"]] == "the appointment has started"
+    time.sleep(QUIET_WATCH)
+    assert smtp.count() == 0
+
+
 # ---- failing peers ------------------------------------------------------------------
 
 
@@ -426,6 +443,37 @@ def test_an_smtp_server_that_refuses_then_recovers_gets_the_message_once(practic
     assert p.messages_of(a["id"])[0]["state"] == "sent"
 
 
+def test_a_reminder_waiting_for_a_retry_is_superseded_by_a_move_or_a_cancellation(practice,
+                                                                                   smtp):
+    p = practice(local(2026, 6, 1, "08:00"), smtp)
+    p.settings("email 24h")
+    p.serve()
+    path = f"/calendars/{p.calendar_id}/appointments"
+    pts = [p.patient(email=f"w{i}@example.net", language_code="nl") for i in range(2)]
+    start = local(2026, 6, 3, "10:00")
+    moved, cancelled = (p.appointment(pt, start + 3600 * i) for i, pt in enumerate(pts))
+    smtp.refuse_next(2)
+    p.clock.set(start - DAY + HOUR)  # both due: both refused, both wait for a retry
+    wait_until(lambda: smtp.refused == 2, what="two refusals")
+    wait_until(lambda: all(m["due"] > start - DAY + HOUR for m in p.messages()),
+               what="both retries planned")
+    retry_at = max(m["due"] for m in p.messages())
+    new_start = local(2026, 6, 4, "15:00")
+    expect(p.api.put(f"{path}/{moved['id']}", {"appointment": {
+        "start": str(new_start), "stop": str(new_start + 1800)}}), 200)
+    expect(p.api.put(f"{path}/{cancelled['id']}", {"appointment": {"status": "cancelled"}}), 200)
+    [old] = [m for m in p.messages_of(moved["id"]) if m["state"] == "cancelled"]
+    assert p.reasons()[old["id"]] == "superseded by a later change"
+    assert [m["state"] for m in p.messages_of(cancelled["id"])] == ["cancelled"]
+    [new] = [m for m in p.messages_of(moved["id"]) if m["state"] == "pending"]
+    assert new["due"] == new_start - DAY
+    drive(p, [retry_at, retry_at + 10 * 60, new["due"] - 1, new["due"]],
+          {pts[0]["email"]: [new["due"]]}, [pt["email"] for pt in pts])
+    [msg] = smtp.received(pts[0]["email"])
+    assert msg["Message-ID"] == message_id_for(new["id"]) != message_id_for(old["id"])
+    assert_language(text_of(msg), "nl", new_start)
+
+
 def test_an_sms_gateway_answering_500_then_200_gets_the_message_once(practice, sms):
     p = practice(local(2026, 6, 1, "08:00"), sms=sms)
     p.settings("sms 2h")
@@ -451,6 +499,55 @@ def test_an_sms_gateway_answering_500_then_200_gets_the_message_once(practice, s
     assert body["to"] == "+32470998877"
     assert_language(body["text"], "es", start)
     assert p.messages_of(a["id"])[0]["state"] == "sent"
+
+
+def test_a_peer_that_keeps_failing_gets_retries_with_backoff_until_the_start_never_after(
+        practice, smtp):
+    p = practice(local(2026, 6, 1, "08:00"), smtp)
+    p.settings("email 90m")
+    p.serve()
+    pt = p.patient(email="down@example.net")
+    start = local(2026, 6, 3, "10:00")
+    a = p.appointment(pt, start)
+    smtp.refuse_next(1000)
+    attempts_at, delays = [], []
+    [row] = p.messages_of(a["id"])
+    assert row["due"] == start - 90 * 60
+    while row["state"] == "pending":
+        assert row["due"] < start
+        p.clock.set(row["due"])
+        attempts_at.append(row["due"])
+        wait_until(lambda: smtp.refused == len(attempts_at), what=f"attempt {len(attempts_at)}")
+        prev = row["due"]
+        row = wait_until(lambda: next((m for m in p.messages_of(a["id"])
+                                       if m["state"] != "pending" or m["due"] != prev), None),
+                         what="the attempt's outcome")
+        if row["state"] == "pending":
+            delays.append(row["due"] - prev)
+    # 30 s doubled per attempt, +-20%
+    for n, d in enumerate(delays):
+        assert 0.8 * 30 * 2 ** n <= d <= 1.2 * 30 * 2 ** n, delays
+    assert row["state"] == "failed" and "451" in p.reasons()[row["id"]]
+    assert len(attempts_at) >= 6 and all(t < start for t in attempts_at)
+    p.clock.set(start + HOUR)
+    time.sleep(QUIET_WATCH)
+    assert smtp.refused == len(attempts_at) and smtp.count() == 0
+    assert p.messages_of(a["id"])[0]["state"] == "failed"
+
+
+def test_an_sms_refused_for_good_fails_at_once_with_the_reason(practice, sms):
+    p = practice(local(2026, 6, 1, "08:00"), sms=sms)
+    p.settings("sms 2h")
+    p.serve()
+    a = p.appointment(p.patient(phone_number="0470 99 88 77"), local(2026, 6, 3, "10:00"))
+    sms.answer_next(400)
+    p.clock.set(local(2026, 6, 3, "08:00"))
+    wait_until(lambda: p.messages_of(a["id"])[0]["state"] != "pending", what="the outcome")
+    [row] = p.messages_of(a["id"])
+    assert row["state"] == "failed" and "400" in p.reasons()[row["id"]]
+    p.clock.set(local(2026, 6, 3, "09:59"))
+    time.sleep(QUIET_WATCH)
+    assert [r["status"] for r in sms.all_requests()] == [400]
 
 
 # ---- nobody to send to, or no way to send -----------------------------------------------
