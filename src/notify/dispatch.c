@@ -5,7 +5,9 @@
  * lease (store_message_claim), then for each one read its context in one
  * snapshot, decide, render, send, and record the outcome under the lease
  * (store_message_finish: a lease that lapsed meanwhile means another server
- * took the message over, and its outcome counts).  With nothing due it
+ * took the message over, and its outcome counts; one that lost a race with
+ * another server's writes is run again, since an outcome left unrecorded
+ * would send the message a second time once its lease lapsed).  With nothing due it
  * waits DISPATCH_IDLE_MS, so a clock-file test sees a due message go out
  * within that delay; stop wakes it at once.
  *
@@ -66,6 +68,8 @@
 #define RETRY_MAX_S        3600
 #define DISPATCH_ERROR_MAX 512
 #define DISPATCH_OWNER_MAX 96
+/* store_message_finish runs in all, when it keeps losing races (PostgreSQL) */
+#define DISPATCH_FINISH_ATTEMPTS 8
 
 struct dispatcher {
     dispatch_config cfg;
@@ -364,7 +368,14 @@ static void dispatch_one(worker *w, int64_t id)
             }
         }
     }
-    rc = store_message_finish(w->st, id, w->owner, &o);
+    /* On PostgreSQL concurrent finishes may lose a serialization race: run
+     * it again (the store then runs it alone), or the sent message would
+     * stay leased and go out a second time once the lease lapses. */
+    for (int attempt = 1; attempt <= DISPATCH_FINISH_ATTEMPTS; attempt++) {
+        rc = store_message_finish(w->st, id, w->owner, &o);
+        if (rc != STORE_RETRY)
+            break;
+    }
     fprintf(stderr, "agenda: message %" PRId64 " (%s, %s, appointment %" PRId64 "): %s%s%s%s\n", id,
             c.msg.kind, o.channel ? o.channel : c.msg.channel, c.msg.appointment_id, o.state,
             o.error ? " (" : "", o.error ? o.error : "", o.error ? ")" : "");
@@ -373,6 +384,11 @@ static void dispatch_one(worker *w, int64_t id)
                 "agenda: message %" PRId64 ": the lease lapsed; another server's "
                 "outcome counts\n",
                 id);
+    else if (rc != STORE_OK)
+        fprintf(stderr,
+                "agenda: message %" PRId64 ": the outcome could not be recorded (%s); "
+                "the message is tried again when its lease lapses\n",
+                id, store_rc_name(rc));
 }
 
 /* ---- the threads ------------------------------------------------------- */
