@@ -3,6 +3,9 @@
 #   make bench                 full scale, SQLite
 #   make bench QUICK=1         the one-minute scale (same as `make bench-quick`)
 #   make bench BENCH_ARGS='--store both --label after'    any option of bench/run.py
+#   make bench-reminders       only the patient messages' part (bench/reminders_bench.py):
+#                              the outbox's cost on collections and dispatch throughput
+#   make bench REMINDERS_ARGS='--store both'   its options
 #
 # A benchmark never fails the build on a number, so it is not part of `make test`.
 
@@ -10,7 +13,9 @@ BENCH_BUILD  := build/bench
 BENCH_CFLAGS ?= -O3 -g -DNDEBUG
 BENCH_ARGS   ?=
 
-.PHONY: bench bench-quick bench-deps bench-build
+REMINDERS_ARGS ?=
+
+.PHONY: bench bench-quick bench-deps bench-build bench-reminders
 bench-deps:
 	@sh scripts/deps.sh
 	@sh scripts/bench-deps.sh
@@ -31,6 +36,12 @@ bench: bench-deps
 	$(MAKE) bench-build
 	$(PYTHON) bench/run.py --bin $(BENCH_BUILD)/agenda --ceiling $(BENCH_BUILD)/sqlite_ceiling \
 		$(if $(QUICK),--quick) $(BENCH_ARGS)
+	$(PYTHON) bench/reminders_bench.py --bin $(BENCH_BUILD)/agenda $(if $(QUICK),--rounds 5) \
+		$(REMINDERS_ARGS)
+
+bench-reminders: bench-deps
+	$(MAKE) bench-build
+	$(PYTHON) bench/reminders_bench.py --bin $(BENCH_BUILD)/agenda $(REMINDERS_ARGS)
 
 bench-quick:
 	$(MAKE) bench QUICK=1
