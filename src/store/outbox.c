@@ -11,7 +11,8 @@
  * confirmation, change notice or reminder).  A planning
  *   1. marks the appointment's pending messages cancelled when it no longer
  *      takes place, then drops its untried pending and skipped messages and
- *      marks the tried ones (waiting for a retry) superseded;
+ *      marks the tried ones (waiting for a retry) superseded; a message under
+ *      lease is being sent and is left to its outcome;
  *   2. inserts the new version's messages: for a booked appointment still
  *      ahead, a confirmation while one is owed (confirm_pending, set when
  *      the appointment is first planned), a change notice when start, stop
@@ -48,16 +49,21 @@ static const char SQL_PLAN_SETTINGS[] =
 static const char SQL_OUTBOX_BY_IDS[] =
     "SELECT appointment_id, version, told_start, told_stop, told_calendar, confirm_pending,"
     " cancel_planned FROM appointment_outbox WHERE appointment_id IN (" BULK_LIST("?") ")";
+/* A message leased to a dispatcher is being sent: a planning leaves it to
+ * its outcome (a failure brings it back pending, and the dispatcher then
+ * finds it stale), so a message that went out is never recorded otherwise.
+ * The bind is now. */
+#define NOT_IN_FLIGHT "(lease_until IS NULL OR lease_until <= CAST(? AS BIGINT))"
 static const char SQL_CANCEL_PENDING[] =
     "UPDATE messages SET state = 'cancelled', last_error = 'the appointment was cancelled',"
     " lease_owner = NULL, lease_until = NULL, updated_at = ?"
-    " WHERE appointment_id IN (" BULK_LIST("?") ") AND state = 'pending'";
+    " WHERE appointment_id IN (" BULK_LIST("?") ") AND state = 'pending' AND " NOT_IN_FLIGHT;
 static const char SQL_DROP_UNTRIED[] = "DELETE FROM messages WHERE appointment_id IN (" BULK_LIST(
     "?") ") AND state IN ('pending', 'skipped') AND attempts = 0";
 static const char SQL_SUPERSEDE_TRIED[] =
     "UPDATE messages SET state = 'cancelled', last_error = 'superseded by a later change',"
     " lease_owner = NULL, lease_until = NULL, updated_at = ?"
-    " WHERE appointment_id IN (" BULK_LIST("?") ") AND state = 'pending'";
+    " WHERE appointment_id IN (" BULK_LIST("?") ") AND state = 'pending' AND " NOT_IN_FLIGHT;
 /* appointment_id, version, told_start, told_stop, told_calendar,
  * confirm_pending, cancel_planned; what the patient was told is kept. */
 #define OUTBOX_ROW                                                                                 \
@@ -428,6 +434,8 @@ store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t
     const store_bulk cancel = {.sql = SQL_CANCEL_PENDING,
                                .lead = &now,
                                .n_lead = 1,
+                               .trail = &now,
+                               .n_trail = 1,
                                .per_row = 1,
                                .items = p.gone,
                                .n = p.n_gone,
@@ -437,6 +445,8 @@ store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t
     const store_bulk supersede = {.sql = SQL_SUPERSEDE_TRIED,
                                   .lead = &now,
                                   .n_lead = 1,
+                                  .trail = &now,
+                                  .n_trail = 1,
                                   .per_row = 1,
                                   .items = known,
                                   .n = n_known,
