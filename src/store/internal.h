@@ -153,6 +153,16 @@ typedef struct store_list {
 store_rc store_list_run(store *st, const store_list *l, const list_query *q, arena *a, void **out,
                         size_t *n, int64_t *total);
 
+/* A paged list whose binds are of any type: count_sql (one COUNT(*)) and
+ * rows_q->sql share their leading placeholders, binds[0..n_binds) (at most
+ * STORE_PAGE_MAX_BINDS), and rows_q->sql ends with "LIMIT ? OFFSET ?".  In
+ * one read snapshot: *total gets the count of every match, *out an arena
+ * array of the page's *n rows (NULL when empty). */
+#define STORE_PAGE_MAX_BINDS 8
+store_rc store_page_run(store *st, const char *count_sql, const store_rows *rows_q,
+                        const store_value *binds, int n_binds, const list_query *q, arena *a,
+                        void **out, size_t *n, int64_t *total);
+
 /* Reads the one live row an object_ref names within its owner (a center or
  * a calendar): by_id takes (id, owner), by_remote_id takes (owner,
  * remote_id).  NOT_FOUND when there is none; `read` fills *row. */

@@ -313,6 +313,25 @@ static const char SCHEMA_6[] =
     " received_at BIGINT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS sms_replies_center ON sms_replies (center_id, outcome);";
 
+/* Replies to SMS and the API's views of messages (replies.c, outbox.c).
+ * - appointment_confirmations: when the patient confirmed an appointment
+ *   by SMS reply.  A table of its own, not a column of appointments: the
+ *   documented appointment object and its writes stay as they are, and a
+ *   schema rewound by hand runs this again harmlessly (IF NOT EXISTS; an
+ *   ADD COLUMN could not be).
+ * - messages_sms_sent: the SMS reminders sent lately, which an inbound
+ *   reply is matched against (partial, so it holds only those).
+ * - messages_center_due, sms_replies_center_id: a center's messages and
+ *   replies, newest first. */
+static const char SCHEMA_7[] =
+    "CREATE TABLE IF NOT EXISTS appointment_confirmations ("
+    " appointment_id BIGINT PRIMARY KEY REFERENCES appointments (id),"
+    " confirmed_at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS messages_sms_sent ON messages (sent_at)"
+    " WHERE kind = 'reminder' AND channel = 'sms';"
+    "CREATE INDEX IF NOT EXISTS messages_center_due ON messages (center_id, due_at);"
+    "CREATE INDEX IF NOT EXISTS sms_replies_center_id ON sms_replies (center_id, id);";
+
 /* Emails become case-insensitive (accounts.c stores them folded): every
  * existing email is folded the same way, in C so that both engines fold
  * exactly the ASCII letters.  Two users whose emails differ only by case
@@ -395,6 +414,7 @@ static const migration migrations[] = {
     {4, "deleted patients unlinked from appointments", SCHEMA_4, NULL},
     {5, "case-insensitive emails", NULL, fold_emails},
     {6, "patient messages", SCHEMA_6, NULL},
+    {7, "SMS confirmations, message and reply lists", SCHEMA_7, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -1,5 +1,6 @@
 /* outbox.c - patient messages: planning them with every appointment write,
- * and the dispatcher's reads and writes (claim, context, finish, receipts).
+ * the dispatcher's reads and writes (claim, context, finish, receipts), and
+ * the lists the command line and the API show.
  *
  * Planning.  store_outbox_plan runs inside the unit of work of every write
  * that creates, moves, cancels or deletes appointments (appointments.c, and
@@ -102,6 +103,18 @@ static const char SQL_LIST_FOR_CENTER[] = "SELECT " MESSAGE_COLUMNS " FROM messa
 static const char SQL_LIST_FOR_CENTER_STATE[] =
     "SELECT " MESSAGE_COLUMNS " FROM messages m"
     " WHERE m.center_id = ? AND m.state = ? ORDER BY m.due_at, m.id LIMIT ?";
+
+/* The API's pages of a center's messages, newest first (index
+ * messages_center_due; with a state, messages_center). */
+static const char SQL_COUNT_CENTER[] = "SELECT COUNT(*) FROM messages WHERE center_id = ?";
+static const char SQL_PAGE_CENTER[] = "SELECT " MESSAGE_COLUMNS " FROM messages m"
+                                      " WHERE m.center_id = ?"
+                                      " ORDER BY m.due_at DESC, m.id DESC LIMIT ? OFFSET ?";
+static const char SQL_COUNT_CENTER_STATE[] =
+    "SELECT COUNT(*) FROM messages WHERE center_id = ? AND state = ?";
+static const char SQL_PAGE_CENTER_STATE[] =
+    "SELECT " MESSAGE_COLUMNS " FROM messages m WHERE m.center_id = ? AND m.state = ?"
+    " ORDER BY m.due_at DESC, m.id DESC LIMIT ? OFFSET ?";
 
 /* The claim: SQLite runs it under its write lock; PostgreSQL's writers run
  * side by side, so it skips the rows another server is claiming. */
@@ -518,6 +531,17 @@ store_rc store_message_list_for_center(store *st, int64_t center_id, const char 
     const store_rows q = {SQL_LIST_FOR_CENTER, sizeof(message), read_message};
     const store_value binds[] = {STORE_INT64(center_id), STORE_INT64(limit)};
     return store_rows_run(st->db, &q, binds, 2, a, (void **)out, n);
+}
+
+store_rc store_message_page_for_center(store *st, int64_t center_id, const char *state,
+                                       const list_query *q, arena *a, message **out, size_t *n,
+                                       int64_t *total)
+{
+    const store_rows rows = {state ? SQL_PAGE_CENTER_STATE : SQL_PAGE_CENTER, sizeof(message),
+                             read_message};
+    const store_value binds[] = {STORE_INT64(center_id), STORE_TEXT(state)};
+    return store_page_run(st, state ? SQL_COUNT_CENTER_STATE : SQL_COUNT_CENTER, &rows, binds,
+                          state ? 2 : 1, q, a, (void **)out, n, total);
 }
 
 /* ---- the dispatcher's side ---------------------------------------------- */

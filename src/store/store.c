@@ -386,6 +386,40 @@ done:
     return rc;
 }
 
+store_rc store_page_run(store *st, const char *count_sql, const store_rows *rows_q,
+                        const store_value *binds, int n_binds, const list_query *q, arena *a,
+                        void **out, size_t *n, int64_t *total)
+{
+    assert(st && count_sql && rows_q && (binds || n_binds == 0) && q && a && out && n && total);
+    assert(n_binds >= 0 && n_binds <= STORE_PAGE_MAX_BINDS);
+    store_op op;
+    int64_t count = 0, limit = 0, offset = 0;
+    void *rows = NULL;
+    size_t got = 0;
+    store_value all[STORE_PAGE_MAX_BINDS + 2];
+    store_page_window(q, &limit, &offset);
+    store_rc rc = store_op_begin(st, &op, STORE_OP_READ);
+    if (rc != STORE_OK)
+        goto done;
+    const store_rows count_q = {count_sql, sizeof count, store_read_id};
+    rc = store_row_get(st->db, &count_q, binds, n_binds, NULL, &count);
+    if (rc != STORE_OK || store_page_rows(count, limit, offset) == 0)
+        goto done; /* nothing on this page: skip the rows query */
+    for (int i = 0; i < n_binds; i++)
+        all[i] = binds[i];
+    all[n_binds] = STORE_INT64(limit);
+    all[n_binds + 1] = STORE_INT64(offset);
+    rc = store_rows_run(st->db, rows_q, all, n_binds + 2, a, &rows, &got);
+done:
+    rc = store_op_end(st, &op, rc);
+    if (rc == STORE_OK) {
+        *out = rows;
+        *n = got;
+        *total = count;
+    }
+    return rc;
+}
+
 store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id, int64_t owner,
                           const object_ref *ref, arena *a,
                           store_rc (*read)(db_stmt *s, arena *a, void *row), void *row)

@@ -440,6 +440,13 @@ store_rc store_message_list_for_appointment(store *st, int64_t appointment_id, a
 store_rc store_message_list_for_center(store *st, int64_t center_id, const char *state,
                                        int64_t limit, arena *a, message **out, size_t *n);
 
+/* The center's messages in `state` (NULL: all), newest first (due time,
+ * then id, descending), in pages of list_query (page 0: all); *total
+ * counts every match. */
+store_rc store_message_page_for_center(store *st, int64_t center_id, const char *state,
+                                       const list_query *q, arena *a, message **out, size_t *n,
+                                       int64_t *total);
+
 /* The dispatcher's side.  store_message_claim leases up to `max` due
  * pending messages (due_at <= now, no live lease) to `owner` until now +
  * lease_seconds and counts an attempt: two servers never hold one message,
@@ -501,5 +508,56 @@ store_rc store_message_receipt(store *st, const char *provider_id, const char *s
 
 /* Pending messages due at or before `now` not under lease, for the logs. */
 store_rc store_message_queue_depth(store *st, int64_t now, int64_t *depth);
+
+/* ---- replies to SMS, confirmations (replies.c) --------------------------
+ *
+ * An inbound SMS answers the sender's next appointment that an SMS reminder
+ * was sent for.  Patients' numbers are free text, matched after
+ * normalisation (notify/phone.h, above the store), so the store hands out
+ * the few candidates a reply can be about and the caller matches the
+ * number; the reply itself is kept in sms_replies with what it did. */
+
+/* An appointment a reply may answer, with what matching its sender needs. */
+typedef struct reply_candidate {
+    int64_t appointment_id;
+    int64_t calendar_id;
+    int64_t center_id;
+    int64_t start;
+    const char *phone_number; /* the patient's, as typed */
+    const char *country;      /* the center's region for national numbers */
+} reply_candidate;
+
+/* The live booked appointments starting after `now`, with a live patient,
+ * for which an SMS reminder was sent (one whose sent_at is set): by start,
+ * then id, each once.  Such a reminder went out at most the longest lead
+ * (sched/remind.h) and a day of quiet hours before the start, so only the
+ * reminders sent since then are read (index messages_sms_sent). */
+store_rc store_reply_candidates(store *st, int64_t now, arena *a, reply_candidate **out, size_t *n);
+
+/* Records that the patient confirmed the appointment at `at`, when it is
+ * live; a later confirmation keeps the first time.  OK whether or not
+ * anything was written (the caller read the appointment in its
+ * transaction). */
+store_rc store_appointment_confirm(store *st, int64_t appointment_id, int64_t at);
+/* When the patient confirmed the appointment: *at, or 0 when never. */
+store_rc store_appointment_confirmed_at(store *st, int64_t appointment_id, int64_t *at);
+
+typedef struct sms_reply {
+    int64_t id;
+    int64_t center_id;       /* 0: the sender matched no appointment */
+    int64_t appointment_id;  /* 0: none (no match, or several) */
+    const char *from_number; /* E.164 when it could be read, else as received */
+    const char *body;
+    const char *outcome; /* confirmed, cancelled, unclear */
+    int64_t received_at;
+} sms_reply;
+
+/* Inserts r (r->id ignored, then set).  A center or appointment that does
+ * not exist fails its foreign key: NOT_FOUND. */
+store_rc store_reply_insert(store *st, sms_reply *r);
+/* The center's replies with `outcome` (NULL: all), newest first (by id), in
+ * pages of list_query (page 0: all); *total counts every match. */
+store_rc store_reply_list(store *st, int64_t center_id, const char *outcome, const list_query *q,
+                          arena *a, sms_reply **out, size_t *n, int64_t *total);
 
 #endif
