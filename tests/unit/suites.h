@@ -46,6 +46,7 @@
     SUITE(suite_template)                                                                          \
     SUITE(suite_notify)                                                                            \
     SUITE(suite_signature)                                                                         \
+    SUITE(suite_reply)                                                                             \
     SUITE(suite_ics)                                                                               \
     SUITE(suite_mail)                                                                              \
     SUITE(suite_smtp)                                                                              \
