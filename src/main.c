@@ -166,6 +166,9 @@ static int serve(int argc, char **argv)
     if (dispatch_arg)
         conf.dispatch = strcmp(dispatch_arg, "on") == 0;
 
+    cfg.settings = (api_settings){.sms_secret = conf.sms.on ? conf.sms.secret : NULL,
+                                  .public_url = conf.public_url};
+
     /* Migrate once before serving, so workers find the schema ready and a
      * database that cannot be opened is reported at start. */
     store *st = NULL;

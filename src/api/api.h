@@ -1,9 +1,13 @@
 /* api.h - the contract between the HTTP layer and the resource handlers.
  *
  * A handler sees an already authenticated, already parsed request: the owner
- * id from the path (a center or a calendar), an optional object reference,
- * the query parameters, the body as a JSON tree (form bodies arrive
- * converted to the same tree) and the resource its route serves.  It
+ * id from the path (a center or a calendar), an optional object reference
+ * and the path's other captures, the query parameters, the body as a JSON
+ * tree (form bodies arrive converted to the same tree) and the resource its
+ * route serves.  A public route (OWNER_PUBLIC: the SMS gateway's callbacks)
+ * is the exception: no user, and the handler authenticates the request
+ * itself from what it is given of it as sent (target, headers, form
+ * fields) and the server's settings.  It
  * validates, calls the store and renders a JSON tree into the response.  It
  * never sees libmicrohttpd, never writes SQL and never picks an HTTP status:
  * failures are api_err codes, which http/errors.c maps to statuses in one
@@ -27,6 +31,7 @@ typedef enum api_err {
     API_CONFLICT,    /* a remote_id already in use; a slot already taken */
     API_TOO_LARGE,   /* body or collection over its limit */
     API_INVALID,     /* validation failed (field errors say where) */
+    API_FORBIDDEN,   /* a public route's request is not signed as it must be */
     API_TOO_MANY,    /* rate limited */
     API_UNAVAILABLE, /* the store is down; retry later */
     API_RETRY,       /* lost a race with a concurrent transaction; api_call
@@ -39,6 +44,7 @@ typedef enum api_outcome {
     API_RENDERED = 0, /* 200 with body */
     API_CREATED,      /* 201 with body */
     API_EMPTY,        /* 204, no body */
+    API_TEXT,         /* 200 with rs->text of type rs->content_type (not JSON) */
 } api_outcome;
 
 /* Limits a deployment may tune; the defaults are in api_limits_default(). */
@@ -47,12 +53,33 @@ typedef struct api_limits {
     int64_t page_size;      /* rows per page of paginated lists */
 } api_limits;
 
+/* What the server's configuration tells the handlers (the command line
+ * fills it from the configuration file); strings live as long as the
+ * server, NULL when not configured. */
+typedef struct api_settings {
+    const char *sms_secret; /* [sms] secret: the gateway's callbacks are
+                             * signed with it; NULL: they are all refused */
+    const char *public_url; /* [server] public_url, no trailing slash: the
+                             * address the gateway calls back */
+} api_settings;
+
 /* What a route's path is scoped to; api_call checks the user's grant. */
 typedef enum api_owner {
     OWNER_NONE = 0,
     OWNER_CENTER,   /* owner_id is a center id */
     OWNER_CALENDAR, /* owner_id is a calendar id; rq->calendar is filled */
+    OWNER_PUBLIC,   /* no credentials, no user: the handler checks the
+                     * request's signature itself */
 } api_owner;
+
+/* Captures of a path besides {id} and {ref}, such as {kind} (router.c). */
+#define API_MAX_ARGS 4
+
+/* One field of a form body, decoded. */
+typedef struct api_pair {
+    const char *name;
+    const char *value;
+} api_pair;
 
 /* How the generic flows of api/handler.c serve one kind of object
  * (api/handler.h); the route table names it with the flow. */
@@ -62,19 +89,33 @@ typedef struct api_request {
     arena *arena;
     store *store;
     const api_limits *limits;
+    const api_settings *settings;
     int64_t now;      /* the request's clock, Unix seconds */
-    const user *user; /* authenticated */
+    const user *user; /* authenticated; NULL on OWNER_PUBLIC routes */
 
     int64_t owner_id;  /* center or calendar id from the path, 0 if none */
     calendar calendar; /* the owner, for OWNER_CALENDAR routes */
     bool has_ref;      /* the path names one object */
     object_ref ref;
+    const char *args[API_MAX_ARGS]; /* the other captures, in path order */
+    size_t n_args;
 
     /* Query parameters, percent-decoded; NULL when absent. */
     const char *(*query)(const void *ctx, const char *key);
     const void *query_ctx;
 
-    const cJSON *body; /* NULL when the request has none */
+    const cJSON *body; /* NULL when the request has none, and on OWNER_PUBLIC
+                        * routes, which read `form` */
+
+    /* OWNER_PUBLIC routes only (NULL and 0 elsewhere): the request as sent,
+     * for its signature.  `target` is the raw request target (path and
+     * query, escapes kept); `header` looks a header up by name (any case);
+     * `form` is the body read as a form, every field decoded, in order. */
+    const char *target;
+    const char *(*header)(const void *ctx, const char *name);
+    const void *header_ctx;
+    const api_pair *form;
+    size_t n_form;
 
     /* The route's resource, which its handler serves when it is one of the
      * generic flows (handler_list, ...); NULL for the other handlers. */
@@ -88,7 +129,9 @@ typedef struct api_response {
     api_outcome outcome;
     cJSON *body; /* owned by the response; freed by the HTTP layer */
     bool has_total;
-    int64_t total; /* X-Total-Count */
+    int64_t total;            /* X-Total-Count */
+    const char *text;         /* API_TEXT: the body (static or arena-owned) */
+    const char *content_type; /* API_TEXT: its Content-Type */
 
     /* On failure: */
     const char *message; /* human-readable, safe to show (no internals) */
@@ -129,7 +172,8 @@ api_err api_user_may_use_center(api_request *rq, int64_t center_id);
 typedef struct api_route api_route;
 
 /* Checks that the user may use the route's owner (a center or calendar they
- * are not granted answers API_NOT_FOUND, like one that does not exist), sets
+ * are not granted answers API_NOT_FOUND, like one that does not exist;
+ * nothing for OWNER_NONE and OWNER_PUBLIC), sets
  * rq->resource to the route's, then runs the route's handler.  A handler
  * that lost a race with a concurrent transaction (API_RETRY) is rolled back
  * and run again, a few times, from a clean response.  The single entry point

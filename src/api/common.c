@@ -54,6 +54,7 @@ static api_err api_call_once(const api_route *route, api_request *rq, api_respon
     store_rc rc = STORE_OK;
     switch (route->owner) {
     case OWNER_NONE:
+    case OWNER_PUBLIC:
         break;
     case OWNER_CENTER: {
         api_err err = api_user_may_use_center(rq, rq->owner_id);

@@ -28,6 +28,8 @@ unsigned http_status_of(api_err err)
         return MHD_HTTP_CONTENT_TOO_LARGE;
     case API_INVALID:
         return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case API_FORBIDDEN:
+        return MHD_HTTP_FORBIDDEN;
     case API_TOO_MANY:
         return MHD_HTTP_TOO_MANY_REQUESTS;
     case API_UNAVAILABLE:
@@ -58,6 +60,8 @@ const char *http_default_message(api_err err)
         return "request too large";
     case API_INVALID:
         return "validation failed";
+    case API_FORBIDDEN:
+        return "forbidden";
     case API_TOO_MANY:
         return "too many requests";
     case API_UNAVAILABLE:

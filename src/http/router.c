@@ -5,9 +5,12 @@
  * "{id}" captures the owner (a center or calendar id, a positive integer) and
  * "{ref}" one object, by platform id or as remote_id:VALUE.  A segment that
  * fails to parse makes the route not match, so a malformed id is a 404 like
- * any unknown path.  The table is small, so matching is a linear scan. */
+ * any unknown path.  Any other name in braces ("{kind}") captures the
+ * segment as it is, into m->args in path order; its handler checks it.  The table is small, so
+ * matching is a linear scan. */
 #include "http/router.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,6 +64,9 @@ static bool route_path_matches(const api_route *r, const char *const *segs, size
             if (!router_parse_ref(segs[i], &m->ref))
                 return false;
             m->has_ref = true;
+        } else if (len > 2 && p[0] == '{' && p[len - 1] == '}') {
+            assert(m->n_args < API_MAX_ARGS); /* a pattern of the table */
+            m->args[m->n_args++] = segs[i];
         } else if (strlen(segs[i]) != len || memcmp(p, segs[i], len) != 0) {
             return false;
         }

@@ -13,6 +13,8 @@ typedef struct route_match {
     int64_t owner_id;
     bool has_ref;
     object_ref ref;
+    const char *args[API_MAX_ARGS]; /* the other captures ({kind}, ...), in order */
+    size_t n_args;
 } route_match;
 
 typedef enum route_result {
@@ -23,7 +25,8 @@ typedef enum route_result {
 
 /* Matches decoded path segments (without the "api/v2" prefix) and method.
  * HEAD is matched as GET.  On ROUTE_BAD_METHOD, `allow` receives the
- * comma-separated methods of that path.  Strings in m->ref point into segs. */
+ * comma-separated methods of that path.  Strings in m->ref and m->args
+ * point into segs. */
 route_result router_match(const char *method, const char *const *segs, size_t n, route_match *m,
                           char *allow, size_t allow_len);
 

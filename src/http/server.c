@@ -26,6 +26,10 @@
  *   429 for a while (ratelimit.c); bodies, headers and connections have
  *   hard limits; bodies and arenas of all requests in flight share one
  *   memory budget (503 past it), and freed memory goes back to the system.
+ * - Public routes (OWNER_PUBLIC: the SMS gateway's callbacks) take no
+ *   credentials: their handlers check a signature over the request as sent,
+ *   so they are handed the raw target, the headers and the body's form
+ *   fields instead of a JSON tree.
  * - The access log (optional) never holds credentials or bodies.
  * - Shutdown: SIGINT/SIGTERM are taken by sigwait in the main thread; the
  *   daemon stops accepting, waits for requests in flight, then stops. */
@@ -278,12 +282,20 @@ static const char *query_lookup(const void *ctx, const char *key)
     return url_param_get(ctx, key);
 }
 
+/* A request header of the connection ctx, any case; NULL when absent. */
+static const char *header_lookup(const void *ctx, const char *name)
+{
+    struct MHD_Connection *conn = (struct MHD_Connection *)ctx; /* only read */
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
 /* Headers some answers add. */
 typedef struct reply_extra {
-    const api_response *rs; /* X-Total-Count */
-    const char *allow;      /* Allow, on 405 */
-    unsigned retry_after;   /* Retry-After, on 429 and 503 */
-    bool close;             /* Connection: close (the rest of the bytes is not read) */
+    const api_response *rs;   /* X-Total-Count */
+    const char *content_type; /* of a body that is not JSON */
+    const char *allow;        /* Allow, on 405 */
+    unsigned retry_after;     /* Retry-After, on 429 and 503 */
+    bool close;               /* Connection: close (the rest of the bytes is not read) */
 } reply_extra;
 
 /* Set while this thread queues a response of the server's own (see
@@ -306,7 +318,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, request_ctx *ctx, 
     ctx->status = status;
     if (text)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                "application/json; charset=utf-8");
+                                x && x->content_type ? x->content_type
+                                                     : "application/json; charset=utf-8");
     if (x && x->rs && x->rs->has_total) {
         char total[24];
         snprintf(total, sizeof total, "%lld", (long long)x->rs->total);
@@ -429,6 +442,87 @@ static api_err request_body(struct MHD_Connection *conn, const request_ctx *ctx,
     return *out ? API_OK : API_BAD_REQUEST;
 }
 
+/* Reads the body of a public route as form fields (whatever its content
+ * type: the gateways that call these routes send forms).  Returns API_OK
+ * with *out and *n (none for an empty body), else API_BAD_REQUEST, or
+ * API_UNAVAILABLE or API_TOO_LARGE for memory, as request_body. */
+static api_err request_form(const request_ctx *ctx, api_pair **out, size_t *n, const char **message)
+{
+    url_param *fields = NULL;
+    *out = NULL;
+    *n = 0;
+    if (url_parse_form(ctx->arena, ctx->body.data, ctx->body.len, &fields, n, message) != 0 ||
+        !(*out = arena_calloc(ctx->arena, *n + 1, sizeof **out))) {
+        if (arena_over_budget(ctx->arena)) {
+            *message = BUSY_MESSAGE; /* others hold the memory for now */
+            return API_UNAVAILABLE;
+        }
+        if (arena_exhausted(ctx->arena)) {
+            *message = "request body too large once parsed";
+            return API_TOO_LARGE;
+        }
+        return API_BAD_REQUEST;
+    }
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i] = (api_pair){.name = fields[i].key, .value = fields[i].value};
+    return API_OK;
+}
+
+/* Runs the route's handler on rq and answers with what it produced. */
+static enum MHD_Result run_route(struct MHD_Connection *conn, request_ctx *ctx, api_request *rq,
+                                 const api_route *route)
+{
+    api_response rs = {0};
+    api_err err = api_call(route, rq, &rs);
+    enum MHD_Result ret;
+    if (err != API_OK) {
+        ret = send_error(conn, ctx, err, rs.message, rs.errors, NULL);
+    } else if (rs.outcome == API_EMPTY) {
+        ret = send_text(conn, ctx, MHD_HTTP_NO_CONTENT, NULL, &(reply_extra){.rs = &rs});
+    } else if (rs.outcome == API_TEXT) {
+        assert(rs.text && rs.content_type);
+        char *text = strdup(rs.text);
+        ret = text ? send_text(conn, ctx, MHD_HTTP_OK, text,
+                               &(reply_extra){.rs = &rs, .content_type = rs.content_type})
+                   : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
+    } else {
+        char *text = rs.body ? json_print(rs.body, NULL) : NULL;
+        unsigned status = rs.outcome == API_CREATED ? MHD_HTTP_CREATED : MHD_HTTP_OK;
+        ret = text ? send_text(conn, ctx, status, text, &(reply_extra){.rs = &rs})
+                   : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
+    }
+    cJSON_Delete(rs.body);
+    cJSON_Delete(rs.errors);
+    return ret;
+}
+
+/* Answers a request to a public route: no credentials are read (nor
+ * failures counted), and the handler gets the request as sent to check its
+ * signature: the raw target, the headers and the body's form fields. */
+static enum MHD_Result respond_public(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                      api_request *rq, const api_route *route)
+{
+    const char *message = NULL;
+    api_pair *form = NULL;
+    size_t n_form = 0;
+    api_err err = request_form(ctx, &form, &n_form, &message);
+    if (err != API_OK)
+        return send_error(
+            conn, ctx, err, message, NULL,
+            &(reply_extra){.retry_after = err == API_UNAVAILABLE ? BUSY_RETRY_AFTER : 0});
+    store *st = worker_store(srv);
+    if (!st)
+        return send_error(conn, ctx, API_UNAVAILABLE, NULL, NULL, NULL);
+    rq->store = st;
+    rq->now = clock_unix_seconds();
+    rq->target = ctx->target;
+    rq->header = header_lookup;
+    rq->header_ctx = conn;
+    rq->form = form;
+    rq->n_form = n_form;
+    return run_route(conn, ctx, rq, route);
+}
+
 /* Answers one fully received request. */
 static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
                                const char *method)
@@ -457,6 +551,22 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     if (ctx->over_budget)
         return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
                           &(reply_extra){.retry_after = BUSY_RETRY_AFTER});
+
+    api_request rq = {
+        .arena = ctx->arena,
+        .limits = &srv->cfg.limits,
+        .settings = &srv->cfg.settings,
+        .owner_id = match.owner_id,
+        .has_ref = match.has_ref,
+        .ref = match.ref,
+        .n_args = match.n_args,
+        .query = query_lookup,
+        .query_ctx = &url,
+    };
+    for (size_t i = 0; i < match.n_args; i++)
+        rq.args[i] = match.args[i];
+    if (match.route->owner == OWNER_PUBLIC)
+        return respond_public(srv, conn, ctx, &rq, match.route);
 
     const char *email = url_param_get(&url, "user_email");
     const char *token = url_param_get(&url, "user_token");
@@ -493,39 +603,14 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
             conn, ctx, err, message, NULL,
             &(reply_extra){.retry_after = err == API_UNAVAILABLE ? BUSY_RETRY_AFTER : 0});
 
-    api_request rq = {
-        .arena = ctx->arena,
-        .store = st,
-        .limits = &srv->cfg.limits,
-        .now = now,
-        .user = &who,
-        .owner_id = match.owner_id,
-        .has_ref = match.has_ref,
-        .ref = match.ref,
-        .query = query_lookup,
-        .query_ctx = &url,
-        .body = body,
-    };
-    api_response rs = {0};
-    err = api_call(match.route, &rq, &rs);
+    rq.store = st;
+    rq.now = now;
+    rq.user = &who;
+    rq.body = body;
+    enum MHD_Result ret = run_route(conn, ctx, &rq, match.route);
     cJSON_Delete(body);
-
-    enum MHD_Result ret;
-    if (err != API_OK) {
-        ret = send_error(conn, ctx, err, rs.message, rs.errors, NULL);
-    } else if (rs.outcome == API_EMPTY) {
-        ret = send_text(conn, ctx, MHD_HTTP_NO_CONTENT, NULL, &(reply_extra){.rs = &rs});
-    } else {
-        char *text = rs.body ? json_print(rs.body, NULL) : NULL;
-        unsigned status = rs.outcome == API_CREATED ? MHD_HTTP_CREATED : MHD_HTTP_OK;
-        ret = text ? send_text(conn, ctx, status, text, &(reply_extra){.rs = &rs})
-                   : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
-    }
-    cJSON_Delete(rs.body);
-    cJSON_Delete(rs.errors);
     return ret;
 }
-
 /* What the head check gathers from the headers. */
 typedef struct head_scan {
     framing_check framing;

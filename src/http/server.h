@@ -26,6 +26,8 @@ typedef struct server_config {
     size_t max_memory;           /* bytes of request bodies and arenas in flight
                                   * together; past it 503 with Retry-After */
     api_limits limits;
+    api_settings settings; /* what the handlers need of the configuration
+                            * file; strings outlive the server */
 } server_config;
 
 /* Fills defaults (threads: two per online core, at least 4, at most

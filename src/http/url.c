@@ -1,5 +1,5 @@
 /* url.c - splits a raw request target into decoded path segments and query
- * parameters (see url.h).
+ * parameters, and a form body into its flat fields (see url.h).
  *
  * Every output string is a fresh arena copy, so the caller's target may be
  * freed afterwards.  Nothing here grows without bound: decoded strings are
@@ -104,10 +104,12 @@ static int url_parse_path(arena *a, const char *path, size_t len, parsed_url *ou
     return 0;
 }
 
-/* Splits query[0..len) on '&' into key=value pairs; empty keys are skipped
- * and a pair without '=' has an empty value. */
-static int url_parse_query(arena *a, const char *query, size_t len, parsed_url *out,
-                           const char **err)
+/* Splits query[0..len) on '&' into key=value pairs, appended to
+ * pairs[*n..cap); empty keys are skipped and a pair without '=' has an empty
+ * value.  `too_many` and `bad` are the messages past cap and for a bad
+ * escape. */
+static int url_split_pairs(arena *a, const char *query, size_t len, url_param *pairs, size_t cap,
+                           size_t *n, const char *too_many, const char *bad, const char **err)
 {
     size_t i = 0;
     while (i < len) {
@@ -121,11 +123,10 @@ static int url_parse_query(arena *a, const char *query, size_t len, parsed_url *
         size_t key_len = eq ? (size_t)(eq - pair) : pair_len;
         if (key_len == 0)
             continue;
-        if (out->n_params == URL_MAX_PARAMS) {
-            *err = "too many query parameters";
+        if (*n == cap) {
+            *err = too_many;
             return -1;
         }
-        const char *bad = "malformed percent-escape in query";
         char *key = url_decode_part(a, pair, key_len, 1, bad, err);
         if (!key)
             return -1;
@@ -133,11 +134,21 @@ static int url_parse_query(arena *a, const char *query, size_t len, parsed_url *
         char *value = url_decode_part(a, eq ? eq + 1 : "", value_len, 1, bad, err);
         if (!value)
             return -1;
-        out->params[out->n_params].key = key;
-        out->params[out->n_params].value = value;
-        out->n_params++;
+        pairs[*n].key = key;
+        pairs[*n].value = value;
+        (*n)++;
     }
     return 0;
+}
+
+static bool pairs_are_utf8(const url_param *pairs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!utf8_valid(pairs[i].key, strlen(pairs[i].key)) ||
+            !utf8_valid(pairs[i].value, strlen(pairs[i].value)))
+            return false;
+    }
+    return true;
 }
 
 /* True when every decoded segment, key and value is UTF-8 text. */
@@ -147,12 +158,7 @@ static bool url_is_utf8(const parsed_url *u)
         if (!utf8_valid(u->segments[i], strlen(u->segments[i])))
             return false;
     }
-    for (size_t i = 0; i < u->n_params; i++) {
-        if (!utf8_valid(u->params[i].key, strlen(u->params[i].key)) ||
-            !utf8_valid(u->params[i].value, strlen(u->params[i].value)))
-            return false;
-    }
-    return true;
+    return pairs_are_utf8(u->params, u->n_params);
 }
 
 int url_parse(arena *a, const char *target, parsed_url *out, const char **err)
@@ -163,7 +169,9 @@ int url_parse(arena *a, const char *target, parsed_url *out, const char **err)
     size_t path_len = strcspn(target, "?#");
     int rc = url_parse_path(a, target, path_len, out, err);
     if (rc == 0 && path_len < end)
-        rc = url_parse_query(a, target + path_len + 1, end - path_len - 1, out, err);
+        rc = url_split_pairs(a, target + path_len + 1, end - path_len - 1, out->params,
+                             URL_MAX_PARAMS, &out->n_params, "too many query parameters",
+                             "malformed percent-escape in query", err);
     if (rc == 0 && !url_is_utf8(out)) {
         *err = "the request target must decode to UTF-8";
         rc = -1;
@@ -171,6 +179,30 @@ int url_parse(arena *a, const char *target, parsed_url *out, const char **err)
     if (rc != 0)
         memset(out, 0, sizeof *out);
     return rc;
+}
+
+int url_parse_form(arena *a, const char *data, size_t len, url_param **out, size_t *n,
+                   const char **err)
+{
+    assert(a != NULL && (data != NULL || len == 0) && out != NULL && n != NULL && err != NULL);
+    *out = NULL;
+    *n = 0;
+    url_param *pairs = arena_calloc(a, URL_MAX_FORM_FIELDS, sizeof *pairs);
+    if (!pairs) {
+        *err = "out of memory";
+        return -1;
+    }
+    size_t got = 0;
+    if (url_split_pairs(a, data, len, pairs, URL_MAX_FORM_FIELDS, &got, "too many form fields",
+                        "malformed percent-escape in the form body", err) != 0)
+        return -1;
+    if (!pairs_are_utf8(pairs, got)) {
+        *err = "the form body must decode to UTF-8";
+        return -1;
+    }
+    *out = pairs;
+    *n = got;
+    return 0;
 }
 
 const char *url_param_get(const parsed_url *u, const char *key)

@@ -38,6 +38,19 @@ typedef struct parsed_url {
  * escaped NUL, more than URL_MAX_SEGMENTS segments or URL_MAX_PARAMS
  * parameters, or an arena allocation failure.  Strings live in `a`. */
 int url_parse(arena *a, const char *target, parsed_url *out, const char **err);
+/* Most fields of a form body url_parse_form reads. */
+#define URL_MAX_FORM_FIELDS 1024
+
+/* Reads a form body data[0..len) (application/x-www-form-urlencoded) into
+ * its fields, decoded as query pairs are (keys and values, '+' a space, a
+ * pair with an empty key skipped, one without '=' valued ""), in order,
+ * repeated keys all kept, no bracket syntax: *out an arena array of *n.
+ * Returns 0, or -1 with *err set to a static message: a bad escape, a NUL,
+ * text that is not UTF-8, more than URL_MAX_FORM_FIELDS fields, or a full
+ * arena. */
+int url_parse_form(arena *a, const char *data, size_t len, url_param **out, size_t *n,
+                   const char **err);
+
 /* The first value of `key`, or NULL. */
 const char *url_param_get(const parsed_url *u, const char *key);
 

@@ -8,7 +8,7 @@
  * the limits; re-encoding the parsed target and parsing it again gives the
  * same segments and parameters; router answers are consistent (a found
  * route is the table's entry for that method, with a handler, and carries
- * its captures, a known path answers 405 with an
+ * its captures, {kind}-like ones non-empty, a known path answers 405 with an
  * Allow list for other methods); ids agree with a strtoll reference. */
 #include <errno.h>
 #include <stdbool.h>
@@ -81,7 +81,12 @@ static void check_route(const char *method, const char *const *segs, size_t n)
     case ROUTE_FOUND:
         FUZZ_CHECK(m.route != NULL && m.route->handler != NULL);
         FUZZ_CHECK(strcmp(m.route->method, effective) == 0);
-        FUZZ_CHECK(m.route->owner == OWNER_NONE ? m.owner_id == 0 : m.owner_id > 0);
+        FUZZ_CHECK(m.route->owner == OWNER_NONE || m.route->owner == OWNER_PUBLIC
+                       ? m.owner_id == 0
+                       : m.owner_id > 0);
+        FUZZ_CHECK(m.n_args <= API_MAX_ARGS);
+        for (size_t i = 0; i < m.n_args; i++)
+            FUZZ_CHECK(m.args[i] != NULL && *m.args[i]);
         if (m.has_ref) {
             FUZZ_CHECK(n > 0);
             const char *last = segs[n - 1];

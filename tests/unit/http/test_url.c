@@ -1,5 +1,6 @@
 /* test_url.c - request target parsing: segment splitting and decoding, query
- * parameters, percent-escapes and the fixed limits. */
+ * parameters, percent-escapes and the fixed limits; form bodies read as flat
+ * fields (for signed callbacks). */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -212,6 +213,53 @@ START_TEST(full_arena_is_an_error)
 }
 END_TEST
 
+START_TEST(form_bodies_are_flat_fields_in_order)
+{
+    static const char body[] = "MessageSid=SM1&Body=Oui+merci%21&a%5Bb%5D=1&&=x&flag&Body=2";
+    url_param *f = NULL;
+    size_t n = 99;
+    const char *err = NULL;
+    ck_assert_int_eq(url_parse_form(a, body, strlen(body), &f, &n, &err), 0);
+    ck_assert_uint_eq(n, 5);
+    ck_assert_str_eq(f[0].key, "MessageSid");
+    ck_assert_str_eq(f[0].value, "SM1");
+    ck_assert_str_eq(f[1].value, "Oui merci!");
+    ck_assert_str_eq(f[2].key, "a[b]"); /* no bracket syntax */
+    ck_assert_str_eq(f[3].key, "flag");
+    ck_assert_str_eq(f[3].value, "");
+    ck_assert_str_eq(f[4].key, "Body"); /* repeated keys are kept */
+    ck_assert_str_eq(f[4].value, "2");
+    ck_assert_int_eq(url_parse_form(a, NULL, 0, &f, &n, &err), 0);
+    ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(bad_form_bodies_are_errors)
+{
+    static const char *const bad[] = {"a=%zz", "a=%00", "a=%C3", "%FF=1"};
+    url_param *f = NULL;
+    size_t n = 0;
+    const char *err = NULL;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err = NULL;
+        ck_assert_msg(url_parse_form(a, bad[i], strlen(bad[i]), &f, &n, &err) == -1, "%s", bad[i]);
+        ck_assert_ptr_nonnull(err);
+        ck_assert_ptr_null(f);
+        ck_assert_uint_eq(n, 0);
+    }
+    char *many = arena_alloc(a, URL_MAX_FORM_FIELDS * 4 + 8);
+    ck_assert_ptr_nonnull(many);
+    many[0] = '\0';
+    for (int i = 0; i < URL_MAX_FORM_FIELDS; i++)
+        strcat(many, "k=&");
+    ck_assert_int_eq(url_parse_form(a, many, strlen(many), &f, &n, &err), 0);
+    ck_assert_uint_eq(n, URL_MAX_FORM_FIELDS);
+    strcat(many, "k=");
+    ck_assert_int_eq(url_parse_form(a, many, strlen(many), &f, &n, &err), -1);
+    ck_assert_str_eq(err, "too many form fields");
+}
+END_TEST
+
 Suite *suite_url(void)
 {
     Suite *s = suite_create("url");
@@ -228,6 +276,8 @@ Suite *suite_url(void)
     tcase_add_test(tc, param_limit);
     tcase_add_test(tc, decode_directly);
     tcase_add_test(tc, full_arena_is_an_error);
+    tcase_add_test(tc, form_bodies_are_flat_fields_in_order);
+    tcase_add_test(tc, bad_form_bodies_are_errors);
     suite_add_tcase(s, tc);
     return s;
 }
