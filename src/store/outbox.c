@@ -683,7 +683,9 @@ store_rc store_message_receipt(store *st, const char *provider_id, const char *s
     assert(st && provider_id && state && state_rank(state) > 0);
     store_op op;
     receipt_row r = {0};
-    arena *a = arena_new(4096);
+    /* room for the state text: an arena's limit must pass its first block
+     * (util/arena.c), or nothing fits at all */
+    arena *a = arena_new(1 << 16);
     store_rc rc = a ? store_op_begin(st, &op, STORE_OP_WRITE) : STORE_ERROR;
     if (!a)
         return store_out_of_memory("receipt");

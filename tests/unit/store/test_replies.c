@@ -3,7 +3,7 @@
  * reminder was sent for, booked, ahead, with a live patient, each once),
  * confirmations (the first time kept, only live appointments), the replies
  * kept and listed newest first by outcome, and a center's messages newest
- * first by state.  Messages are planned and sent through the real outbox
+ * first by state, and delivery receipts.  Messages are planned and sent through the real outbox
  * (settings, appointment writes, claim, finish).  On SQLite and PostgreSQL
  * (fixture.h). */
 #include <stdbool.h>
@@ -246,12 +246,37 @@ START_TEST(a_centers_messages_page_newest_first_by_state)
 }
 END_TEST
 
+/* Regression: the receipt read its message's state into an arena smaller
+ * than an arena's first block, so every receipt failed (STORE_ERROR). */
+START_TEST(a_delivery_receipt_moves_a_sent_message_forward_only)
+{
+    int64_t c = make_center("c");
+    int64_t k = make_calendar(c, "k");
+    set_rules(c, "sms 1d");
+    book(k, "a1", add_patient(c, "p", 1000), START);
+    ck_assert_int_eq(send_due(START - DAY, "reminder", "sms"), 1);
+    message *m = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(store_message_receipt(st, "SM-test", "delivered", START - 100), STORE_OK);
+    ck_assert_int_eq(store_message_list_for_center(st, c, NULL, 10, A, &m, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(m[0].state, "delivered");
+    ck_assert_int_eq(m[0].delivered_at, START - 100);
+    ck_assert_int_eq(store_message_receipt(st, "SM-test", "sent", START - 50), STORE_OK);
+    ck_assert_int_eq(store_message_receipt(st, "SM-other", "failed", START - 50), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_message_list_for_center(st, c, NULL, 10, A, &m, &n), STORE_OK);
+    ck_assert_str_eq(m[0].state, "delivered");
+    ck_assert_int_eq(m[0].delivered_at, START - 100);
+}
+END_TEST
+
 static void add_common_tests(TCase *tc)
 {
     tcase_add_test(tc, candidates_are_appointments_an_sms_reminder_was_sent_for);
     tcase_add_test(tc, a_confirmation_keeps_its_first_time_and_needs_a_live_appointment);
     tcase_add_test(tc, replies_are_listed_newest_first_by_outcome);
     tcase_add_test(tc, a_centers_messages_page_newest_first_by_state);
+    tcase_add_test(tc, a_delivery_receipt_moves_a_sent_message_forward_only);
 }
 
 Suite *suite_replies(void)
