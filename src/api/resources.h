@@ -25,5 +25,13 @@ api_err openings_create(api_request *rq, api_response *rs);
 api_err openings_delete(api_request *rq, api_response *rs);
 api_err suggestions_list(api_request *rq, api_response *rs);
 api_err bookings_create(api_request *rq, api_response *rs);
+api_err reminders_get(api_request *rq, api_response *rs); /* reminders.c */
+api_err reminders_put(api_request *rq, api_response *rs);
+api_err templates_list(api_request *rq, api_response *rs); /* templates.c */
+api_err templates_put(api_request *rq, api_response *rs);
+api_err templates_delete(api_request *rq, api_response *rs);
+api_err appointment_messages_list(api_request *rq, api_response *rs); /* messages.c */
+api_err center_messages_list(api_request *rq, api_response *rs);
+api_err center_replies_list(api_request *rq, api_response *rs);
 
 #endif

@@ -6,7 +6,8 @@
  * handler_get, handler_create, handler_update, handler_delete,
  * handler_collection) applied to a resource of resources.h, so a resource
  * file defines its `resource` and nothing per route; the routes with a flow
- * of their own name their handler and NULL.
+ * of their own name their handler and NULL.  OWNER_PUBLIC routes take no
+ * credentials: their handlers check the request's signature themselves.
  *
  * Patterns are written as in the API document, after /api/v2 (see
  * http/router.c for "{id}" and "{ref}").  tests/api/test_authz_matrix.py
@@ -51,6 +52,16 @@ const api_route api_routes[] = {
     /* the slot engine: the document's suggestions, and bookings (extension) */
     {"GET", "suggestions", suggestions_list, NULL, OWNER_NONE},
     {"POST", "calendars/{id}/bookings", bookings_create, NULL, OWNER_CALENDAR},
+
+    /* extensions: patient messages (see the README) */
+    {"GET", "centers/{id}/reminders", reminders_get, NULL, OWNER_CENTER},
+    {"PUT", "centers/{id}/reminders", reminders_put, NULL, OWNER_CENTER},
+    {"GET", "centers/{id}/templates", templates_list, NULL, OWNER_CENTER},
+    {"PUT", "centers/{id}/templates/{kind}/{channel}/{language}", templates_put, NULL, OWNER_CENTER},
+    {"DELETE", "centers/{id}/templates/{kind}/{channel}/{language}", templates_delete, NULL, OWNER_CENTER},
+    {"GET", "calendars/{id}/appointments/{ref}/messages", appointment_messages_list, NULL, OWNER_CALENDAR},
+    {"GET", "centers/{id}/messages", center_messages_list, NULL, OWNER_CENTER},
+    {"GET", "centers/{id}/replies", center_replies_list, NULL, OWNER_CENTER},
 };
 /* clang-format on */
 

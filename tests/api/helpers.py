@@ -5,6 +5,7 @@ Everything here drives the real ./agenda binary over real HTTP."""
 
 import base64
 import hashlib
+import hmac
 import http.client
 import itertools
 import json as jsonlib
@@ -291,6 +292,14 @@ class Api:
 
     def creds_query(self):
         return urlencode({"user_email": self.email, "user_token": self.token})
+
+
+def twilio_signature(secret, url, params):
+    """Twilio's X-Twilio-Signature for a form POST of `params` (a dict) to
+    `url`: base64 of HMAC-SHA1 under `secret` over the URL and each
+    parameter's name and value, in the order of their names."""
+    data = url + "".join(k + v for k, v in sorted(params.items()))
+    return base64.b64encode(hmac.new(secret.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
 
 def describe(resp):

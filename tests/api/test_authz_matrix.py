@@ -18,12 +18,15 @@ GET, POST, PUT, DELETE, PATCH and HEAD by:
 
 and no answer may be 2xx (except lists of the caller's own centers and
 calendars), and no status line, header or body may carry a marker or an id
-of the target's objects.  For the two valid users, the answers about the
+of the target's objects.  The public routes (OWNER_PUBLIC: the SMS
+gateway's callbacks) take no credentials but a signature, which no persona
+has: they must refuse every one of them too.  For the two valid users, the answers about the
 target's existing objects must also be byte-identical to the answers about
 objects that do not exist (headers other than Date included).
 
 The same calls made by the owner (on a second world built the same way) are
-served, proving the requests were ones the server would have honoured; and
+served, proving the requests were ones the server would have honoured (the
+public routes' signed as the gateway signs them); and
 the target's data is checked unchanged after the matrix."""
 
 import pathlib
@@ -32,15 +35,19 @@ import uuid
 from datetime import datetime
 
 import pytest
+import requests
 
-from helpers import (Account, Api, Cli, Server, appointment_fields, expect, make_account,
-                     patient_fields, unwrap_list, unwrap_one)
+from helpers import (API, Account, Api, Cli, Server, appointment_fields, expect, make_account,
+                     patient_fields, twilio_signature, unwrap_list, unwrap_one)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ROUTER = REPO / "src" / "api" / "routes.c"
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
 PERSONAS = ("nobody", "wrong_token", "other_center", "disabled", "grant_removed")
 MISSING_ID = "987654321"
+SMS_SECRET = "matrix-" + uuid.uuid4().hex
+# What the other captures of a path name ({kind} and the like).
+CAPTURES = {"{kind}": "reminder", "{channel}": "email", "{language}": "en"}
 
 # The documented routes: the table must hold at least these, so a change in
 # its layout that the parser no longer understands fails loudly instead of
@@ -84,8 +91,12 @@ class World:
 
     def __init__(self, agenda_bin, directory):
         self.cli = Cli(agenda_bin, directory / "matrix.db")
+        config = directory / "matrix.ini"
+        config.write_text("[sms]\nurl = http://127.0.0.1:9/send\nformat = form\n"
+                          "body = To={to}&Body={text}\n"
+                          f"secret = {SMS_SECRET}\n")
         self.server = Server(agenda_bin, self.cli.db, directory / "server.log",
-                             "--auth-failures", 0).start()
+                             "--auth-failures", 0, "--config", config, "--dispatch", "off").start()
         try:
             self.plant(uuid.uuid4().hex[:10])
         except BaseException:
@@ -202,6 +213,8 @@ class World:
             elif seg == "{ref}":
                 choices = (self.refs(segs[i - 1]) if existing
                            else [MISSING_ID, f"remote_id:absent-{self.marker_root[::-1]}"])
+            elif seg in CAPTURES:
+                choices = [CAPTURES[seg]]
             else:
                 choices = [seg]
             variants = [v + [c] for v in variants for c in choices]
@@ -240,7 +253,14 @@ class World:
             "opening_hours": [{"opening_hour": {"day": "sunday", "start": "01:00",
                                                 "stop": "02:00"}}],
             "slot_step": 5,
+            "template": {"subject": "intruder", "body": "intruder"},
         }
+
+    def signed_post(self, path, params):
+        """A public route's request as the SMS gateway signs it."""
+        url = self.server.base + API + path
+        return requests.post(url, data=params, timeout=60, headers={
+            "X-Twilio-Signature": twilio_signature(SMS_SECRET, url, params)})
 
     def snapshot(self):
         """Everything the owner can read of the target (tombstones included)."""
@@ -471,7 +491,12 @@ def test_the_owner_is_served_on_every_route(agenda_bin, tmp_path):
             for method in methods:
                 for api in (o.api, o.basic):
                     path = world.paths(pattern, True)[0]
-                    r = call(api, method, path, world.query(True), world.body(method))
+                    if ROUTES[pattern][0] == "OWNER_PUBLIC":
+                        r = world.signed_post(path, {"From": "+32470000000", "Body": "?",
+                                                     "MessageSid": "SM1",
+                                                     "MessageStatus": "delivered"})
+                    else:
+                        r = call(api, method, path, world.query(True), world.body(method))
                     if r.status_code in (401, 404, 405) or r.status_code >= 500:
                         problems.append(f"{method} {path} as the owner -> {r.status_code} "
                                         f"{r.text[:200]}")

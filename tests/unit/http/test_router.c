@@ -24,7 +24,7 @@ static size_t split(char *buf, const char **segs, size_t max)
 static route_result match(const char *method, const char *path, route_match *m, char *allow,
                           size_t allow_len)
 {
-    char buf[256];
+    static char buf[256]; /* m's strings point into it: kept until the next call */
     const char *segs[16];
     snprintf(buf, sizeof buf, "%s", path);
     size_t n = split(buf, segs, 16);
@@ -37,14 +37,19 @@ START_TEST(every_route_of_the_table_is_found)
         const api_route *r = &api_routes[i];
         char path[256];
         size_t used = 0;
-        /* the pattern with 12 for {id} and 34 for {ref} */
-        for (const char *p = r->pattern; *p && used < sizeof path - 4;) {
+        size_t n_args = 0;
+        /* the pattern with 12 for {id}, 34 for {ref} and arg0, arg1, ...
+         * for the other captures */
+        for (const char *p = r->pattern; *p && used < sizeof path - 8;) {
             if (strncmp(p, "{id}", 4) == 0) {
                 used += (size_t)snprintf(path + used, sizeof path - used, "12");
                 p += 4;
             } else if (strncmp(p, "{ref}", 5) == 0) {
                 used += (size_t)snprintf(path + used, sizeof path - used, "34");
                 p += 5;
+            } else if (*p == '{') {
+                used += (size_t)snprintf(path + used, sizeof path - used, "arg%zu", n_args++);
+                p += strcspn(p, "}") + 1;
             } else {
                 path[used++] = *p++;
             }
@@ -61,6 +66,12 @@ START_TEST(every_route_of_the_table_is_found)
         if (m.has_ref) {
             ck_assert_int_eq(m.ref.id, 34);
             ck_assert_ptr_null(m.ref.remote_id);
+        }
+        ck_assert_uint_eq(m.n_args, n_args);
+        for (size_t k = 0; k < n_args; k++) {
+            char want[8];
+            snprintf(want, sizeof want, "arg%zu", k);
+            ck_assert_str_eq(m.args[k], want);
         }
     }
 }
@@ -106,6 +117,15 @@ static const struct {
     {"DELETE", "calendars/3/openings/5", openings_delete, NULL, OWNER_CALENDAR},
     {"GET", "suggestions", suggestions_list, NULL, OWNER_NONE},
     {"POST", "calendars/3/bookings", bookings_create, NULL, OWNER_CALENDAR},
+    {"GET", "centers/3/reminders", reminders_get, NULL, OWNER_CENTER},
+    {"PUT", "centers/3/reminders", reminders_put, NULL, OWNER_CENTER},
+    {"GET", "centers/3/templates", templates_list, NULL, OWNER_CENTER},
+    {"PUT", "centers/3/templates/reminder/sms/fr", templates_put, NULL, OWNER_CENTER},
+    {"DELETE", "centers/3/templates/change/email/en", templates_delete, NULL, OWNER_CENTER},
+    {"GET", "calendars/3/appointments/remote_id:a/messages", appointment_messages_list, NULL,
+     OWNER_CALENDAR},
+    {"GET", "centers/3/messages", center_messages_list, NULL, OWNER_CENTER},
+    {"GET", "centers/3/replies", center_replies_list, NULL, OWNER_CENTER},
 };
 
 START_TEST(each_route_runs_its_flow_on_its_resource)
