@@ -62,6 +62,9 @@ const api_route api_routes[] = {
     {"GET", "calendars/{id}/appointments/{ref}/messages", appointment_messages_list, NULL, OWNER_CALENDAR},
     {"GET", "centers/{id}/messages", center_messages_list, NULL, OWNER_CENTER},
     {"GET", "centers/{id}/replies", center_replies_list, NULL, OWNER_CENTER},
+    /* the SMS gateway's callbacks: public, signed (sms.c) */
+    {"POST", "sms/status", sms_status, NULL, OWNER_PUBLIC},
+    {"POST", "sms/inbound", sms_inbound, NULL, OWNER_PUBLIC},
 };
 /* clang-format on */
 

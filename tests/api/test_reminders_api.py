@@ -343,3 +343,341 @@ def test_a_centers_messages_newest_due_first_by_state(acct):
     expect_error(acct.api.get(f"/centers/{acct.center_id}/replies",
                               params={"outcome": "maybe"}), 400, "outcome")
     assert replies_of(acct) == []
+
+
+# ---- the SMS gateway's callbacks -------------------------------------------------------
+
+
+class SmsSink:
+    """The gateway: takes the server's JSON sends and answers {"sid": ...}."""
+
+    def __init__(self):
+        self.sent = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with sink.lock:
+                    sink.sent.append(body)
+                    sid = f"SM{uuid.uuid4().hex}"
+                    body["sid"] = sid
+                answer = json.dumps({"sid": sid}).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/send"
+
+    def wait_for(self, to, count=1, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                got = [m for m in self.sent if m["to"] == to]
+            if len(got) >= count:
+                return got
+            time.sleep(0.05)
+        raise AssertionError(f"no SMS to {to} within {timeout} s: {self.sent[-5:]}")
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def write_config(path, sink_url=None, secret=SECRET, public_url=None):
+    lines = []
+    if public_url:
+        lines += ["[server]", f"public_url = {public_url}"]
+    if sink_url:
+        lines += ["[sms]", f"url = {sink_url}", "format = json",
+                  'body = {"to": "{to}", "text": "{text}", "reference": "{id}"}',
+                  "id_field = sid"]
+        if secret:
+            lines.append(f"secret = {secret}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class SmsWorld:
+    """A server that sends SMS reminders to a sink, on a clock of the test's."""
+
+    def __init__(self, agenda_bin, directory):
+        self.sink = SmsSink()
+        self.clock_path = directory / "clock"
+        self.now = (int(time.time()) // DAY + 30) * DAY
+        self.set_clock(self.now)
+        config = write_config(directory / "agenda.ini", self.sink.url)
+        self.cli = Cli(agenda_bin, directory / "sms.db")
+        self.server = Server(agenda_bin, self.cli.db, directory / "server.log", "--config",
+                             config, "--clock-file", self.clock_path, "--auth-failures", "0")
+        self.server.start()
+
+    def set_clock(self, t):
+        assert t >= getattr(self, "now", t), "the clock only moves forward"
+        self.now = t
+        tmp = self.clock_path.with_suffix(".tmp")
+        tmp.write_text(str(t))
+        tmp.replace(self.clock_path)
+        time.sleep(0.15)  # the server re-reads it every 50 ms
+
+    def account(self, **settings):
+        acct = make_account(self.cli, self.server.base)
+        expect(put_settings(acct, **settings), 200)
+        return acct
+
+    def local_start(self, days_ahead, hour, zone="Europe/Brussels"):
+        """A time `days_ahead` days after the clock, at HH:00 local."""
+        day = datetime.fromtimestamp(self.now + days_ahead * DAY, ZoneInfo(zone)).date()
+        local = datetime(day.year, day.month, day.day, hour, tzinfo=ZoneInfo(zone))
+        return int(local.timestamp())
+
+    def remind(self, acct, e164, *appointments):
+        """Moves the clock to the first SMS reminder due among the
+        appointments (each reminded "sms 1d") and waits until the sink got
+        one per appointment and the server recorded them as sent."""
+        due = min(a["start"] for a in appointments) - DAY
+        self.set_clock(max(self.now, int(due) + 1, *(int(a["start"]) - DAY + 1
+                                                      for a in appointments)))
+        self.sink.wait_for(e164, count=len(appointments))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            states = [m["state"] for a in appointments for m in messages_of(acct, a["id"])[0]
+                      if m["kind"] == "reminder" and m["channel"] == "sms"]
+            if states and all(s == "sent" for s in states):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the reminders were not recorded as sent: {states}")
+
+    def reply(self, frm, body):
+        return post_signed(self.server.base, "sms/inbound",
+                           {"From": frm, "Body": body, "To": "+3225550000",
+                            "MessageSid": "SM" + uuid.uuid4().hex, "NumMedia": "0"})
+
+    def stop(self):
+        self.server.stop()
+        self.sink.stop()
+
+
+@pytest.fixture(scope="module")
+def sms(agenda_bin, tmp_path_factory):
+    world = SmsWorld(agenda_bin, tmp_path_factory.mktemp("sms"))
+    yield world
+    world.stop()
+
+
+def booked(world, acct, phone, days_ahead=2, hour=10, **patient):
+    patient = acct.create_patient(phone_number=phone, **patient)
+    start = world.local_start(days_ahead, hour)
+    appt = acct.create_appointment(start=start, stop=start + 1800,
+                                   patient_remote_id=patient["remote_id"])
+    appt["start"] = int(appt["start"])
+    return appt
+
+
+def test_a_delivery_receipt_moves_the_message_forward_only(sms):
+    acct = sms.account(rules=["sms 1d"])
+    typed, e164 = be_mobile()
+    appt = booked(sms, acct, typed)
+    sms.remind(acct, e164, appt)
+    sid = sms.sink.wait_for(e164)[0]["sid"]
+    (msg,), _ = messages_of(acct, appt["id"])
+    assert msg["state"] == "sent" and msg["recipient"] == e164 and msg["sent_at"]
+    assert msg["delivered_at"] is None
+
+    def status(value, **kw):
+        return post_signed(sms.server.base, "sms/status",
+                           {"MessageSid": sid, "MessageStatus": value, "AccountSid": "AC1"}, **kw)
+
+    # Unsigned, wrongly signed, signed over another URL: 403, nothing changes.
+    resp = requests.post(f"{sms.server.base}{API}/sms/status",
+                         data={"MessageSid": sid, "MessageStatus": "failed"}, timeout=30)
+    expect_error(resp, 403)
+    expect_error(status("failed", secret="not-the-secret"), 403)
+    expect_error(status("failed", signed_url="http://example.org/api/v2/sms/status"), 403)
+    assert messages_of(acct, appt["id"])[0] == [msg]
+
+    sms.set_clock(sms.now + 60)
+    expect_twiml(status("queued"))  # not a delivery state
+    assert messages_of(acct, appt["id"])[0] == [msg]
+    expect_twiml(status("delivered"))
+    (got,), _ = messages_of(acct, appt["id"])
+    assert got["state"] == "delivered" and got["delivered_at"] == str(sms.now)
+    expect_twiml(status("sent"))  # never backwards
+    assert messages_of(acct, appt["id"])[0] == [got]
+    # An unknown message, or none named: answered, nothing changes.
+    expect_twiml(post_signed(sms.server.base, "sms/status",
+                             {"MessageSid": "SMunknown", "MessageStatus": "failed"}))
+    expect_twiml(post_signed(sms.server.base, "sms/status", {}))
+    # The query string is part of the signed URL.
+    params = {"MessageSid": sid, "MessageStatus": "undelivered"}
+    expect_error(post_signed(sms.server.base, "sms/status", params, query="?via=twilio",
+                             signed_url=f"{sms.server.base}{API}/sms/status"), 403)
+    expect_twiml(post_signed(sms.server.base, "sms/status", params, query="?via=twilio"))
+    assert messages_of(acct, appt["id"])[0][0]["state"] == "undelivered"
+
+
+def test_yes_confirms_the_next_appointment_reminded_by_sms(sms):
+    acct = sms.account(rules=["sms 1d"])
+    typed, e164 = be_mobile()
+    first = booked(sms, acct, typed, days_ahead=2, language_code="fr")
+    # Three hours later: both reminders are out before the first starts.
+    later = acct.create_appointment(start=first["start"] + 3 * 3600,
+                                    stop=first["start"] + 3 * 3600 + 900,
+                                    patient_remote_id=first["patient_remote_id"])
+    later["start"] = int(later["start"])
+    sms.remind(acct, e164, first, later)
+    assert messages_of(acct, first["id"])[1] is None
+
+    sms.set_clock(sms.now + 120)
+    expect_twiml(sms.reply(e164, "  ¡Sí! "))
+    confirmed_at = str(sms.now)
+    assert messages_of(acct, first["id"])[1] == confirmed_at
+    assert messages_of(acct, later["id"])[1] is None
+    # The appointment object is as it was: no new field, not touched.
+    assert acct.get_appointment(first["id"])["status"] == "booked"
+    (reply,) = replies_of(acct)
+    assert reply == {"id": reply["id"], "appointment_id": first["id"], "from": e164,
+                     "body": "  ¡Sí! ", "outcome": "confirmed", "received_at": confirmed_at}
+    # A second yes keeps the first time; a national number is read in the
+    # center's country.
+    sms.set_clock(sms.now + 60)
+    expect_twiml(sms.reply("0" + e164[3:], "OK"))
+    assert messages_of(acct, first["id"])[1] == confirmed_at
+    assert [r["outcome"] for r in replies_of(acct)] == ["confirmed", "confirmed"]
+
+
+def test_no_cancels_as_a_put_would(sms):
+    acct = sms.account(rules=["sms 1d"], cancellation_notice=True)
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    expect(acct.api.put(f"/calendars/{acct.calendar_id}/opening_hours", {
+        "opening_hours": [{"opening_hour": {"day": d, "start": "08:00", "stop": "18:00"}}
+                          for d in days], "slot_step": 30}), 200)
+    service = acct.upsert_services({"remote_id": unique("s"), "name": "Consult",
+                                    "duration": 30})[0]
+    typed, e164 = be_mobile()
+    appt = booked(sms, acct, typed, language_code="nl")
+
+    def slot_offered():
+        found = unwrap_list(expect(acct.api.get("/suggestions", params={
+            "calendar_id": acct.calendar_id, "service_id": service["id"],
+            "start": appt["start"], "stop": appt["start"] + 1800}), 200),
+            "suggestions", "suggestion")
+        return len(found) == 1
+
+    sms.remind(acct, e164, appt)
+    assert not slot_offered()
+    sms.set_clock(sms.now + 3600)
+    poll_from = sms.now
+    assert acct.list_appointments(since=poll_from) == []
+
+    expect_twiml(sms.reply(e164, "Annuleren."))
+    got = acct.get_appointment(appt["id"])
+    assert got["status"] == "cancelled"
+    assert [a["id"] for a in acct.list_appointments(since=poll_from)] == [appt["id"]]
+    assert slot_offered()
+    msgs, confirmed = messages_of(acct, appt["id"])
+    assert confirmed is None
+    assert [m["kind"] for m in msgs if m["kind"] == "cancellation"] == ["cancellation"]
+    (reply,) = replies_of(acct)
+    assert reply["outcome"] == "cancelled" and reply["appointment_id"] == appt["id"]
+    # The cancellation notice goes out (by SMS: the patient has no email).
+    sms.sink.wait_for(e164, count=2)
+    # A later "yes" finds no appointment to answer any more.
+    expect_twiml(sms.reply(e164, "ja"))
+    assert acct.get_appointment(appt["id"])["status"] == "cancelled"
+    assert [r["outcome"] for r in replies_of(acct)] == ["cancelled"]
+
+
+def test_unclear_and_unmatched_replies_change_nothing(sms):
+    acct = sms.account(rules=["sms 1d"])
+    typed, e164 = be_mobile()
+    appt = booked(sms, acct, typed)
+    sms.remind(acct, e164, appt)
+    expect_twiml(sms.reply(e164, "Oui merci, à demain"))
+    assert acct.get_appointment(appt["id"])["status"] == "booked"
+    assert messages_of(acct, appt["id"])[1] is None
+    (reply,) = replies_of(acct, outcome="unclear")
+    assert reply["appointment_id"] == appt["id"] and reply["body"] == "Oui merci, à demain"
+    assert replies_of(acct, outcome="confirmed") == []
+    # Another number, or none: kept under no center.
+    _, stranger = be_mobile()
+    expect_twiml(sms.reply(stranger, "NO"))
+    expect_twiml(post_signed(sms.server.base, "sms/inbound", {"Body": "no"}))
+    assert len(replies_of(acct)) == 1
+    assert acct.get_appointment(appt["id"])["status"] == "booked"
+
+
+def test_two_appointments_at_one_time_for_one_number_are_unclear(sms):
+    acct = sms.account(rules=["sms 1d"])
+    typed, e164 = be_mobile()
+    parent = booked(sms, acct, typed)
+    child = booked(sms, acct, typed.replace(" ", ""))  # the same number, typed otherwise
+    assert child["start"] == parent["start"]
+    sms.remind(acct, e164, parent, child)
+    expect_twiml(sms.reply(e164, "no"))
+    for a in (parent, child):
+        assert acct.get_appointment(a["id"])["status"] == "booked"
+    (reply,) = replies_of(acct)
+    assert reply["outcome"] == "unclear" and reply["appointment_id"] is None
+
+
+def test_unsigned_replies_are_403_and_change_nothing(sms):
+    acct = sms.account(rules=["sms 1d"])
+    typed, e164 = be_mobile()
+    appt = booked(sms, acct, typed)
+    sms.remind(acct, e164, appt)
+    params = {"From": e164, "Body": "NO"}
+    resp = requests.post(f"{sms.server.base}{API}/sms/inbound", data=params, timeout=30)
+    expect_error(resp, 403)
+    resp = requests.post(f"{sms.server.base}{API}/sms/inbound", data=params, timeout=30,
+                         headers={"X-Twilio-Signature": "x" * 28})
+    expect_error(resp, 403)
+    # Signed, then a parameter changed on the way.
+    sig = twilio_signature(SECRET, f"{sms.server.base}{API}/sms/inbound", params)
+    resp = requests.post(f"{sms.server.base}{API}/sms/inbound", data=dict(params, Body="no!"),
+                         headers={"X-Twilio-Signature": sig}, timeout=30)
+    expect_error(resp, 403)
+    assert acct.get_appointment(appt["id"])["status"] == "booked"
+    assert replies_of(acct) == []
+    # Credentials do not stand in for a signature.
+    expect_error(acct.api.post("/sms/inbound", data=params), 403)
+    expect_error(acct.api.get("/sms/inbound"), 405)
+
+
+def test_callbacks_are_refused_without_a_secret(start_server, tmp_path):
+    params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    no_config = start_server(None, "--dispatch", "off")
+    expect_error(post_signed(no_config.base, "sms/status", params), 403)
+    config = write_config(tmp_path / "nosecret.ini", "http://127.0.0.1:9/send", secret=None)
+    no_secret = start_server(None, "--config", config, "--dispatch", "off")
+    expect_error(post_signed(no_secret.base, "sms/status", params), 403)
+    expect_error(post_signed(no_secret.base, "sms/inbound", {"From": "+32470000000",
+                                                             "Body": "yes"}), 403)
+
+
+def test_with_public_url_the_signed_url_is_the_public_one(start_server, tmp_path):
+    public = "https://agenda.example.org/booking"
+    config = write_config(tmp_path / "public.ini", "http://127.0.0.1:9/send",
+                          public_url=public + "/")
+    srv = start_server(None, "--config", config, "--dispatch", "off")
+    params = {"MessageSid": "SM1", "MessageStatus": "delivered"}
+    expect_twiml(post_signed(srv.base, "sms/status", params,
+                             signed_url=f"{public}{API}/sms/status"))
+    expect_twiml(post_signed(srv.base, "sms/status", params, query="?a=1&b=%2F",
+                             signed_url=f"{public}{API}/sms/status?a=1&b=%2F"))
+    # The address the server was reached at is not what the gateway called.
+    expect_error(post_signed(srv.base, "sms/status", params), 403)
+    expect_error(post_signed(srv.base, "sms/inbound", {"From": "+32470000000", "Body": "yes"}),
+                 403)

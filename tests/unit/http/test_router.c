@@ -126,6 +126,8 @@ static const struct {
      OWNER_CALENDAR},
     {"GET", "centers/3/messages", center_messages_list, NULL, OWNER_CENTER},
     {"GET", "centers/3/replies", center_replies_list, NULL, OWNER_CENTER},
+    {"POST", "sms/status", sms_status, NULL, OWNER_PUBLIC},
+    {"POST", "sms/inbound", sms_inbound, NULL, OWNER_PUBLIC},
 };
 
 START_TEST(each_route_runs_its_flow_on_its_resource)
