@@ -9,7 +9,10 @@
  * same segments and parameters; router answers are consistent (a found
  * route is the table's entry for that method, with a handler, and carries
  * its captures, {kind}-like ones non-empty, a known path answers 405 with an
- * Allow list for other methods); ids agree with a strtoll reference. */
+ * Allow list for other methods); ids agree with a strtoll reference.  The
+ * same bytes are also read as the form body of a public route
+ * (url_parse_form): fields within the limit, non-empty UTF-8 keys and UTF-8
+ * values, and written back as a form they read the same. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include "fuzz.h"
 #include "http/router.h"
 #include "http/url.h"
+#include "util/utf8.h"
 
 static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -81,9 +85,8 @@ static void check_route(const char *method, const char *const *segs, size_t n)
     case ROUTE_FOUND:
         FUZZ_CHECK(m.route != NULL && m.route->handler != NULL);
         FUZZ_CHECK(strcmp(m.route->method, effective) == 0);
-        FUZZ_CHECK(m.route->owner == OWNER_NONE || m.route->owner == OWNER_PUBLIC
-                       ? m.owner_id == 0
-                       : m.owner_id > 0);
+        FUZZ_CHECK(m.route->owner == OWNER_NONE || m.route->owner == OWNER_PUBLIC ? m.owner_id == 0
+                                                                                  : m.owner_id > 0);
         FUZZ_CHECK(m.n_args <= API_MAX_ARGS);
         for (size_t i = 0; i < m.n_args; i++)
             FUZZ_CHECK(m.args[i] != NULL && *m.args[i]);
@@ -131,6 +134,35 @@ static void reencode(const parsed_url *u, fuzz_buf *b)
     }
 }
 
+/* Reads body as a form (url_parse_form) and checks what it gives. */
+static void check_form(arena *a, const char *body)
+{
+    url_param *f = NULL, *g = NULL;
+    size_t n = 99, m = 0;
+    const char *err = NULL;
+    if (url_parse_form(a, body, strlen(body), &f, &n, &err) != 0) {
+        FUZZ_CHECK(err != NULL && f == NULL && n == 0);
+        return;
+    }
+    FUZZ_CHECK(n <= URL_MAX_FORM_FIELDS && (f != NULL || n == 0));
+    fuzz_buf again = {0};
+    fuzz_buf_str(&again, ""); /* a NUL-terminated string even when empty */
+    for (size_t i = 0; i < n; i++) {
+        FUZZ_CHECK(f[i].key && *f[i].key && f[i].value);
+        FUZZ_CHECK(utf8_valid(f[i].key, strlen(f[i].key)));
+        FUZZ_CHECK(utf8_valid(f[i].value, strlen(f[i].value)));
+        fuzz_buf_str(&again, i ? "&" : "");
+        fuzz_buf_escaped(&again, f[i].key);
+        fuzz_buf_str(&again, "=");
+        fuzz_buf_escaped(&again, f[i].value);
+    }
+    FUZZ_CHECK(url_parse_form(a, again.data, again.len, &g, &m, &err) == 0);
+    FUZZ_CHECK(m == n);
+    for (size_t i = 0; i < n; i++)
+        FUZZ_CHECK(strcmp(f[i].key, g[i].key) == 0 && strcmp(f[i].value, g[i].value) == 0);
+    fuzz_buf_free(&again);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
@@ -139,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *target = fuzz_cstring(data + 1, size - 1);
     arena *a = arena_new(ARENA_DEFAULT_LIMIT);
     FUZZ_CHECK(a != NULL);
+    check_form(a, target);
 
     parsed_url u;
     const char *err = NULL;
