@@ -104,17 +104,27 @@ static const char SQL_LIST_FOR_CENTER_STATE[] =
     "SELECT " MESSAGE_COLUMNS " FROM messages m"
     " WHERE m.center_id = ? AND m.state = ? ORDER BY m.due_at, m.id LIMIT ?";
 
-/* The API's pages of a center's messages, newest first (index
- * messages_center_due; with a state, messages_center). */
-static const char SQL_COUNT_CENTER[] = "SELECT COUNT(*) FROM messages WHERE center_id = ?";
-static const char SQL_PAGE_CENTER[] = "SELECT " MESSAGE_COLUMNS " FROM messages m"
-                                      " WHERE m.center_id = ?"
-                                      " ORDER BY m.due_at DESC, m.id DESC LIMIT ? OFFSET ?";
+/* The API's pages of a center's messages, newest first, through the
+ * partial indexes: messages_center for the states past pending (the
+ * predicate repeated word for word, so both engines use it), messages_due
+ * for pending ones, and both for all. */
+#define CENTER_PAST_PENDING                                                                        \
+    "SELECT " MESSAGE_COLUMNS " FROM messages m WHERE m.center_id = ? AND m.state <> 'pending'"
+#define CENTER_PENDING                                                                             \
+    "SELECT " MESSAGE_COLUMNS " FROM messages m WHERE m.state = 'pending' AND m.center_id = ?"
+#define NEWEST_FIRST " ORDER BY u.due_at DESC, u.id DESC LIMIT ? OFFSET ?"
+static const char SQL_COUNT_CENTER[] =
+    "SELECT (SELECT COUNT(*) FROM messages WHERE center_id = ? AND state <> 'pending')"
+    " + (SELECT COUNT(*) FROM messages WHERE state = 'pending' AND center_id = ?)";
+static const char SQL_PAGE_CENTER[] =
+    "SELECT * FROM (" CENTER_PAST_PENDING " UNION ALL " CENTER_PENDING ") u" NEWEST_FIRST;
+static const char SQL_COUNT_CENTER_PENDING[] =
+    "SELECT COUNT(*) FROM messages WHERE state = 'pending' AND center_id = ?";
+static const char SQL_PAGE_CENTER_PENDING[] = "SELECT * FROM (" CENTER_PENDING ") u" NEWEST_FIRST;
 static const char SQL_COUNT_CENTER_STATE[] =
-    "SELECT COUNT(*) FROM messages WHERE center_id = ? AND state = ?";
+    "SELECT COUNT(*) FROM messages WHERE center_id = ? AND state <> 'pending' AND state = ?";
 static const char SQL_PAGE_CENTER_STATE[] =
-    "SELECT " MESSAGE_COLUMNS " FROM messages m WHERE m.center_id = ? AND m.state = ?"
-    " ORDER BY m.due_at DESC, m.id DESC LIMIT ? OFFSET ?";
+    "SELECT * FROM (" CENTER_PAST_PENDING " AND m.state = ?) u" NEWEST_FIRST;
 
 /* The claim: SQLite runs it under its write lock; PostgreSQL's writers run
  * side by side, so it skips the rows another server is claiming. */
@@ -537,11 +547,18 @@ store_rc store_message_page_for_center(store *st, int64_t center_id, const char 
                                        const list_query *q, arena *a, message **out, size_t *n,
                                        int64_t *total)
 {
-    const store_rows rows = {state ? SQL_PAGE_CENTER_STATE : SQL_PAGE_CENTER, sizeof(message),
-                             read_message};
-    const store_value binds[] = {STORE_INT64(center_id), STORE_TEXT(state)};
-    return store_page_run(st, state ? SQL_COUNT_CENTER_STATE : SQL_COUNT_CENTER, &rows, binds,
-                          state ? 2 : 1, q, a, (void **)out, n, total);
+    const bool pending = state && strcmp(state, "pending") == 0;
+    const char *count = !state    ? SQL_COUNT_CENTER
+                        : pending ? SQL_COUNT_CENTER_PENDING
+                                  : SQL_COUNT_CENTER_STATE;
+    const store_rows rows = {!state    ? SQL_PAGE_CENTER
+                             : pending ? SQL_PAGE_CENTER_PENDING
+                                       : SQL_PAGE_CENTER_STATE,
+                             sizeof(message), read_message};
+    /* all: the center for each half; a state past pending: and the state */
+    const store_value binds[] = {STORE_INT64(center_id),
+                                 state ? STORE_TEXT(state) : STORE_INT64(center_id)};
+    return store_page_run(st, count, &rows, binds, pending ? 1 : 2, q, a, (void **)out, n, total);
 }
 
 /* ---- the dispatcher's side ---------------------------------------------- */

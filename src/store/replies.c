@@ -7,8 +7,9 @@
  * (notify/phone.h, a layer above), so no index can find them by number:
  * store_reply_candidates reads instead the appointments that could be
  * answered at all - live, booked, still ahead, a patient linked, an SMS
- * reminder sent - through the reminders sent lately (index
- * messages_sms_sent), and the caller keeps those whose number matches.  A
+ * reminder sent - through the reminders sent lately (the partial index
+ * messages_sms_sent, whose predicate the query repeats word for word so
+ * both engines use it), and the caller keeps those whose number matches.  A
  * reminder is sent at most REMIND_LEAD_MAX before the start, and quiet
  * hours move it at most a day earlier; REPLY_LOOKBACK adds a day more for
  * retries and clocks.
@@ -33,7 +34,7 @@ static const char SQL_CANDIDATES[] =
     " JOIN calendars k ON k.id = a.calendar_id"
     " JOIN patients p ON p.id = a.patient_id"
     " JOIN reminder_settings rs ON rs.center_id = k.center_id"
-    " WHERE m.kind = 'reminder' AND m.channel = 'sms' AND m.sent_at >= ?"
+    " WHERE m.kind = 'reminder' AND m.channel = 'sms' AND m.sent_at IS NOT NULL AND m.sent_at >= ?"
     " AND a.start > ? AND a.deleted + 0 = 0 AND a.status = 'booked' AND p.deleted + 0 = 0"
     " ORDER BY a.start, a.id";
 /* Only a live appointment is confirmed; a second confirmation keeps the
