@@ -36,11 +36,15 @@
  * patient's deletion unlinks its appointments (patients.c), the patient
  * shown is a live one.
  *
- * References on write.  Before writing, patient_id (when not 0) must be a
- * live patient of the calendar's center and service_id (when not 0) a
- * service of the calendar; otherwise the write is refused with
- * STORE_NOT_FOUND, so one center's patients can never be attached to
- * another center's calendar, nor a deleted patient to anything.
+ * References on write.  Before writing, the calendar must exist, patient_id
+ * (when not 0) must be a live patient of the calendar's center and
+ * service_id (when not 0) a service of the calendar; otherwise the write is
+ * refused with STORE_NOT_FOUND, so one center's patients can never be
+ * attached to another center's calendar, nor a deleted patient to anything.
+ * These checks are the only ones on PostgreSQL, where appointments have no
+ * foreign keys (migrate.c, migration 6); they hold there too because the
+ * rows referenced are never removed, and the check and the write share one
+ * transaction.
  *
  * Many at once.  store_appointment_write_many (collections) keeps every
  * rule above with bulk statements (internal.h): one reference check per
@@ -106,7 +110,8 @@ static const char SQL_GET_BY_REMOTE_ID[] =
     APPOINTMENT_SELECT " WHERE a.calendar_id = ? AND a.remote_id = ? AND a.deleted = 0";
 
 static const char SQL_CHECK_REFS[] =
-    "SELECT (SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
+    "SELECT (SELECT COUNT(*) FROM calendars WHERE id = ?),"
+    " (SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
     " WHERE p.id = ? AND c.id = ? AND p.deleted + 0 = 0),"
     " (SELECT COUNT(*) FROM services s WHERE s.id = ? AND s.calendar_id = ?)";
 static const char SQL_RAISE_LONGEST[] = "UPDATE calendars SET longest_appointment = ?"
@@ -312,30 +317,35 @@ store_rc store_appointment_get(store *st, int64_t calendar_id, const object_ref 
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* A row reader for a statement whose first two columns are integers: *row
- * is an int64_t[2].  Copies nothing. */
-static store_rc read_pair(db_stmt *s, arena *a, void *row)
+/* The row of SQL_CHECK_REFS: how many calendars, patients and services
+ * match the references. */
+typedef struct ref_counts {
+    int64_t calendars, patients, services;
+} ref_counts;
+
+static store_rc read_ref_counts(db_stmt *s, arena *a, void *row)
 {
     (void)a;
-    int64_t *pair = row;
-    pair[0] = db_column_int64(s, 0);
-    pair[1] = db_column_int64(s, 1);
+    *(ref_counts *)row = (ref_counts){.calendars = db_column_int64(s, 0),
+                                      .patients = db_column_int64(s, 1),
+                                      .services = db_column_int64(s, 2)};
     return STORE_OK;
 }
 
-/* NOT_FOUND unless ap's patient (if any) belongs to the calendar's center
- * and its service (if any) to the calendar. */
+/* NOT_FOUND unless ap's calendar exists, its patient (if any) belongs to
+ * the calendar's center and its service (if any) to the calendar.  On
+ * PostgreSQL no foreign key checks the calendar, nor the others (migrate.c,
+ * migration 6). */
 static store_rc check_references(db *d, const appointment *ap)
 {
-    if (ap->patient_id == 0 && ap->service_id == 0)
-        return STORE_OK;
-    const store_rows q = {SQL_CHECK_REFS, sizeof(int64_t[2]), read_pair};
-    const store_value binds[] = {STORE_INT64(ap->patient_id), STORE_INT64(ap->calendar_id),
-                                 STORE_INT64(ap->service_id), STORE_INT64(ap->calendar_id)};
-    int64_t counts[2] = {0, 0};
-    store_rc rc = store_row_get(d, &q, binds, 4, NULL, counts);
-    if (rc == STORE_OK &&
-        ((ap->patient_id != 0 && counts[0] != 1) || (ap->service_id != 0 && counts[1] != 1)))
+    const store_rows q = {SQL_CHECK_REFS, sizeof(ref_counts), read_ref_counts};
+    const store_value binds[] = {STORE_INT64(ap->calendar_id), STORE_INT64(ap->patient_id),
+                                 STORE_INT64(ap->calendar_id), STORE_INT64(ap->service_id),
+                                 STORE_INT64(ap->calendar_id)};
+    ref_counts n = {0};
+    store_rc rc = store_row_get(d, &q, binds, 5, NULL, &n);
+    if (rc == STORE_OK && (n.calendars != 1 || (ap->patient_id != 0 && n.patients != 1) ||
+                           (ap->service_id != 0 && n.services != 1)))
         rc = STORE_NOT_FOUND;
     return rc;
 }
@@ -377,13 +387,25 @@ static store_rc touch_overlapping(db *d, int64_t calendar_id, int64_t except, in
     return store_write_run(d, SQL_TOUCH_OVERLAPPING, binds, 8, NULL, NULL);
 }
 
+/* An appointment's [start, stop), as SQL_OLD_INTERVAL reads it. */
+typedef struct interval {
+    int64_t start, stop;
+} interval;
+
+static store_rc read_interval(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(interval *)row = (interval){.start = db_column_int64(s, 0), .stop = db_column_int64(s, 1)};
+    return STORE_OK;
+}
+
 /* The interval of a live appointment before it is rewritten; NOT_FOUND
  * when there is none. */
-static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, int64_t interval[2])
+static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, interval *was)
 {
-    const store_rows q = {SQL_OLD_INTERVAL, sizeof(int64_t[2]), read_pair};
+    const store_rows q = {SQL_OLD_INTERVAL, sizeof(interval), read_interval};
     const store_value binds[] = {STORE_INT64(id), STORE_INT64(calendar_id)};
-    return store_row_get(d, &q, binds, 2, NULL, interval);
+    return store_row_get(d, &q, binds, 2, NULL, was);
 }
 
 store_rc store_appointment_insert(store *st, appointment *ap)
@@ -398,7 +420,6 @@ store_rc store_appointment_insert(store *st, appointment *ap)
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
     if (rc == STORE_OK && (rc = check_references(st->db, ap)) == STORE_OK &&
         (rc = raise_longest(st->db, ap)) == STORE_OK)
-        /* a missing calendar fails the foreign key: NOT_FOUND */
         rc = store_write_run(st->db, SQL_INSERT, binds, 12, NULL, &id);
     if (rc == STORE_OK)
         rc = touch_overlapping(st->db, ap->calendar_id, id, ap->start, ap->stop, ap->updated_at);
@@ -415,18 +436,19 @@ store_rc store_appointment_update(store *st, const appointment *ap)
     assert(st && ap);
     store_op op;
     store_value binds[13];
-    int64_t was[2] = {0, 0};
+    interval was = {0, 0};
     data_values(ap, binds);
     binds[10] = STORE_INT64(ap->updated_at);
     binds[11] = STORE_INT64(ap->id);
     binds[12] = STORE_INT64(ap->calendar_id);
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc == STORE_OK && (rc = old_interval(st->db, ap->calendar_id, ap->id, was)) == STORE_OK &&
+    if (rc == STORE_OK && (rc = old_interval(st->db, ap->calendar_id, ap->id, &was)) == STORE_OK &&
         (rc = check_references(st->db, ap)) == STORE_OK &&
         (rc = raise_longest(st->db, ap)) == STORE_OK)
         rc = store_write_row(st->db, SQL_UPDATE, binds, 13);
     if (rc == STORE_OK)
-        rc = touch_overlapping(st->db, ap->calendar_id, ap->id, was[0], was[1], ap->updated_at);
+        rc =
+            touch_overlapping(st->db, ap->calendar_id, ap->id, was.start, was.stop, ap->updated_at);
     if (rc == STORE_OK)
         rc =
             touch_overlapping(st->db, ap->calendar_id, ap->id, ap->start, ap->stop, ap->updated_at);
@@ -438,12 +460,12 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
     assert(st);
     store_op op;
     const store_value binds[] = {STORE_INT64(now), STORE_INT64(id), STORE_INT64(calendar_id)};
-    int64_t was[2] = {0, 0};
+    interval was = {0, 0};
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc == STORE_OK && (rc = old_interval(st->db, calendar_id, id, was)) == STORE_OK)
+    if (rc == STORE_OK && (rc = old_interval(st->db, calendar_id, id, &was)) == STORE_OK)
         rc = store_write_row(st->db, SQL_DELETE, binds, 3);
     if (rc == STORE_OK)
-        rc = touch_overlapping(st->db, calendar_id, id, was[0], was[1], now);
+        rc = touch_overlapping(st->db, calendar_id, id, was.start, was.stop, now);
     return store_op_end(st, &op, rc);
 }
 
@@ -599,7 +621,8 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
     store_pick old, fresh;
     const store_pick all = {.rows = (char *)rows, .row_size = sizeof *rows, .n = n};
     store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
-    if (rc != STORE_OK ||
+    /* `longest` names no patient nor service: its check is the calendar's */
+    if (rc != STORE_OK || (rc = check_references(st->db, &longest)) != STORE_OK ||
         (rc = check_references_many(st, SQL_CHECK_PATIENTS_MANY, calendar_id, rows, n,
                                     offsetof(appointment, patient_id), a)) != STORE_OK ||
         (rc = check_references_many(st, SQL_CHECK_SERVICES_MANY, calendar_id, rows, n,
@@ -607,7 +630,6 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
         (rc = raise_longest(st->db, &longest)) != STORE_OK ||
         (rc = touch_around_many(st, calendar_id, now, &old)) != STORE_OK)
         return rc;
-    /* a missing calendar fails the foreign key of an insert: NOT_FOUND */
     rc = store_write_picks(st, &appointment_writes, &old, &fresh, now, a);
     return rc == STORE_OK ? touch_around_many(st, calendar_id, now, &all) : rc;
 }
