@@ -5,9 +5,12 @@
  * unique among a center's live patients" is the partial unique index
  * patients_remote_id (WHERE deleted = 0), so the database decides conflicts,
  * atomically, and a deleted patient's remote_id is free again at once.
- * A get or an insert is one statement, atomic by itself; a list is two (the
- * count and the page) in one read snapshot; an update or a delete is two,
- * the patient's row and its appointments', in one unit of work (internal.h).
+ * A get is one statement; an insert is two, the check that the center
+ * exists (no foreign key does on PostgreSQL: migrate.c, migration 6) then
+ * the insert, which need no unit of work since centers are never removed; a
+ * list is two (the count and the page) in one read snapshot; an update or a
+ * delete is two, the patient's row and its appointments', in one unit of
+ * work (internal.h).
  * The *_many calls of collections run bulk statements (internal.h), whose
  * rows take the same values as the single-row statements' (insert_values
  * and friends).  Every statement is scoped to the center, and only live rows
@@ -43,6 +46,9 @@ static const char SQL_GET_BY_ID[] = "SELECT " PATIENT_COLUMNS " FROM patients"
                                     " WHERE id = ? AND center_id = ? AND deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_ID[] = "SELECT " PATIENT_COLUMNS " FROM patients"
                                            " WHERE center_id = ? AND remote_id = ? AND deleted = 0";
+/* A patient's center must exist: on PostgreSQL no foreign key says so
+ * (migrate.c, migration 6) */
+static const char SQL_CENTER_EXISTS[] = "SELECT id FROM centers WHERE id = ?";
 static const char SQL_INSERT[] =
     "INSERT INTO patients (center_id, remote_id, first_name, last_name, email, phone_number,"
     " birthdate, address, notes, language_code, deleted, updated_at)"
@@ -170,13 +176,25 @@ static void insert_values(const void *row, store_value *v)
     v[10] = STORE_INT64(p->updated_at);
 }
 
+/* NOT_FOUND unless the center exists.  A check and a write need no unit of
+ * work: centers are never removed. */
+static store_rc center_exists(db *d, int64_t center_id)
+{
+    const store_rows q = {SQL_CENTER_EXISTS, sizeof(int64_t), store_read_id};
+    const store_value binds[] = {STORE_INT64(center_id)};
+    int64_t id = 0;
+    return store_row_get(d, &q, binds, 1, NULL, &id);
+}
+
 store_rc store_patient_insert(store *st, patient *p)
 {
     assert(st && p);
     store_value binds[11];
     int64_t id = 0;
     insert_values(p, binds);
-    store_rc rc = store_write_run(st->db, SQL_INSERT, binds, 11, NULL, &id);
+    store_rc rc = center_exists(st->db, p->center_id);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_INSERT, binds, 11, NULL, &id);
     if (rc == STORE_OK) {
         p->id = id;
         p->deleted = false;
@@ -268,7 +286,11 @@ store_rc store_patient_write_many(store *st, patient *rows, size_t n, arena *a)
 {
     assert(st && (rows || n == 0) && a);
     for (size_t i = 0; i < n; i++)
-        assert(!rows[i].deleted && rows[i].updated_at == rows[0].updated_at);
-    return store_write_many(st, &patient_writes, rows, sizeof *rows, n, n ? rows[0].updated_at : 0,
-                            a);
+        assert(!rows[i].deleted && rows[i].center_id == rows[0].center_id &&
+               rows[i].updated_at == rows[0].updated_at);
+    store_rc rc = n ? center_exists(st->db, rows[0].center_id) : STORE_OK;
+    if (rc == STORE_OK)
+        rc = store_write_many(st, &patient_writes, rows, sizeof *rows, n,
+                              n ? rows[0].updated_at : 0, a);
+    return rc;
 }
