@@ -47,10 +47,11 @@
  * transaction.
  *
  * Many at once.  store_appointment_write_many (collections) keeps every
- * rule above with bulk statements (internal.h): one reference check per
- * STORE_BULK_ROWS rows, one raise of the longest appointment for all, and
- * the neighbours' touch found by the written rows' ids, before the updates
- * (old intervals) and after all writes (new intervals). */
+ * rule above with bulk statements (internal.h): one check of the calendar,
+ * one of the patients and one of the services per STORE_BULK_ROWS distinct
+ * ids, one raise of the longest appointment for all, and the neighbours'
+ * touch found by the written rows' ids, before the updates (old intervals)
+ * and after all writes (new intervals). */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
