@@ -270,15 +270,19 @@ store_rc store_write_many(store *st, const store_writes *w, void *rows, size_t r
                           int64_t now, arena *a);
 
 /* What store_get_many needs of a resource: its bulk lookups of live rows by
- * id and by remote_id (an IN list or VALUES rows, then the owner), its row
+ * id and by remote_id (an IN list, then the owner), its row
  * reader, and where a row keeps its id (first) and remote_id.
  *
- * Planners without statistics (a new SQLite database is never analyzed)
- * weigh an IN list of a hundred values against any index with an equality
- * on the owner, and may walk every row of the owner: so bulk statements
- * write the owner of rows found by id as `owner + 0 = ?`, and lookups by
- * remote_id join VALUES rows when another index starts with the owner,
- * which both engines turn into one probe of the remote_id index per row. */
+ * Planners without statistics (a new SQLite database is never analyzed,
+ * PostgreSQL's tables are not while a first load fills them) weigh an IN
+ * list of a hundred values against any index with an equality on the
+ * owner, and may walk every row of the owner: so bulk statements write the
+ * owner of rows found by id as `owner + 0 = ?`, and lookups by remote_id
+ * ask for their rows ORDER BY remote_id when another index starts with the
+ * owner: SQLite then takes the remote_id index, which gives that order,
+ * and PostgreSQL probes it with the list as it always does.  (A join of
+ * VALUES rows does for SQLite too, but PostgreSQL, taking the owner to
+ * have a row or two, hashed every row of the owner at each lookup.) */
 typedef struct store_many {
     const char *by_ids;
     const char *by_remote_ids;

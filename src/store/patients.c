@@ -77,10 +77,10 @@ static const char SQL_GET_BY_IDS[] =
     "SELECT " PATIENT_COLUMNS
     " FROM patients WHERE id IN (" BULK_LIST("?") ")"
                                                   " AND center_id + 0 = ? AND deleted + 0 = 0";
-static const char SQL_GET_BY_REMOTE_IDS[] =
-    "SELECT " PATIENT_COLUMNS " FROM patients JOIN (VALUES " BULK_LIST(
-        "(?)") ") AS v"
-               " ON remote_id = v.column1 WHERE center_id = ? AND deleted = 0";
+/* ordered by remote_id: internal.h, store_many */
+#define REMOTE_IDS_IN " WHERE remote_id IN (" BULK_LIST("?") ")"
+static const char SQL_GET_BY_REMOTE_IDS[] = "SELECT " PATIENT_COLUMNS " FROM patients" REMOTE_IDS_IN
+                                            " AND center_id = ? AND deleted = 0 ORDER BY remote_id";
 /* center_id, remote_id .. language_code, updated_at */
 #define INSERT_ROW "(" BULK_INT ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " BULK_INT ")"
 static const char SQL_INSERT_MANY[] =

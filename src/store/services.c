@@ -47,10 +47,11 @@ static const char SQL_GET_BY_IDS[] =
     "SELECT " SERVICE_COLUMNS
     " FROM services WHERE id IN (" BULK_LIST("?") ")"
                                                   " AND calendar_id + 0 = ? AND deleted + 0 = 0";
+/* ordered by remote_id: internal.h, store_many */
+#define REMOTE_IDS_IN " WHERE remote_id IN (" BULK_LIST("?") ")"
 static const char SQL_GET_BY_REMOTE_IDS[] =
-    "SELECT " SERVICE_COLUMNS " FROM services JOIN (VALUES " BULK_LIST(
-        "(?)") ") AS v"
-               " ON remote_id = v.column1 WHERE calendar_id = ? AND deleted = 0";
+    "SELECT " SERVICE_COLUMNS " FROM services" REMOTE_IDS_IN
+    " AND calendar_id = ? AND deleted = 0 ORDER BY remote_id";
 /* calendar_id, remote_id, name, duration, color, updated_at */
 #define INSERT_ROW "(" BULK_INT ", ?, ?, " BULK_INT ", ?, " BULK_INT ")"
 static const char SQL_INSERT_MANY[] =
