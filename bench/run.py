@@ -467,6 +467,14 @@ def bench_store(args, scale, store, db_url, procs, tmp):
           f"into {store} ...", flush=True)
     timings, patient_ranges = load_dataset(api, scale, centers, calendars, span_start)
     load_rss = status_kb(pid, "VmHWM")
+    load = {k: {"rows": t[0], "seconds": t[1], "rows_per_s": t[0] / t[1] if t[1] else None,
+                "median_ms_per_1000": median_ms(t[2]) if len(t) > 2 else None}
+            for k, t in timings.items()}
+    if args.load_only:
+        api.conn.close()
+        procs.stop(server)
+        return {"store": store, "accounts_s": accounts_s, "load": load,
+                "load_peak_rss_kb": load_rss, "peak_rss_256_kb": None, "scenarios": []}
 
     # the exact bytes the server answers, for nginx to serve
     _, centers_body = api.call("GET", "/api/v2/centers")
@@ -601,9 +609,7 @@ def bench_store(args, scale, store, db_url, procs, tmp):
     return {
         "store": store,
         "accounts_s": accounts_s,
-        "load": {k: {"rows": t[0], "seconds": t[1], "rows_per_s": t[0] / t[1] if t[1] else None,
-                     "median_ms_per_1000": median_ms(t[2]) if len(t) > 2 else None}
-                 for k, t in timings.items()},
+        "load": load,
         "load_peak_rss_kb": load_rss,
         "peak_rss_256_kb": peak,
         "scenarios": rows,
@@ -655,9 +661,13 @@ def markdown(report):
             med = v.get("median_ms_per_1000")
             out.append(f"| {k} | {v['rows']:,} | {v['seconds']:.2f} | {v['rows_per_s']:,.0f} | "
                        f"{'' if med is None else f'{med:.1f}'} |")
-        out += ["", f"Peak RSS while loading: {st['load_peak_rss_kb'] / 1024:.1f} MB; "
-                    f"at 256 connections: {st['peak_rss_256_kb'] / 1024:.1f} MB.", "",
-                "| # | scenario | conns | req/s | p50 ms | p99 ms | errors | client ports | "
+        out += ["", f"Peak RSS while loading: {st['load_peak_rss_kb'] / 1024:.1f} MB"
+                    + (f"; at 256 connections: {st['peak_rss_256_kb'] / 1024:.1f} MB."
+                       if st["peak_rss_256_kb"] is not None else " (--load-only: no scenarios)."),
+                ""]
+        if not st["scenarios"]:
+            continue
+        out += ["| # | scenario | conns | req/s | p50 ms | p99 ms | errors | client ports | "
                 "peak RSS MB | CPU us/req | other CPU | ceiling req/s | ratio | target | result |",
                 "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
         for r in st["scenarios"]:
@@ -700,6 +710,8 @@ def markdown(report):
 
 
 def summarize_targets(st):
+    if not st["scenarios"]:
+        return []
     by = {r["key"]: r for r in st["scenarios"]}
     measured = [r for r in st["scenarios"] if "unavailable" not in r]
 
@@ -734,6 +746,8 @@ def main():
     ap.add_argument("--threads", type=int, help="server worker threads (default: its own)")
     ap.add_argument("--repeat", type=int, help="runs of each scenario; the median is kept "
                                               "(default: 1 quick, 3 full)")
+    ap.add_argument("--load-only", action="store_true",
+                    help="load the dataset and report its timings, without the scenarios")
     ap.add_argument("--label", default="", help="added to the result file names")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args()
@@ -802,12 +816,13 @@ def main():
         "store": ", ".join(stores), "duration": scale["duration"],
         "wrk_threads": args.wrk_threads, "server_threads": args.threads,
         "loadavg_before": load_before, "repeat": args.repeat,
-        "label": args.label}, "stores": reports}
+        "label": args.label, "load_only": args.load_only}, "stores": reports}
     text = markdown(report)
     print("\n" + text)
     os.makedirs(args.out, exist_ok=True)
     name = "-".join(x for x in (now.strftime("%Y-%m-%d-%H%M"), commit, scale_name,
-                                "+".join(stores), args.label) if x)
+                                "+".join(stores), "load" if args.load_only else "", args.label)
+                    if x)
     for ext, data in (("md", text + "\n"), ("json", json.dumps(report, indent=1) + "\n")):
         with open(os.path.join(args.out, f"{name}.{ext}"), "w") as f:
             f.write(data)

@@ -36,17 +36,22 @@
  * patient's deletion unlinks its appointments (patients.c), the patient
  * shown is a live one.
  *
- * References on write.  Before writing, patient_id (when not 0) must be a
- * live patient of the calendar's center and service_id (when not 0) a
- * service of the calendar; otherwise the write is refused with
- * STORE_NOT_FOUND, so one center's patients can never be attached to
- * another center's calendar, nor a deleted patient to anything.
+ * References on write.  Before writing, the calendar must exist, patient_id
+ * (when not 0) must be a live patient of the calendar's center and
+ * service_id (when not 0) a service of the calendar; otherwise the write is
+ * refused with STORE_NOT_FOUND, so one center's patients can never be
+ * attached to another center's calendar, nor a deleted patient to anything.
+ * These checks are the only ones on PostgreSQL, where appointments have no
+ * foreign keys (migrate.c, migration 8); they hold there too because the
+ * rows referenced are never removed, and the check and the write share one
+ * transaction.
  *
  * Many at once.  store_appointment_write_many (collections) keeps every
- * rule above with bulk statements (internal.h): one reference check per
- * STORE_BULK_ROWS rows, one raise of the longest appointment for all, and
- * the neighbours' touch found by the written rows' ids, before the updates
- * (old intervals) and after all writes (new intervals). */
+ * rule above with bulk statements (internal.h): one check of the calendar,
+ * one of the patients and one of the services per STORE_BULK_ROWS distinct
+ * ids, one raise of the longest appointment for all, and the neighbours'
+ * touch found by the written rows' ids, before the updates (old intervals)
+ * and after all writes (new intervals). */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -106,7 +111,8 @@ static const char SQL_GET_BY_REMOTE_ID[] =
     APPOINTMENT_SELECT " WHERE a.calendar_id = ? AND a.remote_id = ? AND a.deleted = 0";
 
 static const char SQL_CHECK_REFS[] =
-    "SELECT (SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
+    "SELECT (SELECT COUNT(*) FROM calendars WHERE id = ?),"
+    " (SELECT COUNT(*) FROM patients p JOIN calendars c ON c.center_id = p.center_id"
     " WHERE p.id = ? AND c.id = ? AND p.deleted + 0 = 0),"
     " (SELECT COUNT(*) FROM services s WHERE s.id = ? AND s.calendar_id = ?)";
 static const char SQL_RAISE_LONGEST[] = "UPDATE calendars SET longest_appointment = ?"
@@ -240,19 +246,11 @@ static store_rc read_appointment(db_stmt *s, arena *a, void *row)
  * does not exist: its list is empty anyway). */
 static store_rc longest_of(db *d, int64_t calendar_id, int64_t *longest)
 {
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_LONGEST, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    *longest = row ? db_column_int64(s, 0) : 0;
-done:
-    db_reset(s);
-    return rc;
+    const store_rows q = {SQL_LONGEST, sizeof(int64_t), store_read_id};
+    const store_value binds[] = {STORE_INT64(calendar_id)};
+    *longest = 0;
+    store_rc rc = store_row_get(d, &q, binds, 1, NULL, longest);
+    return rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
 /* Chooses the list statements for q and fills binds[] for them; returns
@@ -320,30 +318,36 @@ store_rc store_appointment_get(store *st, int64_t calendar_id, const object_ref 
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* NOT_FOUND unless ap's patient (if any) belongs to the calendar's center
- * and its service (if any) to the calendar. */
+/* The row of SQL_CHECK_REFS: how many calendars, patients and services
+ * match the references. */
+typedef struct ref_counts {
+    int64_t calendars, patients, services;
+} ref_counts;
+
+static store_rc read_ref_counts(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(ref_counts *)row = (ref_counts){.calendars = db_column_int64(s, 0),
+                                      .patients = db_column_int64(s, 1),
+                                      .services = db_column_int64(s, 2)};
+    return STORE_OK;
+}
+
+/* NOT_FOUND unless ap's calendar exists, its patient (if any) belongs to
+ * the calendar's center and its service (if any) to the calendar.  On
+ * PostgreSQL no foreign key checks the calendar, nor the others (migrate.c,
+ * migration 8). */
 static store_rc check_references(db *d, const appointment *ap)
 {
-    if (ap->patient_id == 0 && ap->service_id == 0)
-        return STORE_OK;
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_CHECK_REFS, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, ap->patient_id);
-    db_bind_int64(s, 2, ap->calendar_id);
-    db_bind_int64(s, 3, ap->service_id);
-    db_bind_int64(s, 4, ap->calendar_id);
-    rc = db_step(s, &row);
-    if (rc != STORE_OK)
-        goto done;
-    assert(row);
-    if ((ap->patient_id != 0 && db_column_int64(s, 0) != 1) ||
-        (ap->service_id != 0 && db_column_int64(s, 1) != 1))
+    const store_rows q = {SQL_CHECK_REFS, sizeof(ref_counts), read_ref_counts};
+    const store_value binds[] = {STORE_INT64(ap->calendar_id), STORE_INT64(ap->patient_id),
+                                 STORE_INT64(ap->calendar_id), STORE_INT64(ap->service_id),
+                                 STORE_INT64(ap->calendar_id)};
+    ref_counts n = {0};
+    store_rc rc = store_row_get(d, &q, binds, 5, NULL, &n);
+    if (rc == STORE_OK && (n.calendars != 1 || (ap->patient_id != 0 && n.patients != 1) ||
+                           (ap->service_id != 0 && n.services != 1)))
         rc = STORE_NOT_FOUND;
-done:
-    db_reset(s);
     return rc;
 }
 
@@ -351,34 +355,26 @@ done:
 static store_rc raise_longest(db *d, const appointment *ap)
 {
     const int64_t duration = ap->stop > ap->start ? ap->stop - ap->start : 0;
-    db_stmt *s = NULL;
-    store_rc rc = db_prepare(d, SQL_RAISE_LONGEST, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, duration);
-    db_bind_int64(s, 2, ap->calendar_id);
-    db_bind_int64(s, 3, duration);
-    rc = store_step_write(s, NULL, NULL);
-done:
-    db_reset(s);
-    return rc;
+    const store_value binds[] = {STORE_INT64(duration), STORE_INT64(ap->calendar_id),
+                                 STORE_INT64(duration)};
+    return store_write_run(d, SQL_RAISE_LONGEST, binds, 3, NULL, NULL);
 }
 
-/* Binds remote_id, start, stop, notes, color, title, status, patient_id,
- * service_id, patient_arrived_at to placeholders first .. first + 9. */
-static void bind_data(db_stmt *s, int first, const appointment *ap)
+/* The data columns remote_id, start, stop, notes, color, title, status,
+ * patient_id, service_id, patient_arrived_at into v[0..10). */
+static void data_values(const appointment *ap, store_value v[10])
 {
     assert((size_t)ap->status < sizeof status_names / sizeof status_names[0]);
-    db_bind_text(s, first, ap->remote_id);
-    db_bind_int64(s, first + 1, ap->start);
-    db_bind_int64(s, first + 2, ap->stop);
-    db_bind_text(s, first + 3, ap->notes);
-    db_bind_text(s, first + 4, ap->color);
-    db_bind_text(s, first + 5, ap->title ? ap->title : "");
-    db_bind_text(s, first + 6, status_names[ap->status]);
-    db_bind_int64_opt(s, first + 7, ap->patient_id != 0, ap->patient_id);
-    db_bind_int64_opt(s, first + 8, ap->service_id != 0, ap->service_id);
-    db_bind_int64_opt(s, first + 9, ap->has_arrived, ap->patient_arrived_at);
+    v[0] = STORE_TEXT(ap->remote_id);
+    v[1] = STORE_INT64(ap->start);
+    v[2] = STORE_INT64(ap->stop);
+    v[3] = STORE_TEXT(ap->notes);
+    v[4] = STORE_TEXT(ap->color);
+    v[5] = STORE_TEXT(ap->title ? ap->title : "");
+    v[6] = STORE_TEXT(status_names[ap->status]);
+    v[7] = STORE_INT64_IF(ap->patient_id != 0, ap->patient_id);
+    v[8] = STORE_INT64_IF(ap->service_id != 0, ap->service_id);
+    v[9] = STORE_INT64_IF(ap->has_arrived, ap->patient_arrived_at);
 }
 
 /* Touches the appointments overlapping [start, stop) other than `except`
@@ -386,43 +382,31 @@ static void bind_data(db_stmt *s, int first, const appointment *ap)
 static store_rc touch_overlapping(db *d, int64_t calendar_id, int64_t except, int64_t start,
                                   int64_t stop, int64_t now)
 {
-    db_stmt *s = NULL;
-    store_rc rc = db_prepare(d, SQL_TOUCH_OVERLAPPING, &s);
-    if (rc == STORE_OK) {
-        db_bind_int64(s, 1, now);
-        db_bind_int64(s, 2, calendar_id);
-        db_bind_int64(s, 3, except);
-        db_bind_int64(s, 4, start);
-        db_bind_int64(s, 5, calendar_id);
-        db_bind_int64(s, 6, stop);
-        db_bind_int64(s, 7, start);
-        db_bind_int64(s, 8, now);
-        rc = store_step_write(s, NULL, NULL);
-    }
-    db_reset(s);
-    return rc;
+    const store_value binds[] = {STORE_INT64(now),   STORE_INT64(calendar_id), STORE_INT64(except),
+                                 STORE_INT64(start), STORE_INT64(calendar_id), STORE_INT64(stop),
+                                 STORE_INT64(start), STORE_INT64(now)};
+    return store_write_run(d, SQL_TOUCH_OVERLAPPING, binds, 8, NULL, NULL);
+}
+
+/* An appointment's [start, stop), as SQL_OLD_INTERVAL reads it. */
+typedef struct interval {
+    int64_t start, stop;
+} interval;
+
+static store_rc read_interval(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    *(interval *)row = (interval){.start = db_column_int64(s, 0), .stop = db_column_int64(s, 1)};
+    return STORE_OK;
 }
 
 /* The interval of a live appointment before it is rewritten; NOT_FOUND
  * when there is none. */
-static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, int64_t *start, int64_t *stop)
+static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, interval *was)
 {
-    db_stmt *s = NULL;
-    bool row = false;
-    store_rc rc = db_prepare(d, SQL_OLD_INTERVAL, &s);
-    if (rc == STORE_OK) {
-        db_bind_int64(s, 1, id);
-        db_bind_int64(s, 2, calendar_id);
-        rc = db_step(s, &row);
-    }
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-    if (rc == STORE_OK) {
-        *start = db_column_int64(s, 0);
-        *stop = db_column_int64(s, 1);
-    }
-    db_reset(s);
-    return rc;
+    const store_rows q = {SQL_OLD_INTERVAL, sizeof(interval), read_interval};
+    const store_value binds[] = {STORE_INT64(id), STORE_INT64(calendar_id)};
+    return store_row_get(d, &q, binds, 2, NULL, was);
 }
 
 /* Replans the messages of one written appointment (outbox.c), with working
@@ -441,22 +425,15 @@ store_rc store_appointment_insert(store *st, appointment *ap)
 {
     assert(st && ap);
     store_op op;
-    db_stmt *s = NULL;
+    store_value binds[12];
     int64_t id = 0;
+    binds[0] = STORE_INT64(ap->calendar_id);
+    data_values(ap, binds + 1);
+    binds[11] = STORE_INT64(ap->updated_at);
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc != STORE_OK)
-        goto done;
-    if ((rc = check_references(st->db, ap)) != STORE_OK ||
-        (rc = raise_longest(st->db, ap)) != STORE_OK)
-        goto done;
-    rc = db_prepare(st->db, SQL_INSERT, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, ap->calendar_id);
-    bind_data(s, 2, ap);
-    db_bind_int64(s, 12, ap->updated_at);
-    /* a missing calendar fails the foreign key: NOT_FOUND */
-    rc = store_step_write(s, NULL, &id);
+    if (rc == STORE_OK && (rc = check_references(st->db, ap)) == STORE_OK &&
+        (rc = raise_longest(st->db, ap)) == STORE_OK)
+        rc = store_write_run(st->db, SQL_INSERT, binds, 12, NULL, &id);
     if (rc == STORE_OK)
         rc = touch_overlapping(st->db, ap->calendar_id, id, ap->start, ap->stop, ap->updated_at);
     if (rc == STORE_OK) {
@@ -465,8 +442,6 @@ store_rc store_appointment_insert(store *st, appointment *ap)
         written.deleted = false;
         rc = plan_one(st, &written, ap->updated_at);
     }
-done:
-    db_reset(s);
     rc = store_op_end(st, &op, rc);
     if (rc == STORE_OK) {
         ap->id = id;
@@ -479,36 +454,25 @@ store_rc store_appointment_update(store *st, const appointment *ap)
 {
     assert(st && ap);
     store_op op;
-    db_stmt *s = NULL;
-    bool row = false;
-    int64_t was_start = 0, was_stop = 0;
+    store_value binds[13];
+    interval was = {0, 0};
+    data_values(ap, binds);
+    binds[10] = STORE_INT64(ap->updated_at);
+    binds[11] = STORE_INT64(ap->id);
+    binds[12] = STORE_INT64(ap->calendar_id);
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc != STORE_OK)
-        goto done;
-    if ((rc = old_interval(st->db, ap->calendar_id, ap->id, &was_start, &was_stop)) != STORE_OK ||
-        (rc = check_references(st->db, ap)) != STORE_OK ||
-        (rc = raise_longest(st->db, ap)) != STORE_OK)
-        goto done;
-    rc = db_prepare(st->db, SQL_UPDATE, &s);
-    if (rc != STORE_OK)
-        goto done;
-    bind_data(s, 1, ap);
-    db_bind_int64(s, 11, ap->updated_at);
-    db_bind_int64(s, 12, ap->id);
-    db_bind_int64(s, 13, ap->calendar_id);
-    rc = store_step_write(s, &row, NULL);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK && (rc = old_interval(st->db, ap->calendar_id, ap->id, &was)) == STORE_OK &&
+        (rc = check_references(st->db, ap)) == STORE_OK &&
+        (rc = raise_longest(st->db, ap)) == STORE_OK)
+        rc = store_write_row(st->db, SQL_UPDATE, binds, 13);
     if (rc == STORE_OK)
         rc =
-            touch_overlapping(st->db, ap->calendar_id, ap->id, was_start, was_stop, ap->updated_at);
+            touch_overlapping(st->db, ap->calendar_id, ap->id, was.start, was.stop, ap->updated_at);
     if (rc == STORE_OK)
         rc =
             touch_overlapping(st->db, ap->calendar_id, ap->id, ap->start, ap->stop, ap->updated_at);
     if (rc == STORE_OK)
         rc = plan_one(st, ap, ap->updated_at);
-done:
-    db_reset(s);
     return store_op_end(st, &op, rc);
 }
 
@@ -516,36 +480,21 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
 {
     assert(st);
     store_op op;
-    db_stmt *s = NULL;
-    bool row = false;
-    int64_t was_start = 0, was_stop = 0;
+    const store_value binds[] = {STORE_INT64(now), STORE_INT64(id), STORE_INT64(calendar_id)};
+    interval was = {0, 0};
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc != STORE_OK)
-        goto done;
-    rc = old_interval(st->db, calendar_id, id, &was_start, &was_stop);
-    if (rc != STORE_OK)
-        goto done;
-    rc = db_prepare(st->db, SQL_DELETE, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, now);
-    db_bind_int64(s, 2, id);
-    db_bind_int64(s, 3, calendar_id);
-    rc = store_step_write(s, &row, NULL);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
+    if (rc == STORE_OK && (rc = old_interval(st->db, calendar_id, id, &was)) == STORE_OK)
+        rc = store_write_row(st->db, SQL_DELETE, binds, 3);
     if (rc == STORE_OK)
-        rc = touch_overlapping(st->db, calendar_id, id, was_start, was_stop, now);
+        rc = touch_overlapping(st->db, calendar_id, id, was.start, was.stop, now);
     if (rc == STORE_OK) {
         const appointment gone = {.id = id,
                                   .calendar_id = calendar_id,
-                                  .start = was_start,
-                                  .stop = was_stop,
+                                  .start = was.start,
+                                  .stop = was.stop,
                                   .deleted = true};
         rc = plan_one(st, &gone, now);
     }
-done:
-    db_reset(s);
     return store_op_end(st, &op, rc);
 }
 
@@ -565,23 +514,23 @@ store_rc store_appointment_get_many(store *st, int64_t calendar_id, const object
     return store_get_many(st, &appointment_many, calendar_id, refs, n, a, out, found);
 }
 
-static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
+/* A row of SQL_INSERT_MANY: calendar_id, the data columns, deleted,
+ * updated_at (13 values). */
+static void insert_values(const void *row, store_value *v)
 {
-    const appointment *ap = store_picked(items, k);
-    db_bind_int64(s, first, ap->calendar_id);
-    bind_data(s, first + 1, ap);
-    db_bind_int64(s, first + 11, ap->deleted ? 1 : 0);
-    db_bind_int64(s, first + 12, ap->updated_at);
+    const appointment *ap = row;
+    v[0] = STORE_INT64(ap->calendar_id);
+    data_values(ap, v + 1);
+    v[11] = STORE_INT64(ap->deleted ? 1 : 0);
+    v[12] = STORE_INT64(ap->updated_at);
 }
 
-static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
+/* A row of SQL_UPDATE_MANY: id, then insert_values (14 values). */
+static void update_values(const void *row, store_value *v)
 {
-    const appointment *ap = store_picked(items, k);
-    db_bind_int64(s, first, ap->id);
-    db_bind_int64(s, first + 1, ap->calendar_id);
-    bind_data(s, first + 2, ap);
-    db_bind_int64(s, first + 12, ap->deleted ? 1 : 0);
-    db_bind_int64(s, first + 13, ap->updated_at);
+    const appointment *ap = row;
+    v[0] = STORE_INT64(ap->id);
+    insert_values(ap, v + 1);
 }
 
 static void bind_picked_id(db_stmt *s, int first, const void *items, size_t k)
@@ -607,6 +556,26 @@ static store_rc add_count(db_stmt *s, void *ctx)
     return STORE_OK;
 }
 
+/* Runs the bulk statement `sql`, whose rows are ids (ids[0..n)) and whose
+ * trailing placeholder is the calendar id, handing each row it returns to
+ * row(s, ctx). */
+static store_rc run_by_ids(store *st, const char *sql, int64_t calendar_id, const int64_t *ids,
+                           size_t n, store_rc (*row)(db_stmt *s, void *ctx), void *ctx)
+{
+    const store_bulk b = {
+        .sql = sql,
+        .trail = &calendar_id,
+        .n_trail = 1,
+        .per_row = 1,
+        .items = ids,
+        .n = n,
+        .bind = bind_int64_item,
+        .row = row,
+        .ctx = ctx,
+    };
+    return store_bulk_run(st, &b, NULL);
+}
+
 /* NOT_FOUND unless the distinct non-zero references of rows (the patient_id
  * or service_id at `offset`) all belong to the calendar (its center for
  * patients): check_references for many rows. */
@@ -629,18 +598,7 @@ static store_rc check_references_many(store *st, const char *sql, int64_t calend
         if (u == 0 || ids[u - 1] != ids[i])
             ids[u++] = ids[i];
     int64_t count = 0;
-    const store_bulk b = {
-        .sql = sql,
-        .trail = &calendar_id,
-        .n_trail = 1,
-        .per_row = 1,
-        .items = ids,
-        .n = u,
-        .bind = bind_int64_item,
-        .row = add_count,
-        .ctx = &count,
-    };
-    store_rc rc = store_bulk_run(st, &b, NULL);
+    store_rc rc = run_by_ids(st, sql, calendar_id, ids, u, add_count, &count);
     if (rc == STORE_OK && count != (int64_t)u)
         rc = STORE_NOT_FOUND;
     return rc;
@@ -669,10 +627,10 @@ static store_rc touch_around_many(store *st, int64_t calendar_id, int64_t now,
 static const store_writes appointment_writes = {
     .update = SQL_UPDATE_MANY,
     .update_per_row = 14,
-    .update_bind = bind_update_row,
+    .update_values = update_values,
     .insert = SQL_INSERT_MANY,
     .insert_per_row = 13,
-    .insert_bind = bind_insert_row,
+    .insert_values = insert_values,
 };
 
 store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, arena *a)
@@ -692,7 +650,8 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
     store_pick old, fresh;
     const store_pick all = {.rows = (char *)rows, .row_size = sizeof *rows, .n = n};
     store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
-    if (rc != STORE_OK ||
+    /* `longest` names no patient nor service: its check is the calendar's */
+    if (rc != STORE_OK || (rc = check_references(st->db, &longest)) != STORE_OK ||
         (rc = check_references_many(st, SQL_CHECK_PATIENTS_MANY, calendar_id, rows, n,
                                     offsetof(appointment, patient_id), a)) != STORE_OK ||
         (rc = check_references_many(st, SQL_CHECK_SERVICES_MANY, calendar_id, rows, n,
@@ -700,7 +659,6 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
         (rc = raise_longest(st->db, &longest)) != STORE_OK ||
         (rc = touch_around_many(st, calendar_id, now, &old)) != STORE_OK)
         return rc;
-    /* a missing calendar fails the foreign key of an insert: NOT_FOUND */
     rc = store_write_picks(st, &appointment_writes, &old, &fresh, now, a);
     if (rc == STORE_OK)
         rc = touch_around_many(st, calendar_id, now, &all);
@@ -736,18 +694,7 @@ store_rc store_appointment_warnings(store *st, int64_t calendar_id, const int64_
     w.rows = arena_alloc(a, n * sizeof *w.rows);
     if (!w.rows)
         return store_out_of_memory("bulk warnings");
-    const store_bulk b = {
-        .sql = SQL_WARNINGS_BY_IDS,
-        .trail = &calendar_id,
-        .n_trail = 1,
-        .per_row = 1,
-        .items = ids,
-        .n = n,
-        .bind = bind_int64_item,
-        .row = warning_row,
-        .ctx = &w,
-    };
-    store_rc rc = store_bulk_run(st, &b, NULL);
+    store_rc rc = run_by_ids(st, SQL_WARNINGS_BY_IDS, calendar_id, ids, n, warning_row, &w);
     if (rc != STORE_OK)
         return rc;
     if (w.n > 1)

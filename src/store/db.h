@@ -189,14 +189,6 @@ static inline void db_bind_null(db_stmt *s, int i)
 {
     s->driver->bind_null(s, i);
 }
-/* Binds v, or SQL NULL when `present` is false. */
-static inline void db_bind_int64_opt(db_stmt *s, int i, bool present, int64_t v)
-{
-    if (present)
-        s->driver->bind_int64(s, i, v);
-    else
-        s->driver->bind_null(s, i);
-}
 static inline store_rc db_step(db_stmt *s, bool *row)
 {
     return s->driver->step(s, row);

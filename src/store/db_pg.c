@@ -14,11 +14,14 @@
  * lost race takes exclusively (SQL_BEGIN_WRITE), so a long collection is not
  * starved by a stream of short writers that keep winning.  A read snapshot
  * is REPEATABLE READ, READ ONLY.  A single statement outside a transaction
- * is atomic alone and its invariants (unique remote_ids, references) are
- * the database's constraints, so it runs READ COMMITTED: made serializable,
- * such statements took part in conflict detection and were cancelled as
- * pivots by the thousand next to a long collection transaction, which in
- * turn could not commit while they kept coming.
+ * is atomic alone and its invariants are the database's constraints
+ * (unique remote_ids, references) or hold whatever runs beside it (a
+ * reference the store checked just before, where migration 8 dropped the
+ * foreign key: referenced rows are never removed), so it runs READ
+ * COMMITTED: made serializable, such statements took part in conflict
+ * detection and were cancelled as pivots by the thousand next to a long
+ * collection transaction, which in turn could not commit while they kept
+ * coming.
  *
  * Statements.  The cache is keyed by the address of the SQL text, as in the
  * SQLite driver.  A cached statement holds the text with `?` translated to
@@ -33,11 +36,12 @@
  * nearly empty walks the whole table once it has grown (the touch of a
  * hundred appointments' neighbours took a second).  A bulk INSERT reads no
  * table, so it stays prepared: planning its VALUES at every run cost as
- * much as the insert itself.  Values travel as
- * text, bytea as binary; text and bytea are handed to libpq where the caller keeps them (db.h:
- * alive until db_reset), not copied, as the SQLite driver does. Results come back as text and the
- * getters convert (integers with strtoll, bytea by unescaping), so they return what SQLite's do.  A
- * result is read whole, so db_step just walks its rows.
+ * much as the insert itself.  Values travel as text, bytea as binary;
+ * text and bytea are handed to libpq where the caller keeps them (db.h:
+ * alive until db_reset), not copied, as the SQLite driver does.  Results
+ * come back as text and the getters convert (integers with strtoll, bytea
+ * by unescaping), so they return what SQLite's do.  A result is read whole,
+ * so db_step just walks its rows.
  *
  * A failed statement leaves a transaction as it was.  SQLite undoes just
  * the failed statement; PostgreSQL aborts the whole transaction.  The store

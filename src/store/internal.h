@@ -9,6 +9,8 @@
  * reader fill it, so a resource writes only its SQL, its binds (store_value:
  * typed, in placeholder order) and its reader.  A single write statement
  * goes through store_write_run (store_write_row when it must touch a row).
+ * A row a resource writes both alone and in bulk has its values written
+ * once (a store_row_values function), for both statements.
  *
  * A unit of work (store_op) makes one store_* call atomic and consistent
  * whether or not the caller opened a transaction:
@@ -65,20 +67,14 @@ store_rc store_op_end(store *st, store_op *op, store_rc rc);
  * produce the text (db.h: column_text). */
 store_rc store_column_text(db_stmt *s, int col, arena *a, const char **out);
 
-/* Makes room for n + 1 elements of `size` bytes in the arena array *v of
- * capacity *cap (the old copy stays in the arena), growing as util/buf.h
- * does.  STORE_ERROR (logged) when the arena is full.  For the loops not yet
- * on store_rows_run (services.c), which replaces it. */
-store_rc store_reserve(arena *a, void **v, size_t *cap, size_t n, size_t size);
-
 /* Fills one row (of a known struct type) from the current row of s, copying
  * text into the arena; STORE_ERROR (logged) when the arena is full. */
 typedef store_rc (*store_row_reader)(db_stmt *s, arena *a, void *row);
 
-/* The value of one placeholder: an integer, text (NULL: SQL NULL) or the
- * `size` bytes of a blob. */
+/* The value of one placeholder: an integer, text (NULL: SQL NULL), the
+ * `size` bytes of a blob, or SQL NULL. */
 typedef struct store_value {
-    enum { STORE_VALUE_INT64, STORE_VALUE_TEXT, STORE_VALUE_BLOB } kind;
+    enum { STORE_VALUE_INT64, STORE_VALUE_TEXT, STORE_VALUE_BLOB, STORE_VALUE_NULL } kind;
     int64_t int64;
     const char *text;
     const void *blob;
@@ -88,6 +84,9 @@ typedef struct store_value {
 #define STORE_INT64(v)   ((store_value){.kind = STORE_VALUE_INT64, .int64 = (v)})
 #define STORE_TEXT(v)    ((store_value){.kind = STORE_VALUE_TEXT, .text = (v)})
 #define STORE_BLOB(v, n) ((store_value){.kind = STORE_VALUE_BLOB, .blob = (v), .size = (n)})
+#define STORE_NULL       ((store_value){.kind = STORE_VALUE_NULL})
+/* v, or SQL NULL when `present` is false (an optional integer column) */
+#define STORE_INT64_IF(present, v) ((present) ? STORE_INT64(v) : STORE_NULL)
 
 /* Binds values[0..n) to placeholders first .. first + n - 1 (texts are not
  * copied: db.h). */
@@ -172,7 +171,7 @@ store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id
 
 /* Runs a statement that touches the appointments of a referenced row
  * (patient or service) whose shown fields change: binds now, id, now, id,
- * then the n new values.  Errors as db_step. */
+ * then the n (at most 2) new values.  Errors as db_step. */
 store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64_t id,
                                   const char *const *values, int n);
 
@@ -248,18 +247,24 @@ static inline void *store_picked(const void *items, size_t k)
 store_rc store_pick_split(void *rows, size_t row_size, size_t n, arena *a, store_pick *old,
                           store_pick *fresh);
 
-/* The bulk statements of a *_write_many, each binding store_pick rows. */
-typedef void (*store_bind_picked)(db_stmt *s, int first, const void *items, size_t k);
+/* Fills out[0..per_row) with the values `row` binds to its row of
+ * placeholders in a bulk statement, in placeholder order. */
+typedef void (*store_row_values)(const void *row, store_value *out);
+/* The most placeholders a row of a bulk statement has. */
+#define STORE_ROW_VALUES_MAX 16
+
+/* The bulk statements of a *_write_many, each binding the values of
+ * store_pick rows. */
 typedef struct store_writes {
     const char *touch; /* optional: now, now, then rows to update */
     int touch_per_row;
-    store_bind_picked touch_bind;
+    store_row_values touch_values;
     const char *update; /* RETURNING a row per live row updated */
     int update_per_row;
-    store_bind_picked update_bind;
+    store_row_values update_values;
     const char *insert; /* as store_bulk_insert */
     int insert_per_row;
-    store_bind_picked insert_bind;
+    store_row_values insert_values;
 } store_writes;
 
 /* Runs w: the touch and updates of `old` (NOT_FOUND unless each updates a
@@ -268,16 +273,26 @@ typedef struct store_writes {
 store_rc store_write_picks(store *st, const store_writes *w, const store_pick *old,
                            const store_pick *fresh, int64_t now, arena *a);
 
+/* A *_write_many of a resource with nothing more to do: rows[0..n), of
+ * row_size bytes each and all stamped `now`, split (store_pick_split) and
+ * written (store_write_picks). */
+store_rc store_write_many(store *st, const store_writes *w, void *rows, size_t row_size, size_t n,
+                          int64_t now, arena *a);
+
 /* What store_get_many needs of a resource: its bulk lookups of live rows by
- * id and by remote_id (an IN list or VALUES rows, then the owner), its row
+ * id and by remote_id (an IN list, then the owner), its row
  * reader, and where a row keeps its id (first) and remote_id.
  *
- * Planners without statistics (a new SQLite database is never analyzed)
- * weigh an IN list of a hundred values against any index with an equality
- * on the owner, and may walk every row of the owner: so bulk statements
- * write the owner of rows found by id as `owner + 0 = ?`, and lookups by
- * remote_id join VALUES rows when another index starts with the owner,
- * which both engines turn into one probe of the remote_id index per row. */
+ * Planners without statistics (a new SQLite database is never analyzed,
+ * PostgreSQL's tables are not while a first load fills them) weigh an IN
+ * list of a hundred values against any index with an equality on the
+ * owner, and may walk every row of the owner: so bulk statements write the
+ * owner of rows found by id as `owner + 0 = ?`, and lookups by remote_id
+ * ask for their rows ORDER BY remote_id when another index starts with the
+ * owner: SQLite then takes the remote_id index, which gives that order,
+ * and PostgreSQL probes it with the list as it always does.  (A join of
+ * VALUES rows does for SQLite too, but PostgreSQL, taking the owner to
+ * have a row or two, hashed every row of the owner at each lookup.) */
 typedef struct store_many {
     const char *by_ids;
     const char *by_remote_ids;

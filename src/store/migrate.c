@@ -29,6 +29,8 @@
  *   deleted = 1 (a tombstone for `since` pollers), and the remote_id unique
  *   indexes are partial (WHERE deleted = 0), so the database itself enforces
  *   "unique among live rows" and frees a deleted row's remote_id.
+ * - References are foreign keys, but on PostgreSQL appointments and patients
+ *   have none (migration 8): the store checks their references itself.
  * - calendars.longest_appointment is the longest stop - start ever written
  *   to the calendar (only ever raised, in the same transaction as the
  *   write); appointments.c uses it to bound time-window scans.
@@ -414,6 +416,31 @@ static store_rc fold_emails(db *d)
     return rc;
 }
 
+/* On PostgreSQL, appointments and patients, the rows collections write by
+ * the thousand, lose their foreign keys.  PostgreSQL checks a foreign key
+ * with a query and a row lock for every row written: three per
+ * appointment, more than half of what a collection's insert costs there,
+ * and a third of a patients insert (bench/results/2026-12-02-pg-collections.md).
+ * They guard nothing the store does not: the rows they point at are never
+ * removed (patients and services are tombstoned, calendars and centers
+ * never deleted), and every write checks its references itself before
+ * writing (appointments.c: the calendar exists, the patient is a live one
+ * of its center, the service one of the calendar, in the write's
+ * transaction; patients.c: the center exists).  SQLite's cost a B-tree
+ * probe each and stay, a last line of defence; the same mistake fails on
+ * both.  IF EXISTS: a database whose migrations are replayed (tests) has
+ * none. */
+static const char SQL_DROP_COLLECTION_FKS[] =
+    "ALTER TABLE appointments DROP CONSTRAINT IF EXISTS appointments_calendar_id_fkey,"
+    " DROP CONSTRAINT IF EXISTS appointments_patient_id_fkey,"
+    " DROP CONSTRAINT IF EXISTS appointments_service_id_fkey;"
+    "ALTER TABLE patients DROP CONSTRAINT IF EXISTS patients_center_id_fkey";
+
+static store_rc drop_collection_fks(db *d)
+{
+    return db_engine_of(d) == DB_ENGINE_POSTGRES ? db_exec(d, SQL_DROP_COLLECTION_FKS) : STORE_OK;
+}
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1, NULL},
     {2, "working hours", SCHEMA_2, NULL},
@@ -422,6 +449,8 @@ static const migration migrations[] = {
     {5, "case-insensitive emails", NULL, fold_emails},
     {6, "patient messages", SCHEMA_6, NULL},
     {7, "SMS confirmations, message and reply lists", SCHEMA_7, NULL},
+    {8, "references of appointments and patients checked by the store on PostgreSQL", NULL,
+     drop_collection_fks},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

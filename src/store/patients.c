@@ -5,11 +5,16 @@
  * unique among a center's live patients" is the partial unique index
  * patients_remote_id (WHERE deleted = 0), so the database decides conflicts,
  * atomically, and a deleted patient's remote_id is free again at once.
- * Every single-row call is one statement (a list is two, in one read
- * snapshot; an update or a delete also writes the patient's appointments,
- * in one unit of work); the *_many calls of collections run bulk statements
- * (internal.h).  Every statement is scoped to the center, and only live
- * rows are addressable.
+ * A get is one statement; an insert is two, the check that the center
+ * exists (no foreign key does on PostgreSQL: migrate.c, migration 8) then
+ * the insert, which need no unit of work since centers are never removed; a
+ * list is two (the count and the page) in one read snapshot; an update or a
+ * delete is two, the patient's row and its appointments', in one unit of
+ * work (internal.h).
+ * The *_many calls of collections run bulk statements (internal.h), whose
+ * rows take the same values as the single-row statements' (insert_values
+ * and friends).  Every statement is scoped to the center, and only live rows
+ * are addressable.
  *
  * A deleted patient's appointments.  An appointment shows its patient's id
  * and remote_id; a deleted patient's remote_id may name another patient at
@@ -41,6 +46,9 @@ static const char SQL_GET_BY_ID[] = "SELECT " PATIENT_COLUMNS " FROM patients"
                                     " WHERE id = ? AND center_id = ? AND deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_ID[] = "SELECT " PATIENT_COLUMNS " FROM patients"
                                            " WHERE center_id = ? AND remote_id = ? AND deleted = 0";
+/* A patient's center must exist: on PostgreSQL no foreign key says so
+ * (migrate.c, migration 8) */
+static const char SQL_CENTER_EXISTS[] = "SELECT id FROM centers WHERE id = ?";
 static const char SQL_INSERT[] =
     "INSERT INTO patients (center_id, remote_id, first_name, last_name, email, phone_number,"
     " birthdate, address, notes, language_code, deleted, updated_at)"
@@ -69,10 +77,10 @@ static const char SQL_GET_BY_IDS[] =
     "SELECT " PATIENT_COLUMNS
     " FROM patients WHERE id IN (" BULK_LIST("?") ")"
                                                   " AND center_id + 0 = ? AND deleted + 0 = 0";
-static const char SQL_GET_BY_REMOTE_IDS[] =
-    "SELECT " PATIENT_COLUMNS " FROM patients JOIN (VALUES " BULK_LIST(
-        "(?)") ") AS v"
-               " ON remote_id = v.column1 WHERE center_id = ? AND deleted = 0";
+/* ordered by remote_id: internal.h, store_many */
+#define REMOTE_IDS_IN " WHERE remote_id IN (" BULK_LIST("?") ")"
+static const char SQL_GET_BY_REMOTE_IDS[] = "SELECT " PATIENT_COLUMNS " FROM patients" REMOTE_IDS_IN
+                                            " AND center_id = ? AND deleted = 0 ORDER BY remote_id";
 /* center_id, remote_id .. language_code, updated_at */
 #define INSERT_ROW "(" BULK_INT ", ?, ?, ?, ?, ?, ?, ?, ?, ?, " BULK_INT ")"
 static const char SQL_INSERT_MANY[] =
@@ -148,35 +156,45 @@ store_rc store_patient_get(store *st, int64_t center_id, const object_ref *ref, 
                             read_patient, out);
 }
 
-/* Binds the patient's data columns, remote_id .. language_code, to
- * placeholders first .. first + 8. */
-static void bind_data(db_stmt *s, int first, const patient *p)
+/* The patient's data columns, remote_id .. language_code, into v[0..9). */
+static void data_values(const patient *p, store_value v[9])
 {
-    db_bind_text(s, first, p->remote_id);
-    db_bind_text(s, first + 1, p->first_name);
-    db_bind_text(s, first + 2, p->last_name);
-    db_bind_text(s, first + 3, p->email);
-    db_bind_text(s, first + 4, p->phone_number);
-    db_bind_text(s, first + 5, p->birthdate);
-    db_bind_text(s, first + 6, p->address);
-    db_bind_text(s, first + 7, p->notes);
-    db_bind_text(s, first + 8, p->language_code);
+    const char *const data[] = {p->remote_id, p->first_name,   p->last_name,
+                                p->email,     p->phone_number, p->birthdate,
+                                p->address,   p->notes,        p->language_code};
+    for (int i = 0; i < 9; i++)
+        v[i] = STORE_TEXT(data[i]);
+}
+
+/* A row of SQL_INSERT and SQL_INSERT_MANY: center_id, the data columns,
+ * updated_at (11 values). */
+static void insert_values(const void *row, store_value *v)
+{
+    const patient *p = row;
+    v[0] = STORE_INT64(p->center_id);
+    data_values(p, v + 1);
+    v[10] = STORE_INT64(p->updated_at);
+}
+
+/* NOT_FOUND unless the center exists.  A check and a write need no unit of
+ * work: centers are never removed. */
+static store_rc center_exists(db *d, int64_t center_id)
+{
+    const store_rows q = {SQL_CENTER_EXISTS, sizeof(int64_t), store_read_id};
+    const store_value binds[] = {STORE_INT64(center_id)};
+    int64_t id = 0;
+    return store_row_get(d, &q, binds, 1, NULL, &id);
 }
 
 store_rc store_patient_insert(store *st, patient *p)
 {
     assert(st && p);
-    db_stmt *s = NULL;
+    store_value binds[11];
     int64_t id = 0;
-    store_rc rc = db_prepare(st->db, SQL_INSERT, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, p->center_id);
-    bind_data(s, 2, p);
-    db_bind_int64(s, 11, p->updated_at);
-    rc = store_step_write(s, NULL, &id);
-done:
-    db_reset(s);
+    insert_values(p, binds);
+    store_rc rc = center_exists(st->db, p->center_id);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_INSERT, binds, 11, NULL, &id);
     if (rc == STORE_OK) {
         p->id = id;
         p->deleted = false;
@@ -188,29 +206,19 @@ store_rc store_patient_update(store *st, const patient *p)
 {
     assert(st && p);
     store_op op;
-    db_stmt *s = NULL;
-    bool row = false;
+    store_value binds[12];
+    data_values(p, binds);
+    binds[9] = STORE_INT64(p->updated_at);
+    binds[10] = STORE_INT64(p->id);
+    binds[11] = STORE_INT64(p->center_id);
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc != STORE_OK)
-        goto done;
     /* appointments show the patient's remote_id: a new one must reach the
      * `since` pollers of those appointments too (index appointments_patient) */
-    rc = store_touch_appointments(st, SQL_TOUCH_APPOINTMENTS, p->updated_at, p->id,
-                                  (const char *const[]){p->remote_id}, 1);
-    if (rc != STORE_OK)
-        goto done;
-    rc = db_prepare(st->db, SQL_UPDATE, &s);
-    if (rc != STORE_OK)
-        goto done;
-    bind_data(s, 1, p);
-    db_bind_int64(s, 10, p->updated_at);
-    db_bind_int64(s, 11, p->id);
-    db_bind_int64(s, 12, p->center_id);
-    rc = store_step_write(s, &row, NULL);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-done:
-    db_reset(s);
+    if (rc == STORE_OK)
+        rc = store_touch_appointments(st, SQL_TOUCH_APPOINTMENTS, p->updated_at, p->id,
+                                      (const char *const[]){p->remote_id}, 1);
+    if (rc == STORE_OK)
+        rc = store_write_row(st->db, SQL_UPDATE, binds, 12);
     return store_op_end(st, &op, rc);
 }
 
@@ -218,32 +226,12 @@ store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t 
 {
     assert(st);
     store_op op;
-    db_stmt *s = NULL;
-    bool row = false;
+    const store_value deleted[] = {STORE_INT64(now), STORE_INT64(id), STORE_INT64(center_id)};
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc != STORE_OK)
-        goto done;
-    rc = db_prepare(st->db, SQL_DELETE, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, now);
-    db_bind_int64(s, 2, id);
-    db_bind_int64(s, 3, center_id);
-    rc = store_step_write(s, &row, NULL);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-    db_reset(s);
-    s = NULL;
-    if (rc != STORE_OK)
-        goto done;
-    rc = db_prepare(st->db, SQL_UNLINK_APPOINTMENTS, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, now);
-    db_bind_int64(s, 2, id);
-    rc = store_step_write(s, NULL, NULL);
-done:
-    db_reset(s);
+    if (rc == STORE_OK)
+        rc = store_write_row(st->db, SQL_DELETE, deleted, 3);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_UNLINK_APPOINTMENTS, deleted, 2, NULL, NULL);
     return store_op_end(st, &op, rc);
 }
 
@@ -263,50 +251,46 @@ store_rc store_patient_get_many(store *st, int64_t center_id, const object_ref *
     return store_get_many(st, &patient_many, center_id, refs, n, a, out, found);
 }
 
-static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
+/* A row of SQL_UPDATE_MANY: id, center_id, the data columns, updated_at
+ * (12 values). */
+static void update_values(const void *row, store_value *v)
 {
-    const patient *p = store_picked(items, k);
-    db_bind_int64(s, first, p->center_id);
-    bind_data(s, first + 1, p);
-    db_bind_int64(s, first + 10, p->updated_at);
+    const patient *p = row;
+    v[0] = STORE_INT64(p->id);
+    v[1] = STORE_INT64(p->center_id);
+    data_values(p, v + 2);
+    v[11] = STORE_INT64(p->updated_at);
 }
 
-static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
+/* A row of SQL_TOUCH_APPOINTMENTS_MANY: id, remote_id. */
+static void touch_values(const void *row, store_value *v)
 {
-    const patient *p = store_picked(items, k);
-    db_bind_int64(s, first, p->id);
-    db_bind_int64(s, first + 1, p->center_id);
-    bind_data(s, first + 2, p);
-    db_bind_int64(s, first + 11, p->updated_at);
-}
-
-static void bind_touch_row(db_stmt *s, int first, const void *items, size_t k)
-{
-    const patient *p = store_picked(items, k);
-    db_bind_int64(s, first, p->id);
-    db_bind_text(s, first + 1, p->remote_id);
+    const patient *p = row;
+    v[0] = STORE_INT64(p->id);
+    v[1] = STORE_TEXT(p->remote_id);
 }
 
 static const store_writes patient_writes = {
     .touch = SQL_TOUCH_APPOINTMENTS_MANY,
     .touch_per_row = 2,
-    .touch_bind = bind_touch_row,
+    .touch_values = touch_values,
     .update = SQL_UPDATE_MANY,
     .update_per_row = 12,
-    .update_bind = bind_update_row,
+    .update_values = update_values,
     .insert = SQL_INSERT_MANY,
     .insert_per_row = 11,
-    .insert_bind = bind_insert_row,
+    .insert_values = insert_values,
 };
 
 store_rc store_patient_write_many(store *st, patient *rows, size_t n, arena *a)
 {
     assert(st && (rows || n == 0) && a);
-    store_pick old, fresh;
     for (size_t i = 0; i < n; i++)
-        assert(!rows[i].deleted && rows[i].updated_at == rows[0].updated_at);
-    store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
+        assert(!rows[i].deleted && rows[i].center_id == rows[0].center_id &&
+               rows[i].updated_at == rows[0].updated_at);
+    store_rc rc = n ? center_exists(st->db, rows[0].center_id) : STORE_OK;
     if (rc == STORE_OK)
-        rc = store_write_picks(st, &patient_writes, &old, &fresh, n ? rows[0].updated_at : 0, a);
+        rc = store_write_many(st, &patient_writes, rows, sizeof *rows, n,
+                              n ? rows[0].updated_at : 0, a);
     return rc;
 }

@@ -3,11 +3,12 @@
  * Same rules as patients: rows carry a `deleted` flag, only live rows are
  * listed or addressable, and "remote_id unique among a calendar's live
  * services" is the partial unique index services_remote_id, so the database
- * decides conflicts.  Every statement is scoped to the calendar; a
- * single-row call is one statement, hence atomic by itself, except an
- * update, which touches the service's appointments first in the same unit
- * of work; the *_many calls of collections run bulk statements
- * (internal.h). */
+ * decides conflicts.  Every statement is scoped to the calendar.  A list, a
+ * get or an insert is one statement, atomic by itself; an update is two,
+ * the touch of the service's appointments then the service's row, in one
+ * unit of work (internal.h).  There is no deletion.  The *_many calls of
+ * collections run bulk statements (internal.h), whose rows take the same
+ * values as the single-row statements' (insert_values and friends). */
 #include <assert.h>
 #include <stddef.h>
 
@@ -46,10 +47,11 @@ static const char SQL_GET_BY_IDS[] =
     "SELECT " SERVICE_COLUMNS
     " FROM services WHERE id IN (" BULK_LIST("?") ")"
                                                   " AND calendar_id + 0 = ? AND deleted + 0 = 0";
+/* ordered by remote_id: internal.h, store_many */
+#define REMOTE_IDS_IN " WHERE remote_id IN (" BULK_LIST("?") ")"
 static const char SQL_GET_BY_REMOTE_IDS[] =
-    "SELECT " SERVICE_COLUMNS " FROM services JOIN (VALUES " BULK_LIST(
-        "(?)") ") AS v"
-               " ON remote_id = v.column1 WHERE calendar_id = ? AND deleted = 0";
+    "SELECT " SERVICE_COLUMNS " FROM services" REMOTE_IDS_IN
+    " AND calendar_id = ? AND deleted = 0 ORDER BY remote_id";
 /* calendar_id, remote_id, name, duration, color, updated_at */
 #define INSERT_ROW "(" BULK_INT ", ?, ?, " BULK_INT ", ?, " BULK_INT ")"
 static const char SQL_INSERT_MANY[] =
@@ -88,32 +90,15 @@ static store_rc read_service(db_stmt *s, arena *a, void *row)
     return STORE_OK;
 }
 
+static const store_rows live_services = {SQL_LIST, sizeof(service), read_service};
+
 store_rc store_service_list(store *st, int64_t calendar_id, arena *a, service **out, size_t *n)
 {
     assert(st && a && out && n);
-    db_stmt *s = NULL;
-    service *rows = NULL;
-    size_t count = 0, cap = 0;
-    bool row = false;
-    store_rc rc = db_prepare(st->db, SQL_LIST, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, calendar_id);
-    while ((rc = db_step(s, &row)) == STORE_OK && row) {
-        rc = store_reserve(a, (void **)&rows, &cap, count, sizeof *rows);
-        if (rc != STORE_OK)
-            goto done;
-        rc = read_service(s, a, &rows[count]);
-        if (rc != STORE_OK)
-            goto done;
-        count++;
-    }
-    if (rc != STORE_OK)
-        goto done;
+    const store_value binds[] = {STORE_INT64(calendar_id)};
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &live_services, binds, 1, a, &rows, n);
     *out = rows;
-    *n = count;
-done:
-    db_reset(s);
     return rc;
 }
 
@@ -125,58 +110,51 @@ store_rc store_service_get(store *st, int64_t calendar_id, const object_ref *ref
                             read_service, out);
 }
 
+/* A row of SQL_INSERT and SQL_INSERT_MANY: calendar_id, remote_id, name,
+ * duration, color, updated_at (6 values). */
+static void insert_values(const void *row, store_value *v)
+{
+    const service *sv = row;
+    v[0] = STORE_INT64(sv->calendar_id);
+    v[1] = STORE_TEXT(sv->remote_id);
+    v[2] = STORE_TEXT(sv->name);
+    v[3] = STORE_INT64(sv->duration);
+    v[4] = STORE_TEXT(sv->color);
+    v[5] = STORE_INT64(sv->updated_at);
+}
+
+/* A row of SQL_UPDATE_MANY: id, then insert_values (7 values). */
+static void update_values(const void *row, store_value *v)
+{
+    const service *sv = row;
+    v[0] = STORE_INT64(sv->id);
+    insert_values(sv, v + 1);
+}
+
 store_rc store_service_insert(store *st, service *sv)
 {
     assert(st && sv && sv->name);
-    db_stmt *s = NULL;
-    int64_t id = 0;
-    store_rc rc = db_prepare(st->db, SQL_INSERT, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_int64(s, 1, sv->calendar_id);
-    db_bind_text(s, 2, sv->remote_id);
-    db_bind_text(s, 3, sv->name);
-    db_bind_int64(s, 4, sv->duration);
-    db_bind_text(s, 5, sv->color);
-    db_bind_int64(s, 6, sv->updated_at);
-    rc = store_step_write(s, NULL, &id);
-done:
-    db_reset(s);
-    if (rc == STORE_OK)
-        sv->id = id;
-    return rc;
+    store_value binds[6];
+    insert_values(sv, binds);
+    return store_write_run(st->db, SQL_INSERT, binds, 6, NULL, &sv->id);
 }
 
 store_rc store_service_update(store *st, const service *sv)
 {
     assert(st && sv && sv->name);
     store_op op;
-    db_stmt *s = NULL;
-    bool row = false;
+    const store_value binds[] = {STORE_TEXT(sv->remote_id),   STORE_TEXT(sv->name),
+                                 STORE_INT64(sv->duration),   STORE_TEXT(sv->color),
+                                 STORE_INT64(sv->updated_at), STORE_INT64(sv->id),
+                                 STORE_INT64(sv->calendar_id)};
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
-    if (rc != STORE_OK)
-        goto done;
     /* appointments show the service's remote_id and color: changes must
      * reach their `since` pollers (index appointments_service) */
-    rc = store_touch_appointments(st, SQL_TOUCH_APPOINTMENTS, sv->updated_at, sv->id,
-                                  (const char *const[]){sv->remote_id, sv->color}, 2);
-    if (rc != STORE_OK)
-        goto done;
-    rc = db_prepare(st->db, SQL_UPDATE, &s);
-    if (rc != STORE_OK)
-        goto done;
-    db_bind_text(s, 1, sv->remote_id);
-    db_bind_text(s, 2, sv->name);
-    db_bind_int64(s, 3, sv->duration);
-    db_bind_text(s, 4, sv->color);
-    db_bind_int64(s, 5, sv->updated_at);
-    db_bind_int64(s, 6, sv->id);
-    db_bind_int64(s, 7, sv->calendar_id);
-    rc = store_step_write(s, &row, NULL);
-    if (rc == STORE_OK && !row)
-        rc = STORE_NOT_FOUND;
-done:
-    db_reset(s);
+    if (rc == STORE_OK)
+        rc = store_touch_appointments(st, SQL_TOUCH_APPOINTMENTS, sv->updated_at, sv->id,
+                                      (const char *const[]){sv->remote_id, sv->color}, 2);
+    if (rc == STORE_OK)
+        rc = store_write_row(st->db, SQL_UPDATE, binds, 7);
     return store_op_end(st, &op, rc);
 }
 
@@ -196,57 +174,32 @@ store_rc store_service_get_many(store *st, int64_t calendar_id, const object_ref
     return store_get_many(st, &service_many, calendar_id, refs, n, a, out, found);
 }
 
-static void bind_insert_row(db_stmt *s, int first, const void *items, size_t k)
+/* A row of SQL_TOUCH_APPOINTMENTS_MANY: id, remote_id, color. */
+static void touch_values(const void *row, store_value *v)
 {
-    const service *sv = store_picked(items, k);
-    db_bind_int64(s, first, sv->calendar_id);
-    db_bind_text(s, first + 1, sv->remote_id);
-    db_bind_text(s, first + 2, sv->name);
-    db_bind_int64(s, first + 3, sv->duration);
-    db_bind_text(s, first + 4, sv->color);
-    db_bind_int64(s, first + 5, sv->updated_at);
-}
-
-static void bind_update_row(db_stmt *s, int first, const void *items, size_t k)
-{
-    const service *sv = store_picked(items, k);
-    db_bind_int64(s, first, sv->id);
-    db_bind_int64(s, first + 1, sv->calendar_id);
-    db_bind_text(s, first + 2, sv->remote_id);
-    db_bind_text(s, first + 3, sv->name);
-    db_bind_int64(s, first + 4, sv->duration);
-    db_bind_text(s, first + 5, sv->color);
-    db_bind_int64(s, first + 6, sv->updated_at);
-}
-
-static void bind_touch_row(db_stmt *s, int first, const void *items, size_t k)
-{
-    const service *sv = store_picked(items, k);
-    db_bind_int64(s, first, sv->id);
-    db_bind_text(s, first + 1, sv->remote_id);
-    db_bind_text(s, first + 2, sv->color);
+    const service *sv = row;
+    v[0] = STORE_INT64(sv->id);
+    v[1] = STORE_TEXT(sv->remote_id);
+    v[2] = STORE_TEXT(sv->color);
 }
 
 static const store_writes service_writes = {
     .touch = SQL_TOUCH_APPOINTMENTS_MANY,
     .touch_per_row = 3,
-    .touch_bind = bind_touch_row,
+    .touch_values = touch_values,
     .update = SQL_UPDATE_MANY,
     .update_per_row = 7,
-    .update_bind = bind_update_row,
+    .update_values = update_values,
     .insert = SQL_INSERT_MANY,
     .insert_per_row = 6,
-    .insert_bind = bind_insert_row,
+    .insert_values = insert_values,
 };
 
 store_rc store_service_write_many(store *st, service *rows, size_t n, arena *a)
 {
     assert(st && (rows || n == 0) && a);
-    store_pick old, fresh;
     for (size_t i = 0; i < n; i++)
         assert(rows[i].name && rows[i].updated_at == rows[0].updated_at);
-    store_rc rc = store_pick_split(rows, sizeof *rows, n, a, &old, &fresh);
-    if (rc == STORE_OK)
-        rc = store_write_picks(st, &service_writes, &old, &fresh, n ? rows[0].updated_at : 0, a);
-    return rc;
+    return store_write_many(st, &service_writes, rows, sizeof *rows, n, n ? rows[0].updated_at : 0,
+                            a);
 }

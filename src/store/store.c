@@ -1,5 +1,6 @@
 /* store.c - connections, explicit transactions, and the helpers the store's
- * modules share (units of work, arena copies, reading rows, paging).
+ * modules share (units of work, arena copies, reading and writing rows,
+ * paging, bulk statements).
  *
  * store_open picks the driver from the URL (db.h) and opens one connection;
  * the store struct is just that connection.  Transaction state is never
@@ -237,22 +238,6 @@ static store_rc read_rows(db_stmt *s, size_t row_size, store_row_reader read, si
     return rc;
 }
 
-store_rc store_reserve(arena *a, void **v, size_t *cap, size_t n, size_t size)
-{
-    assert(n <= *cap && size > 0);
-    if (n < *cap)
-        return STORE_OK;
-    /* a new block of the size the buffer's growth gives n + 1 rows */
-    buf grown;
-    buf_init(&grown, ROWS_LIMIT, a);
-    if (n >= ROWS_LIMIT / size || !buf_reserve(&grown, (n + 1) * size) ||
-        !buf_add(&grown, *v, n * size))
-        return store_out_of_memory("row array");
-    *v = grown.data;
-    *cap = (grown.cap - 1) / size; /* less the buffer's NUL */
-    return STORE_OK;
-}
-
 void store_bind_values(db_stmt *s, int first, const store_value *values, int n)
 {
     assert(values || n == 0);
@@ -266,6 +251,9 @@ void store_bind_values(db_stmt *s, int first, const store_value *values, int n)
             break;
         case STORE_VALUE_BLOB:
             db_bind_blob(s, first + i, values[i].blob, values[i].size);
+            break;
+        case STORE_VALUE_NULL:
+            db_bind_null(s, first + i);
             break;
         }
     }
@@ -434,20 +422,11 @@ store_rc store_get_by_ref(store *st, const char *by_id, const char *by_remote_id
 store_rc store_touch_appointments(store *st, const char *sql, int64_t now, int64_t id,
                                   const char *const *values, int n)
 {
-    assert(st && sql && (values || n == 0));
-    db_stmt *s = NULL;
-    store_rc rc = db_prepare(st->db, sql, &s);
-    if (rc == STORE_OK) {
-        db_bind_int64(s, 1, now);
-        db_bind_int64(s, 2, id);
-        db_bind_int64(s, 3, now);
-        db_bind_int64(s, 4, id);
-        for (int i = 0; i < n; i++)
-            db_bind_text(s, 5 + i, values[i]);
-        rc = store_step_write(s, NULL, NULL);
-    }
-    db_reset(s);
-    return rc;
+    assert(st && sql && (values || n == 0) && n <= 2);
+    store_value binds[6] = {STORE_INT64(now), STORE_INT64(id), STORE_INT64(now), STORE_INT64(id)};
+    for (int i = 0; i < n; i++)
+        binds[4 + i] = STORE_TEXT(values[i]);
+    return store_write_run(st->db, sql, binds, 4 + n, NULL, NULL);
 }
 
 /* ---- bulk statements -------------------------------------------------- */
@@ -483,23 +462,21 @@ store_rc store_bulk_run(store *st, const store_bulk *b, size_t *rows)
     return rc;
 }
 
-/* store_get_many's collection of the rows its lookups return. */
+/* store_get_many's collection of the rows its lookups return: `found`
+ * grows as read_rows' array does; rows and n describe it once complete. */
 typedef struct many_rows {
     const store_many *m;
     arena *a;
-    void *rows;
-    size_t n, cap;
+    buf found;
+    const void *rows;
+    size_t n;
 } many_rows;
 
 static store_rc many_row(db_stmt *s, void *ctx)
 {
     many_rows *r = ctx;
-    store_rc rc = store_reserve(r->a, &r->rows, &r->cap, r->n, r->m->row_size);
-    if (rc == STORE_OK)
-        rc = r->m->read(s, r->a, (char *)r->rows + r->n * r->m->row_size);
-    if (rc == STORE_OK)
-        r->n++;
-    return rc;
+    void *next = buf_extend(&r->found, r->m->row_size);
+    return next ? r->m->read(s, r->a, next) : store_out_of_memory("row array");
 }
 
 /* store_get_many's binds: the id or the remote_id of the k-th ref of the
@@ -572,6 +549,7 @@ static const void *find_row(const many_rows *r, const object_ref *ref)
 static store_rc get_many_of_kind(store *st, const char *sql, int64_t owner, const ref_pick *pick,
                                  size_t n, bool by_remote_id, many_rows *r)
 {
+    buf_init(&r->found, ROWS_LIMIT, r->a);
     if (n == 0)
         return STORE_OK;
     const store_bulk b = {
@@ -586,13 +564,15 @@ static store_rc get_many_of_kind(store *st, const char *sql, int64_t owner, cons
         .ctx = r,
     };
     store_rc rc = store_bulk_run(st, &b, NULL);
-    if (rc == STORE_OK && r->n > 1) {
-        if (by_remote_id)
-            qsort_r(r->rows, r->n, r->m->row_size, cmp_row_remote_id,
-                    (void *)&r->m->remote_id_offset);
-        else
-            qsort(r->rows, r->n, r->m->row_size, cmp_row_id);
-    }
+    if (rc != STORE_OK)
+        return rc;
+    r->rows = r->found.data;
+    r->n = r->found.len / r->m->row_size;
+    if (r->n > 1 && by_remote_id)
+        qsort_r(r->found.data, r->n, r->m->row_size, cmp_row_remote_id,
+                (void *)&r->m->remote_id_offset);
+    else if (r->n > 1)
+        qsort(r->found.data, r->n, r->m->row_size, cmp_row_id);
     return rc;
 }
 
@@ -691,12 +671,32 @@ store_rc store_pick_split(void *rows, size_t row_size, size_t n, arena *a, store
     return STORE_OK;
 }
 
+/* The items of a bulk statement binding store_pick rows through a
+ * store_row_values. */
+typedef struct pick_values {
+    const store_pick *pick;
+    store_row_values values;
+    int per_row;
+} pick_values;
+
+static void bind_pick_values(db_stmt *s, int first, const void *items, size_t k)
+{
+    const pick_values *p = items;
+    store_value v[STORE_ROW_VALUES_MAX];
+    assert(p->per_row <= STORE_ROW_VALUES_MAX);
+    p->values(store_picked(p->pick, k), v);
+    store_bind_values(s, first, v, p->per_row);
+}
+
 store_rc store_write_picks(store *st, const store_writes *w, const store_pick *old,
                            const store_pick *fresh, int64_t now, arena *a)
 {
     assert(st && w && old && fresh && a);
     const int64_t stamps[] = {now, now};
-    size_t updated = 0;
+    const pick_values touched = {old, w->touch_values, w->touch_per_row},
+                      updated = {old, w->update_values, w->update_per_row},
+                      inserted = {fresh, w->insert_values, w->insert_per_row};
+    size_t n_updated = 0;
     int64_t *ids = NULL;
     store_rc rc = STORE_OK;
     if (w->touch) {
@@ -704,29 +704,37 @@ store_rc store_write_picks(store *st, const store_writes *w, const store_pick *o
                                   .lead = stamps,
                                   .n_lead = 2,
                                   .per_row = w->touch_per_row,
-                                  .items = old,
+                                  .items = &touched,
                                   .n = old->n,
-                                  .bind = w->touch_bind};
+                                  .bind = bind_pick_values};
         if ((rc = store_bulk_run(st, &touch, NULL)) != STORE_OK)
             return rc;
     }
     const store_bulk update = {.sql = w->update,
                                .per_row = w->update_per_row,
-                               .items = old,
+                               .items = &updated,
                                .n = old->n,
-                               .bind = w->update_bind};
-    if ((rc = store_bulk_run(st, &update, &updated)) != STORE_OK)
+                               .bind = bind_pick_values};
+    if ((rc = store_bulk_run(st, &update, &n_updated)) != STORE_OK)
         return rc;
-    if (updated != old->n)
+    if (n_updated != old->n)
         return STORE_NOT_FOUND;
     const store_bulk insert = {.sql = w->insert,
                                .per_row = w->insert_per_row,
-                               .items = fresh,
+                               .items = &inserted,
                                .n = fresh->n,
-                               .bind = w->insert_bind};
+                               .bind = bind_pick_values};
     if ((rc = store_bulk_insert(st, &insert, a, &ids)) != STORE_OK)
         return rc;
     for (size_t k = 0; k < fresh->n; k++)
         *(int64_t *)store_picked(fresh, k) = ids[k];
     return rc;
+}
+
+store_rc store_write_many(store *st, const store_writes *w, void *rows, size_t row_size, size_t n,
+                          int64_t now, arena *a)
+{
+    store_pick old, fresh;
+    store_rc rc = store_pick_split(rows, row_size, n, a, &old, &fresh);
+    return rc == STORE_OK ? store_write_picks(st, w, &old, &fresh, now, a) : rc;
 }

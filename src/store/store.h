@@ -187,7 +187,7 @@ store_rc store_patient_list(store *st, int64_t center_id, const list_query *q, a
 store_rc store_patient_get(store *st, int64_t center_id, const object_ref *ref, arena *a,
                            patient *out);
 /* Inserts p (p->id ignored, then set).  CONFLICT when a live patient of the
- * center has the same remote_id. */
+ * center has the same remote_id; NOT_FOUND when the center does not exist. */
 store_rc store_patient_insert(store *st, patient *p);
 /* Writes every column of the live patient p->id.  NOT_FOUND, CONFLICT. */
 store_rc store_patient_update(store *st, const patient *p);

@@ -367,7 +367,7 @@ def test_migration_folds_existing_emails(agenda_bin, tmp_path):
     cli.grant("keep@example.com", cid)
     # a database of before the migration: emails as they were given
     run_sql(cli.db, "UPDATE users SET email = 'Keep@Example.COM';"
-                    "DELETE FROM schema_migrations WHERE version = 5;")
+                    "DELETE FROM schema_migrations WHERE version >= 5;")
     assert cli.run("migrate").returncode == 0
     assert b"keep@example.com" in database_contents(cli.db)
     srv = Server(agenda_bin, cli.db, tmp_path / "fold.log").start()
@@ -385,7 +385,7 @@ def test_migration_refuses_emails_that_differ_only_by_case(agenda_bin, tmp_path)
     cli.user_add("a@example.com")
     cli.user_add("b@example.com")
     run_sql(cli.db, "UPDATE users SET email = 'A@Example.com' WHERE email = 'b@example.com';"
-                    "DELETE FROM schema_migrations WHERE version = 5;")
+                    "DELETE FROM schema_migrations WHERE version >= 5;")
     p = cli.run("migrate")
     assert p.returncode != 0
     assert "differ only by case" in p.stderr and "A@Example.com" in p.stderr, p.stderr

@@ -1,64 +1,30 @@
 /* test_common.c - what every handler shares (api/common.c): failures and
  * field errors, the store-code mapping, and api_call's grant check, the
  * route's resource handed to the handler, and retries, on a real SQLite
- * store in a temporary directory. */
+ * store (the store suites' fixture, ../store/fixture.h). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "../store/fixture.h"
 #include "../suites.h"
 #include "api/api.h"
 #include "api/resources.h"
 
-static char dir[64];
-static store *st;
-static arena *A;
 static user who;
 static int64_t granted_center, other_center, granted_calendar, other_calendar;
 
-static int64_t add_center(const char *slug)
-{
-    center c = {.name = slug, .slug = slug, .timezone = "Europe/Brussels"};
-    ck_assert_int_eq(store_center_create(st, &c), STORE_OK);
-    return c.id;
-}
-
-static int64_t add_calendar(int64_t center_id, const char *slug)
-{
-    calendar k = {
-        .center_id = center_id, .first_name = "Ada", .last_name = "Lovelace", .slug = slug};
-    ck_assert_int_eq(store_calendar_create(st, &k), STORE_OK);
-    return k.id;
-}
-
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/agenda-common-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof path, "%s/test.db", dir);
-    char *err = NULL;
-    ck_assert_int_eq(store_open(path, &st, &err), STORE_OK);
-    ck_assert_int_eq(store_migrate(st), STORE_OK);
-    A = arena_new(ARENA_DEFAULT_LIMIT);
-    granted_center = add_center("granted");
-    other_center = add_center("other");
-    granted_calendar = add_calendar(granted_center, "ada");
-    other_calendar = add_calendar(other_center, "bob");
+    setup_sqlite();
+    granted_center = make_center("granted");
+    other_center = make_center("other");
+    granted_calendar = make_calendar(granted_center, "ada");
+    other_calendar = make_calendar(other_center, "bob");
     who = (user){.email = "someone@example.com"};
     ck_assert_int_eq(store_user_create(st, &who), STORE_OK);
     ck_assert_int_eq(store_grant_add(st, who.id, granted_center), STORE_OK);
-}
-
-static void teardown(void)
-{
-    store_close(st);
-    arena_free(A);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
 }
 
 static api_request request(int64_t owner_id)

@@ -1,18 +1,16 @@
 /* test_handler.c - the helpers every resource shares (api/handler.c): list
  * query parameters, body envelopes, field errors into the response, and the
- * write transaction with its `since` stamp, on a real SQLite store. */
+ * write transaction with its `since` stamp, on a real SQLite store (the
+ * store suites' fixture, ../store/fixture.h). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "../store/fixture.h"
 #include "../suites.h"
 #include "api/handler.h"
 
-static char dir[64];
-static store *st;
-static arena *A;
 static const api_limits limits = {.max_collection = 10, .page_size = 1000};
 
 /* The query of the request under test: "key=value" pairs, NULL-ended. */
@@ -25,27 +23,6 @@ static const char *query_lookup(const void *ctx, const char *key)
         if (strncmp(*p, key, n) == 0 && (*p)[n] == '=')
             return *p + n + 1;
     return NULL;
-}
-
-static void setup(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/agenda-handler-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof path, "%s/test.db", dir);
-    char *err = NULL;
-    ck_assert_int_eq(store_open(path, &st, &err), STORE_OK);
-    ck_assert_int_eq(store_migrate(st), STORE_OK);
-    A = arena_new(ARENA_DEFAULT_LIMIT);
-}
-
-static void teardown(void)
-{
-    store_close(st);
-    arena_free(A);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
 }
 
 static api_request request(const char *const *pairs, const cJSON *body)
@@ -196,7 +173,7 @@ Suite *suite_handler(void)
 {
     Suite *s = suite_create("handler");
     TCase *tc = tcase_create("handler");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup_sqlite, teardown);
     tcase_add_test(tc, list_query_defaults_and_since_margin);
     tcase_add_test(tc, list_query_refusals_name_the_parameter);
     tcase_add_test(tc, body_envelopes);

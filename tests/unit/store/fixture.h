@@ -1,5 +1,6 @@
 /* fixture.h - what the store's unit tests share (tests/unit/store/test_*.c,
- * one file per module of src/store/).
+ * one file per module of src/store/), and the suites above the store that
+ * need a real one (tests/unit/api/: setup_sqlite and teardown).
  *
  * Every test runs against SQLite (a file in a fresh temporary directory)
  * and, when AGENDA_TEST_PG_URL names a PostgreSQL server (an admin URL such

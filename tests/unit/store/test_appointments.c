@@ -492,6 +492,16 @@ START_TEST(bulk_appointments_get_and_write)
     ck_assert_int_eq(store_begin(st), STORE_OK);
     ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
     store_rollback(st);
+    /* a calendar that does not exist, with or without references */
+    bad.service_id = 0;
+    bad.calendar_id = k + 100;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
+    store_rollback(st);
+    bad.patient_id = 0;
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
+    store_rollback(st);
     /* a taken remote_id */
     appointment taken = new_appt(k, "far", 1000000, 1000100);
     ck_assert_int_eq(store_begin(st), STORE_OK);

@@ -50,6 +50,10 @@ START_TEST(patients_get_by_id_and_remote_id)
     /* platform-side patients have no remote_id, and several may exist */
     ck_assert_int_gt(add_patient(c, NULL, 1000), 0);
     ck_assert_int_gt(add_patient(c, NULL, 1000), 0);
+
+    /* no patient of a center that does not exist */
+    patient lost = new_patient(other + 100, "lost", 1000);
+    ck_assert_int_eq(store_patient_insert(st, &lost), STORE_NOT_FOUND);
 }
 END_TEST
 
@@ -355,6 +359,11 @@ START_TEST(bulk_patients_get_and_write)
     moved.id = elsewhere;
     ck_assert_int_eq(store_begin(st), STORE_OK);
     ck_assert_int_eq(store_patient_write_many(st, &moved, 1, A), STORE_NOT_FOUND);
+    store_rollback(st);
+    /* new patients of a center that does not exist */
+    patient lost = new_patient(c + 100, "lost", 3000);
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_patient_write_many(st, &lost, 1, A), STORE_NOT_FOUND);
     store_rollback(st);
     /* nothing to write is no statement at all */
     ck_assert_int_eq(store_patient_write_many(st, NULL, 0, A), STORE_OK);
