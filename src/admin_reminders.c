@@ -20,19 +20,6 @@
 #include "util/buf.h"
 #include "util/clock.h"
 
-#define MAX_RULES 16
-
-/* The settings a center has before it ever set any. */
-static reminder_settings default_settings(int64_t center_id)
-{
-    return (reminder_settings){.center_id = center_id,
-                               .rules = "",
-                               .language = "en",
-                               .country = "BE",
-                               .change_delay = 180,
-                               .sms_segments = 2};
-}
-
 /* Parses an on/off option into *out; false after one line on stderr. */
 static bool on_off(const char *name, const char *value, bool *out)
 {
@@ -113,11 +100,11 @@ int admin_reminders(int argc, char **argv)
     }
 
     /* Every argument is checked before the store is opened. */
-    remind_rule rules[MAX_RULES];
-    char texts[MAX_RULES][REMIND_RULE_TEXT_MAX];
+    remind_rule rules[REMINDER_RULES_MAX];
+    char texts[REMINDER_RULES_MAX][REMIND_RULE_TEXT_MAX];
     size_t n_rules = o[2].n;
-    if (n_rules > MAX_RULES) {
-        cli_error("at most %d reminder rules", MAX_RULES);
+    if (n_rules > REMINDER_RULES_MAX) {
+        cli_error("at most %d reminder rules", REMINDER_RULES_MAX);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < n_rules; i++) {
@@ -171,9 +158,10 @@ int admin_reminders(int argc, char **argv)
     if ((delay_arg && !cli_positive("change-delay", delay_arg, &delay)) ||
         (segments_arg && !cli_positive("sms-segments", segments_arg, &segments)))
         return EXIT_USAGE;
-    if (delay > 86400 || segments > 10) {
-        cli_error(delay > 86400 ? "option '--change-delay' must be at most 86400 seconds"
-                                : "option '--sms-segments' must be at most 10");
+    if (delay > REMINDER_CHANGE_DELAY_MAX || segments > REMINDER_SMS_SEGMENTS_MAX) {
+        cli_error(delay > REMINDER_CHANGE_DELAY_MAX
+                      ? "option '--change-delay' must be at most 86400 seconds"
+                      : "option '--sms-segments' must be at most 10");
         return EXIT_USAGE;
     }
 
@@ -187,7 +175,7 @@ int admin_reminders(int argc, char **argv)
         return admin_session_close(&s, rc, "center");
     rc = store_reminder_settings_get(s.st, center_id, s.a, &rs);
     if (rc == STORE_NOT_FOUND)
-        rs = default_settings(center_id), rc = STORE_OK;
+        rs = store_reminder_settings_default(center_id), rc = STORE_OK;
     if (rc != STORE_OK)
         return admin_session_close(&s, rc, "the reminder settings");
     buf joined;

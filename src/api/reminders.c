@@ -26,30 +26,15 @@
 #include "sched/remind.h"
 #include "util/buf.h"
 
-/* At most this many rules, as the command line and the outbox allow. */
-#define MAX_RULES 16
 /* A sender name goes into the From header of every email. */
-#define SENDER_NAME_MAX  255
-#define CHANGE_DELAY_MAX 86400
-#define SMS_SEGMENTS_MAX 10
-
-/* The settings of a center that never set any: the command line's. */
-static reminder_settings settings_default(int64_t center_id)
-{
-    return (reminder_settings){.center_id = center_id,
-                               .rules = "",
-                               .language = "en",
-                               .country = "BE",
-                               .change_delay = 180,
-                               .sms_segments = 2};
-}
+#define SENDER_NAME_MAX 255
 
 /* The center's settings, or the defaults when it has none. */
 static store_rc settings_get(api_request *rq, reminder_settings *out)
 {
     store_rc rc = store_reminder_settings_get(rq->store, rq->owner_id, rq->arena, out);
     if (rc == STORE_NOT_FOUND) {
-        *out = settings_default(rq->owner_id);
+        *out = store_reminder_settings_default(rq->owner_id);
         rc = STORE_OK;
     }
     return rc;
@@ -60,15 +45,15 @@ static store_rc settings_get(api_request *rq, reminder_settings *out)
  * under "rules" or "rules[i]". */
 static void rules_read(api_request *rq, const cJSON *item, field_errors *fe, const char **joined)
 {
-    const cJSON *items[MAX_RULES];
-    remind_rule rules[MAX_RULES];
-    bool valid[MAX_RULES] = {false};
+    const cJSON *items[REMINDER_RULES_MAX];
+    remind_rule rules[REMINDER_RULES_MAX];
+    bool valid[REMINDER_RULES_MAX] = {false};
     const int problems = fe->count;
     int n = 0;
     if (cJSON_IsString(item) && item->valuestring && *item->valuestring) {
         items[n++] = item;
     } else if (cJSON_IsArray(item)) {
-        if (cJSON_GetArraySize(item) > MAX_RULES) {
+        if (cJSON_GetArraySize(item) > REMINDER_RULES_MAX) {
             fields_error(fe, "rules", "at most 16 rules");
             return;
         }
@@ -79,7 +64,7 @@ static void rules_read(api_request *rq, const cJSON *item, field_errors *fe, con
         return;
     }
     buf out;
-    buf_init(&out, MAX_RULES * REMIND_RULE_TEXT_MAX, rq->arena);
+    buf_init(&out, REMINDER_RULES_MAX * REMIND_RULE_TEXT_MAX, rq->arena);
     for (int i = 0; i < n; i++) {
         const char *name = arena_printf(rq->arena, "rules[%d]", i);
         const char *err = NULL;
@@ -212,13 +197,13 @@ static void settings_read(api_request *rq, const cJSON *obj, field_errors *fe,
 
     int64_t v = 0;
     if (fields_int(obj, "change_delay", fe, &v) == FIELD_SET) {
-        if (v < 1 || v > CHANGE_DELAY_MAX)
+        if (v < 1 || v > REMINDER_CHANGE_DELAY_MAX)
             fields_error(fe, "change_delay", "must be a number of seconds from 1 to 86400");
         else
             rs->change_delay = v;
     }
     if (fields_int(obj, "sms_segments", fe, &v) == FIELD_SET) {
-        if (v < 1 || v > SMS_SEGMENTS_MAX)
+        if (v < 1 || v > REMINDER_SMS_SEGMENTS_MAX)
             fields_error(fe, "sms_segments", "must be a number from 1 to 10");
         else
             rs->sms_segments = v;

@@ -38,8 +38,6 @@
 #include "sched/tzfile.h"
 #include "store/internal.h"
 
-#define MAX_RULES 16
-
 /* ---- SQL -------------------------------------------------------------- */
 
 static const char SQL_PLAN_SETTINGS[] =
@@ -319,7 +317,7 @@ static bool parse_plan_rules(const plan_settings *ps, remind_rule *rules, char (
         size_t len = strcspn(p, "\n");
         char line[64];
         if (len > 0) {
-            if (len >= sizeof line || *n_rules == MAX_RULES)
+            if (len >= sizeof line || *n_rules == REMINDER_RULES_MAX)
                 goto bad;
             memcpy(line, p, len);
             line[len] = '\0';
@@ -342,8 +340,8 @@ store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t
     assert(st && (rows || n == 0) && a);
     store_rc rc = STORE_OK;
     plan_settings ps;
-    remind_rule rules[MAX_RULES];
-    char rule_texts[MAX_RULES][64];
+    remind_rule rules[REMINDER_RULES_MAX];
+    char rule_texts[REMINDER_RULES_MAX][64];
     size_t n_rules = 0;
     remind_quiet quiet;
     const tzfile *zone = NULL;

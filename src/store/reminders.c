@@ -48,6 +48,16 @@ static const char SQL_TEMPLATE_DELETE[] =
 static const char SQL_TEMPLATE_LIST[] = "SELECT " TEMPLATE_COLUMNS " FROM message_templates"
                                         " WHERE center_id = ? ORDER BY kind, channel, language";
 
+reminder_settings store_reminder_settings_default(int64_t center_id)
+{
+    return (reminder_settings){.center_id = center_id,
+                               .rules = "",
+                               .language = "en",
+                               .country = "BE",
+                               .change_delay = 180,
+                               .sms_segments = 2};
+}
+
 static store_rc read_settings(db_stmt *s, arena *a, void *row)
 {
     return store_reminder_settings_read(s, 0, a, row);

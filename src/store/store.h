@@ -380,6 +380,16 @@ typedef struct reminder_settings {
     int64_t updated_at;
 } reminder_settings;
 
+/* The limits every writer of settings checks (the API and the command
+ * line), and the planner relies on. */
+#define REMINDER_RULES_MAX        16
+#define REMINDER_CHANGE_DELAY_MAX 86400
+#define REMINDER_SMS_SEGMENTS_MAX 10
+
+/* The settings of a center that never set any: no rules, English, Belgian
+ * numbers, notices off, a 180 s change delay, SMS of at most 2 segments. */
+reminder_settings store_reminder_settings_default(int64_t center_id);
+
 /* NOT_FOUND when the center has none (it sends nothing). */
 store_rc store_reminder_settings_get(store *st, int64_t center_id, arena *a,
                                      reminder_settings *out);
