@@ -422,7 +422,7 @@ static store_rc fold_emails(db *d)
  * appointment, more than half of what a collection's insert costs there,
  * and a third of a patients insert (bench/results/2026-12-02-pg-collections.md).
  * They guard nothing the store does not: the rows they point at are never
- * removed (patients and services are tombstoned, calendars and centers
+ * removed (patients are tombstoned; services, calendars and centers are
  * never deleted), and every write checks its references itself before
  * writing (appointments.c: the calendar exists, the patient is a live one
  * of its center, the service one of the calendar, in the write's

@@ -20,8 +20,9 @@
  * - Writes outside an explicit transaction are atomic on their own.  Inside
  *   store_begin/store_commit they join the transaction; on any error the
  *   caller calls store_rollback.
- * - Deleting a patient, appointment or service marks it deleted (a tombstone
- *   kept for `since` pollers) and frees its remote_id for reuse. */
+ * - Deleting a patient or an appointment marks it deleted (a tombstone kept
+ *   for `since` pollers) and frees its remote_id for reuse.  Services carry
+ *   the same flag, but nothing deletes one yet. */
 #ifndef AGENDA_STORE_H
 #define AGENDA_STORE_H
 
