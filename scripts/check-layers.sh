@@ -6,10 +6,11 @@
 # top of src/) stands above the HTTP server but uses the store, never api/.
 #
 #   rank  layer   knows
-#   6     src/*.c the command line: http (to serve), notify, store, sched, util
+#   6     src/*.c the command line: http (to serve), notify, sync, store, sched, util
 #   5     http/   the server: api (the handlers' contract), util
-#   4     api/    the resources: notify, store, sched, util
+#   4     api/    the resources: notify, sync, store, sched, util
 #   3     notify/ patient messages: templates, senders, the dispatcher
+#   3     sync/   calendar sync: feeds, CalDAV, external busy time
 #   2     store/  the storage interface and its drivers: sched, util
 #   1     sched/  the slot engine and time zones: util
 #   0     util/   nothing of the project
@@ -25,6 +26,7 @@ rank() {
     http) echo 5 ;;
     api) echo 4 ;;
     notify) echo 3 ;;
+    sync) echo 3 ;;
     store) echo 2 ;;
     sched) echo 1 ;;
     util) echo 0 ;;
