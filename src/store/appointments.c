@@ -75,7 +75,7 @@
 #define APPOINTMENT_SELECT                                                                         \
     "SELECT a.id, a.calendar_id, a.remote_id, a.start, a.stop, a.notes, a.color, a.title,"         \
     " a.status, a.patient_id, a.service_id, a.patient_arrived_at, a.deleted, a.updated_at,"        \
-    " p.remote_id, s.remote_id, s.color, " WARNING " FROM appointments a"                          \
+    " p.remote_id, s.remote_id, s.color, " WARNING ", a.version FROM appointments a"               \
     " JOIN calendars c ON c.id = a.calendar_id"                                                    \
     " LEFT JOIN patients p ON p.id = a.patient_id"                                                 \
     " LEFT JOIN services s ON s.id = a.service_id"
@@ -129,6 +129,13 @@ static const char SQL_TOUCH_OVERLAPPING[] =
     " AND status IN ('booked', 'noshow')"
     " AND start >= ? - (SELECT longest_appointment FROM calendars WHERE id = ?)"
     " AND start < ? AND stop > ? AND updated_at < ?";
+/* What every write of an appointment (update, deletion; an insert starts
+ * at the columns' defaults) does to its messages state (migrate.c,
+ * migration 9): a new version, and what the patient was told kept from the
+ * values it replaces when it was "what the row says". */
+#define NEW_REVISION                                                                               \
+    "version = version + 1, told_start = COALESCE(told_start, start),"                             \
+    " told_stop = COALESCE(told_stop, stop), told_calendar = COALESCE(told_calendar, calendar_id)"
 static const char SQL_OLD_INTERVAL[] =
     "SELECT start, stop FROM appointments WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0";
 static const char SQL_INSERT[] =
@@ -138,9 +145,10 @@ static const char SQL_INSERT[] =
 static const char SQL_UPDATE[] =
     "UPDATE appointments SET remote_id = ?, start = ?, stop = ?, notes = ?, color = ?,"
     " title = ?, status = ?, patient_id = ?, service_id = ?, patient_arrived_at = ?,"
-    " updated_at = ? WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
+    " updated_at = ?, " NEW_REVISION " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0"
+    " RETURNING id";
 static const char SQL_DELETE[] =
-    "UPDATE appointments SET deleted = 1, updated_at = ?"
+    "UPDATE appointments SET deleted = 1, updated_at = ?, " NEW_REVISION
     " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
 
 /* Bulk statements (internal.h).  Lookups by ids and by remote_ids; the
@@ -181,7 +189,7 @@ static const char SQL_UPDATE_MANY[] =
     "UPDATE appointments SET remote_id = v.column3, start = v.column4, stop = v.column5,"
     " notes = v.column6, color = v.column7, title = v.column8, status = v.column9,"
     " patient_id = v.column10, service_id = v.column11, patient_arrived_at = v.column12,"
-    " deleted = v.column13, updated_at = v.column14 FROM (VALUES " BULK_LIST(
+    " deleted = v.column13, updated_at = v.column14, " NEW_REVISION " FROM (VALUES " BULK_LIST(
         UPDATE_ROW) ") AS v"
                     " WHERE appointments.id = v.column1 AND appointments.calendar_id = v.column2"
                     " AND appointments.deleted + 0 = 0 RETURNING id";
@@ -239,6 +247,7 @@ static store_rc read_appointment(db_stmt *s, arena *a, void *row)
     ap->deleted = db_column_int64(s, 12) != 0;
     ap->updated_at = db_column_int64(s, 13);
     ap->warning = db_column_int64(s, 17) != 0;
+    ap->version = db_column_int64(s, 18);
     return STORE_OK;
 }
 
@@ -409,14 +418,15 @@ static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, interval *w
     return store_row_get(d, &q, binds, 2, NULL, was);
 }
 
-/* Replans the messages of one written appointment (outbox.c), with working
- * memory of its own. */
-static store_rc plan_one(store *st, const appointment *ap, int64_t now)
+/* Replans the messages of one appointment this unit of work wrote
+ * (inserted: `inserted`), with working memory of its own: a few kB, taken
+ * only when the center sends messages. */
+static store_rc plan_one(store *st, const appointment *ap, bool inserted, int64_t now)
 {
     arena *a = arena_new(1 << 20);
     if (!a)
         return store_out_of_memory("outbox planning");
-    store_rc rc = store_outbox_plan(st, ap, 1, now, a);
+    store_rc rc = store_outbox_plan(st, ap, &inserted, 1, OUTBOX_WRITTEN, now, a);
     arena_free(a);
     return rc;
 }
@@ -440,7 +450,7 @@ store_rc store_appointment_insert(store *st, appointment *ap)
         appointment written = *ap;
         written.id = id;
         written.deleted = false;
-        rc = plan_one(st, &written, ap->updated_at);
+        rc = plan_one(st, &written, true, ap->updated_at);
     }
     rc = store_op_end(st, &op, rc);
     if (rc == STORE_OK) {
@@ -472,7 +482,7 @@ store_rc store_appointment_update(store *st, const appointment *ap)
         rc =
             touch_overlapping(st->db, ap->calendar_id, ap->id, ap->start, ap->stop, ap->updated_at);
     if (rc == STORE_OK)
-        rc = plan_one(st, ap, ap->updated_at);
+        rc = plan_one(st, ap, false, ap->updated_at);
     return store_op_end(st, &op, rc);
 }
 
@@ -493,7 +503,7 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
                                   .start = was.start,
                                   .stop = was.stop,
                                   .deleted = true};
-        rc = plan_one(st, &gone, now);
+        rc = plan_one(st, &gone, false, now);
     }
     return store_op_end(st, &op, rc);
 }
@@ -659,10 +669,15 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
         (rc = raise_longest(st->db, &longest)) != STORE_OK ||
         (rc = touch_around_many(st, calendar_id, now, &old)) != STORE_OK)
         return rc;
+    bool *inserted = arena_calloc(a, n, sizeof *inserted);
+    if (!inserted)
+        return store_out_of_memory("bulk write");
+    for (size_t k = 0; k < fresh.n; k++)
+        inserted[fresh.picked[k]] = true;
     rc = store_write_picks(st, &appointment_writes, &old, &fresh, now, a);
     if (rc == STORE_OK)
         rc = touch_around_many(st, calendar_id, now, &all);
-    return rc == STORE_OK ? store_outbox_plan(st, rows, n, now, a) : rc;
+    return rc == STORE_OK ? store_outbox_plan(st, rows, inserted, n, OUTBOX_WRITTEN, now, a) : rc;
 }
 
 /* store_appointment_warnings' collection of (id, warning) rows. */

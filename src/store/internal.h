@@ -329,11 +329,21 @@ typedef struct store_lease_queue {
 store_rc store_lease_claim(store *st, const store_lease_queue *q, const char *owner, int64_t now,
                            int64_t lease_seconds, size_t max, arena *a, int64_t **ids, size_t *n);
 
-/* Replans the messages of the written appointments rows[0..n) (ids set; a
- * deleted one needs only id and calendar_id, with `deleted` set), all of one
- * center, inside the caller's unit of work (outbox.c).  `a` holds working
- * memory. */
-store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t now, arena *a);
+/* Why a planning runs (outbox.c). */
+typedef enum outbox_cause {
+    OUTBOX_WRITTEN,     /* the caller wrote the rows (their versions are raised) */
+    OUTBOX_RULES,       /* the center's settings changed; the rows did not */
+    OUTBOX_FIRST_RULES, /* the center has had settings since now: nothing was told */
+} outbox_cause;
+
+/* Replans the messages of the appointments rows[0..n) (ids set; a deleted
+ * one needs only id, calendar_id, start and `deleted`), all of one calendar,
+ * inside the caller's unit of work (outbox.c).  fresh[i] (fresh NULL: none)
+ * says row i was inserted by this unit of work: version 1, nothing told,
+ * no messages yet, so nothing is read for it.  `a` holds working memory.
+ * Errors as db_step. */
+store_rc store_outbox_plan(store *st, const appointment *rows, const bool *fresh, size_t n,
+                           outbox_cause cause, int64_t now, arena *a);
 
 /* Reads the reminder_settings columns, in their table order from column
  * `first` on, into *rs (outbox.c, for reminders.c). */

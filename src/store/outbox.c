@@ -6,22 +6,26 @@
  * that creates, moves, cancels or deletes appointments (appointments.c, and
  * reminders.c when a center's rules change), so the messages can never
  * disagree with the appointment they are for: a crash leaves both or
- * neither.  Per appointment, appointment_outbox keeps the version its
- * messages are planned for, raised by each planning, and what the patient
- * was last told (told_*: set when it is first planned, then by every sent
- * confirmation, change notice or reminder).  A planning
+ * neither.  An appointment's own row carries its messages state
+ * (migrate.c, migration 9): its version, raised by every write of the row,
+ * and what the patient was last told (told_*, NULL for "what the row
+ * says"; set by every sent confirmation, change notice or reminder).  So a
+ * new appointment's planning reads and writes nothing but its messages;
+ * one written before is read once (version, told_*, and from its messages
+ * whether a confirmation is still owed and a cancellation notice was
+ * planned).  A planning
  *   1. marks the appointment's pending messages cancelled when it no longer
  *      takes place, then drops its untried pending and skipped messages and
  *      marks the tried ones (waiting for a retry) superseded; a message under
  *      lease is being sent and is left to its outcome;
  *   2. inserts the new version's messages: for a booked appointment still
- *      ahead, a confirmation while one is owed (confirm_pending, set when
- *      the appointment is first planned), a change notice when start, stop
- *      or calendar differ from what the patient was told (due change_delay
- *      later: each further move pushes it on, and a move undone before then
- *      leaves nothing to send), and one reminder per rule (sched/remind.h:
- *      due, or skipped with the reason recorded); for an appointment
- *      cancelled or deleted, one cancellation notice (cancel_planned).
+ *      ahead, a confirmation while one is owed (from the first planning,
+ *      when confirmations are on, until one went out), a change notice when
+ *      start, stop or calendar differ from what the patient was told (due
+ *      change_delay later: each further move pushes it on, and a move undone
+ *      before then leaves nothing to send), and one reminder per rule
+ *      (sched/remind.h: due, or skipped with the reason recorded); for an
+ *      appointment cancelled or deleted, one cancellation notice, once.
  * Notices are planned with the channel "any": the dispatcher sends them by
  * email when the patient has an address, else by SMS.  A center without
  * reminder_settings plans nothing, at the cost of one lookup per write.
@@ -45,9 +49,27 @@ static const char SQL_PLAN_SETTINGS[] =
     " rs.cancellation_notice, rs.change_delay, c.timezone"
     " FROM calendars k JOIN centers c ON c.id = k.center_id"
     " JOIN reminder_settings rs ON rs.center_id = c.id WHERE k.id = ?";
-static const char SQL_OUTBOX_BY_IDS[] =
-    "SELECT appointment_id, version, told_start, told_stop, told_calendar, confirm_pending,"
-    " cancel_planned FROM appointment_outbox WHERE appointment_id IN (" BULK_LIST("?") ")";
+/* What a planning knows of an appointment it did not insert: its version
+ * (raised by the write), what the patient was told, whether a confirmation
+ * is still owed (one is pending: untried, or waiting for a retry) and
+ * whether a cancellation notice was planned.  Read before the planning
+ * touches any message. */
+static const char SQL_STATE_BY_IDS[] =
+    "SELECT a.id, a.version, COALESCE(a.told_start, a.start), COALESCE(a.told_stop, a.stop),"
+    " COALESCE(a.told_calendar, a.calendar_id),"
+    " EXISTS (SELECT 1 FROM messages m WHERE m.appointment_id = a.id"
+    " AND m.kind = 'confirmation' AND m.state = 'pending'),"
+    " EXISTS (SELECT 1 FROM messages m WHERE m.appointment_id = a.id"
+    " AND m.kind = 'cancellation')"
+    " FROM appointments a WHERE a.id IN (" BULK_LIST("?") ")";
+/* A planning for new settings is a new revision of the rows' messages; for
+ * a center's first settings, the patient has been told nothing: what the
+ * rows say now is what later changes compare with. */
+static const char SQL_RAISE_VERSION[] =
+    "UPDATE appointments SET version = version + 1 WHERE id IN (" BULK_LIST("?") ")";
+static const char SQL_RAISE_VERSION_UNTOLD[] =
+    "UPDATE appointments SET version = version + 1, told_start = NULL, told_stop = NULL,"
+    " told_calendar = NULL WHERE id IN (" BULK_LIST("?") ")";
 /* A message leased to a dispatcher is being sent: a planning leaves it to
  * its outcome (a failure brings it back pending, and the dispatcher then
  * finds it stale), so a message that went out is never recorded otherwise.
@@ -63,20 +85,6 @@ static const char SQL_SUPERSEDE_TRIED[] =
     "UPDATE messages SET state = 'cancelled', last_error = 'superseded by a later change',"
     " lease_owner = NULL, lease_until = NULL, updated_at = ?"
     " WHERE appointment_id IN (" BULK_LIST("?") ") AND state = 'pending' AND " NOT_IN_FLIGHT;
-/* appointment_id, version, told_start, told_stop, told_calendar,
- * confirm_pending, cancel_planned; what the patient was told is kept. */
-#define OUTBOX_ROW                                                                                 \
-    "(" BULK_INT ", " BULK_INT ", " BULK_INT ", " BULK_INT ", " BULK_INT ", " BULK_INT             \
-    ", " BULK_INT ")"
-static const char SQL_OUTBOX_UPSERT[] =
-    "INSERT INTO appointment_outbox (appointment_id, version, told_start, told_stop,"
-    " told_calendar, confirm_pending, cancel_planned)"
-    " SELECT column1, column2, column3, column4, column5, column6, column7"
-    " FROM (VALUES " BULK_LIST(
-        OUTBOX_ROW) ") AS v WHERE column1 IS NOT NULL"
-                    " ON CONFLICT (appointment_id) DO UPDATE SET version = excluded.version,"
-                    " confirm_pending = excluded.confirm_pending, cancel_planned = "
-                    "excluded.cancel_planned";
 /* center_id, appointment_id, kind, channel, rule, version, due_at, state,
  * last_error, created_at, updated_at */
 #define MESSAGE_ROW                                                                                \
@@ -147,12 +155,12 @@ static const store_lease_queue message_queue = {
 #define SETTINGS_N_COLUMNS 14
 static const char SQL_CONTEXT[] =
     "SELECT " MESSAGE_COLUMNS ", m.lease_owner, a.start, a.stop, a.calendar_id, a.status,"
-    " a.deleted, o.version, o.told_start, o.told_stop, o.told_calendar, p.id, p.first_name,"
+    " a.deleted, a.version, COALESCE(a.told_start, a.start), COALESCE(a.told_stop, a.stop),"
+    " COALESCE(a.told_calendar, a.calendar_id), p.id, p.first_name,"
     " p.last_name, p.email, p.phone_number, p.language_code, k.first_name, k.last_name, c.name,"
     " c.timezone, " SETTINGS_COLUMNS " FROM messages m"
     " JOIN appointments a ON a.id = m.appointment_id"
     " JOIN calendars k ON k.id = a.calendar_id JOIN centers c ON c.id = k.center_id"
-    " LEFT JOIN appointment_outbox o ON o.appointment_id = a.id"
     " LEFT JOIN patients p ON p.id = a.patient_id"
     " LEFT JOIN reminder_settings rs ON rs.center_id = c.id WHERE m.id = ?";
 static const char SQL_FINISH[] =
@@ -161,10 +169,10 @@ static const char SQL_FINISH[] =
     " language = ?,"
     " provider_id = ?, sent_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?"
     " WHERE id = ? AND lease_owner = ? RETURNING id";
-static const char SQL_TOLD[] =
-    "UPDATE appointment_outbox SET told_start = ?, told_stop = ?, told_calendar = ?,"
-    " confirm_pending = CASE WHEN ? = 'confirmation' THEN 0 ELSE confirm_pending END"
-    " WHERE appointment_id = ?";
+/* What the patient now knows; neither a change of the appointment (no
+ * version, no updated_at) nor of anything a `since` poller sees. */
+static const char SQL_TOLD[] = "UPDATE appointments SET told_start = ?, told_stop = ?,"
+                               " told_calendar = ? WHERE id = ?";
 static const char SQL_RECEIPT_STATE[] =
     "SELECT id, state FROM messages WHERE provider_id = ? ORDER BY id DESC LIMIT 1";
 static const char SQL_RECEIPT[] =
@@ -202,44 +210,56 @@ static store_rc read_plan_settings(db_stmt *s, arena *a, void *row)
     return STORE_OK;
 }
 
-/* An appointment_outbox row. */
-typedef struct outbox_row {
-    int64_t appointment_id, version;
+/* An appointment's messages state (SQL_STATE_BY_IDS). */
+typedef struct outbox_state {
+    int64_t version;
     int64_t told_start, told_stop, told_calendar;
-    int64_t confirm_pending, cancel_planned;
-} outbox_row;
-
-static store_rc outbox_row_found(db_stmt *s, void *ctx);
+    bool confirmation_owed, cancellation_planned;
+} outbox_state;
 
 /* The rows of one planning, by appointment. */
 typedef struct plan {
     const appointment *rows;
     size_t n;
-    outbox_row *old; /* found[i]: the row before this planning */
+    size_t *by_id;       /* the rows' indexes in increasing id order */
+    outbox_state *state; /* found[i]: read for row i */
     bool *found;
-    outbox_row *next; /* the row after */
-    int64_t *ids;     /* every appointment's id */
-    int64_t *gone;    /* ids of appointments no longer taking place */
-    size_t n_gone;
 } plan;
 
-static store_rc outbox_row_found(db_stmt *s, void *ctx)
+/* qsort_r's order of row indexes by the rows' ids. */
+static int cmp_row_id(const void *x, const void *y, void *rows)
+{
+    const appointment *r = rows;
+    int64_t a = r[*(const size_t *)x].id, b = r[*(const size_t *)y].id;
+    return (a > b) - (a < b);
+}
+
+/* SQL_STATE_BY_IDS's rows onto the plan, found by binary search in by_id
+ * (a collection names each appointment once, so ids are distinct). */
+static store_rc state_found(db_stmt *s, void *ctx)
 {
     plan *p = ctx;
     int64_t id = db_column_int64(s, 0);
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->rows[i].id != id)
-            continue;
-        outbox_row *o = &p->old[i];
-        o->appointment_id = id;
-        o->version = db_column_int64(s, 1);
-        o->told_start = db_column_int64(s, 2);
-        o->told_stop = db_column_int64(s, 3);
-        o->told_calendar = db_column_int64(s, 4);
-        o->confirm_pending = db_column_int64(s, 5);
-        o->cancel_planned = db_column_int64(s, 6);
-        p->found[i] = true;
+    size_t lo = 0, hi = p->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->rows[p->by_id[mid]].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    if (lo == p->n || p->rows[p->by_id[lo]].id != id)
+        return STORE_OK;
+    size_t i = p->by_id[lo];
+    p->state[i] = (outbox_state){
+        .version = db_column_int64(s, 1),
+        .told_start = db_column_int64(s, 2),
+        .told_stop = db_column_int64(s, 3),
+        .told_calendar = db_column_int64(s, 4),
+        .confirmation_owed = db_column_int64(s, 5) != 0,
+        .cancellation_planned = db_column_int64(s, 6) != 0,
+    };
+    p->found[i] = true;
     return STORE_OK;
 }
 
@@ -255,18 +275,6 @@ typedef struct new_message {
 static void bind_id(db_stmt *s, int first, const void *items, size_t k)
 {
     db_bind_int64(s, first, ((const int64_t *)items)[k]);
-}
-
-static void bind_outbox(db_stmt *s, int first, const void *items, size_t k)
-{
-    const outbox_row *o = &((const outbox_row *)items)[k];
-    db_bind_int64(s, first, o->appointment_id);
-    db_bind_int64(s, first + 1, o->version);
-    db_bind_int64(s, first + 2, o->told_start);
-    db_bind_int64(s, first + 3, o->told_stop);
-    db_bind_int64(s, first + 4, o->told_calendar);
-    db_bind_int64(s, first + 5, o->confirm_pending);
-    db_bind_int64(s, first + 6, o->cancel_planned);
 }
 
 static void bind_message(db_stmt *s, int first, const void *items, size_t k)
@@ -335,9 +343,16 @@ bad:
     return false;
 }
 
-store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t now, arena *a)
+static void bind_row_id(db_stmt *s, int first, const void *items, size_t k)
+{
+    db_bind_int64(s, first, ((const appointment *)items)[k].id);
+}
+
+store_rc store_outbox_plan(store *st, const appointment *rows, const bool *fresh, size_t n,
+                           outbox_cause cause, int64_t now, arena *a)
 {
     assert(st && (rows || n == 0) && a);
+    assert(!fresh || cause == OUTBOX_WRITTEN);
     store_rc rc = STORE_OK;
     plan_settings ps;
     remind_rule rules[REMINDER_RULES_MAX];
@@ -358,97 +373,101 @@ store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t
         tzfile_get(ps.timezone, &zone) != TZFILE_OK)
         return STORE_OK;
 
+    /* the rows this unit of work did not insert: their state is read */
+    size_t n_known = 0, n_gone = 0, n_new = 0;
     plan p = {.rows = rows, .n = n};
-    p.old = arena_calloc(a, n, sizeof *p.old);
+    appointment *known = arena_calloc(a, n, sizeof *known);
+    int64_t *gone = arena_calloc(a, n, sizeof *gone);
+    p.by_id = arena_calloc(a, n, sizeof *p.by_id);
+    p.state = arena_calloc(a, n, sizeof *p.state);
     p.found = arena_calloc(a, n, sizeof *p.found);
-    p.next = arena_calloc(a, n, sizeof *p.next);
-    p.ids = arena_calloc(a, n, sizeof *p.ids);
-    p.gone = arena_calloc(a, n, sizeof *p.gone);
     /* at most a confirmation or change notice or cancellation, and the
      * reminders, per appointment */
-    size_t cap = n * (n_rules + 2), n_new = 0;
-    new_message *fresh = arena_calloc(a, cap, sizeof *fresh);
-    if (!p.old || !p.found || !p.next || !p.ids || !p.gone || !fresh)
+    size_t cap = n * (n_rules + 2);
+    new_message *out = arena_calloc(a, cap, sizeof *out);
+    if (!known || !gone || !p.by_id || !p.state || !p.found || !out)
         return store_out_of_memory("outbox planning");
     for (size_t i = 0; i < n; i++)
-        p.ids[i] = rows[i].id;
-    const store_bulk read_old = {
-        .sql = SQL_OUTBOX_BY_IDS,
-        .per_row = 1,
-        .items = p.ids,
-        .n = n,
-        .bind = bind_id,
-        .row = outbox_row_found,
-        .ctx = &p,
-    };
-    if ((rc = store_bulk_run(st, &read_old, NULL)) != STORE_OK)
+        if (!fresh || !fresh[i]) {
+            p.by_id[n_known] = i;
+            known[n_known++] = rows[i];
+        }
+    qsort_r(p.by_id, n_known, sizeof *p.by_id, cmp_row_id, (void *)rows);
+    p.n = n_known; /* state_found searches the known rows only */
+    const store_bulk raise = {.sql = cause == OUTBOX_FIRST_RULES ? SQL_RAISE_VERSION_UNTOLD
+                                                                 : SQL_RAISE_VERSION,
+                              .per_row = 1,
+                              .items = known,
+                              .n = n_known,
+                              .bind = bind_row_id};
+    const store_bulk read = {.sql = SQL_STATE_BY_IDS,
+                             .per_row = 1,
+                             .items = known,
+                             .n = n_known,
+                             .bind = bind_row_id,
+                             .row = state_found,
+                             .ctx = &p};
+    if (n_known &&
+        ((cause != OUTBOX_WRITTEN && (rc = store_bulk_run(st, &raise, NULL)) != STORE_OK) ||
+         (rc = store_bulk_run(st, &read, NULL)) != STORE_OK))
         return rc;
 
-    size_t n_known = 0;
-    int64_t *known = arena_calloc(a, n, sizeof *known);
-    if (!known)
-        return store_out_of_memory("outbox planning");
     for (size_t i = 0; i < n; i++) {
         const appointment *ap = &rows[i];
-        const outbox_row *old = p.found[i] ? &p.old[i] : NULL;
-        outbox_row *next = &p.next[i];
         bool live = !ap->deleted && ap->status == APPT_BOOKED;
-        bool gone = ap->deleted || ap->status == APPT_CANCELLED;
+        bool ended = ap->deleted || ap->status == APPT_CANCELLED;
         bool ahead = ap->start > now;
-        if (old) {
-            *next = *old;
-            next->version = old->version + 1;
-            known[n_known++] = ap->id;
-        } else {
-            *next = (outbox_row){.appointment_id = ap->id,
-                                 .version = 1,
-                                 .told_start = ap->start,
-                                 .told_stop = ap->stop,
-                                 .told_calendar = ap->calendar_id,
-                                 .confirm_pending = ps.confirmation && live && ahead};
-        }
-        if (gone)
-            p.gone[p.n_gone++] = ap->id;
+        bool inserted = fresh && fresh[i];
+        if (!inserted && !p.found[i])
+            continue; /* written and gone in this unit of work: nothing to plan */
+        outbox_state st_i = inserted ? (outbox_state){.version = 1,
+                                                      .told_start = ap->start,
+                                                      .told_stop = ap->stop,
+                                                      .told_calendar = ap->calendar_id}
+                                     : p.state[i];
+        /* a confirmation is owed from the first planning on, until it went out */
+        bool first = inserted || cause == OUTBOX_FIRST_RULES;
+        bool owed = first ? ps.confirmation && live && ahead : st_i.confirmation_owed && live;
+        if (ended)
+            gone[n_gone++] = ap->id;
         new_message base = {.center_id = ps.center_id,
                             .appointment_id = ap->id,
                             .channel = "any",
                             .rule = "",
-                            .version = next->version,
+                            .version = st_i.version,
                             .due_at = now,
                             .state = "pending",
                             .now = now};
         if (live && ahead) {
-            bool moved = ap->start != next->told_start || ap->stop != next->told_stop ||
-                         ap->calendar_id != next->told_calendar;
-            if (next->confirm_pending) {
-                fresh[n_new] = base;
-                fresh[n_new++].kind = "confirmation";
+            bool moved = ap->start != st_i.told_start || ap->stop != st_i.told_stop ||
+                         ap->calendar_id != st_i.told_calendar;
+            if (owed) {
+                out[n_new] = base;
+                out[n_new++].kind = "confirmation";
             } else if (ps.change_notice && moved) {
-                fresh[n_new] = base;
-                fresh[n_new].kind = "change";
-                fresh[n_new++].due_at = now + ps.change_delay;
+                out[n_new] = base;
+                out[n_new].kind = "change";
+                out[n_new++].due_at = now + ps.change_delay;
             }
             for (size_t r = 0; r < n_rules; r++) {
                 int64_t due = now;
                 remind_outcome o = remind_due(&rules[r], ap->start, zone, &quiet, now, &due);
-                fresh[n_new] = base;
-                fresh[n_new].kind = "reminder";
-                fresh[n_new].channel = rules[r].channel == REMIND_SMS ? "sms" : "email";
-                fresh[n_new].rule = rule_texts[r];
-                fresh[n_new].due_at = o == REMIND_DUE ? due : now;
+                out[n_new] = base;
+                out[n_new].kind = "reminder";
+                out[n_new].channel = rules[r].channel == REMIND_SMS ? "sms" : "email";
+                out[n_new].rule = rule_texts[r];
+                out[n_new].due_at = o == REMIND_DUE ? due : now;
                 if (o != REMIND_DUE) {
-                    fresh[n_new].state = "skipped";
-                    fresh[n_new].reason = skip_reason(o);
+                    out[n_new].state = "skipped";
+                    out[n_new].reason = skip_reason(o);
                 }
                 n_new++;
             }
-        } else if (gone && old && !old->cancel_planned && ps.cancellation_notice && ahead) {
-            fresh[n_new] = base;
-            fresh[n_new++].kind = "cancellation";
-            next->cancel_planned = 1;
+        } else if (ended && !inserted && !st_i.cancellation_planned && ps.cancellation_notice &&
+                   ahead) {
+            out[n_new] = base;
+            out[n_new++].kind = "cancellation";
         }
-        if (!live)
-            next->confirm_pending = 0;
     }
     assert(n_new <= cap);
 
@@ -458,11 +477,11 @@ store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t
                                .trail = &now,
                                .n_trail = 1,
                                .per_row = 1,
-                               .items = p.gone,
-                               .n = p.n_gone,
+                               .items = gone,
+                               .n = n_gone,
                                .bind = bind_id};
     const store_bulk drop = {
-        .sql = SQL_DROP_UNTRIED, .per_row = 1, .items = known, .n = n_known, .bind = bind_id};
+        .sql = SQL_DROP_UNTRIED, .per_row = 1, .items = known, .n = n_known, .bind = bind_row_id};
     const store_bulk supersede = {.sql = SQL_SUPERSEDE_TRIED,
                                   .lead = &now,
                                   .n_lead = 1,
@@ -471,18 +490,12 @@ store_rc store_outbox_plan(store *st, const appointment *rows, size_t n, int64_t
                                   .per_row = 1,
                                   .items = known,
                                   .n = n_known,
-                                  .bind = bind_id};
-    const store_bulk upsert = {
-        .sql = SQL_OUTBOX_UPSERT, .per_row = 7, .items = p.next, .n = n, .bind = bind_outbox};
-    const store_bulk insert = {.sql = SQL_MESSAGES_INSERT,
-                               .per_row = 11,
-                               .items = fresh,
-                               .n = n_new,
-                               .bind = bind_message};
-    if ((p.n_gone && (rc = store_bulk_run(st, &cancel, NULL)) != STORE_OK) ||
+                                  .bind = bind_row_id};
+    const store_bulk insert = {
+        .sql = SQL_MESSAGES_INSERT, .per_row = 11, .items = out, .n = n_new, .bind = bind_message};
+    if ((n_gone && (rc = store_bulk_run(st, &cancel, NULL)) != STORE_OK) ||
         (n_known && (rc = store_bulk_run(st, &drop, NULL)) != STORE_OK) ||
         (n_known && (rc = store_bulk_run(st, &supersede, NULL)) != STORE_OK) ||
-        (rc = store_bulk_run(st, &upsert, NULL)) != STORE_OK ||
         (n_new && (rc = store_bulk_run(st, &insert, NULL)) != STORE_OK))
         return rc;
     return STORE_OK;
@@ -661,9 +674,8 @@ store_rc store_message_finish(store *st, int64_t id, const char *owner, const me
     rc = store_write_row(st->db, SQL_FINISH, finish, 11);
     if (rc == STORE_OK && o->told) {
         const store_value told[] = {STORE_INT64(o->told_start), STORE_INT64(o->told_stop),
-                                    STORE_INT64(o->told_calendar), STORE_TEXT(o->kind),
-                                    STORE_INT64(o->appointment_id)};
-        rc = store_write_run(st->db, SQL_TOLD, told, 5, NULL, NULL);
+                                    STORE_INT64(o->told_calendar), STORE_INT64(o->appointment_id)};
+        rc = store_write_run(st->db, SQL_TOLD, told, 4, NULL, NULL);
     }
 done:
     return store_op_end(st, &op, rc);

@@ -27,6 +27,8 @@ static const char SQL_SETTINGS_PUT[] =
     " cancellation_notice = excluded.cancellation_notice, change_delay = excluded.change_delay,"
     " sms_segments = excluded.sms_segments, sms_fallback_email = excluded.sms_fallback_email,"
     " updated_at = excluded.updated_at";
+static const char SQL_SETTINGS_EXIST[] =
+    "SELECT COUNT(*) FROM reminder_settings WHERE center_id = ?";
 static const char SQL_CENTER_CALENDARS[] =
     "SELECT id FROM calendars WHERE center_id = ? ORDER BY id";
 /* The booked appointments of a calendar still ahead (index appointments_start). */
@@ -107,6 +109,12 @@ store_rc store_reminder_settings_set(store *st, const reminder_settings *rs, int
         STORE_INT64(rs->sms_fallback_email),
         STORE_INT64(rs->updated_at),
     };
+    /* a center's first settings: its patients have been told nothing yet */
+    int64_t existed = 0;
+    const store_rows exist_q = {SQL_SETTINGS_EXIST, sizeof existed, store_read_id};
+    const store_value center_bind[] = {STORE_INT64(rs->center_id)};
+    if ((rc = store_row_get(st->db, &exist_q, center_bind, 1, NULL, &existed)) != STORE_OK)
+        goto done;
     /* a missing center fails the foreign key: NOT_FOUND */
     if ((rc = store_write_run(st->db, SQL_SETTINGS_PUT, binds, 14, NULL, NULL)) != STORE_OK)
         goto done;
@@ -120,7 +128,8 @@ store_rc store_reminder_settings_set(store *st, const reminder_settings *rs, int
         const store_value window[] = {STORE_INT64(calendars[i]), STORE_INT64(now)};
         rc = store_rows_run(st->db, &ahead_q, window, 2, a, (void **)&ahead, &n);
         if (rc == STORE_OK)
-            rc = store_outbox_plan(st, ahead, n, now, a);
+            rc = store_outbox_plan(st, ahead, NULL, n, existed ? OUTBOX_RULES : OUTBOX_FIRST_RULES,
+                                   now, a);
     }
 done:
     return store_op_end(st, &op, rc);

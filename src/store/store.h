@@ -246,8 +246,10 @@ typedef struct appointment {
     const char *patient_remote_id; /* of patient_id, or NULL */
     const char *service_remote_id; /* of service_id, or NULL */
     const char *service_color;     /* of service_id, or NULL */
-    bool warning; /* live, booked or noshow, and overlaps another live booked or noshow
-                   * appointment of the calendar (symmetric; what suggestions treat as busy) */
+    bool warning;    /* live, booked or noshow, and overlaps another live booked or noshow
+                      * appointment of the calendar (symmetric; what suggestions treat as busy) */
+    int64_t version; /* 1 when inserted, raised by every write of the row (not by the touch
+                      * of a neighbour): the revision its messages are planned for */
 } appointment;
 
 /* Sorted by start, then id; `has_start`/`has_stop` select the rows that
@@ -475,7 +477,7 @@ typedef struct message_context {
     int64_t start, stop, calendar_id;
     appt_status status;
     bool deleted;
-    int64_t planned_version; /* appointment_outbox.version */
+    int64_t planned_version; /* the appointment's version now */
     int64_t told_start, told_stop, told_calendar;
     /* its patient (all NULL when none is linked) */
     bool has_patient;

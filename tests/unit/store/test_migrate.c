@@ -157,6 +157,60 @@ START_TEST(migration_unlinks_appointments_of_deleted_patients)
 }
 END_TEST
 
+/* Migration 9 moves appointment_outbox onto the appointments (replayed here
+ * over columns that exist: the step looks first), and every later write
+ * raises the version and keeps what the patient was told. */
+START_TEST(migration_moves_messages_state_onto_appointments)
+{
+    int64_t c = make_center("mig9");
+    int64_t k = make_calendar(c, "mig9-k");
+    appointment a = new_appt(k, "a", 1000, 2000);
+    ck_assert_int_eq(store_appointment_insert(st, &a), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "a").version, 1);
+    raw_exec(path, "DELETE FROM schema_migrations WHERE version >= 9");
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO appointment_outbox (appointment_id, version, told_start, told_stop,"
+             " told_calendar) VALUES (%lld, 7, 500, 1500, %lld)",
+             (long long)a.id, (long long)k);
+    raw_exec(path, "CREATE TABLE appointment_outbox (appointment_id BIGINT PRIMARY KEY,"
+                   " version BIGINT NOT NULL, told_start BIGINT NOT NULL,"
+                   " told_stop BIGINT NOT NULL, told_calendar BIGINT NOT NULL,"
+                   " confirm_pending INTEGER NOT NULL DEFAULT 0,"
+                   " cancel_planned INTEGER NOT NULL DEFAULT 0)");
+    raw_exec(path, sql);
+    ck_assert_int_eq(store_migrate(st), STORE_OK);
+    appointment out = get_appt(k, "a");
+    ck_assert_int_eq(out.version, 7);
+    snprintf(sql, sizeof sql, "SELECT told_start FROM appointments WHERE id = %lld",
+             (long long)a.id);
+    ck_assert_int_eq(raw_int(path, sql), 500);
+    /* the table is gone: it can be made again */
+    raw_exec(path, "CREATE TABLE appointment_outbox (appointment_id BIGINT)");
+    raw_exec(path, "DROP TABLE appointment_outbox");
+
+    /* an update raises the version and keeps what was told */
+    out.start = 3000;
+    out.stop = 4000;
+    out.updated_at = 2000;
+    ck_assert_int_eq(store_appointment_update(st, &out), STORE_OK);
+    ck_assert_int_eq(get_appt(k, "a").version, 8);
+    ck_assert_int_eq(raw_int(path, sql), 500);
+    /* a new one's told values are its first ones, kept by its first move */
+    appointment b = new_appt(k, "b", 5000, 6000);
+    ck_assert_int_eq(store_appointment_insert(st, &b), STORE_OK);
+    snprintf(sql, sizeof sql, "SELECT COALESCE(told_start, -1) FROM appointments WHERE id = %lld",
+             (long long)b.id);
+    ck_assert_int_eq(raw_int(path, sql), -1);
+    b = get_appt(k, "b");
+    b.start = 7000;
+    b.stop = 8000;
+    ck_assert_int_eq(store_appointment_update(st, &b), STORE_OK);
+    ck_assert_int_eq(raw_int(path, sql), 5000);
+    ck_assert_int_eq(get_appt(k, "b").version, 2);
+}
+END_TEST
+
 /* ---- PostgreSQL only ---------------------------------------------------- */
 
 static pthread_barrier_t migrate_start;
@@ -198,6 +252,7 @@ static void add_common_tests(TCase *tc)
     tcase_add_test(tc, newer_schema_is_refused);
     tcase_add_test(tc, open_failures_explain_themselves);
     tcase_add_test(tc, migration_unlinks_appointments_of_deleted_patients);
+    tcase_add_test(tc, migration_moves_messages_state_onto_appointments);
 }
 
 static void add_pg_tests(TCase *tc)
