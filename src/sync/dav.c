@@ -788,6 +788,12 @@ dav_status dav_check(dav_client *c, arena *a, dav_collection *out, dav_result *r
         set_message(r, "PROPFIND: the answer does not describe the collection");
         return DAV_TRANSIENT;
     }
+    /* a 207 whose one response has a status of its own: Xandikos answers
+     * a missing collection so (and names it with a mangled href) */
+    if (e->status >= 300) {
+        answer none = {0};
+        return classify(e->status, &none, "PROPFIND", r);
+    }
     *out = (dav_collection){.is_collection = e->is_collection,
                             .is_calendar = e->is_calendar,
                             .displayname = e->displayname,
@@ -997,7 +1003,7 @@ dav_status dav_get(dav_client *c, const char *href, arena *a, dav_item *out, dav
         set_message(r, "GET: '%s' is not an href", href);
         return DAV_REFUSED;
     }
-    const dav_request q = {.method = "GET", .path = path, .accept = "text/calendar"};
+    const dav_request q = {.method = "GET", .path = path, .accept = "text/calendar, */*;q=0.1"};
     dav_status st = send_request(c, &q, &ans, &code, r);
     if (st == DAV_OK)
         st = classify(code, &ans, "GET", r);
