@@ -347,15 +347,17 @@ static dav_status send_request(dav_client *c, const dav_request *q, answer *ans,
     char errbuf[CURL_ERROR_SIZE] = "";
     char line[600];
     char *url = target_url(c, q->path);
+    CURL *h = c->h;
+    bool ok = true;
     *code = 0;
     r->http = 0;
     buf_init(&ans->body, c->max_answer, NULL);
     ans->etag[0] = ans->location[0] = '\0';
     if (!url) {
         set_message(r, "%s: cannot make a URL of '%s'", q->method, q->path);
-        return DAV_REFUSED;
+        st = DAV_REFUSED;
+        goto done;
     }
-    bool ok = true;
 #define ADD_HEADER(text)                                                                           \
     do {                                                                                           \
         added = curl_slist_append(headers, (text));                                                \
@@ -378,9 +380,8 @@ static dav_status send_request(dav_client *c, const dav_request *q, answer *ans,
     if (q->if_match) {
         if (strlen(q->if_match) + sizeof "If-Match: " > sizeof line) {
             set_message(r, "%s: the ETag is too long", q->method);
-            free(url);
-            curl_slist_free_all(headers);
-            return DAV_REFUSED;
+            st = DAV_REFUSED;
+            goto done;
         }
         snprintf(line, sizeof line, "If-Match: %s", q->if_match);
         ADD_HEADER(line);
@@ -389,7 +390,6 @@ static dav_status send_request(dav_client *c, const dav_request *q, answer *ans,
         ADD_HEADER("If-None-Match: *");
     ADD_HEADER("Expect:"); /* no 100-continue round trip on PUT and REPORT */
 #undef ADD_HEADER
-    CURL *h = c->h;
     curl_easy_reset(h);
     CURLcode set = CURLE_OK;
     set |= curl_easy_setopt(h, CURLOPT_URL, url);
@@ -766,6 +766,7 @@ dav_status dav_check(dav_client *c, arena *a, dav_collection *out, dav_result *r
                  "<d:resourcetype/><d:displayname/><cs:getctag/><d:sync-token/>"
                  "<d:supported-report-set/></d:prop></d:propfind>";
     dav_multistatus ms;
+    const dav_entry *e = NULL;
     *out = (dav_collection){0};
     *r = (dav_result){0};
     const dav_request q = {.method = "PROPFIND",
@@ -775,107 +776,124 @@ dav_status dav_check(dav_client *c, arena *a, dav_collection *out, dav_result *r
                            .body = body,
                            .len = sizeof body - 1};
     dav_status st = multistatus_request(c, &q, false, a, &ms, r);
-    if (st != DAV_OK)
-        return st;
-    const dav_entry *e = NULL;
-    for (size_t i = 0; i < ms.n && !e; i++) {
+    for (size_t i = 0; st == DAV_OK && i < ms.n && !e; i++) {
         if (is_collection_path(c->path, ms.entries[i].href))
             e = &ms.entries[i];
     }
-    if (!e && ms.n == 1)
+    if (st == DAV_OK && !e && ms.n == 1)
         e = &ms.entries[0]; /* a server that names the collection another way */
-    if (!e) {
+    if (st == DAV_OK && !e) {
         set_message(r, "PROPFIND: the answer does not describe the collection");
-        return DAV_TRANSIENT;
-    }
-    /* a 207 whose one response has a status of its own: Xandikos answers
-     * a missing collection so (and names it with a mangled href) */
-    if (e->status >= 300) {
+        st = DAV_TRANSIENT;
+    } else if (st == DAV_OK && e->status >= 300) {
+        /* a 207 whose one response has a status of its own: Xandikos
+         * answers a missing collection so (naming it with a mangled href) */
         answer none = {0};
-        return classify(e->status, &none, "PROPFIND", r);
+        st = classify(e->status, &none, "PROPFIND", r);
+    } else if (st == DAV_OK) {
+        *out = (dav_collection){.is_collection = e->is_collection,
+                                .is_calendar = e->is_calendar,
+                                .displayname = e->displayname,
+                                .ctag = e->ctag,
+                                .sync_token = e->sync_token,
+                                .sync_collection = e->sync_collection,
+                                .multiget = e->multiget,
+                                .reports_listed = e->reports_listed};
     }
-    *out = (dav_collection){.is_collection = e->is_collection,
-                            .is_calendar = e->is_calendar,
-                            .displayname = e->displayname,
-                            .ctag = e->ctag,
-                            .sync_token = e->sync_token,
-                            .sync_collection = e->sync_collection,
-                            .multiget = e->multiget,
-                            .reports_listed = e->reports_listed};
-    return DAV_OK;
+    return st;
+}
+
+/* One sync-collection request from `from` (NULL: the initial sync): its
+ * members are appended to *items, *next gets the token it gave and
+ * *truncated whether it was cut short (a 507 response). */
+static dav_status sync_round(dav_client *c, const char *from, arena *a, buf *items,
+                             const char **next, bool *truncated, dav_result *r)
+{
+    dav_multistatus ms;
+    buf b;
+    size_t len = 0;
+    dav_status st = DAV_OK;
+    *truncated = false;
+    buf_init(&b, REQUEST_MAX, a);
+    add_str(&b, XML_HEAD "<d:sync-collection xmlns:d=\"DAV:\"><d:sync-token>");
+    if (from)
+        add_xml_text(&b, from);
+    add_str(&b, "</d:sync-token><d:sync-level>1</d:sync-level>"
+                "<d:prop><d:getetag/></d:prop></d:sync-collection>");
+    char *body = body_take(&b, &len, "REPORT", r);
+    if (!body) {
+        st = DAV_REFUSED;
+        goto done;
+    }
+    const dav_request q = {.method = "REPORT",
+                           .path = c->path,
+                           .depth = "0",
+                           .content_type = "application/xml; charset=utf-8",
+                           .body = body,
+                           .len = len};
+    /* an invalid token only means something when one was sent */
+    st = multistatus_request(c, &q, from != NULL, a, &ms, r);
+    if (st != DAV_OK)
+        goto done;
+    if (!ms.sync_token || !*ms.sync_token) {
+        set_message(r, "REPORT: the answer has no sync-token");
+        st = DAV_TRANSIENT;
+        goto done;
+    }
+    for (size_t i = 0; i < ms.n && st == DAV_OK; i++) {
+        const dav_entry *e = &ms.entries[i];
+        if (e->status == 507) {
+            *truncated = true;
+            continue;
+        }
+        if (is_collection_path(c->path, e->href) || e->is_collection)
+            continue;
+        dav_item *it = buf_extend(items, sizeof *it);
+        if (it) {
+            *it = (dav_item){
+                .href = e->href, .etag = e->etag, .gone = e->status == 404 || e->status == 410};
+        } else {
+            set_message(r, "REPORT: out of memory");
+            st = DAV_TRANSIENT;
+        }
+    }
+    *next = ms.sync_token;
+done:
+    return st;
 }
 
 dav_status dav_sync_collection(dav_client *c, const char *token, arena *a, dav_changes *out,
                                dav_result *r)
 {
     dav_status st = DAV_OK;
+    bool truncated = true;
     buf items;
     buf_init(&items, SIZE_MAX / 2, a);
     *out = (dav_changes){0};
     *r = (dav_result){0};
     const char *from = token && *token ? token : NULL;
-    for (size_t round = 0;; round++) {
-        if (round == DAV_SYNC_ROUNDS_MAX) {
+    while (st == DAV_OK && truncated) {
+        const char *next = NULL;
+        if (out->rounds == DAV_SYNC_ROUNDS_MAX) {
             set_message(r, "REPORT: still truncated after %d requests", DAV_SYNC_ROUNDS_MAX);
-            return DAV_TRANSIENT;
-        }
-        buf b;
-        buf_init(&b, REQUEST_MAX, a);
-        add_str(&b, XML_HEAD "<d:sync-collection xmlns:d=\"DAV:\"><d:sync-token>");
-        if (from)
-            add_xml_text(&b, from);
-        add_str(&b, "</d:sync-token><d:sync-level>1</d:sync-level>"
-                    "<d:prop><d:getetag/></d:prop></d:sync-collection>");
-        size_t len = 0;
-        char *body = body_take(&b, &len, "REPORT", r);
-        if (!body)
-            return DAV_REFUSED;
-        const dav_request q = {.method = "REPORT",
-                               .path = c->path,
-                               .depth = "0",
-                               .content_type = "application/xml; charset=utf-8",
-                               .body = body,
-                               .len = len};
-        dav_multistatus ms;
-        /* an invalid token only means something when one was sent */
-        st = multistatus_request(c, &q, from != NULL, a, &ms, r);
-        out->rounds = round + 1;
-        out->token_suspect = st == DAV_TRANSIENT && from && r->http >= 500;
-        if (st != DAV_OK)
-            return st;
-        if (!ms.sync_token || !*ms.sync_token) {
-            set_message(r, "REPORT: the answer has no sync-token");
-            return DAV_TRANSIENT;
-        }
-        bool truncated = false;
-        for (size_t i = 0; i < ms.n; i++) {
-            const dav_entry *e = &ms.entries[i];
-            if (e->status == 507) {
-                truncated = true;
-                continue;
-            }
-            if (is_collection_path(c->path, e->href) || e->is_collection)
-                continue;
-            dav_item *it = buf_extend(&items, sizeof *it);
-            if (!it) {
-                set_message(r, "REPORT: out of memory");
-                return DAV_TRANSIENT;
-            }
-            *it = (dav_item){
-                .href = e->href, .etag = e->etag, .gone = e->status == 404 || e->status == 410};
-        }
-        if (truncated && from && strcmp(from, ms.sync_token) == 0) {
-            set_message(r, "REPORT: truncated without progress (the same sync-token)");
-            return DAV_TRANSIENT;
-        }
-        from = ms.sync_token;
-        if (!truncated)
+            st = DAV_TRANSIENT;
             break;
+        }
+        st = sync_round(c, from, a, &items, &next, &truncated, r);
+        out->rounds++;
+        out->token_suspect = st == DAV_TRANSIENT && from && r->http >= 500;
+        if (st == DAV_OK && truncated && from && strcmp(from, next) == 0) {
+            set_message(r, "REPORT: truncated without progress (the same sync-token)");
+            st = DAV_TRANSIENT;
+        }
+        from = next;
     }
-    out->n = items.len / sizeof(dav_item);
-    out->items = out->n ? (dav_item *)items.data : NULL;
-    out->token = from;
-    return DAV_OK;
+    if (st == DAV_OK) {
+        out->n = items.len / sizeof(dav_item);
+        out->items = out->n ? (dav_item *)items.data : NULL;
+        out->token = from;
+    }
+    return st;
 }
 
 dav_status dav_list(dav_client *c, arena *a, dav_item **items, size_t *n, dav_result *r)
@@ -895,22 +913,23 @@ dav_status dav_list(dav_client *c, arena *a, dav_item **items, size_t *n, dav_re
                            .body = body,
                            .len = sizeof body - 1};
     dav_status st = multistatus_request(c, &q, false, a, &ms, r);
-    if (st != DAV_OK)
-        return st;
-    for (size_t i = 0; i < ms.n; i++) {
+    for (size_t i = 0; st == DAV_OK && i < ms.n; i++) {
         const dav_entry *e = &ms.entries[i];
         if (is_collection_path(c->path, e->href) || e->is_collection || e->status >= 300)
             continue;
         dav_item *it = buf_extend(&out, sizeof *it);
-        if (!it) {
+        if (it) {
+            *it = (dav_item){.href = e->href, .etag = e->etag};
+        } else {
             set_message(r, "PROPFIND: out of memory");
-            return DAV_TRANSIENT;
+            st = DAV_TRANSIENT;
         }
-        *it = (dav_item){.href = e->href, .etag = e->etag};
     }
-    *n = out.len / sizeof(dav_item);
-    *items = *n ? (dav_item *)out.data : NULL;
-    return DAV_OK;
+    if (st == DAV_OK) {
+        *n = out.len / sizeof(dav_item);
+        *items = *n ? (dav_item *)out.data : NULL;
+    }
+    return st;
 }
 
 dav_status dav_multiget(dav_client *c, const char *const *hrefs, size_t n, arena *a,
@@ -919,64 +938,68 @@ dav_status dav_multiget(dav_client *c, const char *const *hrefs, size_t n, arena
     assert(n <= DAV_MULTIGET_MAX);
     dav_multistatus ms;
     buf b, out;
+    size_t len = 0;
+    dav_status st = DAV_OK;
     buf_init(&b, REQUEST_MAX, a);
     buf_init(&out, SIZE_MAX / 2, a);
     *items = NULL;
     *n_items = 0;
     *r = (dav_result){0};
     if (n == 0)
-        return DAV_OK;
+        goto done;
     add_str(&b, XML_HEAD "<c:calendar-multiget xmlns:d=\"DAV:\""
                          " xmlns:c=\"urn:ietf:params:xml:ns:caldav\">"
                          "<d:prop><d:getetag/><c:calendar-data/></d:prop>");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && st == DAV_OK; i++) {
         const char *path = dav_resolve_href(c->url, hrefs[i], a);
         if (!path) {
             set_message(r, "REPORT: '%s' is not an href", hrefs[i]);
-            return DAV_REFUSED;
+            st = DAV_REFUSED;
         }
         add_str(&b, "<d:href>");
-        add_xml_text(&b, path);
+        add_xml_text(&b, path ? path : "");
         add_str(&b, "</d:href>");
     }
     add_str(&b, "</c:calendar-multiget>");
-    size_t len = 0;
-    char *body = body_take(&b, &len, "REPORT", r);
-    if (!body)
-        return DAV_REFUSED;
+    char *body = st == DAV_OK ? body_take(&b, &len, "REPORT", r) : NULL;
+    if (st == DAV_OK && !body)
+        st = DAV_REFUSED;
+    if (st != DAV_OK)
+        goto done;
     const dav_request q = {.method = "REPORT",
                            .path = c->path,
                            .depth = "1",
                            .content_type = "application/xml; charset=utf-8",
                            .body = body,
                            .len = len};
-    dav_status st = multistatus_request(c, &q, false, a, &ms, r);
-    if (st != DAV_OK)
-        return st;
-    for (size_t i = 0; i < ms.n; i++) {
+    st = multistatus_request(c, &q, false, a, &ms, r);
+    for (size_t i = 0; st == DAV_OK && i < ms.n; i++) {
         const dav_entry *e = &ms.entries[i];
+        bool gone = e->status == 404 || e->status == 410;
         if (is_collection_path(c->path, e->href))
             continue;
         dav_item *it = buf_extend(&out, sizeof *it);
         if (!it) {
             set_message(r, "REPORT: out of memory");
-            return DAV_TRANSIENT;
-        }
-        bool gone = e->status == 404 || e->status == 410;
-        if (!gone && !e->data) {
+            st = DAV_TRANSIENT;
+        } else if (!gone && !e->data) {
             /* asked for, not given and not said missing: no way to tell */
             set_message(r, "REPORT: no calendar-data for %s", e->href);
-            return DAV_TRANSIENT;
+            st = DAV_TRANSIENT;
+        } else {
+            *it = (dav_item){.href = e->href,
+                             .etag = e->etag,
+                             .data = e->data,
+                             .data_len = e->data_len,
+                             .gone = gone};
         }
-        *it = (dav_item){.href = e->href,
-                         .etag = e->etag,
-                         .data = e->data,
-                         .data_len = e->data_len,
-                         .gone = gone};
     }
-    *n_items = out.len / sizeof(dav_item);
-    *items = *n_items ? (dav_item *)out.data : NULL;
-    return DAV_OK;
+    if (st == DAV_OK) {
+        *n_items = out.len / sizeof(dav_item);
+        *items = *n_items ? (dav_item *)out.data : NULL;
+    }
+done:
+    return st;
 }
 
 /* The ETag header of ans in the arena: NULL when none, or weak (a weak
@@ -993,18 +1016,19 @@ static const char *strong_etag(const answer *ans, arena *a, bool *oom)
 
 dav_status dav_get(dav_client *c, const char *href, arena *a, dav_item *out, dav_result *r)
 {
-    answer ans;
+    answer ans = {0};
     long code = 0;
     bool oom = false;
+    dav_status st = DAV_REFUSED;
     *out = (dav_item){0};
     *r = (dav_result){0};
     const char *path = dav_resolve_href(c->url, href, a);
     if (!path) {
         set_message(r, "GET: '%s' is not an href", href);
-        return DAV_REFUSED;
+        goto done;
     }
     const dav_request q = {.method = "GET", .path = path, .accept = "text/calendar, */*;q=0.1"};
-    dav_status st = send_request(c, &q, &ans, &code, r);
+    st = send_request(c, &q, &ans, &code, r);
     if (st == DAV_OK)
         st = classify(code, &ans, "GET", r);
     if (st == DAV_OK) {
@@ -1017,6 +1041,7 @@ dav_status dav_get(dav_client *c, const char *href, arena *a, dav_item *out, dav
             st = DAV_TRANSIENT;
         }
     }
+done:
     buf_free(&ans.body);
     return st;
 }
@@ -1024,15 +1049,16 @@ dav_status dav_get(dav_client *c, const char *href, arena *a, dav_item *out, dav
 dav_status dav_put(dav_client *c, const char *href, const char *data, size_t len,
                    const char *if_match, arena *a, const char **etag, dav_result *r)
 {
-    answer ans;
+    answer ans = {0};
     long code = 0;
     bool oom = false;
+    dav_status st = DAV_REFUSED;
     *etag = NULL;
     *r = (dav_result){0};
     const char *path = dav_resolve_href(c->url, href, a);
     if (!path) {
         set_message(r, "PUT: '%s' is not an href", href);
-        return DAV_REFUSED;
+        goto done;
     }
     const dav_request q = {.method = "PUT",
                            .path = path,
@@ -1041,28 +1067,24 @@ dav_status dav_put(dav_client *c, const char *href, const char *data, size_t len
                            .len = len,
                            .if_match = if_match,
                            .if_none_match = if_match == NULL};
-    dav_status st = send_request(c, &q, &ans, &code, r);
+    st = send_request(c, &q, &ans, &code, r);
     if (st == DAV_OK)
         st = classify(code, &ans, "PUT", r);
-    if (st == DAV_OK) {
-        *etag = strong_etag(&ans, a, &oom);
-        if (oom) {
-            /* written, but its ETag is lost: the caller fetches it */
-            *etag = NULL;
-        }
-    }
+    if (st == DAV_OK)
+        *etag = strong_etag(&ans, a, &oom); /* NULL when lost too: fetched */
+done:
     buf_free(&ans.body);
     return st;
 }
 
 dav_status dav_delete(dav_client *c, const char *href, const char *if_match, dav_result *r)
 {
-    answer ans;
+    answer ans = {0};
     long code = 0;
+    dav_status st = DAV_REFUSED;
     *r = (dav_result){0};
     arena *a = arena_new(64 * 1024);
     const char *path = a ? dav_resolve_href(c->url, href, a) : NULL;
-    dav_status st = DAV_REFUSED;
     if (!path) {
         set_message(r, "DELETE: '%s' is not an href", href);
         goto done;
@@ -1071,8 +1093,8 @@ dav_status dav_delete(dav_client *c, const char *href, const char *if_match, dav
     st = send_request(c, &q, &ans, &code, r);
     if (st == DAV_OK)
         st = classify(code, &ans, "DELETE", r);
-    buf_free(&ans.body);
 done:
+    buf_free(&ans.body);
     arena_free(a);
     return st;
 }
