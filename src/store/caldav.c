@@ -93,6 +93,8 @@ static const char SQL_ITEM_GET[] =
 static const char SQL_ITEM_BY_APPOINTMENT[] =
     "SELECT " ITEM_COLUMNS " FROM caldav_items WHERE appointment_id = ? AND appointment_id <> 0"
     " ORDER BY id LIMIT 1";
+static const char SQL_ITEM_BY_UID[] = "SELECT " ITEM_COLUMNS " FROM caldav_items"
+                                      " WHERE calendar_id = ? AND uid = ? ORDER BY id LIMIT 1";
 static const char SQL_ITEM_LIST[] =
     "SELECT " ITEM_COLUMNS " FROM caldav_items WHERE calendar_id = ? ORDER BY href";
 static const char SQL_ITEM_DELETE[] =
@@ -310,6 +312,14 @@ store_rc store_caldav_item_get_by_appointment(store *st, int64_t appointment_id,
     const store_rows q = {SQL_ITEM_BY_APPOINTMENT, sizeof *out, read_item};
     const store_value binds[] = {STORE_INT64(appointment_id)};
     return store_row_get(st->db, &q, binds, 1, a, out);
+}
+
+store_rc store_caldav_item_get_by_uid(store *st, int64_t calendar_id, const char *uid, arena *a,
+                                      caldav_item *out)
+{
+    const store_rows q = {SQL_ITEM_BY_UID, sizeof *out, read_item};
+    const store_value binds[] = {STORE_INT64(calendar_id), STORE_TEXT(uid)};
+    return store_row_get(st->db, &q, binds, 2, a, out);
 }
 
 store_rc store_caldav_item_list(store *st, int64_t calendar_id, arena *a, caldav_item **out,

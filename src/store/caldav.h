@@ -138,6 +138,11 @@ store_rc store_caldav_item_get(store *st, int64_t calendar_id, const char *href,
 store_rc store_caldav_item_get_by_appointment(store *st, int64_t appointment_id, arena *a,
                                               caldav_item *out);
 
+/* The item of the calendar's link with that UID (the first written, when
+ * a server holds copies under several hrefs); NOT_FOUND when none. */
+store_rc store_caldav_item_get_by_uid(store *st, int64_t calendar_id, const char *uid, arena *a,
+                                      caldav_item *out);
+
 /* Every item of the calendar's link, by href: *out gets an arena array. */
 store_rc store_caldav_item_list(store *st, int64_t calendar_id, arena *a, caldav_item **out,
                                 size_t *n);

@@ -189,6 +189,9 @@ START_TEST(items_are_the_status_table)
     ck_assert_str_eq(got.remote_etag, "\"e2\"");
     ck_assert_int_eq(got.local_version, 1234);
     ck_assert_int_eq(store_caldav_item_get_by_appointment(st, 0, A, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_caldav_item_get_by_uid(st, k, "u1", A, &got), STORE_OK);
+    ck_assert_str_eq(got.href, "/cal/b.ics"); /* the first written */
+    ck_assert_int_eq(store_caldav_item_get_by_uid(st, k, "u2", A, &got), STORE_NOT_FOUND);
     caldav_item *items = NULL;
     size_t n = 0;
     ck_assert_int_eq(store_caldav_item_list(st, k, A, &items, &n), STORE_OK);
