@@ -1,5 +1,6 @@
 # mk/sanitize.mk - the unit and black-box suites, and the senders against
-# their peers (mk/notify.mk), against a build with AddressSanitizer (leaks
+# their peers (mk/notify.mk) and the CalDAV client against Radicale and
+# Xandikos (mk/sync.mk), against a build with AddressSanitizer (leaks
 # included) and UndefinedBehaviorSanitizer.
 #
 #   make test-asan          build into build/asan, run the suites, fail on any report
@@ -41,7 +42,7 @@ asan-build:
 test-asan: asan-build
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
 	@status=0; \
-	$(SAN_ENV) $(SAN_MAKE) -k test-unit test-api test-notify-peers || status=1; \
+	$(SAN_ENV) $(SAN_MAKE) -k test-unit test-api test-notify-peers test-sync-peers || status=1; \
 	if [ -n "$$(ls -A $(SAN_LOGS))" ]; then \
 	    for f in $(SAN_LOGS)/*; do echo "==== sanitizer report $$f"; cat "$$f"; done; \
 	    echo "test-asan: sanitizer reports in $(SAN_LOGS)" >&2; status=1; \

@@ -212,6 +212,15 @@ static bool set_sms_secret(parse_state *ps, const char *v)
     return (ps->cfg->sms.secret = keep(ps, v)) != NULL;
 }
 
+/* ---- [sync] ------------------------------------------------------------ */
+
+static bool set_sync_key_file(parse_state *ps, const char *v)
+{
+    if (!*v)
+        return fail(ps, "%s", "key_file must name a file");
+    return (ps->cfg->sync_key_file = keep(ps, v)) != NULL;
+}
+
 static const config_key keys[] = {
     {"server", "public_url", false, set_public_url},
     {"server", "dispatch", false, set_dispatch},
@@ -229,6 +238,7 @@ static const config_key keys[] = {
     {"sms", "password", false, set_sms_password},
     {"sms", "id_field", false, set_sms_id_field},
     {"sms", "secret", false, set_sms_secret},
+    {"sync", "key_file", false, set_sync_key_file},
 };
 
 /* Expands ${NAME} from the environment into out (at most outlen bytes with

@@ -7,6 +7,8 @@
  *   [smtp]    url, starttls, username, password, from
  *   [sms]     url, method, format, body, header (repeatable), username,
  *             password, id_field, secret
+ *   [sync]    key_file (the key CalDAV passwords are sealed with; the file
+ *             is read where it is used: sync/secret.h)
  * An unknown section or key, a key given twice (but `header`), a bad value
  * or a missing required key is refused with one line naming the file and
  * line.  A value may name environment variables as ${NAME}, so secrets need
@@ -26,7 +28,8 @@ typedef struct agenda_config {
     bool dispatch;          /* this server sends messages (default on) */
     smtp_settings smtp;
     sms_settings sms;
-    void *storage_; /* the strings above; config_free releases it */
+    const char *sync_key_file; /* [sync] key_file; NULL when not set */
+    void *storage_;            /* the strings above; config_free releases it */
 } agenda_config;
 
 /* The defaults: no file, dispatch on, no [smtp], no [sms]. */

@@ -14,6 +14,8 @@
 #include "notify/dispatch.h"
 #include "notify/notify.h"
 #include "store/store.h"
+#include "sync/dav.h"
+#include "sync/secret.h"
 #include "util/parse.h"
 #include "util/token.h"
 
@@ -45,6 +47,10 @@ static const char usage[] =
     "            [--cancellation-notice on|off] [--change-delay SECONDS]\n"
     "            [--sms-segments N] [--sms-fallback-email on|off]\n"
     "  reminders list --center ID               the center's messages, one per line\n"
+    "  keygen PATH                              write a new sync key file (mode 0600)\n"
+    "  caldav link --calendar ID --url URL --username USER [--config PATH]\n"
+    "                                           the password: one line on standard input\n"
+    "  caldav unlink --calendar ID | caldav status --calendar ID\n"
     "\n"
     "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
     "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
@@ -166,8 +172,24 @@ static int serve(int argc, char **argv)
     if (dispatch_arg)
         conf.dispatch = strcmp(dispatch_arg, "on") == 0;
 
+    /* The sync key is read once, at start: a configured key that cannot be
+     * read stops the server here rather than failing every link later. */
+    secret_key *sync_key = NULL;
+    if (conf.sync_key_file &&
+        !(sync_key = secret_key_load(conf.sync_key_file, config_err, sizeof config_err))) {
+        cli_error("%s", config_err);
+        config_free(&conf);
+        return 1;
+    }
+    if (!dav_global_init()) {
+        cli_error("cannot initialise libcurl");
+        secret_key_free(sync_key);
+        config_free(&conf);
+        return 1;
+    }
     cfg.settings = (api_settings){.sms_secret = conf.sms.on ? conf.sms.secret : NULL,
-                                  .public_url = conf.public_url};
+                                  .public_url = conf.public_url,
+                                  .sync_key = sync_key};
 
     /* Migrate once before serving, so workers find the schema ready and a
      * database that cannot be opened is reported at start. */
@@ -176,6 +198,7 @@ static int serve(int argc, char **argv)
     if (store_open(cfg.db_url, &st, &err) != STORE_OK) {
         cli_error("cannot open the database: %s", err ? err : "unknown error");
         free(err);
+        secret_key_free(sync_key);
         config_free(&conf);
         return 1;
     }
@@ -183,6 +206,7 @@ static int serve(int argc, char **argv)
     store_close(st);
     if (rc != STORE_OK) {
         cli_error("cannot migrate the database schema (%s)", store_rc_name(rc));
+        secret_key_free(sync_key);
         config_free(&conf);
         return 1;
     }
@@ -197,6 +221,7 @@ static int serve(int argc, char **argv)
     char dispatch_err[256];
     if (conf.dispatch && !notify_global_init()) {
         cli_error("cannot initialise libcurl");
+        secret_key_free(sync_key);
         config_free(&conf);
         return 1;
     }
@@ -210,11 +235,13 @@ static int serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (conf.dispatch && !dispatch_start(&dcfg, &messages, dispatch_err, sizeof dispatch_err)) {
         cli_error("cannot start the message dispatcher: %s", dispatch_err);
+        secret_key_free(sync_key);
         config_free(&conf);
         return 1;
     }
     int status = server_run(&cfg);
     dispatch_stop(messages);
+    secret_key_free(sync_key);
     config_free(&conf);
     return status;
 }
@@ -235,6 +262,8 @@ int main(int argc, char **argv)
         {"absence", admin_absence},
         {"opening", admin_opening},
         {"reminders", admin_reminders},
+        {"keygen", admin_keygen},
+        {"caldav", admin_caldav},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");

@@ -57,10 +57,13 @@ typedef struct api_limits {
  * fills it from the configuration file); strings live as long as the
  * server, NULL when not configured. */
 typedef struct api_settings {
-    const char *sms_secret; /* [sms] secret: the gateway's callbacks are
-                             * signed with it; NULL: they are all refused */
-    const char *public_url; /* [server] public_url, no trailing slash: the
-                             * address the gateway calls back */
+    const char *sms_secret;            /* [sms] secret: the gateway's callbacks are
+                                        * signed with it; NULL: they are all refused */
+    const char *public_url;            /* [server] public_url, no trailing slash: the
+                                        * address the gateway calls back */
+    const struct secret_key *sync_key; /* [sync] key_file, read at start
+                                        * (sync/secret.h); NULL: CalDAV
+                                        * links are refused */
 } api_settings;
 
 /* What a route's path is scoped to; api_call checks the user's grant. */

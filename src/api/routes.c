@@ -62,6 +62,10 @@ const api_route api_routes[] = {
     {"GET", "calendars/{id}/appointments/{ref}/messages", appointment_messages_list, NULL, OWNER_CALENDAR},
     {"GET", "centers/{id}/messages", center_messages_list, NULL, OWNER_CENTER},
     {"GET", "centers/{id}/replies", center_replies_list, NULL, OWNER_CENTER},
+    /* extension: a calendar's CalDAV link (caldav.c, see the README) */
+    {"GET", "calendars/{id}/caldav", caldav_get, NULL, OWNER_CALENDAR},
+    {"PUT", "calendars/{id}/caldav", caldav_put, NULL, OWNER_CALENDAR},
+    {"DELETE", "calendars/{id}/caldav", caldav_delete, NULL, OWNER_CALENDAR},
     /* the SMS gateway's callbacks: public, signed (sms.c) */
     {"POST", "sms/status", sms_status, NULL, OWNER_PUBLIC},
     {"POST", "sms/inbound", sms_inbound, NULL, OWNER_PUBLIC},

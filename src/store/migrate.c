@@ -495,6 +495,64 @@ static store_rc outbox_onto_appointments(db *d)
     return rc == STORE_OK ? db_exec(d, SQL_OUTBOX_ONTO_APPOINTMENTS) : rc;
 }
 
+/* CalDAV links (caldav.c, store/caldav.h): one row per linked calendar in
+ * caldav_links (its collection, the sealed password, the sync state, the
+ * worker's lease, due times and backoff, and what the API and `caldav
+ * status` show), and one row per synced item in caldav_items, the status
+ * table (in the spirit of vdirsyncer's): what each side looked like when
+ * the two last agreed, so that a change, a deletion or a conflict is told
+ * by comparing each side with it.  Items go with their link (the store
+ * deletes them first: unlinking is one unit of work).
+ * - caldav_links_due: the worker's claim, due active links by due time.
+ * - caldav_items (calendar_id, href) unique: the pull's lookups and the
+ *   status listing, by href.
+ * - caldav_items_appointment: the push's lookup from a local change.
+ * - caldav_items_uid: finding an item by UID (a remote copy under another
+ *   href is the same event, never a second one). */
+static const char SCHEMA_11[] =
+    "CREATE TABLE IF NOT EXISTS caldav_links ("
+    " calendar_id {KEY} REFERENCES calendars (id),"
+    " url TEXT NOT NULL,"
+    " username TEXT NOT NULL,"
+    " password_sealed TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused')),"
+    " paused_reason TEXT,"
+    " sync_token TEXT,"
+    " ctag TEXT,"
+    " sync_collection INTEGER NOT NULL DEFAULT 1,"
+    " due_at BIGINT NOT NULL,"
+    " pull_at BIGINT NOT NULL,"
+    " lease_owner TEXT,"
+    " lease_until BIGINT,"
+    " attempts BIGINT NOT NULL DEFAULT 0,"
+    " last_attempt BIGINT,"
+    " last_success BIGINT,"
+    " last_error TEXT,"
+    " last_error_at BIGINT,"
+    " pushed BIGINT NOT NULL DEFAULT 0,"
+    " pulled BIGINT NOT NULL DEFAULT 0,"
+    " conflicts BIGINT NOT NULL DEFAULT 0,"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS caldav_links_due ON caldav_links (due_at) WHERE state = 'active';"
+
+    "CREATE TABLE IF NOT EXISTS caldav_items ("
+    " id {ID_NEVER_REUSED},"
+    " calendar_id BIGINT NOT NULL REFERENCES caldav_links (calendar_id),"
+    " href TEXT NOT NULL,"
+    " uid TEXT,"
+    " appointment_id BIGINT NOT NULL DEFAULT 0,"
+    " remote_etag TEXT,"
+    " remote_hash TEXT,"
+    " local_version BIGINT NOT NULL DEFAULT 0,"
+    " local_hash TEXT,"
+    " state TEXT NOT NULL DEFAULT 'synced',"
+    " updated_at BIGINT NOT NULL,"
+    " UNIQUE (calendar_id, href));"
+    "CREATE INDEX IF NOT EXISTS caldav_items_appointment ON caldav_items (appointment_id)"
+    " WHERE appointment_id <> 0;"
+    "CREATE INDEX IF NOT EXISTS caldav_items_uid ON caldav_items (calendar_id, uid);";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1, NULL},
     {2, "working hours", SCHEMA_2, NULL},
@@ -506,6 +564,7 @@ static const migration migrations[] = {
     {8, "references of appointments and patients checked by the store on PostgreSQL", NULL,
      drop_collection_fks},
     {9, "an appointment's messages state on its own row", NULL, outbox_onto_appointments},
+    {11, "CalDAV links and their items' sync status", SCHEMA_11, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
@@ -513,6 +572,11 @@ static const migration migrations[] = {
 int64_t store_schema_version(void)
 {
     return migrations[N_MIGRATIONS - 1].version;
+}
+
+int64_t store_schema_steps(void)
+{
+    return (int64_t)N_MIGRATIONS;
 }
 
 static const char SQL_CREATE_MIGRATIONS[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("

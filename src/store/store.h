@@ -59,6 +59,9 @@ store_rc store_open(const char *url, store **out, char **err);
 void store_close(store *st);
 /* The latest schema version this program knows. */
 int64_t store_schema_version(void);
+/* How many steps lead there: versions are numbered by change and a
+ * branch may lack a number another one took, so not always the version. */
+int64_t store_schema_steps(void);
 /* Brings the schema to the latest version (idempotent, safe to run from
  * several processes at once). */
 store_rc store_migrate(store *st);

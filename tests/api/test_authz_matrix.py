@@ -31,8 +31,11 @@ the target's data is checked unchanged after the matrix."""
 
 import pathlib
 import re
+import subprocess
+import threading
 import uuid
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -85,6 +88,37 @@ ROUTES = router_table()
 # ---- the world: a target center, other accounts, a server -------------------
 
 
+class CalendarCollection(BaseHTTPRequestHandler):
+    """The least CalDAV server a link's check accepts: every path is a
+    calendar collection, whatever the credentials (the routes' own tests,
+    test_caldav_link.py, use a real Radicale)."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_PROPFIND(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = ('<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+                f"<d:response><d:href>{self.path}</d:href><d:propstat><d:prop>"
+                "<d:resourcetype><d:collection/><c:calendar/></d:resourcetype></d:prop>"
+                "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+                "</d:multistatus>").encode()
+        self.send_response(207)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def calendar_collection_server():
+    """A CalendarCollection server on a free loopback port (a daemon thread
+    of this process); its base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), CalendarCollection)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
 class World:
     """The server, the target account (owner) with its planted objects and
     markers, and one API client per persona."""
@@ -92,9 +126,13 @@ class World:
     def __init__(self, agenda_bin, directory):
         self.cli = Cli(agenda_bin, directory / "matrix.db")
         config = directory / "matrix.ini"
+        key = directory / "sync.key"
+        subprocess.run([agenda_bin, "keygen", str(key)], check=True, timeout=30)
+        self.caldav_base = calendar_collection_server()
         config.write_text("[sms]\nurl = http://127.0.0.1:9/send\nformat = form\n"
                           "body = To={to}&Body={text}\n"
-                          f"secret = {SMS_SECRET}\n")
+                          f"secret = {SMS_SECRET}\n"
+                          f"[sync]\nkey_file = {key}\n")
         self.server = Server(agenda_bin, self.cli.db, directory / "server.log",
                              "--auth-failures", 0, "--config", config, "--dispatch", "off").start()
         try:
@@ -136,6 +174,9 @@ class World:
             f"/calendars/{calendar}/absences",
             {"absence": {"start": "1700000000", "stop": "1700086400",
                          "title": f"{m}-absence"}}), 201), "absence")
+        expect(o.api.put(f"/calendars/{calendar}/caldav",
+                         {"caldav": {"url": f"{self.caldav_base}/{m}-caldav/",
+                                     "username": f"{m}-davuser", "password": "pw"}}), 200)
         self.opening = unwrap_one(expect(o.api.post(
             f"/calendars/{calendar}/openings",
             {"opening": {"start": "1700200000", "stop": "1700210000",
@@ -254,6 +295,8 @@ class World:
                                                 "stop": "02:00"}}],
             "slot_step": 5,
             "template": {"subject": "intruder", "body": "intruder"},
+            "caldav": {"url": f"{self.caldav_base}/{tag}-caldav/", "username": "intruder",
+                       "password": "intruder"},
         }
 
     def signed_post(self, path, params):

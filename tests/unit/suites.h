@@ -50,7 +50,10 @@
     SUITE(suite_ics)                                                                               \
     SUITE(suite_mail)                                                                              \
     SUITE(suite_smtp)                                                                              \
-    SUITE(suite_sms)
+    SUITE(suite_sms)                                                                               \
+    SUITE(suite_dav)                                                                               \
+    SUITE(suite_secret)                                                                            \
+    SUITE(suite_caldav)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES

@@ -53,7 +53,9 @@ START_TEST(pinned_form_is_read)
                        "secret = xyz\n"
                        "[server]\n"
                        "public_url = https://agenda.example.org/\n"
-                       "dispatch = off\n",
+                       "dispatch = off\n"
+                       "[sync]\n"
+                       "key_file = /etc/agenda/${AGENDA_TEST_TOKEN}.key\n",
                        &cfg, err, sizeof err),
                   "%s", err);
     ck_assert(cfg.smtp.on && cfg.sms.on && !cfg.dispatch);
@@ -69,7 +71,9 @@ START_TEST(pinned_form_is_read)
     ck_assert_str_eq(cfg.sms.headers[1], "X-Key: s3cret");
     ck_assert_str_eq(cfg.sms.id_field, "sid");
     ck_assert_str_eq(cfg.public_url, "https://agenda.example.org");
+    ck_assert_str_eq(cfg.sync_key_file, "/etc/agenda/s3cret.key");
     config_free(&cfg);
+    ck_assert_ptr_null(cfg.sync_key_file);
     ck_assert(!cfg.smtp.on && cfg.dispatch);
 }
 END_TEST
@@ -93,6 +97,9 @@ START_TEST(refusals_name_file_and_line)
         {"[server]\ndispatch = sometimes\n", ":2: expected on or off"},
         {"[server]\npublic_url = ${AGENDA_TEST_UNSET_VARIABLE}\n", ":2: environment variable"},
         {"[smtp]\nthis line has no equals sign\n", ":2: "},
+        {"[sync]\nkey_file =\n", ":2: key_file must name a file"},
+        {"[sync]\nkey_file = a\nkey_file = b\n", ":3: 'key_file' is set twice"},
+        {"[sync]\nkey = a\n", ":2: unknown key 'key'"},
     };
     unsetenv("AGENDA_TEST_UNSET_VARIABLE");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
