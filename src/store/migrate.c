@@ -441,6 +441,55 @@ static store_rc drop_collection_fks(db *d)
     return db_engine_of(d) == DB_ENGINE_POSTGRES ? db_exec(d, SQL_DROP_COLLECTION_FKS) : STORE_OK;
 }
 
+/* External busy time and imported feeds (busy.c, sync/).
+ * - external_busy: intervals [start, stop) during which a calendar is busy
+ *   elsewhere, per source ('feed': an imported feed, source_id its
+ *   calendar_imports id; 'caldav': a CalDAV link) and item (the event's UID,
+ *   or a CalDAV resource's href), replaced whole by the sync worker.  No row
+ *   is longer than EXTERNAL_BUSY_PIECE (store.h; longer times are stored as
+ *   consecutive pieces), so a window [S, E) reads the index range
+ *   start in [S - piece, E) of external_busy_window: the constant bound
+ *   appointments get from calendars.longest_appointment.
+ * - calendar_imports: a calendar's imported feeds, with the validators of
+ *   the last download (etag, last_modified), the due time and lease of the
+ *   worker's claim (lease.c), and what the last attempts gave.
+ * No foreign key from external_busy: its rows are replaced by the thousand
+ * and removed with their source by the store, in one unit of work. */
+static const char SCHEMA_12[] =
+    "CREATE TABLE IF NOT EXISTS external_busy ("
+    " calendar_id BIGINT NOT NULL,"
+    " source TEXT NOT NULL CHECK (source IN ('feed', 'caldav')),"
+    " source_id BIGINT NOT NULL,"
+    " item TEXT NOT NULL,"
+    " start BIGINT NOT NULL,"
+    " stop BIGINT NOT NULL,"
+    " CHECK (stop > start));"
+    /* the slot engine's and bookings' window reads (store_busy_list) */
+    "CREATE INDEX IF NOT EXISTS external_busy_window ON external_busy (calendar_id, start);"
+    /* replacing a source or one of its items */
+    "CREATE INDEX IF NOT EXISTS external_busy_source ON external_busy (source, source_id, item);"
+
+    "CREATE TABLE IF NOT EXISTS calendar_imports ("
+    " id {ID_NEVER_REUSED},"
+    " calendar_id BIGINT NOT NULL REFERENCES calendars (id),"
+    " url TEXT NOT NULL,"
+    " interval_seconds BIGINT NOT NULL CHECK (interval_seconds > 0),"
+    " etag TEXT,"
+    " last_modified TEXT,"
+    " due_at BIGINT NOT NULL,"
+    " lease_owner TEXT,"
+    " lease_until BIGINT,"
+    " attempts BIGINT NOT NULL DEFAULT 0,"
+    " last_attempt BIGINT,"
+    " last_success BIGINT,"
+    " last_error TEXT,"
+    " events BIGINT NOT NULL DEFAULT 0,"
+    " intervals BIGINT NOT NULL DEFAULT 0,"
+    " created_at BIGINT NOT NULL,"
+    " UNIQUE (calendar_id, url));"
+    /* the worker's claim: imports by due time */
+    "CREATE INDEX IF NOT EXISTS calendar_imports_due ON calendar_imports (due_at);";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1, NULL},
     {2, "working hours", SCHEMA_2, NULL},
@@ -451,6 +500,7 @@ static const migration migrations[] = {
     {7, "SMS confirmations, message and reply lists", SCHEMA_7, NULL},
     {8, "references of appointments and patients checked by the store on PostgreSQL", NULL,
      drop_collection_fks},
+    {12, "external busy time and imported feeds", SCHEMA_12, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
@@ -458,6 +508,11 @@ static const migration migrations[] = {
 int64_t store_schema_version(void)
 {
     return migrations[N_MIGRATIONS - 1].version;
+}
+
+int64_t store_schema_steps(void)
+{
+    return (int64_t)N_MIGRATIONS;
 }
 
 static const char SQL_CREATE_MIGRATIONS[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("

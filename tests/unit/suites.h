@@ -50,7 +50,8 @@
     SUITE(suite_ics)                                                                               \
     SUITE(suite_mail)                                                                              \
     SUITE(suite_smtp)                                                                              \
-    SUITE(suite_sms)
+    SUITE(suite_sms)                                                                               \
+    SUITE(suite_expand)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
