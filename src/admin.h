@@ -1,6 +1,7 @@
 /* admin.h - the admin commands, split by concern: centers, calendars, users
  * and grants (admin_accounts.c); weekly hours, absences and extra openings
- * (admin_schedule.c); patient messages (admin_reminders.c); demo data (admin_demo.c); and what they
+ * (admin_schedule.c); patient messages (admin_reminders.c); calendar feeds
+ * (admin_feeds.c); demo data (admin_demo.c); and what they
  * all share, with `migrate`, which is nothing more (admin.c).
  *
  * Every command validates all of its arguments before it opens the store,
@@ -24,6 +25,7 @@ int admin_hours(int argc, char **argv);
 int admin_absence(int argc, char **argv);
 int admin_opening(int argc, char **argv);
 int admin_reminders(int argc, char **argv);
+int admin_feed(int argc, char **argv); /* admin_feeds.c */
 int admin_demo(int argc, char **argv);
 int admin_migrate(int argc, char **argv);
 

@@ -14,6 +14,7 @@
 #include "notify/dispatch.h"
 #include "notify/notify.h"
 #include "store/store.h"
+#include "sync/worker.h"
 #include "util/parse.h"
 #include "util/token.h"
 
@@ -24,7 +25,7 @@ static const char usage[] =
     "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
     "        [--timeout SECONDS] [--max-connections N]\n"
     "        [--auth-failures N] [--auth-window SECONDS] [--max-memory BYTES]\n"
-    "        [--config PATH] [--clock-file PATH] [--dispatch on|off]\n"
+    "        [--config PATH] [--clock-file PATH] [--dispatch on|off] [--sync on|off]\n"
     "  demo [--db DB] [--listen HOST:PORT]      create demo data, print a curl line\n"
     "  migrate [--db DB]                        bring the schema up to date\n"
     "  center add --name NAME --slug SLUG [--timezone ZONE]\n"
@@ -45,6 +46,8 @@ static const char usage[] =
     "            [--cancellation-notice on|off] [--change-delay SECONDS]\n"
     "            [--sms-segments N] [--sms-fallback-email on|off]\n"
     "  reminders list --center ID               the center's messages, one per line\n"
+    "  feed import --calendar ID --url URL [--interval SECONDS]   prints the import's id\n"
+    "  feed imports --calendar ID | feed unimport --id N\n"
     "\n"
     "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
     "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
@@ -114,10 +117,10 @@ static const serve_number serve_numbers[] = {
 
 static int serve(int argc, char **argv)
 {
-    enum { FIXED_OPTIONS = 6 };
+    enum { FIXED_OPTIONS = 7 };
     cli_option o[FIXED_OPTIONS + COUNT(serve_numbers)] = {
-        {.name = "db"},     {.name = "listen"},     {.name = "access-log"},
-        {.name = "config"}, {.name = "clock-file"}, {.name = "dispatch"}};
+        {.name = "db"},         {.name = "listen"},   {.name = "access-log"}, {.name = "config"},
+        {.name = "clock-file"}, {.name = "dispatch"}, {.name = "sync"}};
     for (size_t i = 0; i < COUNT(serve_numbers); i++)
         o[FIXED_OPTIONS + i].name = serve_numbers[i].name;
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
@@ -165,6 +168,14 @@ static int serve(int argc, char **argv)
     }
     if (dispatch_arg)
         conf.dispatch = strcmp(dispatch_arg, "on") == 0;
+    const char *sync_arg = cli_get(o, COUNT(o), "sync", NULL);
+    if (sync_arg && strcmp(sync_arg, "on") != 0 && strcmp(sync_arg, "off") != 0) {
+        cli_error("option '--sync' must be on or off, not '%s'", sync_arg);
+        config_free(&conf);
+        return EXIT_USAGE;
+    }
+    if (sync_arg)
+        conf.sync = strcmp(sync_arg, "on") == 0;
 
     cfg.settings = (api_settings){.sms_secret = conf.sms.on ? conf.sms.secret : NULL,
                                   .public_url = conf.public_url};
@@ -195,13 +206,18 @@ static int serve(int argc, char **argv)
                                   .public_url = conf.public_url,
                                   .threads = 2};
     char dispatch_err[256];
-    if (conf.dispatch && !notify_global_init()) {
+    /* The sync worker fetches imported feeds (and later talks CalDAV) from
+     * a thread of its own, with its own store. */
+    sync_worker *syncer = NULL;
+    const sync_config scfg = {.db_url = cfg.db_url, .threads = 1, .timeout = conf.sync_timeout};
+    char sync_err[256];
+    if ((conf.dispatch || conf.sync) && !notify_global_init()) {
         cli_error("cannot initialise libcurl");
         config_free(&conf);
         return 1;
     }
     /* The server takes SIGINT and SIGTERM with sigwait in this thread: the
-     * dispatcher's threads must inherit them blocked. */
+     * dispatcher's and the sync worker's threads must inherit them blocked. */
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
@@ -213,7 +229,14 @@ static int serve(int argc, char **argv)
         config_free(&conf);
         return 1;
     }
+    if (conf.sync && !sync_start(&scfg, &syncer, sync_err, sizeof sync_err)) {
+        cli_error("cannot start the sync worker: %s", sync_err);
+        dispatch_stop(messages);
+        config_free(&conf);
+        return 1;
+    }
     int status = server_run(&cfg);
+    sync_stop(syncer);
     dispatch_stop(messages);
     config_free(&conf);
     return status;
@@ -235,6 +258,7 @@ int main(int argc, char **argv)
         {"absence", admin_absence},
         {"opening", admin_opening},
         {"reminders", admin_reminders},
+        {"feed", admin_feed},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");

@@ -53,7 +53,7 @@ static const char SQL_BUSY_WINDOW[] = "SELECT start, stop FROM external_busy"
 
 #define IMPORT_COLUMNS                                                                             \
     "id, calendar_id, url, interval_seconds, etag, last_modified, due_at, attempts,"               \
-    " last_attempt, last_success, last_error, events, intervals, created_at"
+    " last_attempt, last_success, last_error, events, intervals, created_at, expanded_at"
 static const char SQL_IMPORT_INSERT[] =
     "INSERT INTO calendar_imports (calendar_id, url, interval_seconds, due_at, created_at)"
     " VALUES (?, ?, ?, ?, ?) RETURNING id";
@@ -87,9 +87,10 @@ static const char SQL_IMPORT_UNCHANGED[] =
     "UPDATE calendar_imports SET attempts = 0, last_attempt = ?, last_success = ?,"
     " due_at = ?, last_error = NULL, lease_owner = NULL, lease_until = NULL"
     " WHERE id = ? AND lease_owner = ? RETURNING calendar_id";
-/* binds: at, at, due_at, etag, last_modified, events, intervals, id, owner */
+/* binds: at, at, at, due_at, etag, last_modified, events, intervals, id, owner */
 static const char SQL_IMPORT_REPLACED[] =
-    "UPDATE calendar_imports SET attempts = 0, last_attempt = ?, last_success = ?, due_at = ?,"
+    "UPDATE calendar_imports SET attempts = 0, last_attempt = ?, last_success = ?,"
+    " expanded_at = ?, due_at = ?,"
     " last_error = NULL, etag = ?, last_modified = ?, events = ?, intervals = ?,"
     " lease_owner = NULL, lease_until = NULL"
     " WHERE id = ? AND lease_owner = ? RETURNING calendar_id";
@@ -252,6 +253,7 @@ static store_rc read_import(db_stmt *s, arena *a, void *row)
     im->events = db_column_int64(s, 11);
     im->intervals = db_column_int64(s, 12);
     im->created_at = db_column_int64(s, 13);
+    im->expanded_at = db_column_int64(s, 14);
     store_rc rc = store_column_text(s, 2, a, &im->url);
     if (rc == STORE_OK)
         rc = store_column_text(s, 4, a, &im->etag);
@@ -342,16 +344,12 @@ store_rc store_import_finish(store *st, int64_t id, const char *owner, const imp
                                  STORE_INT64(id), STORE_TEXT(owner)};
         rc = store_write_run(st->db, SQL_IMPORT_UNCHANGED, b, 5, NULL, &calendar_id);
     } else {
-        const store_value b[] = {STORE_INT64(o->at),
-                                 STORE_INT64(o->at),
-                                 STORE_INT64(o->due_at),
-                                 STORE_TEXT(o->etag),
-                                 STORE_TEXT(o->last_modified),
-                                 STORE_INT64(o->events),
-                                 STORE_INT64((int64_t)o->n),
-                                 STORE_INT64(id),
-                                 STORE_TEXT(owner)};
-        rc = store_write_run(st->db, SQL_IMPORT_REPLACED, b, 9, NULL, &calendar_id);
+        const store_value b[] = {STORE_INT64(o->at),     STORE_INT64(o->at),
+                                 STORE_INT64(o->at),     STORE_INT64(o->due_at),
+                                 STORE_TEXT(o->etag),    STORE_TEXT(o->last_modified),
+                                 STORE_INT64(o->events), STORE_INT64((int64_t)o->n),
+                                 STORE_INT64(id),        STORE_TEXT(owner)};
+        rc = store_write_run(st->db, SQL_IMPORT_REPLACED, b, 10, NULL, &calendar_id);
     }
     /* no row: the lease is no longer ours, or the import is gone */
     if (rc == STORE_OK && calendar_id == 0)

@@ -452,7 +452,8 @@ static store_rc drop_collection_fks(db *d)
  *   appointments get from calendars.longest_appointment.
  * - calendar_imports: a calendar's imported feeds, with the validators of
  *   the last download (etag, last_modified), the due time and lease of the
- *   worker's claim (lease.c), and what the last attempts gave.
+ *   worker's claim (lease.c), what the last attempts gave, and when a body
+ *   was last expanded (expanded_at: 304s do not slide the horizon).
  * No foreign key from external_busy: its rows are replaced by the thousand
  * and removed with their source by the store, in one unit of work. */
 static const char SCHEMA_12[] =
@@ -483,6 +484,7 @@ static const char SCHEMA_12[] =
     " last_attempt BIGINT,"
     " last_success BIGINT,"
     " last_error TEXT,"
+    " expanded_at BIGINT,"
     " events BIGINT NOT NULL DEFAULT 0,"
     " intervals BIGINT NOT NULL DEFAULT 0,"
     " created_at BIGINT NOT NULL,"

@@ -411,6 +411,7 @@ typedef struct calendar_import {
     int64_t last_attempt;   /* 0: never */
     int64_t last_success;   /* 0: never */
     const char *last_error; /* of the last attempt; NULL when it succeeded */
+    int64_t expanded_at;    /* when a body was last expanded; 0: never */
     int64_t events;         /* VEVENTs in the last body read */
     int64_t intervals;      /* busy intervals it gave */
     int64_t created_at;
