@@ -27,7 +27,10 @@
  * floating EXDATE, RDATE and RECURRENCE-ID values are in DTSTART's zone.  A
  * local time that occurs twice is its first instant; one in a gap is the
  * first instant after it.  All-day events (VALUE=DATE) cover the center's
- * local days, from local midnight to local midnight.
+ * local days, from local midnight to local midnight.  A value that is no
+ * real date (libical reads any digits) is dropped with what needs it: an
+ * event without a real DTSTART or DTEND blocks nothing, and a bad EXDATE,
+ * RDATE, RECURRENCE-ID or UNTIL is ignored, which can only block more.
  *
  * Durations.  DTEND (exact: the instants' difference, applied to every
  * instance), else DURATION (its days and weeks are nominal: added to the
@@ -56,11 +59,12 @@
 #include "sched/civil.h"
 #include "util/buf.h"
 
-#define DAY          ((int64_t)86400)
-#define OWNERS_MAX   16
-#define ADDRESS_MAX  320
-#define ROWS_LIMIT   ((size_t)EXPAND_MAX_INTERVALS * sizeof(external_busy) + 1)
-#define INSTANCE_MAX ((size_t)EXPAND_MAX_INSTANCES * 2 * sizeof(busy_interval) + 1)
+#define DAY           ((int64_t)86400)
+#define SPAN_DAYS_MAX ((int64_t)1000)
+#define OWNERS_MAX    16
+#define ADDRESS_MAX   320
+#define ROWS_LIMIT    ((size_t)EXPAND_MAX_INTERVALS * sizeof(external_busy) + 1)
+#define INSTANCE_MAX  ((size_t)EXPAND_MAX_INSTANCES * 2 * sizeof(busy_interval) + 1)
 
 /* The zone a time value is read in: a VTIMEZONE of the text, or a tzfile
  * zone (exactly one is set). */
@@ -102,6 +106,17 @@ static expand_rc fail(ctx *x, expand_rc rc, const char *fmt, ...)
 
 /* ---- time ------------------------------------------------------------- */
 
+/* True when t is a date (and time) that exists: libical reads any digits
+ * (a month 73, a 31 February), and nothing else here accepts them. */
+static bool valid(struct icaltimetype t)
+{
+    if (icaltime_is_null_time(t) || t.year < 1 || t.year > 9999 || t.month < 1 || t.month > 12 ||
+        t.day < 1 || t.day > civil_month_length(t.year, t.month))
+        return false;
+    return t.is_date || (t.hour >= 0 && t.hour <= 23 && t.minute >= 0 && t.minute <= 59 &&
+                         t.second >= 0 && t.second <= 60);
+}
+
 /* The wall-clock fields of t as seconds of a UTC-like count. */
 static int64_t wall_seconds(struct icaltimetype t)
 {
@@ -118,10 +133,11 @@ static int64_t center_midnight(const ctx *x, struct icaltimetype t)
                           TZFILE_EARLIEST);
 }
 
-/* t as an instant: a date is the center's local midnight, UTC is UTC, else
- * the wall clock in z. */
+/* t (valid) as an instant: a date is the center's local midnight, UTC is
+ * UTC, else the wall clock in z. */
 static int64_t to_unix(const ctx *x, struct icaltimetype t, zone_ref z)
 {
+    assert(valid(t));
     if (t.is_date)
         return center_midnight(x, t);
     if (icaltime_is_utc(t))
@@ -230,6 +246,7 @@ static expand_rc emit(ctx *x, const char *uid, int64_t start, int64_t stop)
 
 /* How long each instance of an event lasts. */
 typedef struct span {
+    bool ok; /* false: an end that is no date (the event is skipped) */
     bool all_day;
     int64_t days;  /* nominal: local days added to the start */
     int64_t exact; /* seconds added after that */
@@ -237,13 +254,15 @@ typedef struct span {
 
 static span event_span(const ctx *x, icalcomponent *ev, struct icaltimetype dt, zone_ref z)
 {
-    span s = {.all_day = dt.is_date != 0};
+    span s = {.ok = true, .all_day = dt.is_date != 0};
     icalproperty *end = icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY);
     icalproperty *dur = icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY);
     if (end) {
         struct icaltimetype de = icalproperty_get_dtend(end);
-        if (icaltime_is_null_time(de))
+        if (!valid(de)) {
+            s.ok = false;
             return s;
+        }
         if (s.all_day)
             s.days = civil_days_from_date(de.year, de.month, de.day) -
                      civil_days_from_date(dt.year, dt.month, dt.day);
@@ -264,6 +283,12 @@ static span event_span(const ctx *x, icalcomponent *ev, struct icaltimetype dt, 
     } else if (s.all_day) {
         s.days = 1;
     }
+    /* nothing longer is worth reading (the horizon is 401 days), and the
+     * wall-clock arithmetic stays small */
+    if (s.days > SPAN_DAYS_MAX)
+        s.days = SPAN_DAYS_MAX;
+    if (s.exact > SPAN_DAYS_MAX * DAY)
+        s.exact = SPAN_DAYS_MAX * DAY;
     return s;
 }
 
@@ -319,15 +344,16 @@ static expand_rc add_rule(ctx *x, buf *set, icalproperty *p, struct icaltimetype
                           span s, const char *uid)
 {
     struct icalrecurrencetype rule = icalproperty_get_rrule(p);
-    bool has_until = !icaltime_is_null_time(rule.until);
+    /* an UNTIL that is no date is ignored: the horizon bounds the rule */
+    bool has_until = valid(rule.until);
     int64_t until = 0;
     if (has_until) {
         if (rule.until.is_date && !dt.is_date) /* the whole of that day */
             until = to_unix(x, add_days(rule.until, 1), z) - 1;
         else
             until = to_unix(x, rule.until, z);
-        rule.until = icaltime_null_time();
     }
+    rule.until = icaltime_null_time();
     struct icaltimetype start = dt;
     start.zone = NULL;
     icalrecur_iterator *it = icalrecur_iterator_new(rule, start);
@@ -337,7 +363,7 @@ static expand_rc add_rule(ctx *x, buf *set, icalproperty *p, struct icaltimetype
     size_t steps = 0;
     for (;;) {
         struct icaltimetype t = icalrecur_iterator_next(it);
-        if (icaltime_is_null_time(t))
+        if (icaltime_is_null_time(t) || !valid(t))
             break;
         if (++steps > EXPAND_MAX_STEPS) {
             rc = fail(x, EXPAND_TOO_BIG, "event '%.80s' recurs more than %d times", uid,
@@ -362,6 +388,8 @@ static expand_rc expand_master(ctx *x, icalcomponent *ev, struct icaltimetype dt
 {
     const char *uid = event_uid(ev);
     span s = event_span(x, ev, dt, z);
+    if (!s.ok)
+        return EXPAND_OK;
     buf set, ex;
     buf_init(&set, INSTANCE_MAX, x->a);
     buf_init(&ex, SIZE_MAX / 2, x->a);
@@ -373,21 +401,22 @@ static expand_rc expand_master(ctx *x, icalcomponent *ev, struct icaltimetype dt
          p && rc == EXPAND_OK; p = icalcomponent_get_next_property(ev, ICAL_RDATE_PROPERTY)) {
         struct icaldatetimeperiodtype r = icalproperty_get_rdate(p);
         zone_ref rz = prop_zone(x, p, z);
-        if (!icaltime_is_null_time(r.time)) {
+        if (valid(r.time)) {
             rc = add_instance(x, &set, instance(x, r.time, rz, s), uid);
-        } else if (!icaltime_is_null_time(r.period.start)) {
+        } else if (valid(r.period.start)) {
             busy_interval iv = {.start = to_unix(x, r.period.start, rz)};
-            if (!icaltime_is_null_time(r.period.end))
+            if (valid(r.period.end))
                 iv.stop = to_unix(x, r.period.end, rz);
-            else
+            else if (!r.period.duration.is_neg)
                 iv.stop = iv.start + icaldurationtype_as_int(r.period.duration);
             rc = add_instance(x, &set, iv, uid);
         }
     }
     for (icalproperty *p = icalcomponent_get_first_property(ev, ICAL_EXDATE_PROPERTY);
          p && rc == EXPAND_OK; p = icalcomponent_get_next_property(ev, ICAL_EXDATE_PROPERTY)) {
-        int64_t t = to_unix(x, icalproperty_get_exdate(p), prop_zone(x, p, z));
-        if (!buf_add(&ex, &t, sizeof t))
+        struct icaltimetype e = icalproperty_get_exdate(p);
+        int64_t t = valid(e) ? to_unix(x, e, prop_zone(x, p, z)) : 0;
+        if (valid(e) && !buf_add(&ex, &t, sizeof t))
             rc = fail(x, EXPAND_NO_MEMORY, "out of memory");
     }
     if (rc != EXPAND_OK)
@@ -417,11 +446,14 @@ static expand_rc expand_event(ctx *x, icalcomponent *ev)
     if (!start || !blocks(x, ev))
         return EXPAND_OK;
     struct icaltimetype dt = icalproperty_get_dtstart(start);
-    if (icaltime_is_null_time(dt))
-        return EXPAND_OK;
+    if (!valid(dt))
+        return EXPAND_OK; /* no time to block */
     zone_ref z = prop_zone(x, start, (zone_ref){.tz = x->o->zone});
     if (icalcomponent_get_first_property(ev, ICAL_RECURRENCEID_PROPERTY)) {
-        busy_interval iv = instance(x, dt, z, event_span(x, ev, dt, z));
+        span s = event_span(x, ev, dt, z);
+        if (!s.ok)
+            return EXPAND_OK;
+        busy_interval iv = instance(x, dt, z, s);
         return emit(x, event_uid(ev), iv.start, iv.stop);
     }
     return expand_master(x, ev, dt, z);
@@ -453,13 +485,14 @@ static expand_rc read_calendar(ctx *x, icalcomponent *vcal)
             return fail(x, EXPAND_TOO_BIG, "more than %d events", EXPAND_MAX_EVENTS);
         icalproperty *rid = icalcomponent_get_first_property(ev, ICAL_RECURRENCEID_PROPERTY);
         icalproperty *start = icalcomponent_get_first_property(ev, ICAL_DTSTART_PROPERTY);
-        if (!rid)
-            continue;
+        struct icaltimetype when = rid ? icalproperty_get_recurrenceid(rid) : icaltime_null_time();
+        if (!valid(when))
+            continue; /* no instance to replace: the master's stay */
         /* a floating RECURRENCE-ID is read in the zone of DTSTART */
         zone_ref z = start ? prop_zone(x, start, (zone_ref){.tz = x->o->zone})
                            : (zone_ref){.tz = x->o->zone};
         override_key k = {arena_strdup(x->a, event_uid(ev)),
-                          to_unix(x, icalproperty_get_recurrenceid(rid), prop_zone(x, rid, z))};
+                          to_unix(x, when, prop_zone(x, rid, z))};
         if (!k.uid || !buf_add(&keys, &k, sizeof k))
             return fail(x, EXPAND_NO_MEMORY, "out of memory");
     }

@@ -312,6 +312,32 @@ START_TEST(limits)
 }
 END_TEST
 
+START_TEST(dates_that_do_not_exist_are_dropped)
+{
+    /* libical reads any digits; found by the fuzzer (a month 73 aborted) */
+    static const char text[] =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+        "BEGIN:VEVENT\r\nUID:w\r\nDTSTART:20261012T100000Z\r\nDTEND:20261012T110000Z\r\n"
+        "RRULE:FREQ=DAILY;COUNT=3\r\nEXDATE:20260231T100000Z\r\n"
+        "RDATE:56337398T100000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:w\r\nRECURRENCE-ID:56337398T100000\r\n"
+        "DTSTART:20261013T140000Z\r\nDTEND:20261013T150000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261000T100000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:y\r\nDTSTART:20261020T100000Z\r\nDTEND:20261020T250000Z\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n";
+    expand_options o = options();
+    expand_result r;
+    ck_assert_int_eq(run(text, &o, &r), EXPAND_OK);
+    /* the three daily instances (bad EXDATE and RDATE ignored) and the
+     * override's own time; x and y have no real start or end */
+    const int64_t want[] = {utc(2026, 10, 12, 10, 0), utc(2026, 10, 12, 11, 0),
+                            utc(2026, 10, 13, 10, 0), utc(2026, 10, 13, 11, 0),
+                            utc(2026, 10, 13, 14, 0), utc(2026, 10, 13, 15, 0),
+                            utc(2026, 10, 14, 10, 0), utc(2026, 10, 14, 11, 0)};
+    check_intervals(&r, want, 4);
+}
+END_TEST
+
 START_TEST(garbage_is_refused)
 {
     expand_options o = options();
@@ -351,6 +377,7 @@ Suite *suite_expand(void)
     tcase_add_test(tc, declined_needs_a_known_owner);
     tcase_add_test(tc, horizon_and_item);
     tcase_add_test(tc, limits);
+    tcase_add_test(tc, dates_that_do_not_exist_are_dropped);
     tcase_add_test(tc, garbage_is_refused);
     suite_add_tcase(s, tc);
     return s;
