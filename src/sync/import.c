@@ -15,7 +15,8 @@
  *     free time.
  * Validators go out only while the last expansion is less than a day old,
  * so that a feed answering 304 for months still has its horizon slide.
- * A success is due again after the import's interval; a failure after a
+ * A success is due again after the import's interval; a download cut short
+ * by the server's stop is due at once (for the next server); a failure after a
  * backoff that doubles from RETRY_FIRST_S up to RETRY_MAX_S (never later
  * than the interval).  Each download expands again, so the horizon slides
  * with the clock.  The outcome is written under the lease
@@ -166,6 +167,11 @@ static void import_run(sync_job *job, int64_t id)
     o.at = now;
     if (o.ok) {
         o.due_at = now + im.interval;
+    } else if (job->stopping && job->stopping(job->stopping_ctx)) {
+        /* cut short by the server's stop: due at once for the next one */
+        snprintf(err, sizeof err, "interrupted: the server stopped");
+        o.error = err;
+        o.due_at = now;
     } else {
         o.error = err;
         o.due_at = now + retry_delay(im.attempts + 1, im.interval);

@@ -36,6 +36,7 @@ class Feed:
         self.body = b""
         self.etag = None
         self.mode = "ok"  # ok, error, hang, garbage
+        self.hang = 4  # seconds a hang lasts
         self.requests = 0
         self.conditional = 0  # requests that carried If-None-Match
         self.not_modified = 0  # of those, answered 304
@@ -65,7 +66,7 @@ class Feed:
                         feed.not_modified += 1
                         mode = "304"
                 if mode == "hang":
-                    time.sleep(4)
+                    time.sleep(feed.hang)
                     return
                 if mode == "304":
                     self.send_response(304)
@@ -134,12 +135,12 @@ def feed():
 class Office:
     """A practice (clock file, Brussels) open 09:00-12:00 and 13:00-16:00
     every weekday, a 30-minute service, a patient, and a server whose sync
-    requests time out after 2 s."""
+    requests time out after `timeout` seconds."""
 
-    def __init__(self, agenda_bin, tmp_path, t0=T0):
+    def __init__(self, agenda_bin, tmp_path, t0=T0, timeout=2):
         self.p = Practice(agenda_bin, tmp_path, t0, config=False)
         conf = tmp_path / f"{unique('sync')}.ini"
-        conf.write_text("[server]\nsync_timeout = 2\n")
+        conf.write_text(f"[server]\nsync_timeout = {timeout}\n")
         self.srv = self.p.serve("--config", str(conf), "--dispatch", "off")
         self.acct = self.p.acct
         self.api = self.acct.api
@@ -422,6 +423,21 @@ def test_import_errors_change_nothing(office, feed, agenda_bin, tmp_path):
     expect_error(o.api.get(busy, params={"from": "soon"}), 400)
     expect_error(o.api.get(busy, params={"from": 100, "to": 50}), 400)
     expect_error(o.api.get(busy, params={"from": 0, "to": 401 * DAY}), 400)
+
+
+def test_the_server_stops_at_once_during_a_download(office, feed):
+    o = office(timeout=60)
+    feed.hang = 30
+    with feed.lock:
+        feed.mode = "hang"
+    o.add_import(feed.url)
+    wait_until(lambda: feed.requests == 1, what="the download to start")
+    began = time.monotonic()
+    assert o.srv.terminate(timeout=10) == 0
+    assert time.monotonic() - began < 5
+    listed = o.p.cli.ok("feed", "imports", "--calendar", str(o.cal))
+    assert "last_error=interrupted: the server stopped" in listed, listed
+    assert f"next={o.clock.now} " in listed, listed  # due at once for the next server
 
 
 def test_sync_off_fetches_nothing(agenda_bin, tmp_path, feed):
