@@ -22,7 +22,7 @@ FUZZ_SHORT_SECONDS ?= 15
 FUZZ_TIMEOUT       ?= 10
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
-FUZZERS ?= body form url fields credentials tzfile framing
+FUZZERS ?= body form url fields credentials tzfile framing expand
 
 TEST_TARGETS += fuzz-short
 

@@ -20,7 +20,9 @@
 
 #include "notify/mail.h"
 #include "notify/sms.h"
+#include "sync/worker.h"
 #include "util/arena.h"
+#include "util/parse.h"
 
 /* The arena's hard limit: far above any sane file. */
 #define CONFIG_MEMORY_LIMIT (1u << 20)
@@ -101,6 +103,21 @@ static bool set_public_url(parse_state *ps, const char *v)
 static bool set_dispatch(parse_state *ps, const char *v)
 {
     return is_on_off(ps, v, &ps->cfg->dispatch);
+}
+
+static bool set_sync(parse_state *ps, const char *v)
+{
+    return is_on_off(ps, v, &ps->cfg->sync);
+}
+
+static bool set_sync_timeout(parse_state *ps, const char *v)
+{
+    int64_t n = 0;
+    if (!parse_int64(v, &n) || n < 1 || n > SYNC_TIMEOUT_MAX)
+        return fail(ps, "sync_timeout must be a whole number of seconds from 1 to 600, not '%s'",
+                    v);
+    ps->cfg->sync_timeout = n;
+    return true;
 }
 
 /* ---- [smtp] ------------------------------------------------------------ */
@@ -224,6 +241,8 @@ static bool set_sync_key_file(parse_state *ps, const char *v)
 static const config_key keys[] = {
     {"server", "public_url", false, set_public_url},
     {"server", "dispatch", false, set_dispatch},
+    {"server", "sync", false, set_sync},
+    {"server", "sync_timeout", false, set_sync_timeout},
     {"smtp", "url", false, set_smtp_url},
     {"smtp", "starttls", false, set_smtp_starttls},
     {"smtp", "username", false, set_smtp_username},
@@ -308,6 +327,8 @@ void config_defaults(agenda_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->dispatch = true;
+    cfg->sync = true;
+    cfg->sync_timeout = SYNC_TIMEOUT_DEFAULT;
     cfg->sms.method = "POST";
 }
 

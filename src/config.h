@@ -3,7 +3,7 @@
  * needs beyond its command line.
  *
  * Sections and keys (README "Configuration file"):
- *   [server]  public_url, dispatch
+ *   [server]  public_url, dispatch, sync, sync_timeout
  *   [smtp]    url, starttls, username, password, from
  *   [sms]     url, method, format, body, header (repeatable), username,
  *             password, id_field, secret
@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "notify/settings.h"
 
@@ -26,13 +27,16 @@ typedef struct agenda_config {
     const char *public_url; /* the server's address as clients see it, no
                              * trailing slash; NULL when not set */
     bool dispatch;          /* this server sends messages (default on) */
+    bool sync;              /* this server runs the sync worker (default on) */
+    int64_t sync_timeout;   /* seconds a sync request to a remote may take */
     smtp_settings smtp;
     sms_settings sms;
     const char *sync_key_file; /* [sync] key_file; NULL when not set */
     void *storage_;            /* the strings above; config_free releases it */
 } agenda_config;
 
-/* The defaults: no file, dispatch on, no [smtp], no [sms]. */
+/* The defaults: no file, dispatch and sync on (sync_timeout 30 s), no
+ * [smtp], no [sms]. */
 void config_defaults(agenda_config *cfg);
 
 /* Reads `path` into *cfg (which config_defaults filled).  Returns true, or

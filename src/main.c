@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "sync/dav.h"
 #include "sync/secret.h"
+#include "sync/worker.h"
 #include "util/parse.h"
 #include "util/token.h"
 
@@ -26,7 +27,7 @@ static const char usage[] =
     "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
     "        [--timeout SECONDS] [--max-connections N]\n"
     "        [--auth-failures N] [--auth-window SECONDS] [--max-memory BYTES]\n"
-    "        [--config PATH] [--clock-file PATH] [--dispatch on|off]\n"
+    "        [--config PATH] [--clock-file PATH] [--dispatch on|off] [--sync on|off]\n"
     "  demo [--db DB] [--listen HOST:PORT]      create demo data, print a curl line\n"
     "  migrate [--db DB]                        bring the schema up to date\n"
     "  center add --name NAME --slug SLUG [--timezone ZONE]\n"
@@ -51,6 +52,8 @@ static const char usage[] =
     "  caldav link --calendar ID --url URL --username USER [--config PATH]\n"
     "                                           the password: one line on standard input\n"
     "  caldav unlink --calendar ID | caldav status --calendar ID\n"
+    "  feed import --calendar ID --url URL [--interval SECONDS]   prints the import's id\n"
+    "  feed imports --calendar ID | feed unimport --id N\n"
     "\n"
     "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
     "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
@@ -120,10 +123,10 @@ static const serve_number serve_numbers[] = {
 
 static int serve(int argc, char **argv)
 {
-    enum { FIXED_OPTIONS = 6 };
+    enum { FIXED_OPTIONS = 7 };
     cli_option o[FIXED_OPTIONS + COUNT(serve_numbers)] = {
-        {.name = "db"},     {.name = "listen"},     {.name = "access-log"},
-        {.name = "config"}, {.name = "clock-file"}, {.name = "dispatch"}};
+        {.name = "db"},         {.name = "listen"},   {.name = "access-log"}, {.name = "config"},
+        {.name = "clock-file"}, {.name = "dispatch"}, {.name = "sync"}};
     for (size_t i = 0; i < COUNT(serve_numbers); i++)
         o[FIXED_OPTIONS + i].name = serve_numbers[i].name;
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
@@ -171,6 +174,14 @@ static int serve(int argc, char **argv)
     }
     if (dispatch_arg)
         conf.dispatch = strcmp(dispatch_arg, "on") == 0;
+    const char *sync_arg = cli_get(o, COUNT(o), "sync", NULL);
+    if (sync_arg && strcmp(sync_arg, "on") != 0 && strcmp(sync_arg, "off") != 0) {
+        cli_error("option '--sync' must be on or off, not '%s'", sync_arg);
+        config_free(&conf);
+        return EXIT_USAGE;
+    }
+    if (sync_arg)
+        conf.sync = strcmp(sync_arg, "on") == 0;
 
     /* The sync key is read once, at start: a configured key that cannot be
      * read stops the server here rather than failing every link later. */
@@ -219,14 +230,19 @@ static int serve(int argc, char **argv)
                                   .public_url = conf.public_url,
                                   .threads = 2};
     char dispatch_err[256];
-    if (conf.dispatch && !notify_global_init()) {
+    /* The sync worker fetches imported feeds (and later talks CalDAV) from
+     * a thread of its own, with its own store. */
+    sync_worker *syncer = NULL;
+    const sync_config scfg = {.db_url = cfg.db_url, .threads = 1, .timeout = conf.sync_timeout};
+    char sync_err[256];
+    if ((conf.dispatch || conf.sync) && !notify_global_init()) {
         cli_error("cannot initialise libcurl");
         secret_key_free(sync_key);
         config_free(&conf);
         return 1;
     }
     /* The server takes SIGINT and SIGTERM with sigwait in this thread: the
-     * dispatcher's threads must inherit them blocked. */
+     * dispatcher's and the sync worker's threads must inherit them blocked. */
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
@@ -239,7 +255,14 @@ static int serve(int argc, char **argv)
         config_free(&conf);
         return 1;
     }
+    if (conf.sync && !sync_start(&scfg, &syncer, sync_err, sizeof sync_err)) {
+        cli_error("cannot start the sync worker: %s", sync_err);
+        dispatch_stop(messages);
+        config_free(&conf);
+        return 1;
+    }
     int status = server_run(&cfg);
+    sync_stop(syncer);
     dispatch_stop(messages);
     secret_key_free(sync_key);
     config_free(&conf);
@@ -264,6 +287,7 @@ int main(int argc, char **argv)
         {"reminders", admin_reminders},
         {"keygen", admin_keygen},
         {"caldav", admin_caldav},
+        {"feed", admin_feed},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");

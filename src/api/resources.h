@@ -36,6 +36,10 @@ api_err templates_delete(api_request *rq, api_response *rs);
 api_err appointment_messages_list(api_request *rq, api_response *rs); /* messages.c */
 api_err center_messages_list(api_request *rq, api_response *rs);
 api_err center_replies_list(api_request *rq, api_response *rs);
+api_err imports_list(api_request *rq, api_response *rs); /* imports.c */
+api_err imports_create(api_request *rq, api_response *rs);
+api_err imports_delete(api_request *rq, api_response *rs);
+api_err calendar_busy_list(api_request *rq, api_response *rs);
 api_err sms_status(api_request *rq, api_response *rs); /* sms.c (OWNER_PUBLIC) */
 api_err sms_inbound(api_request *rq, api_response *rs);
 

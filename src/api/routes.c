@@ -49,6 +49,12 @@ const api_route api_routes[] = {
     {"POST", "calendars/{id}/openings", openings_create, NULL, OWNER_CALENDAR},
     {"DELETE", "calendars/{id}/openings/{ref}", openings_delete, NULL, OWNER_CALENDAR},
 
+    /* extensions: calendar sync (see the README) */
+    {"GET", "calendars/{id}/imports", imports_list, NULL, OWNER_CALENDAR},
+    {"POST", "calendars/{id}/imports", imports_create, NULL, OWNER_CALENDAR},
+    {"DELETE", "calendars/{id}/imports/{ref}", imports_delete, NULL, OWNER_CALENDAR},
+    {"GET", "calendars/{id}/busy", calendar_busy_list, NULL, OWNER_CALENDAR},
+
     /* the slot engine: the document's suggestions, and bookings (extension) */
     {"GET", "suggestions", suggestions_list, NULL, OWNER_NONE},
     {"POST", "calendars/{id}/bookings", bookings_create, NULL, OWNER_CALENDAR},

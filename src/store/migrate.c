@@ -553,6 +553,57 @@ static const char SCHEMA_11[] =
     " WHERE appointment_id <> 0;"
     "CREATE INDEX IF NOT EXISTS caldav_items_uid ON caldav_items (calendar_id, uid);";
 
+/* External busy time and imported feeds (busy.c, sync/).
+ * - external_busy: intervals [start, stop) during which a calendar is busy
+ *   elsewhere, per source ('feed': an imported feed, source_id its
+ *   calendar_imports id; 'caldav': a CalDAV link) and item (the event's UID,
+ *   or a CalDAV resource's href), replaced whole by the sync worker.  No row
+ *   is longer than EXTERNAL_BUSY_PIECE (store.h; longer times are stored as
+ *   consecutive pieces), so a window [S, E) reads the index range
+ *   start in [S - piece, E) of external_busy_window: the constant bound
+ *   appointments get from calendars.longest_appointment.
+ * - calendar_imports: a calendar's imported feeds, with the validators of
+ *   the last download (etag, last_modified), the due time and lease of the
+ *   worker's claim (lease.c), what the last attempts gave, and when a body
+ *   was last expanded (expanded_at: 304s do not slide the horizon).
+ * No foreign key from external_busy: its rows are replaced by the thousand
+ * and removed with their source by the store, in one unit of work. */
+static const char SCHEMA_12[] =
+    "CREATE TABLE IF NOT EXISTS external_busy ("
+    " calendar_id BIGINT NOT NULL,"
+    " source TEXT NOT NULL CHECK (source IN ('feed', 'caldav')),"
+    " source_id BIGINT NOT NULL,"
+    " item TEXT NOT NULL,"
+    " start BIGINT NOT NULL,"
+    " stop BIGINT NOT NULL,"
+    " CHECK (stop > start));"
+    /* the slot engine's and bookings' window reads (store_busy_list) */
+    "CREATE INDEX IF NOT EXISTS external_busy_window ON external_busy (calendar_id, start);"
+    /* replacing a source or one of its items */
+    "CREATE INDEX IF NOT EXISTS external_busy_source ON external_busy (source, source_id, item);"
+
+    "CREATE TABLE IF NOT EXISTS calendar_imports ("
+    " id {ID_NEVER_REUSED},"
+    " calendar_id BIGINT NOT NULL REFERENCES calendars (id),"
+    " url TEXT NOT NULL,"
+    " interval_seconds BIGINT NOT NULL CHECK (interval_seconds > 0),"
+    " etag TEXT,"
+    " last_modified TEXT,"
+    " due_at BIGINT NOT NULL,"
+    " lease_owner TEXT,"
+    " lease_until BIGINT,"
+    " attempts BIGINT NOT NULL DEFAULT 0,"
+    " last_attempt BIGINT,"
+    " last_success BIGINT,"
+    " last_error TEXT,"
+    " expanded_at BIGINT,"
+    " events BIGINT NOT NULL DEFAULT 0,"
+    " intervals BIGINT NOT NULL DEFAULT 0,"
+    " created_at BIGINT NOT NULL,"
+    " UNIQUE (calendar_id, url));"
+    /* the worker's claim: imports by due time */
+    "CREATE INDEX IF NOT EXISTS calendar_imports_due ON calendar_imports (due_at);";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1, NULL},
     {2, "working hours", SCHEMA_2, NULL},
@@ -565,6 +616,7 @@ static const migration migrations[] = {
      drop_collection_fks},
     {9, "an appointment's messages state on its own row", NULL, outbox_onto_appointments},
     {11, "CalDAV links and their items' sync status", SCHEMA_11, NULL},
+    {12, "external busy time and imported feeds", SCHEMA_12, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

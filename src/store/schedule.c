@@ -14,7 +14,11 @@
  * appointments_start.  The bound is a scalar subquery, evaluated once.
  * Busy means live, booked or noshow, and not empty: the same appointments
  * the overlap warning counts (appointments.c): a time is suggested exactly
- * when an appointment booked there would not warn (within opening hours). */
+ * when an appointment booked there would not warn (within opening hours).
+ * External busy time (busy.c: imported feeds, CalDAV) is added to the list
+ * by a UNION ALL of its own bounded range (rows of at most
+ * EXTERNAL_BUSY_PIECE), so it blocks suggestions and bookings; the warning,
+ * which speaks of appointments only, does not see it. */
 #include <assert.h>
 
 #include "store/internal.h"
@@ -56,12 +60,16 @@ static const range_sql range_statements[] = {
 
 /* index appointments_start, bounded by the calendar's longest appointment */
 static const char SQL_BUSY[] =
+    "SELECT start, stop FROM ("
     "SELECT start, stop FROM appointments"
     " WHERE calendar_id = ?"
     " AND start >= ? - (SELECT longest_appointment FROM calendars WHERE id = ?)"
     " AND start < ? AND stop > ? AND stop > start"
     " AND deleted + 0 = 0 AND status IN ('booked', 'noshow')"
-    " ORDER BY start";
+    " UNION ALL "
+    "SELECT start, stop FROM external_busy"
+    " WHERE calendar_id = ? AND start >= ? AND start < ? AND stop > ?"
+    ") AS busy ORDER BY start";
 
 /* Reads (day, start_minute, stop_minute) into *row (an opening_hour). */
 static store_rc read_opening_hour(db_stmt *s, arena *a, void *row)
@@ -171,10 +179,14 @@ store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t t
                          busy_interval **out, size_t *n)
 {
     assert(st && a && out && n && from <= to);
-    const store_value binds[] = {STORE_INT64(calendar_id), STORE_INT64(from),
-                                 STORE_INT64(calendar_id), STORE_INT64(to), STORE_INT64(from)};
+    /* external rows are no longer than EXTERNAL_BUSY_PIECE (busy.c) */
+    int64_t floor = from < INT64_MIN + EXTERNAL_BUSY_PIECE ? INT64_MIN : from - EXTERNAL_BUSY_PIECE;
+    const store_value binds[] = {
+        STORE_INT64(calendar_id), STORE_INT64(from), STORE_INT64(calendar_id),
+        STORE_INT64(to),          STORE_INT64(from), STORE_INT64(calendar_id),
+        STORE_INT64(floor),       STORE_INT64(to),   STORE_INT64(from)};
     void *rows = NULL;
-    store_rc rc = store_rows_run(st->db, &busy_of_calendar, binds, 5, a, &rows, n);
+    store_rc rc = store_rows_run(st->db, &busy_of_calendar, binds, 9, a, &rows, n);
     *out = rows;
     return rc;
 }

@@ -353,11 +353,110 @@ typedef struct busy_interval {
     int64_t stop;
 } busy_interval;
 
-/* The calendar's live booked or noshow appointments overlapping [from, to),
- * sorted by start.  Cost grows with the rows in the window, not with the
- * calendar's history. */
+/* What blocks the calendar in [from, to), sorted by start: its live booked
+ * or noshow appointments, and its external busy time (imported feeds,
+ * CalDAV; busy.c).  Cost grows with the rows in the window, not with the
+ * calendar's history.  The appointments' overlap warning counts
+ * appointments only. */
 store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
                          busy_interval **out, size_t *n);
+
+/* ---- external busy time and imported feeds (busy.c) --------------------
+ *
+ * External busy time is what the calendar's owner has elsewhere: intervals
+ * per source (an imported feed, a CalDAV link) and item (an event's UID, a
+ * CalDAV resource's href), written only by the sync worker, read by
+ * store_busy_list.  Titles are never stored. */
+
+/* The sources; source_id is the calendar_imports id, or the CalDAV link's. */
+#define BUSY_SOURCE_FEED   "feed"
+#define BUSY_SOURCE_CALDAV "caldav"
+/* The longest row: a longer interval is stored as consecutive pieces, so a
+ * window read is an index range bounded by this constant (busy.c). */
+#define EXTERNAL_BUSY_PIECE ((int64_t)7 * 86400)
+
+/* One interval [start, stop) of an item; start < stop. */
+typedef struct external_busy {
+    const char *item;
+    int64_t start;
+    int64_t stop;
+} external_busy;
+
+/* Replaces every interval of the source (all its items) by rows[0..n), as
+ * one unit of work: a reader sees the old set or the new one.  `a` holds
+ * working memory. */
+store_rc store_external_busy_replace(store *st, int64_t calendar_id, const char *source,
+                                     int64_t source_id, const external_busy *rows, size_t n,
+                                     arena *a);
+/* Replaces the intervals of one item of the source by iv[0..n) (n = 0
+ * drops the item), as one unit of work. */
+store_rc store_external_busy_replace_item(store *st, int64_t calendar_id, const char *source,
+                                          int64_t source_id, const char *item,
+                                          const busy_interval *iv, size_t n, arena *a);
+/* Removes every interval of the source (a link or import going away). */
+store_rc store_external_busy_drop(store *st, const char *source, int64_t source_id);
+/* The calendar's external busy time overlapping [from, to), sorted by
+ * start, pieces joined back where they touch (no item, no source). */
+store_rc store_external_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to,
+                                  arena *a, busy_interval **out, size_t *n);
+
+/* An imported feed: a read-only iCalendar URL fetched on an interval. */
+typedef struct calendar_import {
+    int64_t id;
+    int64_t calendar_id;
+    const char *url;
+    int64_t interval; /* seconds between fetches */
+    const char *etag; /* validators of the last 200, or NULL */
+    const char *last_modified;
+    int64_t due_at;         /* next fetch */
+    int64_t attempts;       /* failed attempts since the last success */
+    int64_t last_attempt;   /* 0: never */
+    int64_t last_success;   /* 0: never */
+    const char *last_error; /* of the last attempt; NULL when it succeeded */
+    int64_t expanded_at;    /* when a body was last expanded; 0: never */
+    int64_t events;         /* VEVENTs in the last body read */
+    int64_t intervals;      /* busy intervals it gave */
+    int64_t created_at;
+} calendar_import;
+
+/* Inserts im (id set; url, interval, due_at and created_at as given).
+ * NOT_FOUND when the calendar does not exist, CONFLICT when it imports that
+ * URL already. */
+store_rc store_import_add(store *st, calendar_import *im);
+/* The calendar's imports, by id. */
+store_rc store_import_list(store *st, int64_t calendar_id, arena *a, calendar_import **out,
+                           size_t *n);
+/* Import `id` (of any calendar). NOT_FOUND when absent. */
+store_rc store_import_get(store *st, int64_t id, arena *a, calendar_import *out);
+/* Removes the import and its busy time, as one unit of work.  calendar_id
+ * 0 matches any calendar.  NOT_FOUND when there is no such import. */
+store_rc store_import_remove(store *st, int64_t calendar_id, int64_t id);
+/* Leases up to `max` due imports (due_at <= now, no live lease) to owner
+ * until now + lease_seconds (lease.c). */
+store_rc store_import_claim(store *st, const char *owner, int64_t now, int64_t lease_seconds,
+                            size_t max, arena *a, int64_t **ids, size_t *n);
+
+/* What one fetch of an import gave. */
+typedef struct import_outcome {
+    bool ok;      /* fetched: a new body read, or 304 Not Modified */
+    bool replace; /* a new body: rows[0..n) replace the feed's busy time,
+                   * etag and last_modified its validators, events counted */
+    const external_busy *rows;
+    size_t n;
+    const char *etag;
+    const char *last_modified;
+    int64_t events;
+    const char *error; /* !ok: why; the busy time is left as it was */
+    int64_t at;        /* now */
+    int64_t due_at;    /* next attempt */
+} import_outcome;
+
+/* Records the outcome of import `id`, leased to `owner`, and releases the
+ * lease; with `replace`, the busy time is replaced in the same unit of
+ * work.  NOT_FOUND (nothing written) when the lease is no longer owner's or
+ * the import was removed meanwhile. */
+store_rc store_import_finish(store *st, int64_t id, const char *owner, const import_outcome *o,
+                             arena *a);
 
 /* ---- patient messages: settings, templates, the outbox ----------------
  *

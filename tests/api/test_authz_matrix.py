@@ -181,6 +181,11 @@ class World:
             f"/calendars/{calendar}/openings",
             {"opening": {"start": "1700200000", "stop": "1700210000",
                          "title": f"{m}-opening"}}), 201), "opening")
+        # an imported feed (never reachable: its fetches fail, which keeps
+        # nothing from being served); its address is shown by host only
+        self.imported = unwrap_one(expect(o.api.post(
+            f"/calendars/{calendar}/imports",
+            {"import": {"url": f"https://feed.invalid/{m}-feed.ics"}}), 201), "import")
         days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
         expect(o.api.put(f"/calendars/{calendar}/opening_hours",
                          {"opening_hours": [{"opening_hour": {"day": d, "start": "08:00",
@@ -200,6 +205,7 @@ class World:
             "service": {str(self.service["id"])},
             "appointment": {str(self.appointment["id"])},
             "absence": {str(self.absence["id"])}, "opening": {str(self.opening["id"])},
+            "import": {str(self.imported["id"])},
         }
         self.ids = set().union(*self.typed_ids.values())
 
@@ -238,6 +244,7 @@ class World:
             "services": [self.service["id"], "remote_id:" + self.service["remote_id"]],
             "absences": [self.absence["id"]],
             "openings": [self.opening["id"]],
+            "imports": [self.imported["id"]],
         }
         return [str(r) for r in known.get(resource, [self.patient["id"]])]
 
@@ -297,6 +304,7 @@ class World:
             "template": {"subject": "intruder", "body": "intruder"},
             "caldav": {"url": f"{self.caldav_base}/{tag}-caldav/", "username": "intruder",
                        "password": "intruder"},
+            "import": {"url": f"https://feed.invalid/{tag}.ics"},
         }
 
     def signed_post(self, path, params):

@@ -33,6 +33,7 @@
     SUITE(suite_patients)                                                                          \
     SUITE(suite_services)                                                                          \
     SUITE(suite_appointments)                                                                      \
+    SUITE(suite_busy)                                                                              \
     SUITE(suite_replies)                                                                           \
     SUITE(suite_store)                                                                             \
     SUITE(suite_db_pg)                                                                             \
@@ -53,7 +54,8 @@
     SUITE(suite_sms)                                                                               \
     SUITE(suite_dav)                                                                               \
     SUITE(suite_secret)                                                                            \
-    SUITE(suite_caldav)
+    SUITE(suite_caldav)                                                                            \
+    SUITE(suite_expand)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
