@@ -133,7 +133,7 @@ static store_rc insert_rows(store *st, int64_t calendar_id, int64_t source_id, c
     return b.n ? store_bulk_run(st, &b, NULL) : STORE_OK;
 }
 
-static bool source_ok(const char *source)
+static inline bool source_ok(const char *source)
 {
     return source &&
            (strcmp(source, BUSY_SOURCE_FEED) == 0 || strcmp(source, BUSY_SOURCE_CALDAV) == 0);
