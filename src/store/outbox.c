@@ -263,14 +263,22 @@ static store_rc state_found(db_stmt *s, void *ctx)
     return STORE_OK;
 }
 
-/* A message to insert. */
+/* A message to insert; the center and the time are the planning's. */
 typedef struct new_message {
-    int64_t center_id, appointment_id;
-    const char *kind, *channel, *rule;
-    int64_t version, due_at;
-    const char *state, *reason;
-    int64_t now;
+    int64_t appointment_id, version, due_at;
+    const char *kind, *channel, *rule, *state, *reason;
 } new_message;
+
+/* Messages are inserted as they are made, a bulk statement's worth at a
+ * time, so a planning's memory does not grow with the collection: fresh
+ * memory costs page faults, a third of a 1,000-appointment planning's time
+ * when it held every message at once. */
+typedef struct message_batch {
+    store *st;
+    int64_t center_id, now;
+    new_message rows[STORE_BULK_ROWS];
+    size_t n;
+} message_batch;
 
 static void bind_id(db_stmt *s, int first, const void *items, size_t k)
 {
@@ -279,8 +287,9 @@ static void bind_id(db_stmt *s, int first, const void *items, size_t k)
 
 static void bind_message(db_stmt *s, int first, const void *items, size_t k)
 {
-    const new_message *m = &((const new_message *)items)[k];
-    db_bind_int64(s, first, m->center_id);
+    const message_batch *b = items;
+    const new_message *m = &b->rows[k];
+    db_bind_int64(s, first, b->center_id);
     db_bind_int64(s, first + 1, m->appointment_id);
     db_bind_text(s, first + 2, m->kind);
     db_bind_text(s, first + 3, m->channel);
@@ -292,8 +301,27 @@ static void bind_message(db_stmt *s, int first, const void *items, size_t k)
         db_bind_text(s, first + 8, m->reason);
     else
         db_bind_null(s, first + 8);
-    db_bind_int64(s, first + 9, m->now);
-    db_bind_int64(s, first + 10, m->now);
+    db_bind_int64(s, first + 9, b->now);
+    db_bind_int64(s, first + 10, b->now);
+}
+
+/* Inserts the batch's messages and empties it. */
+static store_rc batch_flush(message_batch *b)
+{
+    const store_bulk insert = {
+        .sql = SQL_MESSAGES_INSERT, .per_row = 11, .items = b, .n = b->n, .bind = bind_message};
+    store_rc rc = b->n ? store_bulk_run(b->st, &insert, NULL) : STORE_OK;
+    b->n = 0;
+    return rc;
+}
+
+/* A slot for one more message, flushing the batch when full; NULL after a
+ * failed flush (*rc says why). */
+static new_message *batch_next(message_batch *b, store_rc *rc)
+{
+    if (b->n == STORE_BULK_ROWS && (*rc = batch_flush(b)) != STORE_OK)
+        return NULL;
+    return &b->rows[b->n++];
 }
 
 static const char *skip_reason(remind_outcome o)
@@ -343,9 +371,11 @@ bad:
     return false;
 }
 
-static void bind_row_id(db_stmt *s, int first, const void *items, size_t k)
+/* Binds the id of the k-th known row of a plan (items: the plan). */
+static void bind_known_id(db_stmt *s, int first, const void *items, size_t k)
 {
-    db_bind_int64(s, first, ((const appointment *)items)[k].id);
+    const plan *p = items;
+    db_bind_int64(s, first, p->rows[p->by_id[k]].id);
 }
 
 store_rc store_outbox_plan(store *st, const appointment *rows, const bool *fresh, size_t n,
@@ -373,104 +403,44 @@ store_rc store_outbox_plan(store *st, const appointment *rows, const bool *fresh
         tzfile_get(ps.timezone, &zone) != TZFILE_OK)
         return STORE_OK;
 
-    /* the rows this unit of work did not insert: their state is read */
-    size_t n_known = 0, n_gone = 0, n_new = 0;
-    plan p = {.rows = rows, .n = n};
-    appointment *known = arena_calloc(a, n, sizeof *known);
-    int64_t *gone = arena_calloc(a, n, sizeof *gone);
-    p.by_id = arena_calloc(a, n, sizeof *p.by_id);
-    p.state = arena_calloc(a, n, sizeof *p.state);
-    p.found = arena_calloc(a, n, sizeof *p.found);
-    /* at most a confirmation or change notice or cancellation, and the
-     * reminders, per appointment */
-    size_t cap = n * (n_rules + 2);
-    new_message *out = arena_calloc(a, cap, sizeof *out);
-    if (!known || !gone || !p.by_id || !p.state || !p.found || !out)
-        return store_out_of_memory("outbox planning");
+    /* The rows this unit of work did not insert ("known") have a state to
+     * read and messages to replace; the ones no longer taking place
+     * ("gone") have pending messages to cancel. */
+    plan p = {.rows = rows};
+    size_t n_gone = 0;
     for (size_t i = 0; i < n; i++)
         if (!fresh || !fresh[i]) {
-            p.by_id[n_known] = i;
-            known[n_known++] = rows[i];
+            p.n++;
+            n_gone += rows[i].deleted || rows[i].status == APPT_CANCELLED;
         }
-    qsort_r(p.by_id, n_known, sizeof *p.by_id, cmp_row_id, (void *)rows);
-    p.n = n_known; /* state_found searches the known rows only */
+    int64_t *gone = n_gone ? arena_alloc(a, n_gone * sizeof *gone) : NULL;
+    p.by_id = p.n ? arena_alloc(a, p.n * sizeof *p.by_id) : NULL;
+    p.state = p.n ? arena_alloc(a, n * sizeof *p.state) : NULL;
+    p.found = p.n ? arena_calloc(a, n, sizeof *p.found) : NULL;
+    message_batch *batch = arena_alloc(a, sizeof *batch);
+    if ((n_gone && !gone) || (p.n && (!p.by_id || !p.state || !p.found)) || !batch)
+        return store_out_of_memory("outbox planning");
+    for (size_t i = 0, k = 0, g = 0; i < n; i++)
+        if (!fresh || !fresh[i]) {
+            p.by_id[k++] = i;
+            if (rows[i].deleted || rows[i].status == APPT_CANCELLED)
+                gone[g++] = rows[i].id;
+        }
+    qsort_r(p.by_id, p.n, sizeof *p.by_id, cmp_row_id, (void *)rows);
+
     const store_bulk raise = {.sql = cause == OUTBOX_FIRST_RULES ? SQL_RAISE_VERSION_UNTOLD
                                                                  : SQL_RAISE_VERSION,
                               .per_row = 1,
-                              .items = known,
-                              .n = n_known,
-                              .bind = bind_row_id};
+                              .items = &p,
+                              .n = p.n,
+                              .bind = bind_known_id};
     const store_bulk read = {.sql = SQL_STATE_BY_IDS,
                              .per_row = 1,
-                             .items = known,
-                             .n = n_known,
-                             .bind = bind_row_id,
+                             .items = &p,
+                             .n = p.n,
+                             .bind = bind_known_id,
                              .row = state_found,
                              .ctx = &p};
-    if (n_known &&
-        ((cause != OUTBOX_WRITTEN && (rc = store_bulk_run(st, &raise, NULL)) != STORE_OK) ||
-         (rc = store_bulk_run(st, &read, NULL)) != STORE_OK))
-        return rc;
-
-    for (size_t i = 0; i < n; i++) {
-        const appointment *ap = &rows[i];
-        bool live = !ap->deleted && ap->status == APPT_BOOKED;
-        bool ended = ap->deleted || ap->status == APPT_CANCELLED;
-        bool ahead = ap->start > now;
-        bool inserted = fresh && fresh[i];
-        if (!inserted && !p.found[i])
-            continue; /* written and gone in this unit of work: nothing to plan */
-        outbox_state st_i = inserted ? (outbox_state){.version = 1,
-                                                      .told_start = ap->start,
-                                                      .told_stop = ap->stop,
-                                                      .told_calendar = ap->calendar_id}
-                                     : p.state[i];
-        /* a confirmation is owed from the first planning on, until it went out */
-        bool first = inserted || cause == OUTBOX_FIRST_RULES;
-        bool owed = first ? ps.confirmation && live && ahead : st_i.confirmation_owed && live;
-        if (ended)
-            gone[n_gone++] = ap->id;
-        new_message base = {.center_id = ps.center_id,
-                            .appointment_id = ap->id,
-                            .channel = "any",
-                            .rule = "",
-                            .version = st_i.version,
-                            .due_at = now,
-                            .state = "pending",
-                            .now = now};
-        if (live && ahead) {
-            bool moved = ap->start != st_i.told_start || ap->stop != st_i.told_stop ||
-                         ap->calendar_id != st_i.told_calendar;
-            if (owed) {
-                out[n_new] = base;
-                out[n_new++].kind = "confirmation";
-            } else if (ps.change_notice && moved) {
-                out[n_new] = base;
-                out[n_new].kind = "change";
-                out[n_new++].due_at = now + ps.change_delay;
-            }
-            for (size_t r = 0; r < n_rules; r++) {
-                int64_t due = now;
-                remind_outcome o = remind_due(&rules[r], ap->start, zone, &quiet, now, &due);
-                out[n_new] = base;
-                out[n_new].kind = "reminder";
-                out[n_new].channel = rules[r].channel == REMIND_SMS ? "sms" : "email";
-                out[n_new].rule = rule_texts[r];
-                out[n_new].due_at = o == REMIND_DUE ? due : now;
-                if (o != REMIND_DUE) {
-                    out[n_new].state = "skipped";
-                    out[n_new].reason = skip_reason(o);
-                }
-                n_new++;
-            }
-        } else if (ended && !inserted && !st_i.cancellation_planned && ps.cancellation_notice &&
-                   ahead) {
-            out[n_new] = base;
-            out[n_new++].kind = "cancellation";
-        }
-    }
-    assert(n_new <= cap);
-
     const store_bulk cancel = {.sql = SQL_CANCEL_PENDING,
                                .lead = &now,
                                .n_lead = 1,
@@ -481,24 +451,86 @@ store_rc store_outbox_plan(store *st, const appointment *rows, const bool *fresh
                                .n = n_gone,
                                .bind = bind_id};
     const store_bulk drop = {
-        .sql = SQL_DROP_UNTRIED, .per_row = 1, .items = known, .n = n_known, .bind = bind_row_id};
+        .sql = SQL_DROP_UNTRIED, .per_row = 1, .items = &p, .n = p.n, .bind = bind_known_id};
     const store_bulk supersede = {.sql = SQL_SUPERSEDE_TRIED,
                                   .lead = &now,
                                   .n_lead = 1,
                                   .trail = &now,
                                   .n_trail = 1,
                                   .per_row = 1,
-                                  .items = known,
-                                  .n = n_known,
-                                  .bind = bind_row_id};
-    const store_bulk insert = {
-        .sql = SQL_MESSAGES_INSERT, .per_row = 11, .items = out, .n = n_new, .bind = bind_message};
-    if ((n_gone && (rc = store_bulk_run(st, &cancel, NULL)) != STORE_OK) ||
-        (n_known && (rc = store_bulk_run(st, &drop, NULL)) != STORE_OK) ||
-        (n_known && (rc = store_bulk_run(st, &supersede, NULL)) != STORE_OK) ||
-        (n_new && (rc = store_bulk_run(st, &insert, NULL)) != STORE_OK))
+                                  .items = &p,
+                                  .n = p.n,
+                                  .bind = bind_known_id};
+    /* the state is read before any message is touched */
+    if (p.n && ((cause != OUTBOX_WRITTEN && (rc = store_bulk_run(st, &raise, NULL)) != STORE_OK) ||
+                (rc = store_bulk_run(st, &read, NULL)) != STORE_OK ||
+                (n_gone && (rc = store_bulk_run(st, &cancel, NULL)) != STORE_OK) ||
+                (rc = store_bulk_run(st, &drop, NULL)) != STORE_OK ||
+                (rc = store_bulk_run(st, &supersede, NULL)) != STORE_OK))
         return rc;
-    return STORE_OK;
+
+    *batch = (message_batch){.st = st, .center_id = ps.center_id, .now = now};
+    new_message *m = NULL;
+    for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+        const appointment *ap = &rows[i];
+        bool live = !ap->deleted && ap->status == APPT_BOOKED;
+        bool ended = ap->deleted || ap->status == APPT_CANCELLED;
+        bool ahead = ap->start > now;
+        bool inserted = fresh && fresh[i];
+        if (!inserted && !p.found[i])
+            continue; /* no such row: nothing to plan */
+        outbox_state was = inserted ? (outbox_state){.version = 1,
+                                                     .told_start = ap->start,
+                                                     .told_stop = ap->stop,
+                                                     .told_calendar = ap->calendar_id}
+                                    : p.state[i];
+        /* a confirmation is owed from the first planning on, until it went out */
+        bool first = inserted || cause == OUTBOX_FIRST_RULES;
+        bool owed = first ? ps.confirmation && live && ahead : was.confirmation_owed && live;
+        const new_message base = {.appointment_id = ap->id,
+                                  .version = was.version,
+                                  .due_at = now,
+                                  .kind = "confirmation",
+                                  .channel = "any",
+                                  .rule = "",
+                                  .state = "pending"};
+        if (live && ahead) {
+            bool moved = ap->start != was.told_start || ap->stop != was.told_stop ||
+                         ap->calendar_id != was.told_calendar;
+            if (owed || (ps.change_notice && moved)) {
+                if (!(m = batch_next(batch, &rc)))
+                    break;
+                *m = base;
+                if (!owed) {
+                    m->kind = "change";
+                    m->due_at = now + ps.change_delay;
+                }
+            }
+            for (size_t r = 0; r < n_rules; r++) {
+                int64_t due = now;
+                remind_outcome o = remind_due(&rules[r], ap->start, zone, &quiet, now, &due);
+                if (!(m = batch_next(batch, &rc)))
+                    break;
+                *m = base;
+                m->kind = "reminder";
+                m->channel = rules[r].channel == REMIND_SMS ? "sms" : "email";
+                m->rule = rule_texts[r];
+                if (o == REMIND_DUE) {
+                    m->due_at = due;
+                } else {
+                    m->state = "skipped";
+                    m->reason = skip_reason(o);
+                }
+            }
+        } else if (ended && !inserted && !was.cancellation_planned && ps.cancellation_notice &&
+                   ahead) {
+            if (!(m = batch_next(batch, &rc)))
+                break;
+            *m = base;
+            m->kind = "cancellation";
+        }
+    }
+    return rc == STORE_OK ? batch_flush(batch) : rc;
 }
 
 /* ---- lists -------------------------------------------------------------- */
