@@ -80,10 +80,20 @@ struct dispatcher {
     bool stopping;
 };
 
+/* A center's own templates, read once per claimed batch. */
+typedef struct center_templates {
+    int64_t center_id;
+    message_template *own;
+    size_t n;
+} center_templates;
+
 typedef struct worker {
     dispatcher *d;
     store *st;
-    arena *a;
+    arena *a;       /* one message's memory, reset by each */
+    arena *batch_a; /* one claimed batch's: the templates read for it */
+    center_templates templates[DISPATCH_BATCH];
+    size_t n_templates;
     char owner[DISPATCH_OWNER_MAX];
 } worker;
 
@@ -129,20 +139,36 @@ static const char *stale_reason(const message_context *c, int64_t now, const cha
     return NULL;
 }
 
+/* The center's own templates for this batch: read at its first message
+ * (a template saved meanwhile counts from the next batch on).  None when
+ * they cannot be read: the built-in texts serve. */
+static const center_templates *batch_templates(worker *w, int64_t center_id)
+{
+    for (size_t i = 0; i < w->n_templates; i++)
+        if (w->templates[i].center_id == center_id)
+            return &w->templates[i];
+    assert(w->n_templates < DISPATCH_BATCH); /* a batch holds at most that many centers */
+    center_templates *t = &w->templates[w->n_templates];
+    *t = (center_templates){.center_id = center_id};
+    if (store_template_list(w->st, center_id, w->batch_a, &t->own, &t->n) != STORE_OK)
+        *t = (center_templates){.center_id = center_id};
+    w->n_templates++;
+    return t;
+}
+
 /* The template texts of (kind, channel) for the message, in *lang. */
 static bool choose_template(worker *w, const message_context *c, template_kind kind,
                             template_channel channel, const char **lang, const char **subject,
                             const char **body)
 {
-    message_template *own = NULL;
-    size_t n_own = 0, n_langs = 0;
+    const center_templates *t = batch_templates(w, c->msg.center_id);
+    const message_template *own = t->own;
+    size_t n_own = t->n, n_langs = 0;
     const char *langs[16];
-    if (store_template_list(w->st, c->msg.center_id, w->a, &own, &n_own) == STORE_OK) {
-        for (size_t i = 0; i < n_own && n_langs < 16; i++) {
-            if (strcmp(own[i].kind, template_kind_name(kind)) == 0 &&
-                strcmp(own[i].channel, template_channel_name(channel)) == 0)
-                langs[n_langs++] = own[i].language;
-        }
+    for (size_t i = 0; i < n_own && n_langs < 16; i++) {
+        if (strcmp(own[i].kind, template_kind_name(kind)) == 0 &&
+            strcmp(own[i].channel, template_channel_name(channel)) == 0)
+            langs[n_langs++] = own[i].language;
     }
     *lang = template_choose_language(c->language_code, c->settings.language, langs, n_langs);
     for (size_t i = 0; i < n_own; i++) {
@@ -454,12 +480,15 @@ static void *worker_main(void *arg)
         /* the ids live in the arena each message resets: copy them */
         int64_t batch[DISPATCH_BATCH];
         memcpy(batch, ids, n * sizeof *ids);
+        arena_reset(w->batch_a);
+        w->n_templates = 0;
         for (size_t i = 0; i < n && !wait_or_stop(d, 0); i++)
             dispatch_one(w, batch[i]);
     }
     if (w->st)
         store_close(w->st);
     arena_free(w->a);
+    arena_free(w->batch_a);
     free(w);
     return NULL;
 }
@@ -485,19 +514,22 @@ bool dispatch_start(const dispatch_config *cfg, dispatcher **out, char *err, siz
     uint32_t tag = randombytes_random();
     for (unsigned i = 0; i < n; i++) {
         worker *w = calloc(1, sizeof *w);
-        arena *a = arena_new(DISPATCH_ARENA);
-        if (!w || !a) {
+        arena *a = arena_new(DISPATCH_ARENA), *batch_a = arena_new(DISPATCH_ARENA);
+        if (!w || !a || !batch_a) {
             free(w);
             arena_free(a);
+            arena_free(batch_a);
             snprintf(err, errlen, "out of memory");
             break;
         }
         w->d = d;
         w->a = a;
+        w->batch_a = batch_a;
         snprintf(w->owner, sizeof w->owner, "%.40s:%ld:%08" PRIx32 ":%u", host, (long)getpid(), tag,
                  i);
         if (pthread_create(&d->threads[i], NULL, worker_main, w) != 0) {
             arena_free(a);
+            arena_free(batch_a);
             free(w);
             snprintf(err, errlen, "cannot start a dispatcher thread");
             break;
