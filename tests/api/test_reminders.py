@@ -166,6 +166,38 @@ def test_reminders_arrive_at_their_instant_in_the_patients_language(practice, sm
     assert [m["state"] for m in p.messages()] == ["sent"] * 12
 
 
+def test_a_centers_own_templates_are_the_texts_sent_and_a_new_one_counts_from_then_on(
+        practice, smtp):
+    p = practice(local(2026, 6, 1, "08:00"), smtp)
+    assert p.settings("email 24h") == ["email 24h"]
+    p.serve()
+    path = f"/centers/{p.center_id}/templates/reminder/email/fr"
+    expect(p.api.put(path, {"template": {
+        "subject": "Rendez-vous {date} {time}",
+        "body": "Cher {patient_name}, {calendar} vous attend à {time}."}}), 200)
+    first, second = local(2026, 6, 3, "10:00"), local(2026, 6, 4, "11:30")
+    pf = p.patient(first_name="Jean", last_name="Dupont", email="jean@example.net",
+                   language_code="fr")
+    pn = p.patient(first_name="Els", last_name="Peeters", email="els@example.net",
+                   language_code="nl")
+    for start in (first, second):
+        p.appointment(pf, start)
+    p.appointment(pn, first)
+    p.clock.set(first - DAY)
+    [fr] = smtp.wait_for(1, to="jean@example.net")
+    [nl] = smtp.wait_for(1, to="els@example.net")
+    assert str(fr["Subject"]) == f"Rendez-vous {local_date(first)} 10:00"
+    assert text_of(fr).startswith("Cher Jean Dupont, Anna Peeters vous attend à 10:00.")
+    assert_language(text_of(nl), "nl", first)  # no template of its own: the default
+    # a template saved now is the one the next message uses
+    expect(p.api.put(path, {"template": {"subject": "Nouveau {time}", "body": "Texte {time}"}}),
+           200)
+    p.clock.set(second - DAY)
+    msgs = smtp.wait_for(2, to="jean@example.net")
+    assert str(msgs[1]["Subject"]) == "Nouveau 11:30"
+    assert text_of(msgs[1]).startswith("Texte 11:30")
+
+
 # ---- day-before@18:00 across the daylight-saving Sundays -------------------------------
 
 
