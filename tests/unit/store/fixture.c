@@ -224,6 +224,23 @@ int64_t add_patient(int64_t center_id, const char *remote_id, int64_t now)
     return p.id;
 }
 
+service new_service(int64_t calendar_id, const char *remote_id, int duration, const char *color)
+{
+    return (service){.calendar_id = calendar_id,
+                     .remote_id = remote_id,
+                     .name = "S",
+                     .duration = duration,
+                     .color = color,
+                     .updated_at = 1000};
+}
+
+int64_t add_service(int64_t calendar_id, const char *remote_id, int duration, const char *color)
+{
+    service sv = new_service(calendar_id, remote_id, duration, color);
+    ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
+    return sv.id;
+}
+
 appointment new_appt(int64_t calendar_id, const char *remote_id, int64_t start, int64_t stop)
 {
     return (appointment){.calendar_id = calendar_id,

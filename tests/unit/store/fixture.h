@@ -65,6 +65,11 @@ int64_t make_calendar(int64_t center_id, const char *slug);
 patient new_patient(int64_t center_id, const char *remote_id, int64_t now);
 int64_t add_patient(int64_t center_id, const char *remote_id, int64_t now);
 
+/* A service "S" of the calendar, stamped 1000 (not stored); add_service
+ * stores one and returns its id. */
+service new_service(int64_t calendar_id, const char *remote_id, int duration, const char *color);
+int64_t add_service(int64_t calendar_id, const char *remote_id, int duration, const char *color);
+
 /* A booked appointment [start, stop) of the calendar, stamped 1000 (not
  * stored); add_appt stores one with `status` and returns its id. */
 appointment new_appt(int64_t calendar_id, const char *remote_id, int64_t start, int64_t stop);

@@ -16,12 +16,7 @@ START_TEST(appointment_round_trip_and_joins)
     int64_t c = make_center("c");
     int64_t k = make_calendar(c, "k");
     int64_t pid = add_patient(c, "104", 1000);
-    service sv = {.calendar_id = k,
-                  .remote_id = "xyz",
-                  .name = "Consult",
-                  .duration = 20,
-                  .color = "#101010",
-                  .updated_at = 1000};
+    service sv = new_service(k, "xyz", 20, "#101010");
     ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
 
     appointment ap = new_appt(k, "8401", 1417682400, 1417683600);
@@ -321,12 +316,7 @@ START_TEST(derived_changes_touch_appointments)
     int64_t c = make_center("derived");
     int64_t k = make_calendar(c, "derived-cal");
     int64_t pid = add_patient(c, "p-old", 1000);
-    service sv = {.calendar_id = k,
-                  .remote_id = "s",
-                  .name = "S",
-                  .duration = 15,
-                  .color = "#111111",
-                  .updated_at = 1000};
+    service sv = new_service(k, "s", 15, "#111111");
     ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
     appointment a = new_appt(k, "a", 100, 200);
     a.patient_id = pid;
@@ -392,12 +382,7 @@ START_TEST(bulk_appointments_get_and_write)
     int64_t c = make_center("bulk-a"), other = make_center("bulk-a-other");
     int64_t k = make_calendar(c, "bulk-a-cal"), k2 = make_calendar(c, "bulk-a-cal2");
     int64_t pid = add_patient(c, "p", 1000), foreign = add_patient(other, "f", 1000);
-    service sv = {
-        .calendar_id = k, .remote_id = "s", .name = "S", .duration = 15, .updated_at = 1000};
-    service sv2 = {
-        .calendar_id = k2, .remote_id = "s", .name = "S", .duration = 15, .updated_at = 1000};
-    ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
-    ck_assert_int_eq(store_service_insert(st, &sv2), STORE_OK);
+    const int64_t sv = add_service(k, "s", 15, NULL), sv2 = add_service(k2, "s", 15, NULL);
     add_appt(k, "moved", 100, 200, APPT_BOOKED);
     add_appt(k, "old-neighbour", 150, 250, APPT_BOOKED);
     add_appt(k, "new-neighbour", 10000, 10100, APPT_BOOKED);
@@ -412,7 +397,7 @@ START_TEST(bulk_appointments_get_and_write)
         /* back to back from 20000, each 100 s; the last one lasts a day */
         rows[i] = new_appt(k, arena_printf(A, "n%d", i), 20000 + i * 100, 20000 + i * 100 + 100);
         rows[i].patient_id = i % 3 ? pid : 0;
-        rows[i].service_id = i % 2 ? sv.id : 0;
+        rows[i].service_id = i % 2 ? sv : 0;
         rows[i].notes = i % 5 ? NULL : "notes";
         rows[i].status = i % 7 ? APPT_BOOKED : APPT_CANCELLED;
         rows[i].has_arrived = i % 11 == 0;
@@ -488,7 +473,7 @@ START_TEST(bulk_appointments_get_and_write)
     ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
     store_rollback(st);
     bad.patient_id = pid;
-    bad.service_id = sv2.id;
+    bad.service_id = sv2;
     ck_assert_int_eq(store_begin(st), STORE_OK);
     ck_assert_int_eq(store_appointment_write_many(st, &bad, 1, A), STORE_NOT_FOUND);
     store_rollback(st);

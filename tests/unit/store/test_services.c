@@ -63,12 +63,7 @@ START_TEST(bulk_services_get_and_write)
 {
     int64_t c = make_center("bulk-s");
     int64_t k = make_calendar(c, "bulk-s-cal"), k2 = make_calendar(c, "bulk-s-cal2");
-    service sv = {.calendar_id = k,
-                  .remote_id = "s",
-                  .name = "S",
-                  .duration = 15,
-                  .color = "#111111",
-                  .updated_at = 1000};
+    service sv = new_service(k, "s", 15, "#111111");
     ck_assert_int_eq(store_service_insert(st, &sv), STORE_OK);
     appointment a = new_appt(k, "a", 100, 200);
     a.service_id = sv.id;
