@@ -16,6 +16,7 @@
 # Replay one input with: build/fuzz/bin/<harness> <file>.
 
 FUZZ_CC            ?= clang
+FUZZ_CXX           ?= clang++
 FUZZ_BUILD         ?= build/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_SHORT_SECONDS ?= 15
@@ -27,9 +28,12 @@ FUZZERS ?= body form url fields credentials tzfile framing expand
 TEST_TARGETS += fuzz-short
 
 .PHONY: fuzz fuzz-short fuzz-build fuzz-merge
+# The one C++ file (phone.cc) is instrumented too, so the link takes the
+# sanitizers' C++ runtime.
 fuzz-build:
-	CFLAGS="-O1 -g $(FUZZ_FLAGS)" LDFLAGS="$(FUZZ_FLAGS)" $(MAKE) --no-print-directory \
-	    CC=$(FUZZ_CC) BUILD=$(FUZZ_BUILD) $(FUZZERS:%=$(FUZZ_BUILD)/bin/%)
+	CFLAGS="-O1 -g $(FUZZ_FLAGS)" CXXFLAGS="-O1 -g $(FUZZ_FLAGS)" \
+	    LDFLAGS="$(FUZZ_FLAGS) -fsanitize-link-c++-runtime" $(MAKE) --no-print-directory \
+	    CC=$(FUZZ_CC) CXX=$(FUZZ_CXX) BUILD=$(FUZZ_BUILD) $(FUZZERS:%=$(FUZZ_BUILD)/bin/%)
 
 # In the sub-make above BUILD is $(FUZZ_BUILD), so LIB_OBJ are fuzzing objects.
 $(BUILD)/bin/%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB_OBJ)
