@@ -1,8 +1,8 @@
 /* admin.h - the admin commands, split by concern: centers, calendars, users
  * and grants (admin_accounts.c); weekly hours, absences and extra openings
  * (admin_schedule.c); patient messages (admin_reminders.c); calendar sync's key
- * and CalDAV links (admin_sync.c); calendar feeds (admin_feeds.c); demo data
- * (admin_demo.c); and what they
+ * and CalDAV links (admin_sync.c); calendar feeds (admin_feeds.c); backups
+ * (admin_backup.c); demo data (admin_demo.c); and what they
  * all share, with `migrate`, which is nothing more (admin.c).
  *
  * Every command validates all of its arguments before it opens the store,
@@ -28,7 +28,9 @@ int admin_opening(int argc, char **argv);
 int admin_reminders(int argc, char **argv);
 int admin_keygen(int argc, char **argv);
 int admin_caldav(int argc, char **argv);
-int admin_feed(int argc, char **argv); /* admin_feeds.c */
+int admin_feed(int argc, char **argv);    /* admin_feeds.c */
+int admin_backup(int argc, char **argv);  /* admin_backup.c */
+int admin_restore(int argc, char **argv); /* admin_backup.c */
 int admin_demo(int argc, char **argv);
 int admin_migrate(int argc, char **argv);
 

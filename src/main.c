@@ -54,6 +54,8 @@ static const char usage[] =
     "  caldav unlink --calendar ID | caldav status --calendar ID\n"
     "  feed import --calendar ID --url URL [--interval SECONDS]   prints the import's id\n"
     "  feed imports --calendar ID | feed unimport --id N\n"
+    "  backup [--db DB] --to PATH               a checked copy of a live SQLite database\n"
+    "  restore --from PATH [--db DB] [--replace on]   put a backup in place\n"
     "\n"
     "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
     "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
@@ -288,6 +290,8 @@ int main(int argc, char **argv)
         {"keygen", admin_keygen},
         {"caldav", admin_caldav},
         {"feed", admin_feed},
+        {"backup", admin_backup},
+        {"restore", admin_restore},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");

@@ -66,6 +66,15 @@ int64_t store_schema_steps(void);
  * several processes at once). */
 store_rc store_migrate(store *st);
 
+/* A consistent copy of the live SQLite database db_url at `to` (replaced
+ * atomically), checked before it takes that name; store_restore puts such a
+ * copy into db_url (only over an existing database when `replace`).  Both
+ * refuse PostgreSQL URLs.  STORE_ERROR with one line in err otherwise;
+ * nothing changes at the destination then (backup.c). */
+store_rc store_backup(const char *db_url, const char *to, char *err, size_t errlen);
+store_rc store_restore(const char *from, const char *db_url, bool replace, char *err,
+                       size_t errlen);
+
 /* Write transaction.  SQLite: store_begin takes the write lock at once
  * (BEGIN IMMEDIATE), so concurrent writers queue instead of failing.
  * PostgreSQL: the transaction is SERIALIZABLE and writers run side by side;
