@@ -1,7 +1,9 @@
 /* patients.c - a center's patients: lists, get, insert, update, delete.
  *
  * Patients are never removed: store_patient_delete leaves a tombstone
- * (deleted = 1) so `since` pollers learn about the deletion.  "remote_id is
+ * (deleted = 1) so `since` pollers learn about the deletion, and erases the
+ * personal fields (names, email, phone, birthdate, address, notes,
+ * language) in the same statement: the tombstone keeps ids and remote_id.  "remote_id is
  * unique among a center's live patients" is the partial unique index
  * patients_remote_id (WHERE deleted = 0), so the database decides conflicts,
  * atomically, and a deleted patient's remote_id is free again at once.
@@ -63,8 +65,12 @@ static const char SQL_UPDATE[] =
     "UPDATE patients SET remote_id = ?, first_name = ?, last_name = ?, email = ?,"
     " phone_number = ?, birthdate = ?, address = ?, notes = ?, language_code = ?,"
     " updated_at = ? WHERE id = ? AND center_id = ? AND deleted + 0 = 0 RETURNING id";
-static const char SQL_DELETE[] = "UPDATE patients SET deleted = 1, updated_at = ?"
-                                 " WHERE id = ? AND center_id = ? AND deleted + 0 = 0 RETURNING id";
+/* A deletion erases the personal fields in the same statement: the
+ * tombstone keeps what `since` pollers need (ids, remote_id, the time). */
+static const char SQL_DELETE[] =
+    "UPDATE patients SET deleted = 1, updated_at = ?, first_name = '', last_name = '', email = '',"
+    " phone_number = '', birthdate = NULL, address = NULL, notes = NULL, language_code = NULL"
+    " WHERE id = ? AND center_id = ? AND deleted + 0 = 0 RETURNING id";
 /* The deleted patient's appointments lose their link: now, patient id
  * (index appointments_patient). */
 static const char SQL_UNLINK_APPOINTMENTS[] =

@@ -534,3 +534,20 @@ def test_patient_fields_are_strings_and_status_active(acct):
         assert isinstance(p[k], str), k
     assert type(p["id"]) is int
     assert p["status"] == "active"
+
+
+def test_a_deleted_patients_personal_fields_are_erased_and_its_tombstone_keeps_ids(acct):
+    t = int(time.time())
+    secret = unique("Zyx")
+    p = acct.create_patient(remote_id="erase-me", first_name=secret, last_name=secret + "son",
+                            email=f"{secret.lower()}@example.net", phone_number="+32471234567",
+                            birthdate="1971-02-03", address=f"{secret} street 1",
+                            notes=f"{secret} notes", language_code="fr")
+    expect(acct.api.delete(f"{acct.patients}/remote_id:erase-me"), 204)
+    [tomb] = [x for x in acct.list_patients(since=t) if x["id"] == p["id"]]
+    assert tomb["status"] == "deleted" and tomb["remote_id"] == "erase-me"
+    for field in ("first_name", "last_name", "email", "phone_number"):
+        assert tomb[field] == "", (field, tomb[field])
+    for field in ("birthdate", "address", "notes", "language_code"):
+        assert tomb.get(field) in (None, False, ""), (field, tomb[field])
+    assert secret not in str(tomb)
