@@ -2,7 +2,8 @@
  * and grants (admin_accounts.c); weekly hours, absences and extra openings
  * (admin_schedule.c); patient messages (admin_reminders.c); calendar sync's key
  * and CalDAV links (admin_sync.c); calendar feeds (admin_feeds.c); backups
- * (admin_backup.c); demo data (admin_demo.c); and what they
+ * (admin_backup.c); a patient's data (admin_patients.c); demo data
+ * (admin_demo.c); and what they
  * all share, with `migrate`, which is nothing more (admin.c).
  *
  * Every command validates all of its arguments before it opens the store,
@@ -31,6 +32,7 @@ int admin_caldav(int argc, char **argv);
 int admin_feed(int argc, char **argv);    /* admin_feeds.c */
 int admin_backup(int argc, char **argv);  /* admin_backup.c */
 int admin_restore(int argc, char **argv); /* admin_backup.c */
+int admin_patient(int argc, char **argv); /* admin_patients.c */
 int admin_demo(int argc, char **argv);
 int admin_migrate(int argc, char **argv);
 

@@ -56,6 +56,7 @@ static const char usage[] =
     "  feed imports --calendar ID | feed unimport --id N\n"
     "  backup [--db DB] --to PATH               a checked copy of a live SQLite database\n"
     "  restore --from PATH [--db DB] [--replace on]   put a backup in place\n"
+    "  patient export --center ID --remote-id X  everything held about a patient, as JSON\n"
     "\n"
     "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
     "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
@@ -292,6 +293,7 @@ int main(int argc, char **argv)
         {"feed", admin_feed},
         {"backup", admin_backup},
         {"restore", admin_restore},
+        {"patient", admin_patient},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");

@@ -105,6 +105,9 @@ static const char SQL_COUNT_SINCE[] =
     "SELECT COUNT(*) FROM appointments a WHERE a.calendar_id = ? AND a.updated_at >= ?";
 static const char SQL_LIST_SINCE[] =
     APPOINTMENT_SELECT " WHERE a.calendar_id = ? AND a.updated_at >= ?" PAGE_BY_EXPRESSION;
+/* a patient's appointments, tombstones included (index appointments_patient) */
+static const char SQL_LIST_OF_PATIENT[] =
+    APPOINTMENT_SELECT " WHERE a.patient_id = ? ORDER BY a.start, a.id";
 static const char SQL_GET_BY_ID[] =
     APPOINTMENT_SELECT " WHERE a.id = ? AND a.calendar_id = ? AND a.deleted + 0 = 0";
 static const char SQL_GET_BY_REMOTE_ID[] =
@@ -315,6 +318,15 @@ store_rc store_appointment_list(store *st, int64_t calendar_id, const list_query
         *out = rows;
 done:
     return store_op_end(st, &op, rc);
+}
+
+store_rc store_appointment_list_of_patient(store *st, int64_t patient_id, arena *a,
+                                           appointment **out, size_t *n)
+{
+    assert(st && a && out && n);
+    const store_rows q = {SQL_LIST_OF_PATIENT, sizeof(appointment), read_appointment};
+    const store_value binds[] = {STORE_INT64(patient_id)};
+    return store_rows_run(st->db, &q, binds, 1, a, (void **)out, n);
 }
 
 store_rc store_appointment_get(store *st, int64_t calendar_id, const object_ref *ref, arena *a,

@@ -270,6 +270,10 @@ store_rc store_appointment_list(store *st, int64_t calendar_id, const list_query
                                 appointment **out, size_t *n, int64_t *total);
 store_rc store_appointment_get(store *st, int64_t calendar_id, const object_ref *ref, arena *a,
                                appointment *out);
+/* Every appointment linked to the patient, of all its center's calendars,
+ * deleted ones included, by start then id. */
+store_rc store_appointment_list_of_patient(store *st, int64_t patient_id, arena *a,
+                                           appointment **out, size_t *n);
 /* CONFLICT when a live appointment of the calendar has the same remote_id. */
 store_rc store_appointment_insert(store *st, appointment *ap);
 store_rc store_appointment_update(store *st, const appointment *ap);
