@@ -342,13 +342,14 @@ START_TEST(garbage_is_refused)
 {
     expand_options o = options();
     expand_result r;
+    /* cut short: no END:VCALENDAR at the end */
+    static const char cut_short[] = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n"
+                                    "DTSTART:20260101T000000Z\r\nEND:VEVENT\r\n";
     static const char *const texts[] = {
         "",
         "hello world",
         "<html><body>Service unavailable</body></html>",
-        /* cut short: no END:VCALENDAR at the end */
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n"
-        "DTSTART:20260101T000000Z\r\nEND:VEVENT\r\n",
+        cut_short,
         "BEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\nEND:VCALENDAR\r\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
