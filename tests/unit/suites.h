@@ -55,7 +55,8 @@
     SUITE(suite_dav)                                                                               \
     SUITE(suite_secret)                                                                            \
     SUITE(suite_caldav)                                                                            \
-    SUITE(suite_expand)
+    SUITE(suite_expand)                                                                            \
+    SUITE(suite_feeds)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
