@@ -9,6 +9,7 @@ a cancelled appointment's 30 days in the feed pass without waiting."""
 
 import configparser
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from email.utils import format_datetime
 
@@ -223,6 +224,17 @@ def test_etag_and_last_modified_answer_304(office):
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert o.fetch(token, {"If-Modified-Since": modified}).status_code == 200
     assert o.fetch(token, {"If-None-Match": changed.headers["ETag"]}).status_code == 304
+
+
+def test_concurrent_first_readers_get_the_same_feed(office):
+    """The server's first feeds, read at once by several workers (libical
+    loads the zone on first use): every answer is the whole feed."""
+    o = office
+    token = o.create()
+    o.appointment()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: served(o.fetch(token)), range(16)))
+    assert len({(r.content, r.headers["ETag"]) for r in answers}) == 1
 
 
 def not_found(resp):
