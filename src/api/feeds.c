@@ -5,9 +5,10 @@
  *   GET /calendars/{id}/feed.ics?token=SECRET       (OWNER_PUBLIC)
  *
  * answers the calendar (sync/feed.c) as text/calendar with an ETag (a hash
- * of the body) and Last-Modified (the newest change shown), and 304 with no
- * body to a matching If-None-Match, or, without one, to an If-Modified-Since
- * at or after Last-Modified (RFC 9110 13.2.2's order).  A missing, wrong or
+ * of what the text is made of) and Last-Modified (the newest change shown),
+ * and 304 with no body to a matching If-None-Match, or, without one, to an
+ * If-Modified-Since at or after Last-Modified (RFC 9110 13.2.2's order):
+ * both are decided from the rows read, before any rendering.  A missing, wrong or
  * revoked token, another calendar's token and a calendar that does not
  * exist all answer the same 404 (the API's JSON error): the answer tells
  * nothing but "no".
@@ -120,22 +121,27 @@ api_err feed_ics(api_request *rq, api_response *rs)
     store_rc rc = feed_open(rq->store, rq->owner_id, token, &f);
     if (rc != STORE_OK)
         return api_from_store(rs, rc, FEED_NOT_OPEN);
-    feed_body body;
-    rc = feed_build(rq->store, &f, rq->now, rq->arena, &body);
+    feed_state state;
+    rc = feed_load(rq->store, &f, rq->now, rq->arena, &state);
     if (rc != STORE_OK) /* the feed was there a moment ago: only a race */
         return api_from_store(rs, rc, FEED_NOT_OPEN);
-    rs->etag = body.etag;
-    rs->last_modified = body.last_modified;
+    rs->etag = state.etag;
+    rs->last_modified = state.last_modified;
     const char *inm = rq->header ? rq->header(rq->header_ctx, "If-None-Match") : NULL;
     const char *ims = rq->header ? rq->header(rq->header_ctx, "If-Modified-Since") : NULL;
     int64_t since = 0;
-    if (inm ? feed_etag_matches(inm, body.etag)
-            : http_date(ims, &since) && body.last_modified <= since) {
-        rs->outcome = API_NOT_MODIFIED;
+    if (inm ? feed_etag_matches(inm, state.etag)
+            : http_date(ims, &since) && state.last_modified <= since) {
+        rs->outcome = API_NOT_MODIFIED; /* decided without rendering */
         return API_OK;
     }
+    const char *why = NULL;
+    rs->text = feed_render(&state.doc, rq->arena, &why);
+    if (!rs->text) {
+        fprintf(stderr, "agenda: feed of calendar %lld: %s\n", (long long)rq->owner_id, why);
+        return api_fail(rs, API_INTERNAL, NULL);
+    }
     rs->outcome = API_TEXT;
-    rs->text = body.text;
     rs->content_type = "text/calendar; charset=utf-8";
     return API_OK;
 }

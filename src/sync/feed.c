@@ -25,12 +25,17 @@
  * iCalendar forbids in text, become spaces.  An appointment after
  * FEED_TIME_MAX (the year 3000) is left out: libical cannot write it.
  *
- * The ETag is a hash of the body (BLAKE2b-128, hex), so it changes exactly
- * when the body does: a 304 saves the transfer and the client's parsing,
- * but the server still reads and renders the window (a few milliseconds per
- * thousand events); a cheaper validator from the rows alone would miss
- * what changes the body without touching an appointment (a service or a
- * patient renamed, the calendar renamed, events leaving the window). */
+ * The ETag (feed_etag) is a hash (BLAKE2b-128, hex) of everything the
+ * text is made of: the calendar's name and zone, the feed's salt and
+ * option, every field of every row shown (the service's and patients'
+ * names included, so a rename counts though it touches no appointment),
+ * FEED_FORMAT and libical's version.  The text is a function of these, so
+ * the ETag changes whenever the text does, and it is known once the window
+ * is read: a 304 costs that read, not the rendering (which is most of a
+ * 200's time).  Change FEED_FORMAT whenever this file changes the text.
+ * (The VTIMEZONE comes from the system's tzdata through libical: an update
+ * of it changes the text but not the ETag, and reaches clients with the
+ * next change; the zone's rules for the coming years rarely move.) */
 #include "sync/feed.h"
 
 #include <assert.h>
@@ -43,6 +48,9 @@
 #include "util/token.h"
 
 #define ETAG_BYTES 16
+/* The version of the text this file writes, in the ETag: raise it with any
+ * change of the output, so that clients fetch the new text. */
+#define FEED_FORMAT "agenda-feed-1"
 
 /* Adds p to c; false when p is NULL (libical ran out of memory). */
 static bool add(icalcomponent *c, icalproperty *p)
@@ -194,14 +202,66 @@ done:
     return out;
 }
 
-store_rc feed_build(store *st, const calendar_feed *f, int64_t now, arena *a, feed_body *out)
+/* Feeds the hash one text field, unambiguously: a byte telling NULL (0)
+ * from text (1), then the text and its NUL (so "ab","c" and "a","bc"
+ * differ). */
+static void hash_text(crypto_generichash_state *h, const char *s)
+{
+    const unsigned char tag = s ? 1 : 0;
+    crypto_generichash_update(h, &tag, 1);
+    if (s)
+        crypto_generichash_update(h, (const unsigned char *)s, strlen(s) + 1);
+}
+
+static void hash_int(crypto_generichash_state *h, int64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)((uint64_t)v >> (8 * i));
+    crypto_generichash_update(h, b, sizeof b);
+}
+
+const char *feed_etag(const feed_doc *d, arena *a)
+{
+    assert(d && a);
+    crypto_generichash_state h;
+    unsigned char hash[ETAG_BYTES];
+    char hex[2 * ETAG_BYTES + 1];
+    crypto_generichash_init(&h, NULL, 0, sizeof hash);
+    hash_text(&h, FEED_FORMAT);
+    hash_text(&h, ICAL_VERSION);
+    hash_int(&h, ICAL_PATCH_VERSION);
+    hash_text(&h, d->calendar_name);
+    hash_text(&h, d->timezone);
+    hash_text(&h, d->salt);
+    hash_int(&h, d->patient_names);
+    hash_int(&h, (int64_t)d->n);
+    for (size_t i = 0; i < d->n; i++) {
+        const feed_item *it = &d->items[i];
+        hash_int(&h, it->id);
+        hash_int(&h, it->start);
+        hash_int(&h, it->stop);
+        hash_text(&h, it->title);
+        hash_text(&h, it->service_name);
+        hash_text(&h, d->patient_names ? it->patient_first_name : NULL);
+        hash_text(&h, d->patient_names ? it->patient_last_name : NULL);
+        hash_int(&h, it->status);
+        hash_int(&h, it->deleted);
+        hash_int(&h, it->updated_at);
+        hash_int(&h, it->version);
+    }
+    crypto_generichash_final(&h, hash, sizeof hash);
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    return arena_printf(a, "\"%s\"", hex);
+}
+
+store_rc feed_load(store *st, const calendar_feed *f, int64_t now, arena *a, feed_state *out)
 {
     assert(st && f && a && out);
     calendar k;
     center c;
     feed_item *items = NULL;
     size_t n = 0;
-    const char *err = NULL;
     store_rc rc = store_calendar_get(st, f->calendar_id, a, &k);
     if (rc == STORE_OK)
         rc = store_center_get(st, k.center_id, a, &c);
@@ -211,7 +271,7 @@ store_rc feed_build(store *st, const calendar_feed *f, int64_t now, arena *a, fe
                               &items, &n);
     if (rc != STORE_OK)
         return rc;
-    feed_doc d = {
+    out->doc = (feed_doc){
         .calendar_name = arena_printf(a, "%s %s", k.first_name, k.last_name),
         .timezone = c.timezone,
         .salt = f->salt,
@@ -223,18 +283,7 @@ store_rc feed_build(store *st, const calendar_feed *f, int64_t now, arena *a, fe
     for (size_t i = 0; i < n; i++)
         if (items[i].updated_at > out->last_modified)
             out->last_modified = items[i].updated_at;
-    out->text = d.calendar_name ? feed_render(&d, a, &err) : NULL;
-    if (!out->text) {
-        fprintf(stderr, "agenda: feed of calendar %lld: %s\n", (long long)f->calendar_id,
-                err ? err : "out of memory");
-        return STORE_ERROR;
-    }
-    out->len = strlen(out->text);
-    unsigned char hash[ETAG_BYTES];
-    char hex[2 * ETAG_BYTES + 1];
-    crypto_generichash(hash, sizeof hash, (const unsigned char *)out->text, out->len, NULL, 0);
-    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-    out->etag = arena_printf(a, "\"%s\"", hex);
+    out->etag = out->doc.calendar_name ? feed_etag(&out->doc, a) : NULL;
     if (!out->etag) {
         fprintf(stderr, "agenda: feed of calendar %lld: out of memory\n",
                 (long long)f->calendar_id);

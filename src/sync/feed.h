@@ -37,18 +37,23 @@ typedef struct feed_doc {
  * with *err (a static phrase) when libical or memory fails. */
 const char *feed_render(const feed_doc *d, arena *a, const char **err);
 
-/* A feed ready to answer: its body, strong validator and last change. */
-typedef struct feed_body {
-    const char *text; /* arena-owned */
-    size_t len;
-    const char *etag;      /* quoted: a hash of the body */
+/* The feed's strong validator, quoted: a hash of everything its text is
+ * made of (the doc's fields and items, this format's version and libical's),
+ * so it is known without rendering and changes whenever the text does.
+ * NULL when the arena is full. */
+const char *feed_etag(const feed_doc *d, arena *a);
+
+/* A feed ready to answer: what it shows, its validator and last change. */
+typedef struct feed_state {
+    feed_doc doc;          /* arena-owned */
+    const char *etag;      /* feed_etag(&doc) */
     int64_t last_modified; /* the newest updated_at shown, or the feed's rotated_at */
-} feed_body;
+} feed_state;
 
 /* Reads calendar f->calendar_id's window at `now` (its name, its center's
- * zone, its appointments) and renders it.  STORE_ERROR (logged) when the
- * rendering fails; otherwise the store's code. */
-store_rc feed_build(store *st, const calendar_feed *f, int64_t now, arena *a, feed_body *out);
+ * zone, its appointments) into *out, without rendering it.  The store's
+ * code; STORE_ERROR (logged) when the arena is full. */
+store_rc feed_load(store *st, const calendar_feed *f, int64_t now, arena *a, feed_state *out);
 
 /* Gives calendar_id's feed a new secret token (creating the feed, with a
  * new UID salt, when it has none): writes the token into token[TOKEN_CHARS

@@ -226,6 +226,24 @@ def test_etag_and_last_modified_answer_304(office):
     assert o.fetch(token, {"If-None-Match": changed.headers["ETag"]}).status_code == 304
 
 
+def test_a_rename_that_touches_no_appointment_changes_the_etag(office):
+    o = office
+    token = o.create("--patient-names", "on")
+    svc = o.acct.upsert_services({"remote_id": "cons", "name": "Check-up", "duration": 30})[0]
+    o.appointment(title="", service_remote_id=svc["remote_id"],
+                  patient_remote_id=o.patient["remote_id"])
+    etag = served(o.fetch(token)).headers["ETag"]
+    o.acct.upsert_services({"id": svc["id"], "name": "Control visit", "duration": 30})
+    r = served(o.fetch(token, {"If-None-Match": etag}))
+    assert str(the_event(Calendar.from_ical(r.content))["SUMMARY"]) == \
+        "Control visit (Wouter Claes)"
+    path = f"{o.acct.patients}/{o.patient['id']}"
+    expect(o.api.put(path, {"patient": {"last_name": "Claessens"}}), 200)
+    r2 = served(o.fetch(token, {"If-None-Match": r.headers["ETag"]}))
+    assert "(Wouter Claessens)" in str(the_event(Calendar.from_ical(r2.content))["SUMMARY"])
+    assert o.fetch(token, {"If-None-Match": r2.headers["ETag"]}).status_code == 304
+
+
 def test_concurrent_first_readers_get_the_same_feed(office):
     """The server's first feeds, read at once by several workers (libical
     loads the zone on first use): every answer is the whole feed."""

@@ -4,7 +4,8 @@
  * zone is unknown), DTSTAMP and LAST-MODIFIED, SUMMARY's rules (patient
  * names only with the option) and STATUS; the text is the same for the
  * same data (the ETag hashes it) and the UID does not follow the times;
- * If-None-Match lists are matched. */
+ * the ETag changes with every field the text is made of (patient names
+ * only when shown); If-None-Match lists are matched. */
 #include <check.h>
 #include <libical/ical.h>
 #include <string.h>
@@ -208,6 +209,72 @@ START_TEST(times_libical_cannot_write_are_left_out)
 }
 END_TEST
 
+/* The ETag of d holding the one item `it`. */
+static const char *etag_with(feed_doc d, feed_item it)
+{
+    d.items = &it;
+    d.n = 1;
+    const char *etag = feed_etag(&d, a);
+    ck_assert_ptr_nonnull(etag);
+    return etag;
+}
+
+START_TEST(the_etag_follows_everything_the_text_is_made_of)
+{
+    feed_item it = item(7, TEN, "Consultation");
+    it.service_name = "Check-up";
+    it.patient_first_name = "Wouter";
+    it.patient_last_name = "Claes";
+    feed_doc d = {
+        .calendar_name = "Anna Peeters", .timezone = "Europe/Brussels", .salt = "0123456789abcdef"};
+    const char *base = etag_with(d, it);
+    ck_assert_int_eq(strlen(base), 34);
+    ck_assert(base[0] == '"' && base[33] == '"');
+    ck_assert_str_eq(etag_with(d, it), base);
+
+    feed_item changed[11];
+    for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++)
+        changed[i] = it;
+    changed[0].id++;
+    changed[1].start++;
+    changed[2].stop++;
+    changed[3].title = "Consultation ";
+    changed[4].service_name = "Check-up 2";
+    changed[5].service_name = NULL;
+    changed[6].status = APPT_CANCELLED;
+    changed[7].deleted = true;
+    changed[8].updated_at++;
+    changed[9].version++;
+    changed[10].title = "";
+    for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++)
+        ck_assert_msg(strcmp(etag_with(d, changed[i]), base) != 0, "change %zu", i);
+
+    /* patient names count only when shown */
+    feed_item renamed = it;
+    renamed.patient_last_name = "Claessens";
+    ck_assert_str_eq(etag_with(d, renamed), base);
+    d.patient_names = true;
+    const char *named = etag_with(d, it);
+    ck_assert_str_ne(named, base);
+    ck_assert_str_ne(etag_with(d, renamed), named);
+    d.patient_names = false;
+
+    feed_doc other = d;
+    other.calendar_name = "Anna Peeters-Claes";
+    ck_assert_str_ne(etag_with(other, it), base);
+    other = d;
+    other.timezone = "Europe/Paris";
+    ck_assert_str_ne(etag_with(other, it), base);
+    other = d;
+    other.salt = "fedcba9876543210";
+    ck_assert_str_ne(etag_with(other, it), base);
+    /* one item fewer */
+    other = d;
+    other.n = 0;
+    ck_assert_str_ne(feed_etag(&other, a), base);
+}
+END_TEST
+
 START_TEST(if_none_match_lists)
 {
     const char *etag = "\"abc\"";
@@ -233,6 +300,7 @@ Suite *suite_feed(void)
     tcase_add_test(tc, summary_rules_and_patient_names_only_with_the_option);
     tcase_add_test(tc, the_same_data_gives_the_same_text_and_a_move_keeps_the_uid);
     tcase_add_test(tc, times_libical_cannot_write_are_left_out);
+    tcase_add_test(tc, the_etag_follows_everything_the_text_is_made_of);
     tcase_add_test(tc, if_none_match_lists);
     suite_add_tcase(s, tc);
     return s;
