@@ -11,8 +11,18 @@
  *   agenda feed unimport --id N
  *       removes it and its busy time.
  *
- * The verbs are a table: the outgoing feed's verbs (create, revoke) join it
- * as entries of their own.  Rules as every admin command's (admin.h):
+ * The outgoing feed, the one calendar apps subscribe to (sync/feed.c):
+ *
+ *   agenda feed create --calendar ID [--patient-names on|off]
+ *       gives the calendar's feed a new secret token (making the feed when
+ *       there is none) and prints it, alone on its line: shown this once,
+ *       only its hash is stored, and the previous token stops working at
+ *       once.  --patient-names sets the option (names in the events'
+ *       titles); without it the option stays as it was (off for a new feed);
+ *   agenda feed revoke --calendar ID
+ *       removes the feed: its token stops working.
+ *
+ * The verbs are a table.  Rules as every admin command's (admin.h):
  * arguments checked before the store is opened, one line on stderr and a
  * non-zero exit for a refusal, nothing changed. */
 #include <inttypes.h>
@@ -21,9 +31,12 @@
 
 #include "admin.h"
 #include "cli.h"
+#include "sync/feed.h"
 #include "sync/fetch.h"
 #include "sync/import.h"
+#include "util/clock.h"
 #include "util/parse.h"
+#include "util/token.h"
 
 static int feed_import(int argc, char **argv)
 {
@@ -123,6 +136,51 @@ static int feed_unimport(int argc, char **argv)
     return admin_session_close(&s, store_import_remove(s.st, 0, id), "import");
 }
 
+static int feed_create(int argc, char **argv)
+{
+    cli_option o[] = {{.name = "db"}, {.name = "calendar"}, {.name = "patient-names"}};
+    if (cli_parse(argc, argv, o, COUNT(o)) != 0)
+        return EXIT_USAGE;
+    int64_t calendar_id = 0;
+    const char *cal = cli_require(o, COUNT(o), "calendar");
+    if (!cal || !cli_positive("calendar", cal, &calendar_id))
+        return EXIT_USAGE;
+    feed_names names = FEED_NAMES_KEEP;
+    const char *flag = cli_get(o, COUNT(o), "patient-names", NULL);
+    if (flag && strcmp(flag, "on") == 0)
+        names = FEED_NAMES_ON;
+    else if (flag && strcmp(flag, "off") == 0)
+        names = FEED_NAMES_OFF;
+    else if (flag) {
+        cli_error("option '--patient-names' must be on or off, not '%s'", flag);
+        return EXIT_USAGE;
+    }
+    admin_session s;
+    if (!admin_session_open(&s, cli_db(o, COUNT(o))))
+        return 1;
+    char token[TOKEN_CHARS + 1];
+    calendar_feed f;
+    store_rc rc = feed_issue(s.st, calendar_id, names, clock_unix_seconds(), token, &f);
+    if (rc == STORE_OK)
+        printf("%s\n", token);
+    return admin_session_close(&s, rc, "calendar");
+}
+
+static int feed_revoke(int argc, char **argv)
+{
+    cli_option o[] = {{.name = "db"}, {.name = "calendar"}};
+    if (cli_parse(argc, argv, o, COUNT(o)) != 0)
+        return EXIT_USAGE;
+    int64_t calendar_id = 0;
+    const char *cal = cli_require(o, COUNT(o), "calendar");
+    if (!cal || !cli_positive("calendar", cal, &calendar_id))
+        return EXIT_USAGE;
+    admin_session s;
+    if (!admin_session_open(&s, cli_db(o, COUNT(o))))
+        return 1;
+    return admin_session_close(&s, store_feed_remove(s.st, calendar_id), "feed");
+}
+
 /* agenda feed VERB ... */
 int admin_feed(int argc, char **argv)
 {
@@ -130,15 +188,15 @@ int admin_feed(int argc, char **argv)
         const char *verb;
         int (*run)(int argc, char **argv);
     } verbs[] = {
-        {"import", feed_import},
-        {"imports", feed_imports},
-        {"unimport", feed_unimport},
+        {"create", feed_create},   {"revoke", feed_revoke},     {"import", feed_import},
+        {"imports", feed_imports}, {"unimport", feed_unimport},
     };
     for (size_t i = 0; argc >= 1 && i < COUNT(verbs); i++) {
         if (strcmp(argv[0], verbs[i].verb) == 0)
             return verbs[i].run(argc - 1, argv + 1);
     }
-    cli_error("usage: agenda feed import --calendar ID --url URL [--interval SECONDS] | "
+    cli_error("usage: agenda feed create --calendar ID [--patient-names on|off] | "
+              "revoke --calendar ID | import --calendar ID --url URL [--interval SECONDS] | "
               "imports --calendar ID | unimport --id N [--db DB]");
     return EXIT_USAGE;
 }

@@ -52,6 +52,8 @@ static const char usage[] =
     "  caldav link --calendar ID --url URL --username USER [--config PATH]\n"
     "                                           the password: one line on standard input\n"
     "  caldav unlink --calendar ID | caldav status --calendar ID\n"
+    "  feed create --calendar ID [--patient-names on|off]   prints the feed's new secret token\n"
+    "  feed revoke --calendar ID\n"
     "  feed import --calendar ID --url URL [--interval SECONDS]   prints the import's id\n"
     "  feed imports --calendar ID | feed unimport --id N\n"
     "  backup [--db DB] --to PATH               a checked copy of a live SQLite database\n"

@@ -4,10 +4,10 @@
  * id from the path (a center or a calendar), an optional object reference
  * and the path's other captures, the query parameters, the body as a JSON
  * tree (form bodies arrive converted to the same tree) and the resource its
- * route serves.  A public route (OWNER_PUBLIC: the SMS gateway's callbacks)
- * is the exception: no user, and the handler authenticates the request
- * itself from what it is given of it as sent (target, headers, form
- * fields) and the server's settings.  It
+ * route serves.  A public route (OWNER_PUBLIC: the SMS gateway's
+ * callbacks, a calendar's feed) is the exception: no user, and the handler
+ * authenticates the request itself from what it is given of it as sent
+ * (target, query, headers, form fields) and the server's settings.  It
  * validates, calls the store and renders a JSON tree into the response.  It
  * never sees libmicrohttpd, never writes SQL and never picks an HTTP status:
  * failures are api_err codes, which http/errors.c maps to statuses in one
@@ -45,6 +45,8 @@ typedef enum api_outcome {
     API_CREATED,      /* 201 with body */
     API_EMPTY,        /* 204, no body */
     API_TEXT,         /* 200 with rs->text of type rs->content_type (not JSON) */
+    API_NOT_MODIFIED, /* 304, no body: the client's copy (If-None-Match,
+                       * If-Modified-Since) is current */
 } api_outcome;
 
 /* Limits a deployment may tune; the defaults are in api_limits_default(). */
@@ -72,7 +74,8 @@ typedef enum api_owner {
     OWNER_CENTER,   /* owner_id is a center id */
     OWNER_CALENDAR, /* owner_id is a calendar id; rq->calendar is filled */
     OWNER_PUBLIC,   /* no credentials, no user: the handler checks the
-                     * request's signature itself */
+                     * request's signature or secret itself; owner_id is
+                     * the path's {id}, unchecked */
 } api_owner;
 
 /* Captures of a path besides {id} and {ref}, such as {kind} (router.c). */
@@ -135,6 +138,9 @@ typedef struct api_response {
     int64_t total;            /* X-Total-Count */
     const char *text;         /* API_TEXT: the body (static or arena-owned) */
     const char *content_type; /* API_TEXT: its Content-Type */
+    /* Validators (API_TEXT and API_NOT_MODIFIED), sent when set: */
+    const char *etag;      /* ETag, quoted (static or arena-owned); NULL: none */
+    int64_t last_modified; /* Last-Modified, Unix seconds; 0: none */
 
     /* On failure: */
     const char *message; /* human-readable, safe to show (no internals) */

@@ -40,6 +40,10 @@ api_err imports_list(api_request *rq, api_response *rs); /* imports.c */
 api_err imports_create(api_request *rq, api_response *rs);
 api_err imports_delete(api_request *rq, api_response *rs);
 api_err calendar_busy_list(api_request *rq, api_response *rs);
+api_err feed_create(api_request *rq, api_response *rs); /* feeds.c */
+api_err feed_get(api_request *rq, api_response *rs);
+api_err feed_delete(api_request *rq, api_response *rs);
+api_err feed_ics(api_request *rq, api_response *rs);   /* (OWNER_PUBLIC) */
 api_err sms_status(api_request *rq, api_response *rs); /* sms.c (OWNER_PUBLIC) */
 api_err sms_inbound(api_request *rq, api_response *rs);
 

@@ -7,7 +7,8 @@
  * handler_collection) applied to a resource of resources.h, so a resource
  * file defines its `resource` and nothing per route; the routes with a flow
  * of their own name their handler and NULL.  OWNER_PUBLIC routes take no
- * credentials: their handlers check the request's signature themselves.
+ * credentials: their handlers check the request's signature (the SMS
+ * callbacks) or secret (a calendar's feed) themselves.
  *
  * Patterns are written as in the API document, after /api/v2 (see
  * http/router.c for "{id}" and "{ref}").  tests/api/test_authz_matrix.py
@@ -72,6 +73,12 @@ const api_route api_routes[] = {
     {"GET", "calendars/{id}/caldav", caldav_get, NULL, OWNER_CALENDAR},
     {"PUT", "calendars/{id}/caldav", caldav_put, NULL, OWNER_CALENDAR},
     {"DELETE", "calendars/{id}/caldav", caldav_delete, NULL, OWNER_CALENDAR},
+    /* extension: a calendar's iCalendar feed (feeds.c, see the README); the
+     * feed itself is public, opened by its own secret token */
+    {"GET", "calendars/{id}/feed", feed_get, NULL, OWNER_CALENDAR},
+    {"POST", "calendars/{id}/feed", feed_create, NULL, OWNER_CALENDAR},
+    {"DELETE", "calendars/{id}/feed", feed_delete, NULL, OWNER_CALENDAR},
+    {"GET", "calendars/{id}/feed.ics", feed_ics, NULL, OWNER_PUBLIC},
     /* the SMS gateway's callbacks: public, signed (sms.c) */
     {"POST", "sms/status", sms_status, NULL, OWNER_PUBLIC},
     {"POST", "sms/inbound", sms_inbound, NULL, OWNER_PUBLIC},

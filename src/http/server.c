@@ -26,10 +26,15 @@
  *   429 for a while (ratelimit.c); bodies, headers and connections have
  *   hard limits; bodies and arenas of all requests in flight share one
  *   memory budget (503 past it), and freed memory goes back to the system.
- * - Public routes (OWNER_PUBLIC: the SMS gateway's callbacks) take no
- *   credentials: their handlers check a signature over the request as sent,
- *   so they are handed the raw target, the headers and the body's form
- *   fields instead of a JSON tree.
+ * - Public routes (OWNER_PUBLIC: the SMS gateway's callbacks, a calendar's
+ *   iCalendar feed) take no credentials: their handlers check a signature
+ *   over the request as sent, or a secret of their own, so they are handed
+ *   the raw target, the headers and the body's form fields instead of a
+ *   JSON tree.
+ * - run_route is the one place a handler's outcome becomes a status: JSON,
+ *   text of another type (API_TEXT, with its ETag and Last-Modified when the
+ *   handler set them) or 304 (API_NOT_MODIFIED, the same validators, no
+ *   body).
  * - The access log (optional) never holds credentials or bodies.
  * - Shutdown: SIGINT/SIGTERM are taken by sigwait in the main thread; the
  *   daemon stops accepting, waits for requests in flight, then stops. */
@@ -325,6 +330,15 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, request_ctx *ctx, 
         snprintf(total, sizeof total, "%lld", (long long)x->rs->total);
         MHD_add_response_header(resp, "X-Total-Count", total);
     }
+    if (x && x->rs && x->rs->etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, x->rs->etag);
+    if (x && x->rs && x->rs->last_modified > 0) {
+        char date[40];
+        time_t t = (time_t)x->rs->last_modified;
+        struct tm tm;
+        if (gmtime_r(&t, &tm) && strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+    }
     if (x && x->allow && *x->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, x->allow);
     if (x && x->retry_after) {
@@ -479,6 +493,8 @@ static enum MHD_Result run_route(struct MHD_Connection *conn, request_ctx *ctx, 
         ret = send_error(conn, ctx, err, rs.message, rs.errors, NULL);
     } else if (rs.outcome == API_EMPTY) {
         ret = send_text(conn, ctx, MHD_HTTP_NO_CONTENT, NULL, &(reply_extra){.rs = &rs});
+    } else if (rs.outcome == API_NOT_MODIFIED) {
+        ret = send_text(conn, ctx, MHD_HTTP_NOT_MODIFIED, NULL, &(reply_extra){.rs = &rs});
     } else if (rs.outcome == API_TEXT) {
         assert(rs.text && rs.content_type);
         char *text = strdup(rs.text);

@@ -495,6 +495,19 @@ static store_rc outbox_onto_appointments(db *d)
     return rc == STORE_OK ? db_exec(d, SQL_OUTBOX_ONTO_APPOINTMENTS) : rc;
 }
 
+/* A calendar's outgoing iCalendar feed (feeds.c): the hash of its secret
+ * token (never the token), whether patient names are shown, the salt of its
+ * events' UIDs, when it was made and last given a new token.  One row per
+ * calendar at most; revoking removes it. */
+static const char SCHEMA_10[] =
+    "CREATE TABLE IF NOT EXISTS calendar_feeds ("
+    " calendar_id {KEY} REFERENCES calendars (id),"
+    " token_hash {BLOB} NOT NULL CHECK (length(token_hash) = 32),"
+    " patient_names INTEGER NOT NULL DEFAULT 0 CHECK (patient_names IN (0, 1)),"
+    " salt TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " rotated_at BIGINT NOT NULL);";
+
 /* CalDAV links (caldav.c, store/caldav.h): one row per linked calendar in
  * caldav_links (its collection, the sealed password, the sync state, the
  * worker's lease, due times and backoff, and what the API and `caldav
@@ -615,6 +628,7 @@ static const migration migrations[] = {
     {8, "references of appointments and patients checked by the store on PostgreSQL", NULL,
      drop_collection_fks},
     {9, "an appointment's messages state on its own row", NULL, outbox_onto_appointments},
+    {10, "outgoing iCalendar feeds", SCHEMA_10, NULL},
     {11, "CalDAV links and their items' sync status", SCHEMA_11, NULL},
     {12, "external busy time and imported feeds", SCHEMA_12, NULL},
 };

@@ -19,14 +19,14 @@ GET, POST, PUT, DELETE, PATCH and HEAD by:
 and no answer may be 2xx (except lists of the caller's own centers and
 calendars), and no status line, header or body may carry a marker or an id
 of the target's objects.  The public routes (OWNER_PUBLIC: the SMS
-gateway's callbacks) take no credentials but a signature, which no persona
-has: they must refuse every one of them too.  For the two valid users, the answers about the
+gateway's callbacks, a calendar's feed) take no credentials but a signature
+or a secret, which no persona has: they must refuse every one of them too.  For the two valid users, the answers about the
 target's existing objects must also be byte-identical to the answers about
 objects that do not exist (headers other than Date included).
 
 The same calls made by the owner (on a second world built the same way) are
 served, proving the requests were ones the server would have honoured (the
-public routes' signed as the gateway signs them); and
+public routes' signed as the gateway signs them, the feed's with its token); and
 the target's data is checked unchanged after the matrix."""
 
 import pathlib
@@ -196,9 +196,12 @@ class World:
             "/suggestions", params={"calendar_id": calendar, "service_id": self.service["id"]}),
             200), "suggestions", "suggestion")[0]
 
+        # the calendar's iCalendar feed: public, opened by its token alone
+        self.feed_token = self.new_feed_token()
+
         # The secrets the answers must never show: every marker-bearing
         # string is found by the common root; these are checked in addition.
-        self.secrets = [m, token, self.patient["phone_number"]]
+        self.secrets = [m, token, self.patient["phone_number"], self.feed_token]
         self.typed_ids = {
             "center": {str(center)}, "calendar": {str(calendar)},
             "patient": {str(self.patient["id"]), str(deleted["id"])},
@@ -232,6 +235,11 @@ class World:
             "other_center": (other.center_id, other.calendar_id),
             "grant_removed": (removed.center_id, removed.calendar_id),
         }
+
+    def new_feed_token(self):
+        """A new secret for the target calendar's feed (the previous one
+        stops working)."""
+        return self.cli.ok("feed", "create", "--calendar", str(self.owner.calendar_id))
 
     # -- request building --
 
@@ -542,7 +550,11 @@ def test_the_owner_is_served_on_every_route(agenda_bin, tmp_path):
             for method in methods:
                 for api in (o.api, o.basic):
                     path = world.paths(pattern, True)[0]
-                    if ROUTES[pattern][0] == "OWNER_PUBLIC":
+                    if ROUTES[pattern][0] == "OWNER_PUBLIC" and method == "GET":
+                        # the calendar's feed, opened by its own secret
+                        r = requests.get(world.server.base + API + path, timeout=60,
+                                         params={"token": world.new_feed_token()})
+                    elif ROUTES[pattern][0] == "OWNER_PUBLIC":
                         r = world.signed_post(path, {"From": "+32470000000", "Body": "?",
                                                      "MessageSid": "SM1",
                                                      "MessageStatus": "delivered"})

@@ -55,7 +55,9 @@
     SUITE(suite_dav)                                                                               \
     SUITE(suite_secret)                                                                            \
     SUITE(suite_caldav)                                                                            \
-    SUITE(suite_expand)
+    SUITE(suite_expand)                                                                            \
+    SUITE(suite_feeds)                                                                             \
+    SUITE(suite_feed)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES
