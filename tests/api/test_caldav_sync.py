@@ -1,0 +1,401 @@
+"""CalDAV two-way sync (issue 13), end to end against real servers: every
+test runs against Radicale and against Xandikos (tests/sync_peers/servers.py
+starts them from their Debian packages on loopback, fresh for each test).
+
+The platform side is the real `agenda serve` with `--sync off` and a clock
+file, and each sync is one `agenda caldav sync --calendar ID` (one push and
+pull, exit 0 on success), so every step is deterministic.  The remote side
+is driven with python3-caldav, as a doctor's phone would.
+
+- appointments created, moved, cancelled and deleted through the API
+  appear, move and disappear there (UID agenda-<id>, SEQUENCE raised);
+- events created, moved and deleted there block and free busy time,
+  suggestions and bookings; the platform's own events are never busy time;
+- a remote edit of a platform event is overwritten and counted as a
+  conflict; a remote deletion of a live one is recreated;
+- nothing is duplicated after a relink (the remote's copies are adopted),
+  repeated syncs or a restart of the remote;
+- the remote down: the sync fails with one line, nothing is lost, and the
+  next sync after it is back catches up."""
+
+import pathlib
+import sys
+from datetime import date
+
+import caldav
+import pytest
+
+from helpers import expect, unique, unwrap_list, unwrap_one
+from reminders_support import Practice
+from schedule_support import BRUSSELS, at, put_hours, service
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sync_peers"))
+import servers  # noqa: E402
+
+DAY = 86400
+# Monday 5 October 2026, 08:00 in Brussels: the clock's start.
+MONDAY = date(2026, 10, 5)
+T0 = at(BRUSSELS, MONDAY, "08:00")
+
+
+def t(hhmm, day=0):
+    return at(BRUSSELS, date.fromordinal(MONDAY.toordinal() + day), hhmm)
+
+
+def utc(ts):
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+@pytest.fixture(params=["radicale", "xandikos"])
+def remote(request, tmp_path_factory):
+    start = servers.start_radicale if request.param == "radicale" else servers.start_xandikos
+    s = start(tmp_path_factory.mktemp(request.param))
+    yield s
+    s.stop()
+
+
+class Remote:
+    """The collection as a CalDAV client sees it (python3-caldav)."""
+
+    def __init__(self, server):
+        self.server = server
+        kw = {"username": server.username, "password": server.password} if server.username else {}
+        self.client = caldav.DAVClient(url=server.base, **kw)
+        self.cal = self.client.calendar(url=server.calendar)
+
+    def events(self):
+        """{uid: {property: (params, value)}} of each event's VEVENT, read
+        from its text (unfolded)."""
+        out = {}
+        for ev in self.cal.events():
+            props = vevent(ev.data)
+            uid = props["UID"][1]
+            assert uid not in out, f"two copies of {uid}"
+            out[uid] = props
+        return out
+
+    def add(self, uid, start, stop, extra=""):
+        text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\n"
+                f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261001T000000Z\r\n"
+                f"DTSTART:{utc(start)}\r\nDTEND:{utc(stop)}\r\nSUMMARY:Private\r\n{extra}"
+                "END:VEVENT\r\nEND:VCALENDAR\r\n")
+        return self.cal.save_event(text)
+
+    def find(self, uid):
+        [ev] = [ev for ev in self.cal.events() if vevent(ev.data)["UID"][1] == uid]
+        return ev
+
+    def move(self, uid, start, stop):
+        """Rewrites the event's times (UTC), as a phone's edit would."""
+        ev = self.find(uid)
+        lines = []
+        for line in unfold(ev.data):
+            if line.startswith("DTSTART"):
+                line = f"DTSTART:{utc(start)}"
+            elif line.startswith("DTEND"):
+                line = f"DTEND:{utc(stop)}"
+            elif line.startswith("SEQUENCE"):
+                continue
+            lines.append(line)
+        ev.data = "\r\n".join(lines) + "\r\n"
+        ev.save()
+
+    def delete(self, uid):
+        self.find(uid).delete()
+
+
+class Office:
+    """A practice in Brussels open 09:00-12:00 and 13:00-16:00 on weekdays,
+    a 30-minute service, a patient, a server without its sync worker, and
+    the calendar linked to the remote collection."""
+
+    def __init__(self, agenda_bin, tmp_path, server):
+        self.p = Practice(agenda_bin, tmp_path, T0, config=False)
+        key = tmp_path / f"{unique('key')}.key"
+        import subprocess
+        subprocess.run([agenda_bin, "keygen", str(key)], check=True, timeout=30)
+        self.conf = tmp_path / f"{unique('sync')}.ini"
+        self.conf.write_text(f"[server]\nsync_timeout = 5\n[sync]\nkey_file = {key}\n")
+        self.srv = self.p.serve("--config", str(self.conf), "--dispatch", "off", "--sync", "off")
+        self.acct = self.p.acct
+        self.api = self.acct.api
+        self.cal = self.p.calendar_id
+        week = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+        put_hours(self.acct, [(d, s, e) for d in week
+                              for s, e in (("09:00", "12:00"), ("13:00", "16:00"))], 15)
+        self.svc = service(self.acct, 30, remote_id="cons", name="Consultation")
+        self.patient = self.acct.create_patient(remote_id=unique("p"), first_name="Secret",
+                                                last_name="Patientname")
+        self.server = server
+        self.link()
+
+    def caldav(self, *args, password=None):
+        import os
+        import subprocess
+        argv = [self.p.agenda_bin, "caldav", *args, "--db", str(self.p.cli.db)]
+        env = {k: v for k, v in os.environ.items() if k != "AGENDA_CONFIG"}
+        env["AGENDA_CLOCK_FILE"] = self.p.clock.path
+        return subprocess.run(argv, input=None if password is None else password + "\n",
+                              capture_output=True, text=True, timeout=120, env=env)
+
+    def link(self):
+        p = self.caldav("link", "--calendar", str(self.cal), "--url", self.server.calendar,
+                        "--username", self.server.username or "anyone", "--config",
+                        str(self.conf), password=self.server.password or "none")
+        assert p.returncode == 0, p.stderr
+
+    def sync(self):
+        p = self.caldav("sync", "--calendar", str(self.cal), "--config", str(self.conf))
+        assert p.returncode == 0 and p.stdout == "", p.stderr
+        return p
+
+    def sync_fails(self):
+        p = self.caldav("sync", "--calendar", str(self.cal), "--config", str(self.conf))
+        assert p.returncode == 1, p
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1, p.stderr
+        return lines[0]
+
+    def status(self):
+        p = self.caldav("status", "--calendar", str(self.cal))
+        assert p.returncode == 0, p.stderr
+        return dict(line.partition(" ")[::2] for line in p.stdout.splitlines())
+
+    def book_api(self, start, stop=None):
+        return self.acct.create_appointment(start=start, stop=stop or start + 1800,
+                                            service_remote_id="cons",
+                                            patient_remote_id=self.patient["remote_id"])
+
+    def path(self, ap):
+        return f"/calendars/{self.cal}/appointments/{ap['id']}"
+
+    def busy(self, frm=None, to=None):
+        params = {"from": frm or self.p.clock.now, "to": to or self.p.clock.now + 60 * DAY}
+        body = expect(self.api.get(f"/calendars/{self.cal}/busy", params=params), 200)
+        return [(int(b["start"]), int(b["stop"])) for b in body["busy"]]
+
+    def starts(self, day):
+        from schedule_support import parse_iso
+        frm = t("00:00", day)
+        got = unwrap_list(expect(self.api.get("/suggestions", params={
+            "calendar_id": self.cal, "service_remote_id": "cons", "start": frm,
+            "stop": frm + DAY, "limit": 1000}), 200), "suggestions", "suggestion")
+        return [parse_iso(s["start"]) for s in got]
+
+    def book(self, start):
+        return self.api.post(f"/calendars/{self.cal}/bookings", {"booking": {
+            "service_id": self.svc["id"], "start": str(start),
+            "patient_remote_id": self.patient["remote_id"]}})
+
+
+@pytest.fixture
+def office(agenda_bin, tmp_path, remote):
+    o = Office(agenda_bin, tmp_path, remote)
+    yield o
+    o.p.stop()
+
+
+def unfold(text):
+    return text.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "").strip().split("\n")
+
+
+def vevent(text):
+    """The VEVENT's properties: {name: (params, value)}."""
+    props, inside = {}, False
+    for line in unfold(text):
+        if line == "BEGIN:VEVENT":
+            inside = True
+        elif line == "END:VEVENT":
+            break
+        elif inside:
+            head, _, value = line.partition(":")
+            name, *params = head.split(";")
+            props[name] = (dict(p.split("=", 1) for p in params), value)
+    return props
+
+
+def instant(prop):
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+    params, value = prop
+    if value.endswith("Z"):
+        return int(datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=timezone.utc).timestamp())
+    zone = params["TZID"].split("/freeassociation.sourceforge.net/")[-1]
+    return int(datetime.strptime(value, "%Y%m%dT%H%M%S").replace(
+        tzinfo=ZoneInfo(zone)).timestamp())
+
+
+def start_of(ev):
+    return instant(ev["DTSTART"])
+
+
+def stop_of(ev):
+    return instant(ev["DTEND"])
+
+
+# ---- push ---------------------------------------------------------------------------
+
+
+def test_appointments_appear_move_and_disappear_there(office, remote):
+    r = Remote(remote)
+    office.sync()
+    assert r.events() == {}
+    a = office.book_api(t("10:00", 1))
+    b = office.book_api(t("14:00", 2))
+    office.sync()
+    evs = r.events()
+    assert set(evs) == {f"agenda-{a['id']}", f"agenda-{b['id']}"}
+    ev = evs[f"agenda-{a['id']}"]
+    assert (start_of(ev), stop_of(ev)) == (t("10:00", 1), t("10:30", 1))
+    # the center's zone, with its VTIMEZONE, and no patient name
+    assert ev["DTSTART"][1].endswith("Z"), ev  # UTC: exact everywhere
+    text = r.find(f"agenda-{a['id']}").data
+    assert "Patientname" not in text and "Secret" not in text
+    assert ev["SUMMARY"][1] == "Consultation", ev
+    seq = int(ev["SEQUENCE"][1])
+    st = office.status()
+    assert st["pushed"] == "2" and st["last_error"] == "-" and st["items"] == "2", st
+
+    # moved
+    expect(office.api.put(office.path(a), {"appointment": {
+        "start": str(t("11:00", 1)), "stop": str(t("11:30", 1))}}), 200)
+    office.sync()
+    ev = r.events()[f"agenda-{a['id']}"]
+    assert (start_of(ev), stop_of(ev)) == (t("11:00", 1), t("11:30", 1))
+    assert int(ev["SEQUENCE"][1]) > seq
+
+    # cancelled, deleted
+    expect(office.api.put(office.path(a), {"appointment": {"status": "cancelled"}}), 200)
+    expect(office.api.delete(office.path(b)), 204)
+    office.sync()
+    assert r.events() == {}
+    st = office.status()
+    assert st["items"] == "0" and st["conflicts"] == "0", st
+    # the platform's own events never were busy time
+    assert office.busy() == []
+
+
+def test_nothing_is_pushed_twice_nor_duplicated_by_a_relink(office, remote):
+    r = Remote(remote)
+    a = office.book_api(t("10:00", 1))
+    office.sync()
+    office.sync()
+    assert list(r.events()) == [f"agenda-{a['id']}"]
+    assert office.status()["pushed"] == "1"
+    # unlink (the remote keeps its copy) and link again: adopted, not doubled
+    p = office.caldav("unlink", "--calendar", str(office.cal))
+    assert p.returncode == 0, p.stderr
+    office.link()
+    office.sync()
+    office.sync()
+    evs = r.events()
+    assert list(evs) == [f"agenda-{a['id']}"]
+    assert start_of(evs[f"agenda-{a['id']}"]) == t("10:00", 1)
+    assert office.busy() == []
+    assert office.status()["items"] == "1"
+
+
+# ---- pull ---------------------------------------------------------------------------
+
+
+def test_events_there_block_and_free_time(office, remote):
+    r = Remote(remote)
+    r.add("dentist", t("10:00", 1), t("11:00", 1))
+    office.sync()
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
+    starts = office.starts(1)
+    assert t("10:00", 1) not in starts and t("10:30", 1) not in starts
+    assert t("09:30", 1) in starts and t("11:00", 1) in starts
+    # a booking over it is refused
+    resp = office.book(t("10:00", 1))
+    assert resp.status_code == 409 or resp.status_code == 422, resp.text
+    st = office.status()
+    assert st["pulled"] == "1", st
+
+    # moved there
+    r.move("dentist", t("14:00", 1), t("15:00", 1))
+    office.sync()
+    assert office.busy() == [(t("14:00", 1), t("15:00", 1))]
+    assert t("10:00", 1) in office.starts(1)
+    expect(office.book(t("10:00", 1)), 201)
+
+    # deleted there
+    r.delete("dentist")
+    office.sync()
+    assert office.busy() == []
+    assert t("14:00", 1) in office.starts(1)
+    assert office.status()["items"] == "1"  # the booking's own copy
+
+
+# ---- conflicts ------------------------------------------------------------------------
+
+
+def test_the_platform_wins_for_its_own_events(office, remote):
+    r = Remote(remote)
+    a = office.book_api(t("10:00", 1))
+    office.sync()
+    uid = f"agenda-{a['id']}"
+    # moved on the phone: written over on the next sync
+    r.move(uid, t("15:00", 1), t("15:30", 1))
+    office.sync()
+    ev = r.events()[uid]
+    assert (start_of(ev), stop_of(ev)) == (t("10:00", 1), t("10:30", 1))
+    assert office.status()["conflicts"] == "1"
+    assert office.busy() == []
+    # edited on both sides: the platform's version
+    r.move(uid, t("15:00", 1), t("15:30", 1))
+    expect(office.api.put(office.path(a), {"appointment": {
+        "start": str(t("11:00", 1)), "stop": str(t("11:30", 1))}}), 200)
+    office.sync()
+    ev = r.events()[uid]
+    assert (start_of(ev), stop_of(ev)) == (t("11:00", 1), t("11:30", 1))
+    assert int(office.status()["conflicts"]) == 2
+    # deleted on the phone while live: recreated
+    r.delete(uid)
+    office.sync()
+    assert list(r.events()) == [uid]
+    assert int(office.status()["conflicts"]) == 3
+    assert office.busy() == []
+
+
+# ---- failures ---------------------------------------------------------------------------
+
+
+def test_the_remote_down_then_back_loses_nothing(office, remote, tmp_path):
+    r = Remote(remote)
+    r.add("dentist", t("10:00", 1), t("11:00", 1))
+    a = office.book_api(t("14:00", 1))
+    office.sync()
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
+    port = int(remote.base.rsplit(":", 1)[1])
+    remote.stop()
+    b = office.book_api(t("15:00", 1))
+    line = office.sync_fails()
+    assert "transient" in line, line
+    # nothing forgotten: the busy time stays
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
+    st = office.status()
+    assert st["last_error"] != "-" and st["attempts"] == "1", st
+    # back on the same port and data
+    restart(remote, port)
+    office.sync()
+    evs = Remote(remote).events()
+    assert set(evs) == {"dentist", f"agenda-{a['id']}", f"agenda-{b['id']}"}
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
+    st = office.status()
+    assert st["last_error"] == "-" and st["attempts"] == "0", st
+
+
+def restart(server, port):
+    """Starts the stopped server again on its port with its data."""
+    import subprocess
+    if server.name == "radicale":
+        conf = pathlib.Path(server.log).parent / "config"
+        cmd = ["radicale", "--config", str(conf)]
+    else:
+        data = pathlib.Path(server.log).parent / "data"
+        cmd = ["xandikos", "-d", str(data), "--defaults", "-l", "127.0.0.1", "-p", str(port)]
+    server.proc = subprocess.Popen(cmd, stdout=open(server.log, "a"), stderr=subprocess.STDOUT)
+    servers.wait_port(port, server.proc, server.log)
