@@ -72,6 +72,7 @@ const api_route api_routes[] = {
     {"GET", "calendars/{id}/caldav", caldav_get, NULL, OWNER_CALENDAR},
     {"PUT", "calendars/{id}/caldav", caldav_put, NULL, OWNER_CALENDAR},
     {"DELETE", "calendars/{id}/caldav", caldav_delete, NULL, OWNER_CALENDAR},
+    {"POST", "calendars/{id}/caldav/sync", caldav_sync, NULL, OWNER_CALENDAR},
     /* the SMS gateway's callbacks: public, signed (sms.c) */
     {"POST", "sms/status", sms_status, NULL, OWNER_PUBLIC},
     {"POST", "sms/inbound", sms_inbound, NULL, OWNER_PUBLIC},

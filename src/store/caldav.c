@@ -86,6 +86,11 @@ static const char SQL_WAKE[] =
     "UPDATE caldav_links SET due_at = CASE WHEN due_at > ? THEN ? ELSE due_at END"
     " WHERE calendar_id = ? RETURNING calendar_id";
 
+static const char SQL_PULL_NOW[] =
+    "UPDATE caldav_links SET due_at = CASE WHEN due_at > ? THEN ? ELSE due_at END,"
+    " pull_at = CASE WHEN pull_at > ? THEN ? ELSE pull_at END"
+    " WHERE calendar_id = ? RETURNING calendar_id";
+
 #define ITEM_COLUMNS                                                                               \
     "id, calendar_id, href, uid, appointment_id, remote_etag, remote_hash, local_version,"         \
     " local_hash, state, updated_at"
@@ -313,6 +318,13 @@ store_rc store_caldav_wake(store *st, int64_t calendar_id, int64_t at)
 {
     const store_value binds[] = {STORE_INT64(at), STORE_INT64(at), STORE_INT64(calendar_id)};
     return store_write_row(st->db, SQL_WAKE, binds, 3);
+}
+
+store_rc store_caldav_pull_now(store *st, int64_t calendar_id, int64_t at)
+{
+    const store_value binds[] = {STORE_INT64(at), STORE_INT64(at), STORE_INT64(at), STORE_INT64(at),
+                                 STORE_INT64(calendar_id)};
+    return store_write_row(st->db, SQL_PULL_NOW, binds, 5);
 }
 
 static store_rc read_item(db_stmt *s, arena *a, void *row)

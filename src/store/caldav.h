@@ -113,6 +113,11 @@ store_rc store_caldav_record(store *st, const caldav_outcome *o, int64_t now);
  * NOT_FOUND when the calendar has no link. */
 store_rc store_caldav_wake(store *st, int64_t calendar_id, int64_t at);
 
+/* Brings the link's next run and its next pull forward to `at` (a pull
+ * asked for: the API's POST .../caldav/sync).  NOT_FOUND when the calendar
+ * has no link. */
+store_rc store_caldav_pull_now(store *st, int64_t calendar_id, int64_t at);
+
 /* ---- items: the status table ------------------------------------------- */
 
 typedef struct caldav_item {

@@ -4,7 +4,8 @@ starts them from their Debian packages on loopback, fresh for each test).
 
 The platform side is the real `agenda serve` with `--sync off` and a clock
 file, and each sync is one `agenda caldav sync --calendar ID` (one push and
-pull, exit 0 on success), so every step is deterministic.  The remote side
+pull, exit 0 on success), so every step is deterministic; one test runs the
+server's own sync worker instead (bounded polls of real time).  The remote side
 is driven with python3-caldav, as a doctor's phone would.
 
 - appointments created, moved, cancelled and deleted through the API
@@ -16,7 +17,9 @@ is driven with python3-caldav, as a doctor's phone would.
 - nothing is duplicated after a relink (the remote's copies are adopted),
   repeated syncs or a restart of the remote;
 - the remote down: the sync fails with one line, nothing is lost, and the
-  next sync after it is back catches up."""
+  next sync after it is back catches up;
+- the worker inside `agenda serve` pushes a change within seconds, and
+  POST /calendars/{id}/caldav/sync (202) makes it pull at once."""
 
 import pathlib
 import sys
@@ -26,7 +29,7 @@ import caldav
 import pytest
 
 from helpers import expect, unique, unwrap_list, unwrap_one
-from reminders_support import Practice
+from reminders_support import Practice, wait_until
 from schedule_support import BRUSSELS, at, put_hours, service
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sync_peers"))
@@ -110,14 +113,15 @@ class Office:
     a 30-minute service, a patient, a server without its sync worker, and
     the calendar linked to the remote collection."""
 
-    def __init__(self, agenda_bin, tmp_path, server):
+    def __init__(self, agenda_bin, tmp_path, server, sync=False):
         self.p = Practice(agenda_bin, tmp_path, T0, config=False)
         key = tmp_path / f"{unique('key')}.key"
         import subprocess
         subprocess.run([agenda_bin, "keygen", str(key)], check=True, timeout=30)
         self.conf = tmp_path / f"{unique('sync')}.ini"
         self.conf.write_text(f"[server]\nsync_timeout = 5\n[sync]\nkey_file = {key}\n")
-        self.srv = self.p.serve("--config", str(self.conf), "--dispatch", "off", "--sync", "off")
+        self.srv = self.p.serve("--config", str(self.conf), "--dispatch", "off", "--sync",
+                                "on" if sync else "off")
         self.acct = self.p.acct
         self.api = self.acct.api
         self.cal = self.p.calendar_id
@@ -399,3 +403,34 @@ def restart(server, port):
         cmd = ["xandikos", "-d", str(data), "--defaults", "-l", "127.0.0.1", "-p", str(port)]
     server.proc = subprocess.Popen(cmd, stdout=open(server.log, "a"), stderr=subprocess.STDOUT)
     servers.wait_port(port, server.proc, server.log)
+
+
+# ---- the worker ---------------------------------------------------------------------------
+
+
+def test_the_worker_pushes_at_once_and_pulls_on_demand(agenda_bin, tmp_path, remote):
+    import time
+    o = Office(agenda_bin, tmp_path, remote, sync=True)
+    try:
+        r = Remote(remote)
+        # the link's first run
+        wait_until(lambda: o.status()["last_success"] != "-", timeout=10, what="a first run")
+        a = o.book_api(t("10:00", 1))
+        began = time.monotonic()
+        uid = f"agenda-{a['id']}"
+        wait_until(lambda: uid in r.events(), timeout=10, what="the push")
+        assert time.monotonic() - began < 3
+        # a pull is not due (the clock stands still): the API asks for one
+        r.add("dentist", t("14:00", 1), t("15:00", 1))
+        body = expect(o.api.post(f"/calendars/{o.cal}/caldav/sync"), 202)
+        assert body["caldav"]["url"] == remote.calendar, body
+        wait_until(lambda: o.busy() == [(t("14:00", 1), t("15:00", 1))], timeout=10,
+                   what="the pull")
+        st = o.status()
+        assert st["pushed"] == "1" and st["pulled"] == "1" and st["last_error"] == "-", st
+        # a calendar without a link
+        other = o.p.cli.calendar_add(o.p.center_id, first="Ben", last="Bos", slug=unique("cal"))
+        resp = o.api.post(f"/calendars/{other}/caldav/sync")
+        assert resp.status_code == 404, resp.text
+    finally:
+        o.p.stop()

@@ -138,6 +138,14 @@ START_TEST(outcomes_are_written_only_under_the_lease)
     ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
     ck_assert_int_eq(got.due_at, 150);
 
+    /* a pull asked for: both times forward, never back */
+    ck_assert_int_eq(store_caldav_pull_now(st, k, 140), STORE_OK);
+    ck_assert_int_eq(store_caldav_pull_now(st, k, 145), STORE_OK);
+    ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
+    ck_assert_int_eq(got.due_at, 140);
+    ck_assert_int_eq(got.pull_at, 140);
+    ck_assert_int_eq(store_caldav_pull_now(st, 999, 145), STORE_NOT_FOUND);
+
     /* relinking while a worker holds it: the worker's outcome is stale */
     ck_assert_int_eq(store_caldav_claim(st, "w1", 150, 60, 10, A, &ids, &n), STORE_OK);
     ck_assert_uint_eq(n, 1);
