@@ -13,7 +13,8 @@
  * `caldav sync` runs one push and pull of the link now, in this process,
  * under the link's lease (sync/engine.h), with the removal guard lifted:
  * exit 0 when it succeeded, else one line on stderr and 1.  It needs the
- * key, as linking does, to open the password.
+ * key, as linking does, to open the password, and each remote request may
+ * take the configuration's [server] sync_timeout, as in the server.
  *
  * `caldav status` prints `key value` lines (README "Calendar sync"); times
  * are Unix seconds, and "-" stands for none.  The sealed password is never
@@ -48,8 +49,10 @@ int admin_keygen(int argc, char **argv)
     return 0;
 }
 
-/* Loads the configuration's key into *key; false after one line. */
-static bool load_key(const cli_option *o, size_t n_opts, secret_key **key)
+/* Loads the configuration's key into *key (and its [server] sync_timeout
+ * into *timeout when not NULL); false after one line. */
+static bool load_key_and_timeout(const cli_option *o, size_t n_opts, secret_key **key,
+                                 int64_t *timeout)
 {
     const char *env = getenv("AGENDA_CONFIG");
     const char *path = cli_get(o, n_opts, "config", env && *env ? env : NULL);
@@ -68,8 +71,15 @@ static bool load_key(const cli_option *o, size_t n_opts, secret_key **key)
         cli_error("%s", err);
     else
         ok = true;
+    if (timeout)
+        *timeout = conf.sync_timeout;
     config_free(&conf);
     return ok;
+}
+
+static bool load_key(const cli_option *o, size_t n_opts, secret_key **key)
+{
+    return load_key_and_timeout(o, n_opts, key, NULL);
 }
 
 /* Reads one line from standard input into out (without its line end);
@@ -192,7 +202,8 @@ static int caldav_sync_command(const cli_option *o, size_t n_opts, int64_t calen
     secret_key *key = NULL;
     admin_session s;
     char err[512];
-    if (!load_key(o, n_opts, &key))
+    int64_t timeout = 0;
+    if (!load_key_and_timeout(o, n_opts, &key, &timeout))
         return 1;
     if (!dav_global_init()) {
         cli_error("cannot initialise libcurl");
@@ -203,7 +214,7 @@ static int caldav_sync_command(const cli_option *o, size_t n_opts, int64_t calen
         secret_key_free(key);
         return 1;
     }
-    bool ok = engine_sync_now(s.st, key, calendar_id, 0, s.a, err, sizeof err);
+    bool ok = engine_sync_now(s.st, key, calendar_id, timeout, s.a, err, sizeof err);
     secret_key_free(key);
     if (!ok)
         cli_error("%s", err);

@@ -86,7 +86,8 @@
  * it was, busy time stays as it was.  The link is due again after a
  * backoff doubling from RETRY_FIRST_S to RETRY_MAX_S.  An invalid token
  * (DAV_INVALID_TOKEN; or Xandikos' 500 to a token, token_suspect, again
- * after a failure while dav_check answers) resyncs from no token: the full
+ * after a failure or on `caldav sync`, while dav_check answers) resyncs
+ * from no token: the full
  * listing compared with the items, under the guard below.
  *
  * The removal guard.  A pull that would remove more than half of the
@@ -530,9 +531,9 @@ static bool list_changes(run *r, dav_item **members, size_t *n, bool *complete)
         const char *token = r->l->sync_token && *r->l->sync_token ? r->l->sync_token : NULL;
         dav_status s = dav_sync_collection(r->c, token, r->a, &ch, &dr);
         bool resync = s == DAV_INVALID_TOKEN;
-        if (s == DAV_TRANSIENT && ch.token_suspect && r->l->attempts >= 1) {
-            /* Xandikos' 500 to a token it lost, again, while the
-             * collection answers: resync from no token */
+        if (s == DAV_TRANSIENT && ch.token_suspect && (r->l->attempts >= 1 || r->forced)) {
+            /* Xandikos' 500 to a token it lost, again (or on `caldav
+             * sync`), while the collection answers: resync from no token */
             dav_collection col;
             dav_result cr = {0};
             resync = dav_check(r->c, r->a, &col, &cr) == DAV_OK;
