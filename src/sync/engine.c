@@ -84,20 +84,22 @@
  * DAV_AUTH / DAV_REFUSED end the run with last_error and nothing deleted
  * or forgotten: what was applied stays (idempotent), the token stays as
  * it was, busy time stays as it was.  The link is due again after a
- * backoff doubling from RETRY_FIRST_S to RETRY_MAX_S.  An invalid token
- * (DAV_INVALID_TOKEN; or Xandikos' 500 to a token, token_suspect, again
- * after a failure or on `caldav sync`, while dav_check answers) resyncs
- * from no token: the full
- * listing compared with the items, under the guard below.
+ * backoff doubling from RETRY_FIRST_S (30 s) to RETRY_MAX_S (1 h).  An
+ * invalid token (DAV_INVALID_TOKEN; or Xandikos' 500 to a token,
+ * token_suspect, again after a failure or on `caldav sync`, while
+ * dav_check answers) resyncs from no token: the full listing compared
+ * with the items, under the guard below.  Known limits: one appointment
+ * the remote keeps refusing (DAV_REFUSED) holds the link's push back
+ * until it changes; the daily re-expansion counts in `pulled`.
  *
  * The removal guard.  A pull that would remove more than half of the
- * items of a link that has more than REMOVAL_GUARD_MIN (20) of them
+ * items of a link that has more than ENGINE_REMOVAL_GUARD_MIN (20) of them
  * removes nothing and pauses the link with the reason (caldav status,
  * the API); `agenda caldav sync` on a paused link runs once with the guard
  * lifted (the operator's confirmation) and makes it active again.
  *
  * Timing.  A local change is due at once (the worker polls every 250 ms,
- * and sync_wake() shortens that); a pull every PULL_INTERVAL_S (60 s)
+ * and sync_wake() shortens that); a pull every ENGINE_PULL_INTERVAL_S (60 s)
  * after the last complete one, or at once for `caldav sync` and the API's
  * POST .../caldav/sync (which only make the link due and wake the
  * worker: no request waits on the remote).  A run is push, then pull (when
