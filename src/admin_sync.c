@@ -10,6 +10,12 @@
  * password stores nothing.  The password is sealed (sync/secret.h) and
  * wiped from memory; no output or error line ever contains it.
  *
+ * `caldav sync` runs one push and pull of the link now, in this process,
+ * under the link's lease (sync/engine.h), with the removal guard lifted:
+ * exit 0 when it succeeded, else one line on stderr and 1.  It needs the
+ * key, as linking does, to open the password, and each remote request may
+ * take the configuration's [server] sync_timeout, as in the server.
+ *
  * `caldav status` prints `key value` lines (README "Calendar sync"); times
  * are Unix seconds, and "-" stands for none.  The sealed password is never
  * printed. */
@@ -23,6 +29,7 @@
 #include "config.h"
 #include "store/caldav.h"
 #include "sync/dav.h"
+#include "sync/engine.h"
 #include "sync/link.h"
 #include "sync/secret.h"
 #include "util/clock.h"
@@ -42,8 +49,10 @@ int admin_keygen(int argc, char **argv)
     return 0;
 }
 
-/* Loads the configuration's key into *key; false after one line. */
-static bool load_key(const cli_option *o, size_t n_opts, secret_key **key)
+/* Loads the configuration's key into *key (and its [server] sync_timeout
+ * into *timeout when not NULL); false after one line. */
+static bool load_key_and_timeout(const cli_option *o, size_t n_opts, secret_key **key,
+                                 int64_t *timeout)
 {
     const char *env = getenv("AGENDA_CONFIG");
     const char *path = cli_get(o, n_opts, "config", env && *env ? env : NULL);
@@ -62,8 +71,15 @@ static bool load_key(const cli_option *o, size_t n_opts, secret_key **key)
         cli_error("%s", err);
     else
         ok = true;
+    if (timeout)
+        *timeout = conf.sync_timeout;
     config_free(&conf);
     return ok;
+}
+
+static bool load_key(const cli_option *o, size_t n_opts, secret_key **key)
+{
+    return load_key_and_timeout(o, n_opts, key, NULL);
 }
 
 /* Reads one line from standard input into out (without its line end);
@@ -181,20 +197,48 @@ static int caldav_status_command(const cli_option *o, size_t n_opts, int64_t cal
     return admin_session_close(&s, STORE_OK, NULL);
 }
 
+static int caldav_sync_command(const cli_option *o, size_t n_opts, int64_t calendar_id)
+{
+    secret_key *key = NULL;
+    admin_session s;
+    char err[512];
+    int64_t timeout = 0;
+    if (!load_key_and_timeout(o, n_opts, &key, &timeout))
+        return 1;
+    if (!dav_global_init()) {
+        cli_error("cannot initialise libcurl");
+        secret_key_free(key);
+        return 1;
+    }
+    if (!admin_session_open(&s, cli_db(o, n_opts))) {
+        secret_key_free(key);
+        return 1;
+    }
+    bool ok = engine_sync_now(s.st, key, calendar_id, timeout, s.a, err, sizeof err);
+    secret_key_free(key);
+    if (!ok)
+        cli_error("%s", err);
+    return admin_session_close(&s, STORE_OK, NULL) + (ok ? 0 : 1);
+}
+
 /* agenda caldav link --calendar ID --url URL --username USER [--config PATH] [--db DB]
  *                   (the password: one line on standard input)
  * agenda caldav unlink --calendar ID [--db DB]
- * agenda caldav status --calendar ID [--db DB] */
+ * agenda caldav status --calendar ID [--db DB]
+ * agenda caldav sync --calendar ID [--config PATH] [--db DB] */
 int admin_caldav(int argc, char **argv)
 {
     const char *sub = argc >= 1 ? argv[0] : "";
     bool link = strcmp(sub, "link") == 0;
     bool unlink = strcmp(sub, "unlink") == 0;
     bool status = strcmp(sub, "status") == 0;
-    if (!link && !unlink && !status) {
-        cli_error("usage: agenda caldav link --calendar ID --url URL --username USER "
-                  "[--config PATH] (password on standard input) | agenda caldav unlink "
-                  "--calendar ID | agenda caldav status --calendar ID");
+    bool sync = strcmp(sub, "sync") == 0;
+    if (!link && !unlink && !status && !sync) {
+        cli_error(
+            "usage: agenda caldav link --calendar ID --url URL --username USER "
+            "[--config PATH] (password on standard input) | agenda caldav unlink "
+            "--calendar ID | agenda caldav status --calendar ID | agenda caldav sync --calendar ID "
+            "[--config PATH]");
         return EXIT_USAGE;
     }
     cli_option o[] = {{.name = "db"},
@@ -208,10 +252,12 @@ int admin_caldav(int argc, char **argv)
     int64_t calendar_id = 0;
     if (!calendar_arg || !cli_positive("calendar", calendar_arg, &calendar_id))
         return EXIT_USAGE;
-    if (!link && (o[2].n || o[3].n || o[4].n)) {
-        cli_error("'caldav %s' takes only --calendar and --db", sub);
+    if (!link && (o[2].n || o[3].n || (o[4].n && !sync))) {
+        cli_error("'caldav %s' takes only --calendar%s and --db", sub, sync ? ", --config" : "");
         return EXIT_USAGE;
     }
+    if (sync)
+        return caldav_sync_command(o, COUNT(o), calendar_id);
     if (link)
         return caldav_link_command(o, COUNT(o), calendar_id);
     if (status)

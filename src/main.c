@@ -52,6 +52,7 @@ static const char usage[] =
     "  caldav link --calendar ID --url URL --username USER [--config PATH]\n"
     "                                           the password: one line on standard input\n"
     "  caldav unlink --calendar ID | caldav status --calendar ID\n"
+    "  caldav sync --calendar ID [--config PATH]     push and pull now\n"
     "  feed create --calendar ID [--patient-names on|off]   prints the feed's new secret token\n"
     "  feed revoke --calendar ID\n"
     "  feed import --calendar ID --url URL [--interval SECONDS]   prints the import's id\n"
@@ -238,7 +239,8 @@ static int serve(int argc, char **argv)
     /* The sync worker fetches imported feeds (and later talks CalDAV) from
      * a thread of its own, with its own store. */
     sync_worker *syncer = NULL;
-    const sync_config scfg = {.db_url = cfg.db_url, .threads = 1, .timeout = conf.sync_timeout};
+    const sync_config scfg = {
+        .db_url = cfg.db_url, .threads = 1, .timeout = conf.sync_timeout, .key = sync_key};
     char sync_err[256];
     if ((conf.dispatch || conf.sync) && !notify_global_init()) {
         cli_error("cannot initialise libcurl");

@@ -44,6 +44,7 @@ typedef enum api_outcome {
     API_RENDERED = 0, /* 200 with body */
     API_CREATED,      /* 201 with body */
     API_EMPTY,        /* 204, no body */
+    API_ACCEPTED,     /* 202 with body: work handed to the background */
     API_TEXT,         /* 200 with rs->text of type rs->content_type (not JSON) */
     API_NOT_MODIFIED, /* 304, no body: the client's copy (If-None-Match,
                        * If-Modified-Since) is current */

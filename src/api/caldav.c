@@ -7,6 +7,9 @@
  *           "pushed", "pulled", "conflicts", "items", "next_run",
  *           "linked_at"}}   (times: strings of Unix seconds, or null)
  *   DELETE 204
+ *   POST   .../caldav/sync: 202 with the link object; the link's push
+ *          and pull are due now and the sync worker woken (the request never waits on the
+ *          remote: the outcome shows in GET's last_success/last_error)
  *
  * PUT checks the collection with the password before anything is stored,
  * as `agenda caldav link` does (sync/link.h): a URL that is no calendar
@@ -24,6 +27,7 @@
 #include "store/caldav.h"
 #include "sync/link.h"
 #include "sync/secret.h"
+#include "sync/worker.h"
 
 #define NO_LINK "the calendar has no CalDAV link"
 
@@ -53,8 +57,8 @@ static cJSON *link_render(const caldav_link *l, int64_t items)
     return o;
 }
 
-/* Renders the calendar's link, or fails as the store does. */
-static api_err link_answer(api_request *rq, api_response *rs)
+/* Renders the calendar's link with `outcome`, or fails as the store does. */
+static api_err link_answer_as(api_request *rq, api_response *rs, api_outcome outcome)
 {
     caldav_link l;
     int64_t items = 0;
@@ -63,7 +67,12 @@ static api_err link_answer(api_request *rq, api_response *rs)
         rc = store_caldav_item_count(rq->store, rq->owner_id, &items);
     if (rc != STORE_OK)
         return api_from_store(rs, rc, NO_LINK);
-    return handler_render_single(rs, "caldav", link_render(&l, items), API_RENDERED);
+    return handler_render_single(rs, "caldav", link_render(&l, items), outcome);
+}
+
+static api_err link_answer(api_request *rq, api_response *rs)
+{
+    return link_answer_as(rq, rs, API_RENDERED);
 }
 
 api_err caldav_get(api_request *rq, api_response *rs)
@@ -131,4 +140,13 @@ api_err caldav_delete(api_request *rq, api_response *rs)
         return api_from_store(rs, rc, NO_LINK);
     rs->outcome = API_EMPTY;
     return API_OK;
+}
+
+api_err caldav_sync(api_request *rq, api_response *rs)
+{
+    store_rc rc = store_caldav_pull_now(rq->store, rq->owner_id, rq->now);
+    if (rc != STORE_OK)
+        return api_from_store(rs, rc, NO_LINK);
+    sync_wake();
+    return link_answer_as(rq, rs, API_ACCEPTED);
 }

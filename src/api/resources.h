@@ -30,6 +30,7 @@ api_err reminders_put(api_request *rq, api_response *rs);
 api_err caldav_get(api_request *rq, api_response *rs); /* caldav.c */
 api_err caldav_put(api_request *rq, api_response *rs);
 api_err caldav_delete(api_request *rq, api_response *rs);
+api_err caldav_sync(api_request *rq, api_response *rs);
 api_err templates_list(api_request *rq, api_response *rs); /* templates.c */
 api_err templates_put(api_request *rq, api_response *rs);
 api_err templates_delete(api_request *rq, api_response *rs);

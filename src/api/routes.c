@@ -73,6 +73,7 @@ const api_route api_routes[] = {
     {"GET", "calendars/{id}/caldav", caldav_get, NULL, OWNER_CALENDAR},
     {"PUT", "calendars/{id}/caldav", caldav_put, NULL, OWNER_CALENDAR},
     {"DELETE", "calendars/{id}/caldav", caldav_delete, NULL, OWNER_CALENDAR},
+    {"POST", "calendars/{id}/caldav/sync", caldav_sync, NULL, OWNER_CALENDAR},
     /* extension: a calendar's iCalendar feed (feeds.c, see the README); the
      * feed itself is public, opened by its own secret token */
     {"GET", "calendars/{id}/feed", feed_get, NULL, OWNER_CALENDAR},

@@ -503,7 +503,9 @@ static enum MHD_Result run_route(struct MHD_Connection *conn, request_ctx *ctx, 
                    : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
     } else {
         char *text = rs.body ? json_print(rs.body, NULL) : NULL;
-        unsigned status = rs.outcome == API_CREATED ? MHD_HTTP_CREATED : MHD_HTTP_OK;
+        unsigned status = rs.outcome == API_CREATED    ? MHD_HTTP_CREATED
+                          : rs.outcome == API_ACCEPTED ? MHD_HTTP_ACCEPTED
+                                                       : MHD_HTTP_OK;
         ret = text ? send_text(conn, ctx, status, text, &(reply_extra){.rs = &rs})
                    : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
     }

@@ -51,7 +51,12 @@
  * one of the patients and one of the services per STORE_BULK_ROWS distinct
  * ids, one raise of the longest appointment for all, and the neighbours'
  * touch found by the written rows' ids, before the updates (old intervals)
- * and after all writes (new intervals). */
+ * and after all writes (new intervals).
+ *
+ * CalDAV.  Every write also makes the calendar's CalDAV link due now, in
+ * its unit of work (one UPDATE by key, nothing when there is no link): the
+ * sync engine finds what to push by version (sync/engine.c), so every path
+ * that writes appointments is pushed without a hook of its own. */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -150,6 +155,10 @@ static const char SQL_UPDATE[] =
     " title = ?, status = ?, patient_id = ?, service_id = ?, patient_arrived_at = ?,"
     " updated_at = ?, " NEW_REVISION " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0"
     " RETURNING id";
+/* the calendar's CalDAV link (if any) is due now: its push (sync/engine.c)
+ * finds the change by version */
+static const char SQL_WAKE_LINK[] =
+    "UPDATE caldav_links SET due_at = ? WHERE calendar_id = ? AND due_at > ?";
 static const char SQL_DELETE[] =
     "UPDATE appointments SET deleted = 1, updated_at = ?, " NEW_REVISION
     " WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0 RETURNING id";
@@ -430,6 +439,14 @@ static store_rc old_interval(db *d, int64_t calendar_id, int64_t id, interval *w
     return store_row_get(d, &q, binds, 2, NULL, was);
 }
 
+/* Makes the calendar's CalDAV link due at `now`, in the unit of work of
+ * the appointment write: no row when it has none. */
+static store_rc wake_link(db *d, int64_t calendar_id, int64_t now)
+{
+    const store_value binds[] = {STORE_INT64(now), STORE_INT64(calendar_id), STORE_INT64(now)};
+    return store_write_run(d, SQL_WAKE_LINK, binds, 3, NULL, NULL);
+}
+
 /* Replans the messages of one appointment this unit of work wrote
  * (inserted: `inserted`), with working memory of its own: a few kB, taken
  * only when the center sends messages. */
@@ -464,6 +481,8 @@ store_rc store_appointment_insert(store *st, appointment *ap)
         written.deleted = false;
         rc = plan_one(st, &written, true, ap->updated_at);
     }
+    if (rc == STORE_OK)
+        rc = wake_link(st->db, ap->calendar_id, ap->updated_at);
     rc = store_op_end(st, &op, rc);
     if (rc == STORE_OK) {
         ap->id = id;
@@ -495,6 +514,8 @@ store_rc store_appointment_update(store *st, const appointment *ap)
             touch_overlapping(st->db, ap->calendar_id, ap->id, ap->start, ap->stop, ap->updated_at);
     if (rc == STORE_OK)
         rc = plan_one(st, ap, false, ap->updated_at);
+    if (rc == STORE_OK)
+        rc = wake_link(st->db, ap->calendar_id, ap->updated_at);
     return store_op_end(st, &op, rc);
 }
 
@@ -517,6 +538,8 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
                                   .deleted = true};
         rc = plan_one(st, &gone, false, now);
     }
+    if (rc == STORE_OK)
+        rc = wake_link(st->db, calendar_id, now);
     return store_op_end(st, &op, rc);
 }
 
@@ -689,7 +712,9 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
     rc = store_write_picks(st, &appointment_writes, &old, &fresh, now, a);
     if (rc == STORE_OK)
         rc = touch_around_many(st, calendar_id, now, &all);
-    return rc == STORE_OK ? store_outbox_plan(st, rows, inserted, n, OUTBOX_WRITTEN, now, a) : rc;
+    if (rc == STORE_OK)
+        rc = store_outbox_plan(st, rows, inserted, n, OUTBOX_WRITTEN, now, a);
+    return rc == STORE_OK ? wake_link(st->db, calendar_id, now) : rc;
 }
 
 /* store_appointment_warnings' collection of (id, warning) rows. */

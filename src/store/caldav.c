@@ -39,6 +39,8 @@ static const char SQL_LINK_REPLACE[] =
 static const char SQL_LINK_DELETE[] =
     "DELETE FROM caldav_links WHERE calendar_id = ? RETURNING calendar_id";
 static const char SQL_ITEMS_DELETE[] = "DELETE FROM caldav_items WHERE calendar_id = ?";
+static const char SQL_BUSY_DELETE[] =
+    "DELETE FROM external_busy WHERE source = '" BUSY_SOURCE_CALDAV "' AND source_id = ?";
 static const char SQL_ITEM_COUNT[] = "SELECT COUNT(*) FROM caldav_items WHERE calendar_id = ?";
 
 static const char SQL_CLAIM_SQLITE[] =
@@ -62,9 +64,16 @@ static const char SQL_RECORD_OK[] =
     " sync_token = CASE WHEN CAST(? AS BIGINT) = 1 THEN NULL ELSE COALESCE(?, sync_token) END,"
     " ctag = COALESCE(?, ctag), pushed = pushed + ?, pulled = pulled + ?,"
     " conflicts = conflicts + ?, due_at = ?, pull_at = ?,"
-    " state = CASE WHEN CAST(? AS TEXT) IS NULL THEN state ELSE 'paused' END,"
-    " paused_reason = COALESCE(?, paused_reason), lease_owner = NULL, lease_until = NULL,"
+    " state = CASE WHEN CAST(? AS TEXT) IS NOT NULL THEN 'paused'"
+    " WHEN CAST(? AS BIGINT) = 1 THEN 'active' ELSE state END,"
+    " paused_reason = CASE WHEN CAST(? AS TEXT) IS NOT NULL THEN CAST(? AS TEXT)"
+    " WHEN CAST(? AS BIGINT) = 1 THEN NULL ELSE paused_reason END,"
+    " lease_owner = NULL, lease_until = NULL,"
     " updated_at = ? WHERE calendar_id = ? AND lease_owner = ? RETURNING calendar_id";
+static const char SQL_CLAIM_ONE[] =
+    "UPDATE caldav_links SET lease_owner = ?, lease_until = ? WHERE calendar_id = ?"
+    " AND (lease_until IS NULL OR lease_until <= ?) RETURNING calendar_id";
+static const char SQL_LINK_EXISTS[] = "SELECT calendar_id FROM caldav_links WHERE calendar_id = ?";
 static const char SQL_RECORD_FAILED[] =
     "UPDATE caldav_links SET attempts = attempts + 1, last_attempt = ?, last_error = ?,"
     " last_error_at = ?,"
@@ -75,6 +84,11 @@ static const char SQL_RECORD_FAILED[] =
     " updated_at = ? WHERE calendar_id = ? AND lease_owner = ? RETURNING calendar_id";
 static const char SQL_WAKE[] =
     "UPDATE caldav_links SET due_at = CASE WHEN due_at > ? THEN ? ELSE due_at END"
+    " WHERE calendar_id = ? RETURNING calendar_id";
+
+static const char SQL_PULL_NOW[] =
+    "UPDATE caldav_links SET due_at = CASE WHEN due_at > ? THEN ? ELSE due_at END,"
+    " pull_at = CASE WHEN pull_at > ? THEN ? ELSE pull_at END"
     " WHERE calendar_id = ? RETURNING calendar_id";
 
 #define ITEM_COLUMNS                                                                               \
@@ -99,6 +113,21 @@ static const char SQL_ITEM_LIST[] =
     "SELECT " ITEM_COLUMNS " FROM caldav_items WHERE calendar_id = ? ORDER BY href";
 static const char SQL_ITEM_DELETE[] =
     "DELETE FROM caldav_items WHERE calendar_id = ? AND href = ? RETURNING id";
+
+/* the push's lag: items behind their appointment's version, then live
+ * appointments without an item (from a start on) */
+#define PENDING_COLUMNS                                                                            \
+    "a.id, a.start, a.stop, CASE WHEN a.deleted = 0 AND a.status <> 'cancelled' THEN 1 ELSE 0"     \
+    " END, a.version, s.name"
+static const char SQL_PENDING[] =
+    "SELECT " PENDING_COLUMNS " FROM caldav_items i JOIN appointments a ON a.id = i.appointment_id"
+    " LEFT JOIN services s ON s.id = a.service_id"
+    " WHERE i.calendar_id = ? AND i.appointment_id <> 0 AND i.local_version <> a.version"
+    " UNION ALL SELECT " PENDING_COLUMNS " FROM appointments a"
+    " LEFT JOIN services s ON s.id = a.service_id"
+    " WHERE a.calendar_id = ? AND a.start >= ? AND a.deleted + 0 = 0 AND a.status <> 'cancelled'"
+    " AND NOT EXISTS (SELECT 1 FROM caldav_items i WHERE i.appointment_id = a.id"
+    " AND i.appointment_id <> 0) ORDER BY 1 LIMIT ?";
 
 static store_rc read_link(db_stmt *s, arena *a, void *row)
 {
@@ -173,6 +202,8 @@ store_rc store_caldav_link_set(store *st, const caldav_link *l, int64_t now)
         rc = store_write_run(st->db, SQL_LINK_RENEW, binds, 7, NULL, NULL);
     } else if (rc == STORE_OK) {
         rc = store_write_run(st->db, SQL_ITEMS_DELETE, key, 1, NULL, NULL);
+        if (rc == STORE_OK)
+            rc = store_write_run(st->db, SQL_BUSY_DELETE, key, 1, NULL, NULL);
         const store_value binds[] = {STORE_TEXT(l->url),
                                      STORE_TEXT(l->username),
                                      STORE_TEXT(l->password_sealed),
@@ -206,6 +237,8 @@ store_rc store_caldav_unlink(store *st, int64_t calendar_id)
     if (rc == STORE_OK)
         rc = store_write_run(st->db, SQL_ITEMS_DELETE, key, 1, NULL, NULL);
     if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_BUSY_DELETE, key, 1, NULL, NULL);
+    if (rc == STORE_OK)
         rc = store_write_row(st->db, SQL_LINK_DELETE, key, 1);
     return store_op_end(st, &op, rc);
 }
@@ -223,6 +256,23 @@ store_rc store_caldav_claim(store *st, const char *owner, int64_t now, int64_t l
     return store_lease_claim(st, &link_queue, owner, now, lease_seconds, max, a, ids, n);
 }
 
+store_rc store_caldav_claim_one(store *st, int64_t calendar_id, const char *owner, int64_t now,
+                                int64_t lease_seconds)
+{
+    const store_value binds[] = {STORE_TEXT(owner), STORE_INT64(now + lease_seconds),
+                                 STORE_INT64(calendar_id), STORE_INT64(now)};
+    store_rc rc = store_write_row(st->db, SQL_CLAIM_ONE, binds, 4);
+    if (rc == STORE_NOT_FOUND) {
+        /* no link, or a lease held: tell them apart */
+        int64_t id = 0;
+        const store_rows q = {SQL_LINK_EXISTS, sizeof id, store_read_id};
+        rc = store_row_get(st->db, &q, binds + 2, 1, NULL, &id);
+        if (rc == STORE_OK)
+            rc = STORE_CONFLICT;
+    }
+    return rc;
+}
+
 store_rc store_caldav_record(store *st, const caldav_outcome *o, int64_t now)
 {
     assert(st && o && o->owner && (o->ok || o->error));
@@ -238,11 +288,14 @@ store_rc store_caldav_record(store *st, const caldav_outcome *o, int64_t now)
                                      STORE_INT64(o->due_at),
                                      STORE_INT64(o->pull_at),
                                      STORE_TEXT(o->pause),
+                                     STORE_INT64(o->resume),
                                      STORE_TEXT(o->pause),
+                                     STORE_TEXT(o->pause),
+                                     STORE_INT64(o->resume),
                                      STORE_INT64(now),
                                      STORE_INT64(o->calendar_id),
                                      STORE_TEXT(o->owner)};
-        return store_write_row(st->db, SQL_RECORD_OK, binds, 15);
+        return store_write_row(st->db, SQL_RECORD_OK, binds, 18);
     }
     const store_value binds[] = {STORE_INT64(now),
                                  STORE_TEXT(o->error),
@@ -265,6 +318,13 @@ store_rc store_caldav_wake(store *st, int64_t calendar_id, int64_t at)
 {
     const store_value binds[] = {STORE_INT64(at), STORE_INT64(at), STORE_INT64(calendar_id)};
     return store_write_row(st->db, SQL_WAKE, binds, 3);
+}
+
+store_rc store_caldav_pull_now(store *st, int64_t calendar_id, int64_t at)
+{
+    const store_value binds[] = {STORE_INT64(at), STORE_INT64(at), STORE_INT64(at), STORE_INT64(at),
+                                 STORE_INT64(calendar_id)};
+    return store_write_row(st->db, SQL_PULL_NOW, binds, 5);
 }
 
 static store_rc read_item(db_stmt *s, arena *a, void *row)
@@ -334,4 +394,24 @@ store_rc store_caldav_item_delete(store *st, int64_t calendar_id, const char *hr
 {
     const store_value binds[] = {STORE_INT64(calendar_id), STORE_TEXT(href)};
     return store_write_row(st->db, SQL_ITEM_DELETE, binds, 2);
+}
+
+static store_rc read_pending(db_stmt *s, arena *a, void *row)
+{
+    caldav_pending *p = row;
+    p->id = db_column_int64(s, 0);
+    p->start = db_column_int64(s, 1);
+    p->stop = db_column_int64(s, 2);
+    p->live = db_column_int64(s, 3) != 0;
+    p->version = db_column_int64(s, 4);
+    return store_column_text(s, 5, a, &p->service);
+}
+
+store_rc store_caldav_pending(store *st, int64_t calendar_id, int64_t from, size_t max, arena *a,
+                              caldav_pending **out, size_t *n)
+{
+    const store_rows q = {SQL_PENDING, sizeof **out, read_pending};
+    const store_value binds[] = {STORE_INT64(calendar_id), STORE_INT64(calendar_id),
+                                 STORE_INT64(from), STORE_INT64((int64_t)max)};
+    return store_rows_run(st->db, &q, binds, 4, a, (void **)out, n);
 }

@@ -61,10 +61,10 @@ store_rc store_caldav_link_set(store *st, const caldav_link *l, int64_t now);
 /* The calendar's link; NOT_FOUND when it has none. */
 store_rc store_caldav_link_get(store *st, int64_t calendar_id, arena *a, caldav_link *out);
 
-/* Removes the calendar's link and all its items, in one unit of work.
- * NOT_FOUND when it has none.  The busy time the link brought (the
- * external_busy rows of source 'caldav') is not this call's: the engine
- * removes it with the busy-time store call in the same transaction. */
+/* Removes the calendar's link, all its items and the busy time it brought
+ * (external_busy rows of source 'caldav' of this link), in one unit of
+ * work.  NOT_FOUND when it has none.  (Relinking to another collection,
+ * store_caldav_link_set, drops the same three.) */
 store_rc store_caldav_unlink(store *st, int64_t calendar_id);
 
 /* The number of items of the calendar's link (0 when none). */
@@ -78,6 +78,13 @@ store_rc store_caldav_item_count(store *st, int64_t calendar_id, int64_t *n);
  * store_lease_claim. */
 store_rc store_caldav_claim(store *st, const char *owner, int64_t now, int64_t lease_seconds,
                             size_t max, arena *a, int64_t **ids, size_t *n);
+
+/* Leases the calendar's link, active or paused, whatever its due time,
+ * for `owner` until now + lease_seconds (`caldav sync`).  NOT_FOUND when
+ * it has no link, CONFLICT when another holds a lease that has not
+ * lapsed. */
+store_rc store_caldav_claim_one(store *st, int64_t calendar_id, const char *owner, int64_t now,
+                                int64_t lease_seconds);
 
 /* What one run of a link ended with, written by its lease holder. */
 typedef struct caldav_outcome {
@@ -93,6 +100,7 @@ typedef struct caldav_outcome {
     int64_t due_at, pull_at;           /* when to run again (backoff is the
                                         * caller's: due_at after a failure) */
     const char *pause;                 /* non-NULL: pause the link with this reason */
+    bool resume;                       /* ok only, no pause: make a paused link active */
 } caldav_outcome;
 
 /* Records o at `now` and gives the lease up, WHERE lease_owner is still
@@ -104,6 +112,11 @@ store_rc store_caldav_record(store *st, const caldav_outcome *o, int64_t now);
  * plus a short delay; `caldav sync`: now); a later due time is kept as is.
  * NOT_FOUND when the calendar has no link. */
 store_rc store_caldav_wake(store *st, int64_t calendar_id, int64_t at);
+
+/* Brings the link's next run and its next pull forward to `at` (a pull
+ * asked for: the API's POST .../caldav/sync).  NOT_FOUND when the calendar
+ * has no link. */
+store_rc store_caldav_pull_now(store *st, int64_t calendar_id, int64_t at);
 
 /* ---- items: the status table ------------------------------------------- */
 
@@ -149,5 +162,25 @@ store_rc store_caldav_item_list(store *st, int64_t calendar_id, arena *a, caldav
 
 /* Removes the item (calendar_id, href); NOT_FOUND when there is none. */
 store_rc store_caldav_item_delete(store *st, int64_t calendar_id, const char *href);
+
+/* ---- the push's work ---------------------------------------------------- */
+
+/* An appointment of a linked calendar whose remote copy lags, as the push
+ * renders it. */
+typedef struct caldav_pending {
+    int64_t id;
+    int64_t start, stop;
+    bool live;           /* not deleted and not cancelled: wanted on the remote */
+    int64_t version;     /* the appointment's (store.h) */
+    const char *service; /* its service's name, NULL when none */
+} caldav_pending;
+
+/* Up to `max` appointments of the calendar whose copy lags, by id: those
+ * with an item whose local_version is not their version, and live ones
+ * starting at or after `from` that have no item.  Both parts are index
+ * reads (caldav_items_appointment and the items of the link;
+ * appointments_start).  *out gets an arena array. */
+store_rc store_caldav_pending(store *st, int64_t calendar_id, int64_t from, size_t max, arena *a,
+                              caldav_pending **out, size_t *n);
 
 #endif

@@ -1070,6 +1070,12 @@ dav_status dav_put(dav_client *c, const char *href, const char *data, size_t len
     st = send_request(c, &q, &ans, &code, r);
     if (st == DAV_OK)
         st = classify(code, &ans, "PUT", r);
+    if (st == DAV_OK && code == 207) {
+        /* a multistatus to a write of one resource reports its failure
+         * (Xandikos: 412 valid-calendar-data): nothing was written */
+        set_message(r, "PUT: the server refuses the content (HTTP 207)");
+        st = DAV_REFUSED;
+    }
     if (st == DAV_OK)
         *etag = strong_etag(&ans, a, &oom); /* NULL when lost too: fetched */
 done:

@@ -17,9 +17,11 @@
  *   DAV_INVALID_TOKEN sync-collection only: the token is no longer valid
  *                     (403 or 409 naming DAV:valid-sync-token, or any 412:
  *                     the REPORT has no condition of its own); resync
- *   DAV_REFUSED       any other 4xx, or a redirect (never followed: it
- *                     would carry the password elsewhere); the request is
- *                     wrong for this server and retrying will not help
+ *   DAV_REFUSED       any other 4xx, a redirect (never followed: it
+ *                     would carry the password elsewhere), or a 207 to a
+ *                     PUT (Xandikos reports refused content so); the
+ *                     request is wrong for this server and retrying will
+ *                     not help
  *   DAV_TRANSIENT     no answer (connection, timeout), 5xx, an answer over
  *                     the size limit, or one that cannot be read (bad XML, a
  *                     DOCTYPE, a multistatus missing what was asked): try

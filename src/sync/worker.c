@@ -1,8 +1,8 @@
 /* worker.c - THE sync worker (worker.h): the threads inside `agenda serve`
  * that do calendar sync's background work.
  *
- * The work is a table of queues (imported feeds now; CalDAV links add
- * theirs as one more entry).  Each thread has its own store and loops: for
+ * The work is a table of queues: imported feeds (import.c) and CalDAV
+ * links (engine.c).  Each thread has its own store and loops: for
  * each queue, claim a few due rows with a lease (store/lease.c: two
  * servers on one PostgreSQL never hold one row; a killed server's lease
  * lapses and the row is claimed again), run each (the queue's run records
@@ -13,10 +13,10 @@
  * may jump, where sleeping until the next due time could not.
  *
  * sync_wake() makes a waiting thread poll at once: the API calls it when it
- * adds an import (and the CalDAV engine will when a local change is to be
- * pushed).  sync_stop() wakes every thread and joins it; a run in progress
- * finishes first, bounded by the remote's timeout.  The threads are started
- * after main.c has blocked SIGINT and SIGTERM, which they inherit, so the
+ * adds an import or asks for a CalDAV sync (a local change to push needs
+ * no wake-up: the store makes the link due, and the next poll finds it).  sync_stop() wakes every
+ * thread and joins it; a run in progress finishes first, bounded by the remote's timeout.  The
+ * threads are started after main.c has blocked SIGINT and SIGTERM, which they inherit, so the
  * server's sigwait alone takes them. */
 #include "sync/worker.h"
 
@@ -32,6 +32,7 @@
 
 #include <sodium.h>
 
+#include "sync/engine.h"
 #include "sync/import.h"
 #include "util/clock.h"
 
@@ -43,6 +44,7 @@
 /* The queues, worked in this order. */
 static const sync_queue *const queues[] = {
     &sync_import_queue,
+    &sync_caldav_queue,
 };
 #define N_QUEUES (sizeof queues / sizeof queues[0])
 
@@ -137,6 +139,7 @@ static bool work_queue(thread_state *t, const sync_queue *q)
                         .a = t->a,
                         .owner = t->owner,
                         .timeout = w->cfg.timeout,
+                        .key = w->cfg.key,
                         .stopping = job_stopping,
                         .stopping_ctx = w};
         q->run(&job, batch[i]);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "sync/secret.h"
 #include "util/arena.h"
 
 #define SYNC_MAX_THREADS     4
@@ -18,17 +19,20 @@
 #define SYNC_TIMEOUT_MAX     600
 
 typedef struct sync_config {
-    const char *db_url; /* each thread opens its own store */
-    unsigned threads;   /* 1 to SYNC_MAX_THREADS; 0 means 1 */
-    int64_t timeout;    /* seconds per remote request; 0 means the default */
+    const char *db_url;    /* each thread opens its own store */
+    unsigned threads;      /* 1 to SYNC_MAX_THREADS; 0 means 1 */
+    int64_t timeout;       /* seconds per remote request; 0 means the default */
+    const secret_key *key; /* [sync] key_file's key, NULL when none (CalDAV
+                            * links then fail with a clear error) */
 } sync_config;
 
 /* What a queue's run gets for one claimed row. */
 typedef struct sync_job {
     store *st;
-    arena *a;          /* reset before each row */
-    const char *owner; /* the lease owner to finish under */
-    int64_t timeout;   /* seconds per remote request */
+    arena *a;              /* reset before each row */
+    const char *owner;     /* the lease owner to finish under */
+    int64_t timeout;       /* seconds per remote request */
+    const secret_key *key; /* the sync key, NULL when none */
     /* True once the worker is stopping: a long remote request polls it
      * and gives up (fetch.h's cancelled). */
     bool (*stopping)(void *ctx);

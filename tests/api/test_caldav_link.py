@@ -46,7 +46,9 @@ def world(agenda_bin, tmp_path_factory, radicale):
     config = d / "agenda.ini"
     config.write_text(f"[server]\ndispatch = off\n[sync]\nkey_file = {key}\n")
     cli = Cli(agenda_bin, d / "caldav.db")
-    srv = Server(agenda_bin, cli.db, d / "server.log", "--config", config,
+    # no sync worker: a link's status here is what linking left (the sync
+    # itself is test_caldav_sync.py's)
+    srv = Server(agenda_bin, cli.db, d / "server.log", "--config", config, "--sync", "off",
                  "--auth-failures", "0", "--access-log", d / "access.log").start()
     w = type("World", (), {})()
     w.dir, w.key, w.config, w.cli, w.server = d, key, config, cli, srv

@@ -152,6 +152,16 @@ def test_create_update_and_delete_with_etags(tool, server, tmp_path):
     assert dav(tool, server, "list")["items"] == []
 
 
+def test_content_the_server_refuses_is_no_write(tool, server, tmp_path):
+    """An empty body: Radicale answers 400, Xandikos a 207 multistatus
+    naming 412 valid-calendar-data; neither is a success."""
+    href = dav(tool, server, "member", "bad@agenda")["href"]
+    text = ""
+    got = put(tool, server, tmp_path, href, text)
+    assert got["status"] == "refused", got
+    assert dav(tool, server, "get", href)["status"] == "not found"
+
+
 def test_listing_and_multiget(tool, server, tmp_path):
     hrefs = []
     for i in range(3):

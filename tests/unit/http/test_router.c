@@ -133,6 +133,7 @@ static const struct {
     {"GET", "calendars/3/caldav", caldav_get, NULL, OWNER_CALENDAR},
     {"PUT", "calendars/3/caldav", caldav_put, NULL, OWNER_CALENDAR},
     {"DELETE", "calendars/3/caldav", caldav_delete, NULL, OWNER_CALENDAR},
+    {"POST", "calendars/3/caldav/sync", caldav_sync, NULL, OWNER_CALENDAR},
     {"GET", "calendars/3/feed", feed_get, NULL, OWNER_CALENDAR},
     {"POST", "calendars/3/feed", feed_create, NULL, OWNER_CALENDAR},
     {"DELETE", "calendars/3/feed", feed_delete, NULL, OWNER_CALENDAR},

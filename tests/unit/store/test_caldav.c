@@ -1,7 +1,9 @@
 /* test_caldav.c - CalDAV links and their items' status (store/caldav.c),
  * on both engines: linking, relinking (same collection keeps the sync
  * state, another drops it), unlinking with the items, the worker's claim
- * and outcomes under its lease, and the items' own calls. */
+ * and outcomes under its lease, and the items' own calls; the push's
+ * work (appointment writes make the link due, the lagging appointments),
+ * `caldav sync`'s lease, and unlinking with the link's busy time. */
 #include <check.h>
 #include <string.h>
 
@@ -136,6 +138,14 @@ START_TEST(outcomes_are_written_only_under_the_lease)
     ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
     ck_assert_int_eq(got.due_at, 150);
 
+    /* a pull asked for: both times forward, never back */
+    ck_assert_int_eq(store_caldav_pull_now(st, k, 140), STORE_OK);
+    ck_assert_int_eq(store_caldav_pull_now(st, k, 145), STORE_OK);
+    ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
+    ck_assert_int_eq(got.due_at, 140);
+    ck_assert_int_eq(got.pull_at, 140);
+    ck_assert_int_eq(store_caldav_pull_now(st, 999, 145), STORE_NOT_FOUND);
+
     /* relinking while a worker holds it: the worker's outcome is stale */
     ck_assert_int_eq(store_caldav_claim(st, "w1", 150, 60, 10, A, &ids, &n), STORE_OK);
     ck_assert_uint_eq(n, 1);
@@ -203,11 +213,102 @@ START_TEST(items_are_the_status_table)
 }
 END_TEST
 
+START_TEST(appointment_writes_are_pending_pushes)
+{
+    int64_t k = make_calendar(make_center("c"), "k");
+    int64_t other = make_calendar(make_center("c2"), "k2");
+    caldav_link l = link_of(k, "https://dav.example.org/cal/");
+    caldav_pending *p = NULL;
+    caldav_link got;
+    size_t n = 0;
+    ck_assert_int_eq(store_caldav_link_set(st, &l, 100), STORE_OK);
+    int64_t *ids = NULL;
+    size_t n_ids = 0;
+    ck_assert_int_eq(store_caldav_claim(st, "w1", 100, 60, 10, A, &ids, &n_ids), STORE_OK);
+    caldav_outcome o = {.calendar_id = k, .owner = "w1", .ok = true, .due_at = 5000};
+    ck_assert_int_eq(store_caldav_record(st, &o, 100), STORE_OK);
+
+    /* a write of an appointment makes its calendar's link due at once */
+    appointment ap = new_appt(k, "a1", 3000, 3600);
+    ck_assert_int_eq(store_appointment_insert(st, &ap), STORE_OK);
+    appointment far = new_appt(k, "a0", 100, 200); /* before `from`: not pushed */
+    ck_assert_int_eq(store_appointment_insert(st, &far), STORE_OK);
+    appointment elsewhere = new_appt(other, "b1", 3000, 3600);
+    ck_assert_int_eq(store_appointment_insert(st, &elsewhere), STORE_OK);
+    ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
+    ck_assert_int_eq(got.due_at, 1000);
+    ck_assert_int_eq(store_caldav_pending(st, k, 500, 10, A, &p, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(p[0].id, ap.id);
+    ck_assert(p[0].live);
+    ck_assert_int_eq(p[0].version, 1);
+
+    /* pushed: its item holds the version; nothing pending */
+    caldav_item it = {.calendar_id = k,
+                      .href = "/cal/agenda-1.ics",
+                      .appointment_id = ap.id,
+                      .local_version = 1,
+                      .state = "synced",
+                      .updated_at = 1000};
+    ck_assert_int_eq(store_caldav_item_put(st, &it), STORE_OK);
+    ck_assert_int_eq(store_caldav_pending(st, k, 500, 10, A, &p, &n), STORE_OK);
+    ck_assert_uint_eq(n, 0);
+    /* cancelled: pending again, not live */
+    ap.status = APPT_CANCELLED;
+    ap.updated_at = 1100;
+    ck_assert_int_eq(store_appointment_update(st, &ap), STORE_OK);
+    ck_assert_int_eq(store_caldav_pending(st, k, 500, 10, A, &p, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert(!p[0].live);
+    ck_assert_int_eq(p[0].version, 2);
+    /* deleted once its copy is gone: nothing left to do */
+    ck_assert_int_eq(store_caldav_item_delete(st, k, "/cal/agenda-1.ics"), STORE_OK);
+    ck_assert_int_eq(store_appointment_delete(st, k, ap.id, 1200), STORE_OK);
+    ck_assert_int_eq(store_caldav_pending(st, k, 500, 10, A, &p, &n), STORE_OK);
+    ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(sync_now_leases_and_unlink_drops_busy_time)
+{
+    int64_t k = make_calendar(make_center("c"), "k");
+    caldav_link l = link_of(k, "https://dav.example.org/cal/");
+    caldav_link got;
+    ck_assert_int_eq(store_caldav_claim_one(st, k, "cli", 100, 60), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_caldav_link_set(st, &l, 100), STORE_OK);
+    ck_assert_int_eq(store_caldav_claim_one(st, k, "cli", 100, 60), STORE_OK);
+    ck_assert_int_eq(store_caldav_claim_one(st, k, "w1", 120, 60), STORE_CONFLICT);
+    /* a paused link is taken too, and a success resumes it */
+    caldav_outcome o = {.calendar_id = k, .owner = "cli", .ok = true, .pause = "guard"};
+    ck_assert_int_eq(store_caldav_record(st, &o, 130), STORE_OK);
+    ck_assert_int_eq(store_caldav_claim_one(st, k, "cli", 140, 60), STORE_OK);
+    o = (caldav_outcome){.calendar_id = k, .owner = "cli", .ok = true, .resume = true};
+    ck_assert_int_eq(store_caldav_record(st, &o, 150), STORE_OK);
+    ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
+    ck_assert_str_eq(got.state, "active");
+    ck_assert_ptr_null(got.paused_reason);
+
+    const busy_interval iv[] = {{1000, 1100}};
+    busy_interval *out = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(
+        store_external_busy_replace_item(st, k, BUSY_SOURCE_CALDAV, k, "/cal/x.ics", iv, 1, A),
+        STORE_OK);
+    ck_assert_int_eq(store_external_busy_list(st, k, 0, 5000, A, &out, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(store_caldav_unlink(st, k), STORE_OK);
+    ck_assert_int_eq(store_external_busy_list(st, k, 0, 5000, A, &out, &n), STORE_OK);
+    ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 static void add_common_tests(TCase *tc)
 {
     tcase_add_test(tc, link_relink_and_unlink);
     tcase_add_test(tc, outcomes_are_written_only_under_the_lease);
     tcase_add_test(tc, items_are_the_status_table);
+    tcase_add_test(tc, appointment_writes_are_pending_pushes);
+    tcase_add_test(tc, sync_now_leases_and_unlink_drops_busy_time);
 }
 
 Suite *suite_caldav(void)

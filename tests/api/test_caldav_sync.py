@@ -1,0 +1,594 @@
+"""CalDAV two-way sync (issue 13), end to end against real servers: every
+test runs against Radicale and against Xandikos (tests/sync_peers/servers.py
+starts them from their Debian packages on loopback, fresh for each test).
+
+The platform side is the real `agenda serve` with `--sync off` and a clock
+file, and each sync is one `agenda caldav sync --calendar ID` (one push and
+pull, exit 0 on success), so every step is deterministic; one test runs the
+server's own sync worker instead (bounded polls of real time).  The remote side
+is driven with python3-caldav, as a doctor's phone would.
+
+- appointments created, moved, cancelled and deleted through the API
+  appear, move and disappear there (UID agenda-<id>, SEQUENCE raised);
+- events created, moved and deleted there block and free busy time,
+  suggestions and bookings; the platform's own events are never busy time;
+- a remote edit of a platform event is overwritten and counted as a
+  conflict; a remote deletion of a live one is recreated;
+- nothing is duplicated after a relink (the remote's copies are adopted),
+  repeated syncs or a restart of the remote;
+- the remote down: the sync fails with one line, nothing is lost, and the
+  next sync after it is back catches up;
+- the worker inside `agenda serve` pushes a change within seconds, and
+  POST /calendars/{id}/caldav/sync (202) makes it pull at once."""
+
+import pathlib
+import sys
+from datetime import date
+
+import caldav
+import pytest
+
+from helpers import expect, unique, unwrap_list, unwrap_one
+from reminders_support import Practice, wait_until
+from schedule_support import BRUSSELS, at, put_hours, service
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sync_peers"))
+import servers  # noqa: E402
+
+DAY = 86400
+# Monday 5 October 2026, 08:00 in Brussels: the clock's start.
+MONDAY = date(2026, 10, 5)
+T0 = at(BRUSSELS, MONDAY, "08:00")
+
+
+def t(hhmm, day=0):
+    return at(BRUSSELS, date.fromordinal(MONDAY.toordinal() + day), hhmm)
+
+
+def utc(ts):
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+@pytest.fixture(params=["radicale", "xandikos"])
+def remote(request, tmp_path_factory):
+    start = servers.start_radicale if request.param == "radicale" else servers.start_xandikos
+    s = start(tmp_path_factory.mktemp(request.param))
+    yield s
+    s.stop()
+
+
+class Remote:
+    """The collection as a CalDAV client sees it (python3-caldav)."""
+
+    def __init__(self, server):
+        self.server = server
+        kw = {"username": server.username, "password": server.password} if server.username else {}
+        self.client = caldav.DAVClient(url=server.base, **kw)
+        self.cal = self.client.calendar(url=server.calendar)
+
+    def events(self):
+        """{uid: {property: (params, value)}} of each event's VEVENT, read
+        from its text (unfolded)."""
+        out = {}
+        for ev in self.cal.events():
+            props = vevent(ev.data)
+            uid = props["UID"][1]
+            assert uid not in out, f"two copies of {uid}"
+            out[uid] = props
+        return out
+
+    def add(self, uid, start, stop, extra=""):
+        text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\n"
+                f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261001T000000Z\r\n"
+                f"DTSTART:{utc(start)}\r\nDTEND:{utc(stop)}\r\nSUMMARY:Private\r\n{extra}"
+                "END:VEVENT\r\nEND:VCALENDAR\r\n")
+        return self.cal.save_event(text)
+
+    def put_text(self, text):
+        return self.cal.save_event(text)
+
+    def put_many(self, texts):
+        """PUTs many events quickly (a kept connection per thread)."""
+        import concurrent.futures
+        import requests
+        auth = (self.server.username, self.server.password) if self.server.username else None
+        local = __import__("threading").local()
+
+        def one(item):
+            uid, text = item
+            if not hasattr(local, "s"):
+                local.s = requests.Session()
+            r = local.s.put(f"{self.server.calendar}{uid}.ics", data=text.encode(), auth=auth,
+                            headers={"Content-Type": "text/calendar",
+                                     "If-None-Match": "*"}, timeout=60)
+            assert r.status_code in (201, 204), (r.status_code, r.text)
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(one, texts))
+
+    def write_many(self, texts):
+        """Writes many events straight into the server's storage (as if a
+        client had written them long ago), far faster than PUTs: Radicale
+        reads its folder, Xandikos its git repository's last commit."""
+        import subprocess
+        root = pathlib.Path(self.server.log).parent
+        if self.server.name == "radicale":
+            folder = root / "collections" / "collection-root" / servers.USER / "work"
+        else:
+            folder = root / "data" / "user" / "calendars" / "calendar"
+        for uid, text in texts:
+            (folder / f"{uid}.ics").write_bytes(text.encode())
+        if self.server.name == "xandikos":
+            git = ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@t"]
+            subprocess.run(git + ["add", "-A"], check=True, timeout=60)
+            subprocess.run(git + ["commit", "-qm", "events"], check=True, timeout=60)
+
+    def find(self, uid):
+        [ev] = [ev for ev in self.cal.events() if vevent(ev.data)["UID"][1] == uid]
+        return ev
+
+    def move(self, uid, start, stop):
+        """Rewrites the event's times (UTC), as a phone's edit would."""
+        ev = self.find(uid)
+        lines = []
+        for line in unfold(ev.data):
+            if line.startswith("DTSTART"):
+                line = f"DTSTART:{utc(start)}"
+            elif line.startswith("DTEND"):
+                line = f"DTEND:{utc(stop)}"
+            elif line.startswith("SEQUENCE"):
+                continue
+            lines.append(line)
+        ev.data = "\r\n".join(lines) + "\r\n"
+        ev.save()
+
+    def delete(self, uid):
+        self.find(uid).delete()
+
+
+class Office:
+    """A practice in Brussels open 09:00-12:00 and 13:00-16:00 on weekdays,
+    a 30-minute service, a patient, a server without its sync worker, and
+    the calendar linked to the remote collection."""
+
+    def __init__(self, agenda_bin, tmp_path, server, sync=False):
+        self.p = Practice(agenda_bin, tmp_path, T0, config=False)
+        key = tmp_path / f"{unique('key')}.key"
+        import subprocess
+        subprocess.run([agenda_bin, "keygen", str(key)], check=True, timeout=30)
+        self.conf = tmp_path / f"{unique('sync')}.ini"
+        # a request may take long: Xandikos answers a first sync-collection of
+        # 1,000 members slowly
+        self.conf.write_text(f"[server]\nsync_timeout = 300\n[sync]\nkey_file = {key}\n")
+        self.srv = self.p.serve("--config", str(self.conf), "--dispatch", "off", "--sync",
+                                "on" if sync else "off")
+        self.acct = self.p.acct
+        self.api = self.acct.api
+        self.cal = self.p.calendar_id
+        week = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+        put_hours(self.acct, [(d, s, e) for d in week
+                              for s, e in (("09:00", "12:00"), ("13:00", "16:00"))], 15)
+        self.svc = service(self.acct, 30, remote_id="cons", name="Consultation")
+        self.patient = self.acct.create_patient(remote_id=unique("p"), first_name="Secret",
+                                                last_name="Patientname")
+        self.server = server
+        self.link()
+
+    def caldav(self, *args, password=None):
+        import os
+        import subprocess
+        argv = [self.p.agenda_bin, "caldav", *args, "--db", str(self.p.cli.db)]
+        env = {k: v for k, v in os.environ.items() if k != "AGENDA_CONFIG"}
+        env["AGENDA_CLOCK_FILE"] = self.p.clock.path
+        return subprocess.run(argv, input=None if password is None else password + "\n",
+                              capture_output=True, text=True, timeout=120, env=env)
+
+    def link(self):
+        p = self.caldav("link", "--calendar", str(self.cal), "--url", self.server.calendar,
+                        "--username", self.server.username or "anyone", "--config",
+                        str(self.conf), password=self.server.password or "none")
+        assert p.returncode == 0, p.stderr
+
+    def sync(self):
+        p = self.caldav("sync", "--calendar", str(self.cal), "--config", str(self.conf))
+        assert p.returncode == 0 and p.stdout == "", p.stderr
+        return p
+
+    def sync_fails(self):
+        p = self.caldav("sync", "--calendar", str(self.cal), "--config", str(self.conf))
+        assert p.returncode == 1, p
+        lines = p.stderr.strip().splitlines()
+        assert len(lines) == 1, p.stderr
+        return lines[0]
+
+    def status(self):
+        p = self.caldav("status", "--calendar", str(self.cal))
+        assert p.returncode == 0, p.stderr
+        return dict(line.partition(" ")[::2] for line in p.stdout.splitlines())
+
+    def book_api(self, start, stop=None):
+        return self.acct.create_appointment(start=start, stop=stop or start + 1800,
+                                            service_remote_id="cons",
+                                            patient_remote_id=self.patient["remote_id"])
+
+    def path(self, ap):
+        return f"/calendars/{self.cal}/appointments/{ap['id']}"
+
+    def busy(self, frm=None, to=None):
+        params = {"from": frm or self.p.clock.now, "to": to or self.p.clock.now + 60 * DAY}
+        body = expect(self.api.get(f"/calendars/{self.cal}/busy", params=params), 200)
+        return [(int(b["start"]), int(b["stop"])) for b in body["busy"]]
+
+    def starts(self, day):
+        from schedule_support import parse_iso
+        frm = t("00:00", day)
+        got = unwrap_list(expect(self.api.get("/suggestions", params={
+            "calendar_id": self.cal, "service_remote_id": "cons", "start": frm,
+            "stop": frm + DAY, "limit": 1000}), 200), "suggestions", "suggestion")
+        return [parse_iso(s["start"]) for s in got]
+
+    def book(self, start):
+        return self.api.post(f"/calendars/{self.cal}/bookings", {"booking": {
+            "service_id": self.svc["id"], "start": str(start),
+            "patient_remote_id": self.patient["remote_id"]}})
+
+
+@pytest.fixture
+def office(agenda_bin, tmp_path, remote):
+    o = Office(agenda_bin, tmp_path, remote)
+    yield o
+    o.p.stop()
+
+
+def unfold(text):
+    return text.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "").strip().split("\n")
+
+
+def vevent(text):
+    """The VEVENT's properties: {name: (params, value)}."""
+    props, inside = {}, False
+    for line in unfold(text):
+        if line == "BEGIN:VEVENT":
+            inside = True
+        elif line == "END:VEVENT":
+            break
+        elif inside:
+            head, _, value = line.partition(":")
+            name, *params = head.split(";")
+            props[name] = (dict(p.split("=", 1) for p in params), value)
+    return props
+
+
+def instant(prop):
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+    params, value = prop
+    if value.endswith("Z"):
+        return int(datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(
+            tzinfo=timezone.utc).timestamp())
+    zone = params["TZID"].split("/freeassociation.sourceforge.net/")[-1]
+    return int(datetime.strptime(value, "%Y%m%dT%H%M%S").replace(
+        tzinfo=ZoneInfo(zone)).timestamp())
+
+
+def start_of(ev):
+    return instant(ev["DTSTART"])
+
+
+def stop_of(ev):
+    return instant(ev["DTEND"])
+
+
+# ---- push ---------------------------------------------------------------------------
+
+
+def test_appointments_appear_move_and_disappear_there(office, remote):
+    r = Remote(remote)
+    office.sync()
+    assert r.events() == {}
+    a = office.book_api(t("10:00", 1))
+    b = office.book_api(t("14:00", 2))
+    office.sync()
+    evs = r.events()
+    assert set(evs) == {f"agenda-{a['id']}", f"agenda-{b['id']}"}
+    ev = evs[f"agenda-{a['id']}"]
+    assert (start_of(ev), stop_of(ev)) == (t("10:00", 1), t("10:30", 1))
+    # the center's zone, with its VTIMEZONE, and no patient name
+    assert ev["DTSTART"][1].endswith("Z"), ev  # UTC: exact everywhere
+    text = r.find(f"agenda-{a['id']}").data
+    assert "Patientname" not in text and "Secret" not in text
+    assert ev["SUMMARY"][1] == "Consultation", ev
+    seq = int(ev["SEQUENCE"][1])
+    st = office.status()
+    assert st["pushed"] == "2" and st["last_error"] == "-" and st["items"] == "2", st
+
+    # moved
+    expect(office.api.put(office.path(a), {"appointment": {
+        "start": str(t("11:00", 1)), "stop": str(t("11:30", 1))}}), 200)
+    office.sync()
+    ev = r.events()[f"agenda-{a['id']}"]
+    assert (start_of(ev), stop_of(ev)) == (t("11:00", 1), t("11:30", 1))
+    assert int(ev["SEQUENCE"][1]) > seq
+
+    # cancelled, deleted
+    expect(office.api.put(office.path(a), {"appointment": {"status": "cancelled"}}), 200)
+    expect(office.api.delete(office.path(b)), 204)
+    office.sync()
+    assert r.events() == {}
+    st = office.status()
+    assert st["items"] == "0" and st["conflicts"] == "0", st
+    # the platform's own events never were busy time
+    assert office.busy() == []
+
+
+def test_nothing_is_pushed_twice_nor_duplicated_by_a_relink(office, remote):
+    r = Remote(remote)
+    a = office.book_api(t("10:00", 1))
+    office.sync()
+    office.sync()
+    assert list(r.events()) == [f"agenda-{a['id']}"]
+    assert office.status()["pushed"] == "1"
+    # unlink (the remote keeps its copy) and link again: adopted, not doubled
+    p = office.caldav("unlink", "--calendar", str(office.cal))
+    assert p.returncode == 0, p.stderr
+    office.link()
+    office.sync()
+    office.sync()
+    evs = r.events()
+    assert list(evs) == [f"agenda-{a['id']}"]
+    assert start_of(evs[f"agenda-{a['id']}"]) == t("10:00", 1)
+    assert office.busy() == []
+    assert office.status()["items"] == "1"
+
+
+# ---- pull ---------------------------------------------------------------------------
+
+
+def test_events_there_block_and_free_time(office, remote):
+    r = Remote(remote)
+    r.add("dentist", t("10:00", 1), t("11:00", 1))
+    office.sync()
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
+    starts = office.starts(1)
+    assert t("10:00", 1) not in starts and t("10:30", 1) not in starts
+    assert t("09:30", 1) in starts and t("11:00", 1) in starts
+    # a booking over it is refused
+    resp = office.book(t("10:00", 1))
+    assert resp.status_code == 409 or resp.status_code == 422, resp.text
+    st = office.status()
+    assert st["pulled"] == "1", st
+
+    # moved there
+    r.move("dentist", t("14:00", 1), t("15:00", 1))
+    office.sync()
+    assert office.busy() == [(t("14:00", 1), t("15:00", 1))]
+    assert t("10:00", 1) in office.starts(1)
+    expect(office.book(t("10:00", 1)), 201)
+
+    # deleted there
+    r.delete("dentist")
+    office.sync()
+    assert office.busy() == []
+    assert t("14:00", 1) in office.starts(1)
+    assert office.status()["items"] == "1"  # the booking's own copy
+
+
+# ---- conflicts ------------------------------------------------------------------------
+
+
+def test_the_platform_wins_for_its_own_events(office, remote):
+    r = Remote(remote)
+    a = office.book_api(t("10:00", 1))
+    office.sync()
+    uid = f"agenda-{a['id']}"
+    # moved on the phone: written over on the next sync
+    r.move(uid, t("15:00", 1), t("15:30", 1))
+    office.sync()
+    ev = r.events()[uid]
+    assert (start_of(ev), stop_of(ev)) == (t("10:00", 1), t("10:30", 1))
+    assert office.status()["conflicts"] == "1"
+    assert office.busy() == []
+    # edited on both sides: the platform's version
+    r.move(uid, t("15:00", 1), t("15:30", 1))
+    expect(office.api.put(office.path(a), {"appointment": {
+        "start": str(t("11:00", 1)), "stop": str(t("11:30", 1))}}), 200)
+    office.sync()
+    ev = r.events()[uid]
+    assert (start_of(ev), stop_of(ev)) == (t("11:00", 1), t("11:30", 1))
+    assert int(office.status()["conflicts"]) == 2
+    # deleted on the phone while live: recreated
+    r.delete(uid)
+    office.sync()
+    assert list(r.events()) == [uid]
+    assert int(office.status()["conflicts"]) == 3
+    assert office.busy() == []
+    # edited on the phone, cancelled here: the platform's state, gone
+    r.move(uid, t("15:00", 1), t("15:30", 1))
+    expect(office.api.put(office.path(a), {"appointment": {"status": "cancelled"}}), 200)
+    office.sync()
+    assert r.events() == {}
+    assert office.busy() == []
+    st = office.status()
+    assert st["items"] == "0" and int(st["conflicts"]) >= 4, st
+
+
+def test_a_weekly_event_with_an_exception_and_an_exdate_across_dst(office, remote):
+    """Tuesdays 10:00-11:00 in Brussels, six times from 6 October 2026
+    (summer time) to 10 November (winter time, from 25 October): the
+    second moved to 14:00, the third removed."""
+    r = Remote(remote)
+    vtz = ("BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\n"
+           "BEGIN:DAYLIGHT\r\nDTSTART:19810329T020000\r\nTZOFFSETFROM:+0100\r\n"
+           "TZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n"
+           "BEGIN:STANDARD\r\nDTSTART:19961027T030000\r\nTZOFFSETFROM:+0200\r\n"
+           "TZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n"
+           "END:VTIMEZONE\r\n")
+    tz = "TZID=Europe/Brussels"
+    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\n" + vtz +
+            "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261001T000000Z\r\n"
+            f"DTSTART;{tz}:20261006T100000\r\nDTEND;{tz}:20261006T110000\r\n"
+            "RRULE:FREQ=WEEKLY;COUNT=6\r\n"
+            f"EXDATE;{tz}:20261020T100000\r\nSUMMARY:Course\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261001T000000Z\r\n"
+            f"RECURRENCE-ID;{tz}:20261013T100000\r\n"
+            f"DTSTART;{tz}:20261013T140000\r\nDTEND;{tz}:20261013T150000\r\n"
+            "SUMMARY:Course (moved)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    r.put_text(text)
+    office.sync()
+    want = [(t("10:00", 1), t("11:00", 1)), (t("14:00", 8), t("15:00", 8)),
+            (t("10:00", 22), t("11:00", 22)), (t("10:00", 29), t("11:00", 29)),
+            (t("10:00", 36), t("11:00", 36))]
+    assert office.busy() == want
+    # after the change to winter time, still 10:00 on the wall
+    assert t("10:00", 22) - t("10:00", 1) == 21 * DAY + 3600
+    assert t("10:00", 15) in office.starts(15)  # the EXDATE frees its morning
+    assert t("10:00", 8) in office.starts(8) and t("14:00", 8) not in office.starts(8)
+    office.sync()
+    assert office.busy() == want  # nothing doubled by a second pull
+
+
+def test_an_expired_token_and_restarts_duplicate_nothing(office, remote):
+    import sqlite3
+    r = Remote(remote)
+    r.add("dentist", t("10:00", 1), t("11:00", 1))
+    a = office.book_api(t("14:00", 1))
+    office.sync()
+    # the token the server gave is forgotten there (or never was)
+    with sqlite3.connect(office.p.cli.db) as db:
+        db.execute("UPDATE caldav_links SET sync_token = 'http://radicale.org/ns/sync/00ff'"
+                   " WHERE calendar_id = ?", (office.cal,))
+    r.add("lunch", t("12:00", 2), t("13:00", 2))
+    office.sync()
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1)), (t("12:00", 2), t("13:00", 2))]
+    assert set(r.events()) == {"dentist", "lunch", f"agenda-{a['id']}"}
+    # the remote restarted, the platform's server restarted
+    port = int(remote.base.rsplit(":", 1)[1])
+    remote.stop()
+    restart(remote, port)
+    office.srv.stop()
+    office.srv = office.p.serve("--config", str(office.conf), "--dispatch", "off", "--sync", "off")
+    office.acct.api.base = office.srv.base
+    office.sync()
+    office.sync()
+    assert set(Remote(remote).events()) == {"dentist", "lunch", f"agenda-{a['id']}"}
+    st = office.status()
+    assert st["items"] == "3" and st["pushed"] == "1", st
+
+
+def test_a_collection_of_a_thousand_events_syncs_in_full(office, remote):
+    r = Remote(remote)
+    texts, want = [], []
+    for i in range(1000):
+        day, k = divmod(i, 20)
+        start = T0 + day * DAY + k * 3600
+        want.append((start, start + 1800))
+        texts.append((f"ev{i}", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\n"
+                      f"BEGIN:VEVENT\r\nUID:ev{i}\r\nDTSTAMP:20261001T000000Z\r\n"
+                      f"DTSTART:{utc(start)}\r\nDTEND:{utc(start + 1800)}\r\n"
+                      "SUMMARY:Busy\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+    r.write_many(texts)
+    office.sync()
+    st = office.status()
+    assert st["items"] == "1000" and st["pulled"] == "1000", st
+    assert office.busy(T0, T0 + 60 * DAY) == sorted(want)
+    office.sync()  # unchanged: nothing pulled again
+    assert office.status()["pulled"] == "1000"
+
+
+# ---- failures ---------------------------------------------------------------------------
+
+
+def test_the_remote_down_then_back_loses_nothing(office, remote, tmp_path):
+    r = Remote(remote)
+    r.add("dentist", t("10:00", 1), t("11:00", 1))
+    a = office.book_api(t("14:00", 1))
+    office.sync()
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
+    port = int(remote.base.rsplit(":", 1)[1])
+    remote.stop()
+    b = office.book_api(t("15:00", 1))
+    line = office.sync_fails()
+    assert "transient" in line, line
+    # nothing forgotten: the busy time stays
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
+    st = office.status()
+    assert st["last_error"] != "-" and st["attempts"] == "1", st
+    # back on the same port and data
+    restart(remote, port)
+    office.sync()
+    evs = Remote(remote).events()
+    assert set(evs) == {"dentist", f"agenda-{a['id']}", f"agenda-{b['id']}"}
+    assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
+    st = office.status()
+    assert st["last_error"] == "-" and st["attempts"] == "0", st
+
+
+def restart(server, port):
+    """Starts the stopped server again on its port with its data."""
+    import subprocess
+    if server.name == "radicale":
+        conf = pathlib.Path(server.log).parent / "config"
+        cmd = ["radicale", "--config", str(conf)]
+    else:
+        data = pathlib.Path(server.log).parent / "data"
+        cmd = ["xandikos", "-d", str(data), "--defaults", "-l", "127.0.0.1", "-p", str(port)]
+    server.proc = subprocess.Popen(cmd, stdout=open(server.log, "a"), stderr=subprocess.STDOUT)
+    servers.wait_port(port, server.proc, server.log)
+
+
+# ---- the worker ---------------------------------------------------------------------------
+
+
+def test_the_worker_pushes_at_once_and_pulls_on_demand(agenda_bin, tmp_path, remote):
+    import time
+    o = Office(agenda_bin, tmp_path, remote, sync=True)
+    try:
+        r = Remote(remote)
+        # the link's first run
+        wait_until(lambda: o.status()["last_success"] != "-", timeout=10, what="a first run")
+        a = o.book_api(t("10:00", 1))
+        began = time.monotonic()
+        uid = f"agenda-{a['id']}"
+        wait_until(lambda: uid in r.events(), timeout=10, what="the push")
+        assert time.monotonic() - began < 3
+        # a pull is not due (the clock stands still): the API asks for one
+        r.add("dentist", t("14:00", 1), t("15:00", 1))
+        body = expect(o.api.post(f"/calendars/{o.cal}/caldav/sync"), 202)
+        assert body["caldav"]["url"] == remote.calendar, body
+        wait_until(lambda: o.busy() == [(t("14:00", 1), t("15:00", 1))], timeout=10,
+                   what="the pull")
+        st = o.status()
+        assert st["pushed"] == "1" and st["pulled"] == "1" and st["last_error"] == "-", st
+        # a calendar without a link
+        other = o.p.cli.calendar_add(o.p.center_id, first="Ben", last="Bos", slug=unique("cal"))
+        resp = o.api.post(f"/calendars/{other}/caldav/sync")
+        assert resp.status_code == 404, resp.text
+    finally:
+        o.p.stop()
+
+
+def test_a_pull_removing_most_items_pauses_the_link(agenda_bin, tmp_path, remote):
+    o = Office(agenda_bin, tmp_path, remote, sync=True)
+    try:
+        r = Remote(remote)
+        r.put_many([(f"g{i}", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\n"
+                     f"BEGIN:VEVENT\r\nUID:g{i}\r\nDTSTAMP:20261001T000000Z\r\n"
+                     f"DTSTART:{utc(t('09:00', i + 1))}\r\nDTEND:{utc(t('09:30', i + 1))}\r\n"
+                     "SUMMARY:Busy\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n") for i in range(25)])
+        expect(o.api.post(f"/calendars/{o.cal}/caldav/sync"), 202)
+        wait_until(lambda: o.status()["items"] == "25", timeout=20, what="the first pull")
+        for i in range(20):
+            r.delete(f"g{i}")
+        expect(o.api.post(f"/calendars/{o.cal}/caldav/sync"), 202)
+        st = wait_until(lambda: (lambda s: s if s["state"] == "paused" else None)(o.status()),
+                        timeout=20, what="the pause")
+        assert "20 of 25" in st["paused_reason"], st
+        assert len(o.busy(T0, T0 + 60 * DAY)) == 25  # nothing removed
+        # the operator applies it
+        o.sync()
+        st = o.status()
+        assert st["state"] == "active" and st["items"] == "5", st
+        assert len(o.busy(T0, T0 + 60 * DAY)) == 5
+    finally:
+        o.p.stop()
