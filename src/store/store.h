@@ -458,6 +458,57 @@ typedef struct import_outcome {
 store_rc store_import_finish(store *st, int64_t id, const char *owner, const import_outcome *o,
                              arena *a);
 
+/* ---- online booking: settings and holds (booking.c) -------------------
+ *
+ * A center's booking page is off until it sets booking_settings with
+ * `enabled`.  Holds reserve a slot for a patient who is booking it: an
+ * unexpired hold is busy time (store_busy_list) for the suggestions, the
+ * bookings extension and other patients' holds. */
+
+typedef struct booking_settings {
+    int64_t center_id;
+    bool enabled;
+    /* what the page offers: none named means all of the center's */
+    const int64_t *calendars;
+    size_t n_calendars;
+    const int64_t *services;
+    size_t n_services;
+    int64_t horizon_days; /* how far ahead a slot may start */
+    int64_t min_notice;   /* minutes between now and the earliest start */
+    int64_t max_future;   /* future online bookings a patient may hold */
+    int64_t hold_seconds; /* how long a chosen slot stays held */
+    int64_t updated_at;
+} booking_settings;
+
+/* The limits every writer of settings checks (the API and the command
+ * line). */
+#define BOOKING_LIST_MAX         100
+#define BOOKING_HORIZON_DAYS_MAX 730
+#define BOOKING_NOTICE_MAX       (60 * 24 * 60) /* minutes: 60 days */
+#define BOOKING_MAX_FUTURE_MAX   100
+#define BOOKING_HOLD_MIN         60
+#define BOOKING_HOLD_MAX         3600
+
+/* The settings of a center that never set any: off, every calendar and
+ * service, 60 days ahead, 120 minutes' notice, 3 future bookings per
+ * patient, holds of 300 s. */
+booking_settings store_booking_settings_default(int64_t center_id);
+/* NOT_FOUND when the center has none (its page is off). */
+store_rc store_booking_settings_get(store *st, int64_t center_id, arena *a, booking_settings *out);
+
+/* Why store_booking_settings_set refused a list. */
+typedef struct booking_reject {
+    bool calendar; /* true: calendars[]; false: services[] */
+    int64_t id;    /* the first id refused */
+} booking_reject;
+
+/* Creates or replaces the center's settings, lists included, as one unit
+ * of work.  NOT_FOUND when the center does not exist.  CONFLICT, with *why
+ * set and nothing written, when a calendar named is not the center's, or a
+ * service named is not a live service of one of the center's calendars (of
+ * the calendars named, when some are).  The lists hold distinct ids. */
+store_rc store_booking_settings_set(store *st, const booking_settings *bs, booking_reject *why);
+
 /* ---- patient messages: settings, templates, the outbox ----------------
  *
  * Every write that creates, moves, cancels or deletes an appointment

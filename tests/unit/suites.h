@@ -34,6 +34,7 @@
     SUITE(suite_services)                                                                          \
     SUITE(suite_appointments)                                                                      \
     SUITE(suite_busy)                                                                              \
+    SUITE(suite_booking)                                                                           \
     SUITE(suite_replies)                                                                           \
     SUITE(suite_store)                                                                             \
     SUITE(suite_db_pg)                                                                             \

@@ -1,0 +1,151 @@
+/* booking.c - online booking: a center's booking settings.
+ *
+ * Settings are one row per center (booking_settings) and the lists of what
+ * the page offers, one row per calendar or service (booking_calendars,
+ * booking_services); empty lists mean everything of the center's.  Writing
+ * replaces the row and both lists in one unit of work, after checking every
+ * id named: a list never holds another center's calendar, nor a service
+ * outside the calendars offered, so readers trust them. */
+#include <assert.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#define SETTINGS_COLUMNS                                                                           \
+    "center_id, enabled, horizon_days, min_notice, max_future, hold_seconds, updated_at"
+static const char SQL_SETTINGS_GET[] =
+    "SELECT " SETTINGS_COLUMNS " FROM booking_settings WHERE center_id = ?";
+static const char SQL_SETTINGS_PUT[] =
+    "INSERT INTO booking_settings (" SETTINGS_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (center_id) DO UPDATE SET enabled = excluded.enabled,"
+    " horizon_days = excluded.horizon_days, min_notice = excluded.min_notice,"
+    " max_future = excluded.max_future, hold_seconds = excluded.hold_seconds,"
+    " updated_at = excluded.updated_at";
+static const char SQL_CALENDARS_GET[] =
+    "SELECT calendar_id FROM booking_calendars WHERE center_id = ? ORDER BY calendar_id";
+static const char SQL_SERVICES_GET[] =
+    "SELECT service_id FROM booking_services WHERE center_id = ? ORDER BY service_id";
+static const char SQL_CALENDARS_CLEAR[] = "DELETE FROM booking_calendars WHERE center_id = ?";
+static const char SQL_SERVICES_CLEAR[] = "DELETE FROM booking_services WHERE center_id = ?";
+static const char SQL_CALENDAR_ADD[] =
+    "INSERT INTO booking_calendars (center_id, calendar_id) VALUES (?, ?)";
+static const char SQL_SERVICE_ADD[] =
+    "INSERT INTO booking_services (center_id, service_id) VALUES (?, ?)";
+static const char SQL_CENTER_EXISTS[] = "SELECT id FROM centers WHERE id = ?";
+static const char SQL_CALENDAR_OF_CENTER[] =
+    "SELECT id FROM calendars WHERE id = ? AND center_id = ?";
+/* the calendar of a live service of the center */
+static const char SQL_SERVICE_OF_CENTER[] =
+    "SELECT s.calendar_id FROM services s JOIN calendars k ON k.id = s.calendar_id"
+    " WHERE s.id = ? AND k.center_id = ? AND s.deleted + 0 = 0";
+
+booking_settings store_booking_settings_default(int64_t center_id)
+{
+    return (booking_settings){.center_id = center_id,
+                              .horizon_days = 60,
+                              .min_notice = 120,
+                              .max_future = 3,
+                              .hold_seconds = 300};
+}
+
+static store_rc read_settings(db_stmt *s, arena *a, void *row)
+{
+    (void)a;
+    booking_settings *bs = row;
+    bs->center_id = db_column_int64(s, 0);
+    bs->enabled = db_column_int64(s, 1) != 0;
+    bs->horizon_days = db_column_int64(s, 2);
+    bs->min_notice = db_column_int64(s, 3);
+    bs->max_future = db_column_int64(s, 4);
+    bs->hold_seconds = db_column_int64(s, 5);
+    bs->updated_at = db_column_int64(s, 6);
+    return STORE_OK;
+}
+
+store_rc store_booking_settings_get(store *st, int64_t center_id, arena *a, booking_settings *out)
+{
+    assert(st && a && out);
+    store_op op;
+    void *calendars = NULL, *services = NULL;
+    const store_rows settings_q = {SQL_SETTINGS_GET, sizeof *out, read_settings};
+    const store_rows calendars_q = {SQL_CALENDARS_GET, sizeof(int64_t), store_read_id};
+    const store_rows services_q = {SQL_SERVICES_GET, sizeof(int64_t), store_read_id};
+    const store_value binds[] = {STORE_INT64(center_id)};
+    store_rc rc = store_op_begin(st, &op, STORE_OP_READ);
+    if (rc == STORE_OK)
+        rc = store_row_get(st->db, &settings_q, binds, 1, a, out);
+    if (rc == STORE_OK)
+        rc = store_rows_run(st->db, &calendars_q, binds, 1, a, &calendars, &out->n_calendars);
+    if (rc == STORE_OK)
+        rc = store_rows_run(st->db, &services_q, binds, 1, a, &services, &out->n_services);
+    if (rc == STORE_OK) {
+        out->calendars = calendars;
+        out->services = services;
+    }
+    return store_op_end(st, &op, rc);
+}
+
+/* Checks the lists of bs against the center's calendars and live services:
+ * CONFLICT with *why on the first id refused. */
+static store_rc check_lists(store *st, const booking_settings *bs, booking_reject *why)
+{
+    const store_rows calendar_q = {SQL_CALENDAR_OF_CENTER, sizeof(int64_t), store_read_id};
+    const store_rows service_q = {SQL_SERVICE_OF_CENTER, sizeof(int64_t), store_read_id};
+    store_rc rc = STORE_OK;
+    for (size_t i = 0; rc == STORE_OK && i < bs->n_calendars; i++) {
+        int64_t id = 0;
+        const store_value binds[] = {STORE_INT64(bs->calendars[i]), STORE_INT64(bs->center_id)};
+        rc = store_row_get(st->db, &calendar_q, binds, 2, NULL, &id);
+        if (rc == STORE_NOT_FOUND) {
+            *why = (booking_reject){.calendar = true, .id = bs->calendars[i]};
+            rc = STORE_CONFLICT;
+        }
+    }
+    for (size_t i = 0; rc == STORE_OK && i < bs->n_services; i++) {
+        int64_t calendar_id = 0;
+        const store_value binds[] = {STORE_INT64(bs->services[i]), STORE_INT64(bs->center_id)};
+        rc = store_row_get(st->db, &service_q, binds, 2, NULL, &calendar_id);
+        bool offered = rc == STORE_OK && bs->n_calendars == 0;
+        for (size_t k = 0; rc == STORE_OK && !offered && k < bs->n_calendars; k++)
+            offered = bs->calendars[k] == calendar_id;
+        if (rc == STORE_NOT_FOUND || (rc == STORE_OK && !offered)) {
+            *why = (booking_reject){.calendar = false, .id = bs->services[i]};
+            rc = STORE_CONFLICT;
+        }
+    }
+    return rc;
+}
+
+store_rc store_booking_settings_set(store *st, const booking_settings *bs, booking_reject *why)
+{
+    assert(st && bs && why);
+    assert(bs->n_calendars <= BOOKING_LIST_MAX && bs->n_services <= BOOKING_LIST_MAX);
+    store_op op;
+    int64_t found = 0;
+    const store_rows center_q = {SQL_CENTER_EXISTS, sizeof found, store_read_id};
+    const store_value center[] = {STORE_INT64(bs->center_id)};
+    const store_value binds[] = {STORE_INT64(bs->center_id),    STORE_INT64(bs->enabled),
+                                 STORE_INT64(bs->horizon_days), STORE_INT64(bs->min_notice),
+                                 STORE_INT64(bs->max_future),   STORE_INT64(bs->hold_seconds),
+                                 STORE_INT64(bs->updated_at)};
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc == STORE_OK)
+        rc = store_row_get(st->db, &center_q, center, 1, NULL, &found);
+    if (rc == STORE_OK)
+        rc = check_lists(st, bs, why);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_SETTINGS_PUT, binds, 7, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_CALENDARS_CLEAR, center, 1, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_SERVICES_CLEAR, center, 1, NULL, NULL);
+    for (size_t i = 0; rc == STORE_OK && i < bs->n_calendars; i++) {
+        const store_value row[] = {STORE_INT64(bs->center_id), STORE_INT64(bs->calendars[i])};
+        rc = store_write_run(st->db, SQL_CALENDAR_ADD, row, 2, NULL, NULL);
+    }
+    for (size_t i = 0; rc == STORE_OK && i < bs->n_services; i++) {
+        const store_value row[] = {STORE_INT64(bs->center_id), STORE_INT64(bs->services[i])};
+        rc = store_write_run(st->db, SQL_SERVICE_ADD, row, 2, NULL, NULL);
+    }
+    return store_op_end(st, &op, rc);
+}
