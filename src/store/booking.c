@@ -1,15 +1,31 @@
-/* booking.c - online booking: a center's booking settings.
+/* booking.c - online booking: a center's booking settings and the holds
+ * of its page.
  *
  * Settings are one row per center (booking_settings) and the lists of what
  * the page offers, one row per calendar or service (booking_calendars,
  * booking_services); empty lists mean everything of the center's.  Writing
  * replaces the row and both lists in one unit of work, after checking every
  * id named: a list never holds another center's calendar, nor a service
- * outside the calendars offered, so readers trust them. */
+ * outside the calendars offered, so readers trust them.
+ *
+ * Holds.  A hold is a row of booking_holds that counts as busy time while
+ * expires_at > now (store_busy_list reads it, schedule.c), so the
+ * suggestions, the bookings extension and other patients' placements skip
+ * it, and an expired one stops counting at once without being removed.
+ * Placing a hold and booking one follow the rule of bookings
+ * (api/suggestions.c): the time is checked free and written in one write
+ * unit of work, which SQLite runs under its write lock and PostgreSQL
+ * SERIALIZABLE (the loser of a race retries and then sees the winner).
+ * Cleanup is a bounded delete, not a background worker: each placement
+ * first removes the calendar's expired holds, so a calendar keeps at most
+ * the holds that expired since its last placement, and reads never depend
+ * on the removal. */
 #include <assert.h>
 #include <string.h>
 
 #include "store/internal.h"
+
+#define HOLD_OWNER_MAX 255
 
 #define SETTINGS_COLUMNS                                                                           \
     "center_id, enabled, horizon_days, min_notice, max_future, hold_seconds, updated_at"
@@ -147,5 +163,113 @@ store_rc store_booking_settings_set(store *st, const booking_settings *bs, booki
         const store_value row[] = {STORE_INT64(bs->center_id), STORE_INT64(bs->services[i])};
         rc = store_write_run(st->db, SQL_SERVICE_ADD, row, 2, NULL, NULL);
     }
+    return store_op_end(st, &op, rc);
+}
+
+#define HOLD_COLUMNS "id, calendar_id, service_id, start, stop, expires_at, owner, created_at"
+static const char SQL_SERVICE_OF_CALENDAR[] =
+    "SELECT id FROM services WHERE id = ? AND calendar_id = ? AND deleted + 0 = 0";
+static const char SQL_HOLDS_EXPIRED_DELETE[] =
+    "DELETE FROM booking_holds WHERE calendar_id = ? AND expires_at <= ?";
+static const char SQL_HOLD_INSERT[] =
+    "INSERT INTO booking_holds (calendar_id, service_id, start, stop, expires_at, owner,"
+    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+static const char SQL_HOLD_GET[] = "SELECT " HOLD_COLUMNS " FROM booking_holds"
+                                   " WHERE id = ? AND owner = ? AND expires_at > ?";
+static const char SQL_HOLD_DELETE[] =
+    "DELETE FROM booking_holds WHERE id = ? AND owner = ? RETURNING id";
+
+static store_rc read_hold(db_stmt *s, arena *a, void *row)
+{
+    booking_hold *h = row;
+    h->id = db_column_int64(s, 0);
+    h->calendar_id = db_column_int64(s, 1);
+    h->service_id = db_column_int64(s, 2);
+    h->start = db_column_int64(s, 3);
+    h->stop = db_column_int64(s, 4);
+    h->expires_at = db_column_int64(s, 5);
+    h->created_at = db_column_int64(s, 7);
+    return store_column_text(s, 6, a, &h->owner);
+}
+
+/* CONFLICT when something busy at `now` overlaps [start, stop) of the
+ * calendar, hold `except` left out. */
+static store_rc check_free(store *st, int64_t calendar_id, int64_t start, int64_t stop, int64_t now,
+                           int64_t except, arena *a)
+{
+    busy_interval *busy = NULL;
+    size_t n = 0;
+    store_rc rc = store_busy_window(st, calendar_id, start, stop, now, except, a, &busy, &n);
+    if (rc == STORE_OK && n > 0)
+        rc = STORE_CONFLICT;
+    return rc;
+}
+
+store_rc store_hold_place(store *st, booking_hold *h, int64_t now, arena *a)
+{
+    assert(st && a && h && h->owner && h->start < h->stop && strlen(h->owner) <= HOLD_OWNER_MAX);
+    store_op op;
+    int64_t found = 0, id = 0;
+    const store_rows service_q = {SQL_SERVICE_OF_CALENDAR, sizeof found, store_read_id};
+    const store_value service[] = {STORE_INT64(h->service_id), STORE_INT64(h->calendar_id)};
+    const store_value expired[] = {STORE_INT64(h->calendar_id), STORE_INT64(now)};
+    const store_value binds[] = {STORE_INT64(h->calendar_id), STORE_INT64(h->service_id),
+                                 STORE_INT64(h->start),       STORE_INT64(h->stop),
+                                 STORE_INT64(h->expires_at),  STORE_TEXT(h->owner),
+                                 STORE_INT64(h->created_at)};
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc == STORE_OK)
+        rc = store_row_get(st->db, &service_q, service, 2, NULL, &found);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_HOLDS_EXPIRED_DELETE, expired, 2, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = check_free(st, h->calendar_id, h->start, h->stop, now, 0, a);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_HOLD_INSERT, binds, 7, NULL, &id);
+    rc = store_op_end(st, &op, rc);
+    if (rc == STORE_OK)
+        h->id = id;
+    return rc;
+}
+
+store_rc store_hold_get(store *st, int64_t id, const char *owner, int64_t now, arena *a,
+                        booking_hold *out)
+{
+    assert(st && owner && a && out);
+    const store_rows q = {SQL_HOLD_GET, sizeof *out, read_hold};
+    const store_value binds[] = {STORE_INT64(id), STORE_TEXT(owner), STORE_INT64(now)};
+    return store_row_get(st->db, &q, binds, 3, a, out);
+}
+
+store_rc store_hold_release(store *st, int64_t id, const char *owner)
+{
+    assert(st && owner);
+    const store_value binds[] = {STORE_INT64(id), STORE_TEXT(owner)};
+    return store_write_row(st->db, SQL_HOLD_DELETE, binds, 2);
+}
+
+store_rc store_hold_book(store *st, int64_t id, const char *owner, int64_t now, appointment *ap,
+                         arena *a)
+{
+    assert(st && owner && ap && a);
+    store_op op;
+    booking_hold h;
+    const store_rows q = {SQL_HOLD_GET, sizeof h, read_hold};
+    const store_value binds[] = {STORE_INT64(id), STORE_TEXT(owner), STORE_INT64(now)};
+    const store_value key[] = {STORE_INT64(id), STORE_TEXT(owner)};
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc == STORE_OK)
+        rc = store_row_get(st->db, &q, binds, 3, a, &h);
+    if (rc == STORE_OK)
+        rc = check_free(st, h.calendar_id, h.start, h.stop, now, h.id, a);
+    if (rc == STORE_OK) {
+        ap->calendar_id = h.calendar_id;
+        ap->start = h.start;
+        ap->stop = h.stop;
+        ap->service_id = h.service_id;
+        rc = store_write_row(st->db, SQL_HOLD_DELETE, key, 2);
+    }
+    if (rc == STORE_OK)
+        rc = store_appointment_insert(st, ap);
     return store_op_end(st, &op, rc);
 }

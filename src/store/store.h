@@ -354,10 +354,10 @@ typedef struct busy_interval {
 } busy_interval;
 
 /* What blocks the calendar in [from, to), sorted by start: its live booked
- * or noshow appointments, and its external busy time (imported feeds,
- * CalDAV; busy.c).  Cost grows with the rows in the window, not with the
- * calendar's history.  The appointments' overlap warning counts
- * appointments only. */
+ * or noshow appointments, its external busy time (imported feeds, CalDAV;
+ * busy.c) and its booking holds unexpired at clock_unix_seconds() (the one
+ * clock, so --clock-file drives it; booking.c).  Cost grows with the rows in the window, not with
+ * the calendar's history.  The appointments' overlap warning counts appointments only. */
 store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
                          busy_interval **out, size_t *n);
 
@@ -508,6 +508,48 @@ typedef struct booking_reject {
  * service named is not a live service of one of the center's calendars (of
  * the calendars named, when some are).  The lists hold distinct ids. */
 store_rc store_booking_settings_set(store *st, const booking_settings *bs, booking_reject *why);
+
+/* A slot held while a patient books it: [start, stop) of a calendar, for a
+ * service, until expires_at, for whoever has `owner` (a key the caller
+ * makes and keeps secret, opaque to the store; at most 255 bytes). */
+typedef struct booking_hold {
+    int64_t id;
+    int64_t calendar_id;
+    int64_t service_id;
+    int64_t start;
+    int64_t stop;
+    int64_t expires_at;
+    const char *owner;
+    int64_t created_at;
+} booking_hold;
+
+/* Places h (h->id set) when [start, stop) is free in the calendar at
+ * `now`: no live booked or noshow appointment, external busy time or hold
+ * unexpired at `now` overlaps it (what store_busy_list reads).  The
+ * calendar's expired holds are removed in the same unit of work.  CONFLICT
+ * when the time is not free, NOT_FOUND when the service is not a live
+ * service of the calendar.
+ * Whether the time is a slot the engine offers is the caller's to check,
+ * inside its own transaction (store_begin) around this call, as bookings
+ * do: on PostgreSQL the loser of two placements racing for one time gets
+ * STORE_RETRY and, run again, CONFLICT.  `a` holds working memory (here
+ * and in store_hold_book). */
+store_rc store_hold_place(store *st, booking_hold *h, int64_t now, arena *a);
+/* The hold `id` of `owner` if unexpired at `now`; NOT_FOUND otherwise. */
+store_rc store_hold_get(store *st, int64_t id, const char *owner, int64_t now, arena *a,
+                        booking_hold *out);
+/* Removes the hold `id` of `owner`, expired or not.  NOT_FOUND when there
+ * is none. */
+store_rc store_hold_release(store *st, int64_t id, const char *owner);
+/* Turns the hold `id` of `owner` into the appointment ap, as one unit of
+ * work: ap's calendar_id, start, stop and service_id are set from the hold,
+ * the rest is the caller's (as for store_appointment_insert, whose checks
+ * and planning apply), and the hold is removed.  NOT_FOUND when the hold is
+ * gone or expired at `now`; CONFLICT when its time is no longer free but
+ * for the hold itself (an appointment written over it meanwhile); nothing
+ * is written on either. */
+store_rc store_hold_book(store *st, int64_t id, const char *owner, int64_t now, appointment *ap,
+                         arena *a);
 
 /* ---- patient messages: settings, templates, the outbox ----------------
  *

@@ -1,14 +1,41 @@
 /* test_booking.c - online booking in the store (booking.c): a center's
  * settings are read back as written, lists included; a center without any
  * has none (its page is off); writing replaces the lists whole; ids that
- * are not the center's are refused with nothing written.  On both
- * engines. */
+ * are not the center's are refused with nothing written.  Holds: an
+ * unexpired hold is busy time and blocks other holds, an expired one is
+ * ignored at once and removed by the calendar's next placement; a hold is
+ * placed only on free time, released and booked only by its owner, and
+ * booked atomically (an appointment written over it meanwhile refuses the
+ * booking and keeps the hold).  On both engines. */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "../suites.h"
 #include "fixture.h"
+#include "util/clock.h"
+
+/* Holds are judged at the real clock by store_busy_list, so the tests place
+ * them around it. */
+static booking_hold new_hold(int64_t calendar_id, int64_t service_id, int64_t start, int64_t stop,
+                             int64_t expires_at, const char *owner)
+{
+    return (booking_hold){.calendar_id = calendar_id,
+                          .service_id = service_id,
+                          .start = start,
+                          .stop = stop,
+                          .expires_at = expires_at,
+                          .owner = owner,
+                          .created_at = 1000};
+}
+
+static size_t busy_count(int64_t calendar_id, int64_t from, int64_t to)
+{
+    busy_interval *iv = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(store_busy_list(st, calendar_id, from, to, A, &iv, &n), STORE_OK);
+    return n;
+}
 
 START_TEST(settings_are_read_back_as_written_and_lists_are_replaced_whole)
 {
@@ -97,13 +124,180 @@ START_TEST(ids_outside_the_center_are_refused_and_nothing_is_written)
 }
 END_TEST
 
+START_TEST(an_unexpired_hold_is_busy_and_blocks_other_holds)
+{
+    int64_t cal = make_calendar(make_center("c"), "k");
+    int64_t svc = add_service(cal, "s", 20, NULL);
+    int64_t now = clock_unix_seconds();
+    booking_hold h = new_hold(cal, svc, now + 3600, now + 4800, now + 300, "owner-a");
+    ck_assert_int_eq(store_hold_place(st, &h, now, A), STORE_OK);
+    ck_assert_int_gt(h.id, 0);
+    busy_interval *iv = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(store_busy_list(st, cal, now, now + 7200, A, &iv, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert(iv[0].start == now + 3600 && iv[0].stop == now + 4800);
+
+    /* overlapping holds are refused, touching ones are not (half-open) */
+    booking_hold b = new_hold(cal, svc, now + 4200, now + 5400, now + 300, "owner-b");
+    ck_assert_int_eq(store_hold_place(st, &b, now, A), STORE_CONFLICT);
+    b = new_hold(cal, svc, now + 4800, now + 6000, now + 300, "owner-b");
+    ck_assert_int_eq(store_hold_place(st, &b, now, A), STORE_OK);
+    /* another calendar is not blocked */
+    int64_t other = make_calendar(make_center("d"), "l");
+    int64_t other_svc = add_service(other, "s", 20, NULL);
+    booking_hold o = new_hold(other, other_svc, now + 3600, now + 4800, now + 300, "owner-a");
+    ck_assert_int_eq(store_hold_place(st, &o, now, A), STORE_OK);
+    /* appointments and external busy time block holds */
+    add_appt(cal, "a", now + 9000, now + 10200, APPT_BOOKED);
+    booking_hold c = new_hold(cal, svc, now + 9600, now + 10800, now + 300, "owner-c");
+    ck_assert_int_eq(store_hold_place(st, &c, now, A), STORE_CONFLICT);
+    const external_busy rows[] = {{"uid", now + 20000, now + 21000}};
+    ck_assert_int_eq(store_external_busy_replace(st, cal, BUSY_SOURCE_FEED, 1, rows, 1, A),
+                     STORE_OK);
+    c = new_hold(cal, svc, now + 20500, now + 21500, now + 300, "owner-c");
+    ck_assert_int_eq(store_hold_place(st, &c, now, A), STORE_CONFLICT);
+    /* a service of another calendar, or none */
+    c = new_hold(cal, other_svc, now + 30000, now + 31200, now + 300, "owner-c");
+    ck_assert_int_eq(store_hold_place(st, &c, now, A), STORE_NOT_FOUND);
+    c = new_hold(cal, 987654, now + 30000, now + 31200, now + 300, "owner-c");
+    ck_assert_int_eq(store_hold_place(st, &c, now, A), STORE_NOT_FOUND);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_holds"), 3);
+
+    /* the overlap warning speaks of appointments only */
+    add_appt(cal, "b", now + 3600, now + 4800, APPT_BOOKED);
+    ck_assert(!get_appt(cal, "b").warning);
+}
+END_TEST
+
+START_TEST(an_expired_hold_is_ignored_at_once_and_removed_by_the_next_placement)
+{
+    int64_t cal = make_calendar(make_center("c"), "k");
+    int64_t svc = add_service(cal, "s", 20, NULL);
+    int64_t now = clock_unix_seconds();
+    /* placed at an earlier moment, expired now */
+    booking_hold h = new_hold(cal, svc, now + 3600, now + 4800, now, "owner-a");
+    ck_assert_int_eq(store_hold_place(st, &h, now - 300, A), STORE_OK);
+    ck_assert_uint_eq(busy_count(cal, now, now + 7200), 0);
+    booking_hold got;
+    ck_assert_int_eq(store_hold_get(st, h.id, "owner-a", now, A, &got), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_hold_get(st, h.id, "owner-a", now - 1, A, &got), STORE_OK);
+    ck_assert(got.start == now + 3600 && got.expires_at == now && got.service_id == svc);
+    ck_assert_str_eq(got.owner, "owner-a");
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_holds"), 1);
+    /* another patient takes the time; the expired row goes */
+    booking_hold b = new_hold(cal, svc, now + 3600, now + 4800, now + 300, "owner-b");
+    ck_assert_int_eq(store_hold_place(st, &b, now, A), STORE_OK);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_holds"), 1);
+    ck_assert_uint_eq(busy_count(cal, now, now + 7200), 1);
+    /* the expired hold can no longer be booked */
+    appointment ap = new_appt(cal, NULL, 0, 1);
+    ck_assert_int_eq(store_hold_book(st, h.id, "owner-a", now, &ap, A), STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(a_hold_is_released_and_booked_by_its_owner_only)
+{
+    int64_t center = make_center("c");
+    int64_t cal = make_calendar(center, "k");
+    int64_t svc = add_service(cal, "s", 20, NULL);
+    int64_t patient_id = add_patient(center, NULL, 1000);
+    int64_t now = clock_unix_seconds();
+    booking_hold h = new_hold(cal, svc, now + 3600, now + 4800, now + 300, "owner-a");
+    ck_assert_int_eq(store_hold_place(st, &h, now, A), STORE_OK);
+    ck_assert_int_eq(store_hold_release(st, h.id, "owner-b"), STORE_NOT_FOUND);
+    ck_assert_int_eq(store_hold_release(st, h.id, "owner-a"), STORE_OK);
+    ck_assert_int_eq(store_hold_release(st, h.id, "owner-a"), STORE_NOT_FOUND);
+    ck_assert_uint_eq(busy_count(cal, now, now + 7200), 0);
+
+    ck_assert_int_eq(store_hold_place(st, &h, now, A), STORE_OK);
+    appointment ap = new_appt(cal, NULL, 0, 1);
+    ap.patient_id = patient_id;
+    ap.title = "online";
+    ck_assert_int_eq(store_hold_book(st, h.id, "owner-b", now, &ap, A), STORE_NOT_FOUND);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM appointments"), 0);
+    ck_assert_int_eq(store_hold_book(st, h.id, "owner-a", now, &ap, A), STORE_OK);
+    ck_assert_int_gt(ap.id, 0);
+    appointment got;
+    const object_ref ref = {.id = ap.id};
+    ck_assert_int_eq(store_appointment_get(st, cal, &ref, A, &got), STORE_OK);
+    ck_assert(got.start == now + 3600 && got.stop == now + 4800 && got.service_id == svc &&
+              got.patient_id == patient_id && got.status == APPT_BOOKED);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_holds"), 0);
+    ck_assert_uint_eq(busy_count(cal, now, now + 7200), 1); /* the appointment alone */
+    ck_assert_int_eq(store_hold_book(st, h.id, "owner-a", now, &ap, A), STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(booking_a_hold_written_over_meanwhile_is_refused_and_keeps_the_hold)
+{
+    int64_t cal = make_calendar(make_center("c"), "k");
+    int64_t svc = add_service(cal, "s", 20, NULL);
+    int64_t now = clock_unix_seconds();
+    booking_hold h = new_hold(cal, svc, now + 3600, now + 4800, now + 300, "owner-a");
+    ck_assert_int_eq(store_hold_place(st, &h, now, A), STORE_OK);
+    /* the practice software writes an appointment there (the API's
+     * appointments do not look at holds) */
+    add_appt(cal, "x", now + 4000, now + 5000, APPT_BOOKED);
+    appointment ap = new_appt(cal, NULL, 0, 1);
+    ck_assert_int_eq(store_hold_book(st, h.id, "owner-a", now, &ap, A), STORE_CONFLICT);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM appointments"), 1);
+    booking_hold got;
+    ck_assert_int_eq(store_hold_get(st, h.id, "owner-a", now, A, &got), STORE_OK);
+    /* inside a caller's transaction a refusal leaves the rest to commit */
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    add_appt(cal, "y", now + 90000, now + 91200, APPT_BOOKED);
+    ck_assert_int_eq(store_hold_book(st, h.id, "owner-a", now, &ap, A), STORE_CONFLICT);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM appointments"), 2);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_holds"), 1);
+}
+END_TEST
+
+/* PostgreSQL runs writers side by side: two placements racing for one
+ * time both see it free, and the second to commit must lose (STORE_RETRY),
+ * then, run again, see the first's hold. */
+START_TEST(two_placements_racing_for_one_time_give_one_hold)
+{
+    int64_t cal = make_calendar(make_center("c"), "k");
+    int64_t svc = add_service(cal, "s", 20, NULL);
+    int64_t now = clock_unix_seconds();
+    store *second = NULL;
+    ck_assert_int_eq(store_open(path, &second, NULL), STORE_OK);
+    booking_hold a = new_hold(cal, svc, now + 3600, now + 4800, now + 300, "owner-a");
+    booking_hold b = new_hold(cal, svc, now + 4200, now + 5400, now + 300, "owner-b");
+    ck_assert_int_eq(store_begin(st), STORE_OK);
+    ck_assert_int_eq(store_begin(second), STORE_OK);
+    ck_assert_int_eq(store_hold_place(st, &a, now, A), STORE_OK);
+    store_rc rc = store_hold_place(second, &b, now, A);
+    ck_assert(rc == STORE_OK || rc == STORE_RETRY);
+    ck_assert_int_eq(store_commit(st), STORE_OK);
+    if (rc == STORE_OK)
+        rc = store_commit(second);
+    ck_assert_int_eq(rc, STORE_RETRY);
+    store_rollback(second);
+    ck_assert_int_eq(store_hold_place(second, &b, now, A), STORE_CONFLICT);
+    store_close(second);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_holds"), 1);
+}
+END_TEST
+
+static void add_pg_only_tests(TCase *tc)
+{
+    tcase_add_test(tc, two_placements_racing_for_one_time_give_one_hold);
+}
+
 static void add_common_tests(TCase *tc)
 {
+    tcase_add_test(tc, an_unexpired_hold_is_busy_and_blocks_other_holds);
+    tcase_add_test(tc, an_expired_hold_is_ignored_at_once_and_removed_by_the_next_placement);
+    tcase_add_test(tc, a_hold_is_released_and_booked_by_its_owner_only);
+    tcase_add_test(tc, booking_a_hold_written_over_meanwhile_is_refused_and_keeps_the_hold);
     tcase_add_test(tc, settings_are_read_back_as_written_and_lists_are_replaced_whole);
     tcase_add_test(tc, ids_outside_the_center_are_refused_and_nothing_is_written);
 }
 
 Suite *suite_booking(void)
 {
-    return store_suite("booking", add_common_tests, NULL);
+    return store_suite("booking", add_common_tests, add_pg_only_tests);
 }
