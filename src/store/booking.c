@@ -47,6 +47,16 @@ static const char SQL_CALENDAR_ADD[] =
     "INSERT INTO booking_calendars (center_id, calendar_id) VALUES (?, ?)";
 static const char SQL_SERVICE_ADD[] =
     "INSERT INTO booking_services (center_id, service_id) VALUES (?, ?)";
+/* the services offered: binds the center five times */
+static const char SQL_OFFERED[] =
+    "SELECT s.id, s.calendar_id, s.name, s.duration, k.first_name, k.last_name"
+    " FROM calendars k JOIN services s ON s.calendar_id = k.id"
+    " WHERE k.center_id = ? AND s.deleted + 0 = 0"
+    " AND (NOT EXISTS (SELECT 1 FROM booking_calendars WHERE center_id = ?)"
+    " OR k.id IN (SELECT calendar_id FROM booking_calendars WHERE center_id = ?))"
+    " AND (NOT EXISTS (SELECT 1 FROM booking_services WHERE center_id = ?)"
+    " OR s.id IN (SELECT service_id FROM booking_services WHERE center_id = ?))"
+    " ORDER BY s.name, s.duration, s.id";
 static const char SQL_CENTER_EXISTS[] = "SELECT id FROM centers WHERE id = ?";
 static const char SQL_CALENDAR_OF_CENTER[] =
     "SELECT id FROM calendars WHERE id = ? AND center_id = ?";
@@ -99,6 +109,33 @@ store_rc store_booking_settings_get(store *st, int64_t center_id, arena *a, book
         out->services = services;
     }
     return store_op_end(st, &op, rc);
+}
+
+static store_rc read_offered(db_stmt *s, arena *a, void *row)
+{
+    booking_service *b = row;
+    store_rc rc;
+    b->id = db_column_int64(s, 0);
+    b->calendar_id = db_column_int64(s, 1);
+    b->duration = db_column_int64(s, 3);
+    if ((rc = store_column_text(s, 2, a, &b->name)) != STORE_OK ||
+        (rc = store_column_text(s, 4, a, &b->first_name)) != STORE_OK)
+        return rc;
+    return store_column_text(s, 5, a, &b->last_name);
+}
+
+store_rc store_booking_services(store *st, int64_t center_id, arena *a, booking_service **out,
+                                size_t *n)
+{
+    assert(st && a && out && n);
+    const store_rows q = {SQL_OFFERED, sizeof **out, read_offered};
+    const store_value binds[] = {STORE_INT64(center_id), STORE_INT64(center_id),
+                                 STORE_INT64(center_id), STORE_INT64(center_id),
+                                 STORE_INT64(center_id)};
+    void *rows = NULL;
+    store_rc rc = store_rows_run(st->db, &q, binds, 5, a, &rows, n);
+    *out = rows;
+    return rc;
 }
 
 /* Checks the lists of bs against the center's calendars and live services:

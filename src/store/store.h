@@ -112,6 +112,8 @@ typedef struct user {
 store_rc store_center_create(store *st, center *c);
 /* NOT_FOUND when the center does not exist. */
 store_rc store_center_get(store *st, int64_t center_id, arena *a, center *out);
+/* The center with that slug (exactly); NOT_FOUND when none. */
+store_rc store_center_get_by_slug(store *st, const char *slug, arena *a, center *out);
 /* Creates the calendar and its specialities (created by name when new).
  * NOT_FOUND when the center does not exist, CONFLICT when the slug is taken.
  * Sets k->id and the specialities' ids. */
@@ -508,6 +510,21 @@ typedef struct booking_reject {
  * service named is not a live service of one of the center's calendars (of
  * the calendars named, when some are).  The lists hold distinct ids. */
 store_rc store_booking_settings_set(store *st, const booking_settings *bs, booking_reject *why);
+
+/* A service the booking page offers, with its calendar's names. */
+typedef struct booking_service {
+    int64_t id;
+    int64_t calendar_id;
+    const char *name;
+    int64_t duration;                   /* minutes */
+    const char *first_name, *last_name; /* of the calendar */
+} booking_service;
+
+/* The live services the center's page offers (its lists, or everything of
+ * the center's where a list is empty), by name, duration, then id; whether
+ * the page is on is not looked at. */
+store_rc store_booking_services(store *st, int64_t center_id, arena *a, booking_service **out,
+                                size_t *n);
 
 /* A slot held while a patient books it: [start, stop) of a calendar, for a
  * service, until expires_at, for whoever has `owner` (a key the caller

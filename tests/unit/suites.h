@@ -56,7 +56,8 @@
     SUITE(suite_dav)                                                                               \
     SUITE(suite_secret)                                                                            \
     SUITE(suite_caldav)                                                                            \
-    SUITE(suite_expand)
+    SUITE(suite_expand)                                                                            \
+    SUITE(suite_web)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES

@@ -124,6 +124,37 @@ START_TEST(ids_outside_the_center_are_refused_and_nothing_is_written)
 }
 END_TEST
 
+START_TEST(the_page_offers_the_services_of_its_lists_or_all_of_the_centers)
+{
+    int64_t cid = make_center("c");
+    int64_t k1 = make_calendar(cid, "k1"), k2 = make_calendar(cid, "k2");
+    int64_t other = make_calendar(make_center("d"), "f");
+    int64_t s1 = add_service(k1, "s1", 20, NULL), s2 = add_service(k2, "s2", 30, NULL);
+    add_service(other, "sf", 20, NULL);
+    center c;
+    ck_assert_int_eq(store_center_get_by_slug(st, "c", A, &c), STORE_OK);
+    ck_assert_int_eq(c.id, cid);
+    ck_assert_int_eq(store_center_get_by_slug(st, "C", A, &c), STORE_NOT_FOUND);
+    booking_service *offered = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(store_booking_services(st, cid, A, &offered, &n), STORE_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert(offered[0].id == s1 && offered[1].id == s2 && offered[1].duration == 30);
+    ck_assert_int_eq(offered[0].calendar_id, k1);
+    booking_settings bs = store_booking_settings_default(cid);
+    booking_reject why = {0};
+    bs.calendars = &k2, bs.n_calendars = 1;
+    ck_assert_int_eq(store_booking_settings_set(st, &bs, &why), STORE_OK);
+    ck_assert_int_eq(store_booking_services(st, cid, A, &offered, &n), STORE_OK);
+    ck_assert(n == 1 && offered[0].id == s2);
+    bs.n_calendars = 0;
+    bs.services = &s1, bs.n_services = 1;
+    ck_assert_int_eq(store_booking_settings_set(st, &bs, &why), STORE_OK);
+    ck_assert_int_eq(store_booking_services(st, cid, A, &offered, &n), STORE_OK);
+    ck_assert(n == 1 && offered[0].id == s1);
+}
+END_TEST
+
 START_TEST(an_unexpired_hold_is_busy_and_blocks_other_holds)
 {
     int64_t cal = make_calendar(make_center("c"), "k");
@@ -289,6 +320,7 @@ static void add_pg_only_tests(TCase *tc)
 
 static void add_common_tests(TCase *tc)
 {
+    tcase_add_test(tc, the_page_offers_the_services_of_its_lists_or_all_of_the_centers);
     tcase_add_test(tc, an_unexpired_hold_is_busy_and_blocks_other_holds);
     tcase_add_test(tc, an_expired_hold_is_ignored_at_once_and_removed_by_the_next_placement);
     tcase_add_test(tc, a_hold_is_released_and_booked_by_its_owner_only);
