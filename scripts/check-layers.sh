@@ -7,8 +7,9 @@
 #
 #   rank  layer   knows
 #   6     src/*.c the command line: http (to serve), notify, sync, store, sched, util
-#   5     http/   the server: api (the handlers' contract), util
+#   5     http/   the server: api (the handlers' contract), web (the pages), util
 #   4     api/    the resources: notify, sync, store, sched, util
+#   4     web/    the HTML pages (booking): store, sched, util; not api/, nor api/ web/
 #   3     notify/ patient messages: templates, senders, the dispatcher
 #   3     sync/   calendar sync: feeds, CalDAV, external busy time
 #   2     store/  the storage interface and its drivers: sched, util
@@ -25,6 +26,7 @@ rank() {
     .) echo 6 ;;
     http) echo 5 ;;
     api) echo 4 ;;
+    web) echo 4 ;;
     notify) echo 3 ;;
     sync) echo 3 ;;
     store) echo 2 ;;

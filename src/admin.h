@@ -1,8 +1,9 @@
 /* admin.h - the admin commands, split by concern: centers, calendars, users
  * and grants (admin_accounts.c); weekly hours, absences and extra openings
- * (admin_schedule.c); patient messages (admin_reminders.c); calendar sync's key
- * and CalDAV links (admin_sync.c); calendar feeds (admin_feeds.c); backups
- * (admin_backup.c); a patient's data (admin_patients.c); demo data
+ * (admin_schedule.c); patient messages (admin_reminders.c); the booking page
+ * (admin_booking.c); calendar sync's key and CalDAV links (admin_sync.c);
+ * calendar feeds (admin_feeds.c); backups (admin_backup.c); a patient's data
+ * (admin_patients.c); demo data
  * (admin_demo.c); and what they
  * all share, with `migrate`, which is nothing more (admin.c).
  *
@@ -27,6 +28,7 @@ int admin_hours(int argc, char **argv);
 int admin_absence(int argc, char **argv);
 int admin_opening(int argc, char **argv);
 int admin_reminders(int argc, char **argv);
+int admin_booking(int argc, char **argv); /* admin_booking.c */
 int admin_keygen(int argc, char **argv);
 int admin_caldav(int argc, char **argv);
 int admin_feed(int argc, char **argv);    /* admin_feeds.c */

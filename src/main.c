@@ -48,6 +48,10 @@ static const char usage[] =
     "            [--cancellation-notice on|off] [--change-delay SECONDS]\n"
     "            [--sms-segments N] [--sms-fallback-email on|off]\n"
     "  reminders list --center ID               the center's messages, one per line\n"
+    "  booking enable --center ID [--calendar ID]... [--service ID]... [--horizon DAYS]\n"
+    "            [--notice MINUTES] [--max-bookings N] [--hold SECONDS]\n"
+    "                                           turn the patients' booking page on\n"
+    "  booking disable --center ID | booking show --center ID\n"
     "  keygen PATH                              write a new sync key file (mode 0600)\n"
     "  caldav link --calendar ID --url URL --username USER [--config PATH]\n"
     "                                           the password: one line on standard input\n"
@@ -292,6 +296,7 @@ int main(int argc, char **argv)
         {"absence", admin_absence},
         {"opening", admin_opening},
         {"reminders", admin_reminders},
+        {"booking", admin_booking},
         {"keygen", admin_keygen},
         {"caldav", admin_caldav},
         {"feed", admin_feed},

@@ -27,6 +27,8 @@ api_err suggestions_list(api_request *rq, api_response *rs);
 api_err bookings_create(api_request *rq, api_response *rs);
 api_err reminders_get(api_request *rq, api_response *rs); /* reminders.c */
 api_err reminders_put(api_request *rq, api_response *rs);
+api_err booking_get(api_request *rq, api_response *rs); /* booking.c */
+api_err booking_put(api_request *rq, api_response *rs);
 api_err caldav_get(api_request *rq, api_response *rs); /* caldav.c */
 api_err caldav_put(api_request *rq, api_response *rs);
 api_err caldav_delete(api_request *rq, api_response *rs);

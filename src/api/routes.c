@@ -69,6 +69,9 @@ const api_route api_routes[] = {
     {"GET", "calendars/{id}/appointments/{ref}/messages", appointment_messages_list, NULL, OWNER_CALENDAR},
     {"GET", "centers/{id}/messages", center_messages_list, NULL, OWNER_CENTER},
     {"GET", "centers/{id}/replies", center_replies_list, NULL, OWNER_CENTER},
+    /* extension: a center's booking page settings (booking.c, see the README) */
+    {"GET", "centers/{id}/booking", booking_get, NULL, OWNER_CENTER},
+    {"PUT", "centers/{id}/booking", booking_put, NULL, OWNER_CENTER},
     /* extension: a calendar's CalDAV link (caldav.c, see the README) */
     {"GET", "calendars/{id}/caldav", caldav_get, NULL, OWNER_CALENDAR},
     {"PUT", "calendars/{id}/caldav", caldav_put, NULL, OWNER_CALENDAR},

@@ -35,6 +35,9 @@
  *   text of another type (API_TEXT, with its ETag and Last-Modified when the
  *   handler set them) or 304 (API_NOT_MODIFIED, the same validators, no
  *   body).
+ * - Paths other than /api/... may be pages (web/web.h: the booking page):
+ *   web_match says so, and the page's answer (HTML, its status and
+ *   headers) is sent as it is; any other path is the API's JSON 404.
  * - The access log (optional) never holds credentials or bodies.
  * - Shutdown: SIGINT/SIGTERM are taken by sigwait in the main thread; the
  *   daemon stops accepting, waits for requests in flight, then stops. */
@@ -70,6 +73,7 @@
 #include "util/clock.h"
 #include "util/json_mem.h"
 #include "util/json_out.h"
+#include "web/web.h"
 
 /* A request refused for the memory budget: its answer, and the seconds a
  * client should wait (others' requests finish within that, typically). */
@@ -296,11 +300,13 @@ static const char *header_lookup(const void *ctx, const char *name)
 
 /* Headers some answers add. */
 typedef struct reply_extra {
-    const api_response *rs;   /* X-Total-Count */
-    const char *content_type; /* of a body that is not JSON */
-    const char *allow;        /* Allow, on 405 */
-    unsigned retry_after;     /* Retry-After, on 429 and 503 */
-    bool close;               /* Connection: close (the rest of the bytes is not read) */
+    const api_response *rs;          /* X-Total-Count */
+    const char *content_type;        /* of a body that is not JSON */
+    const char *allow;               /* Allow, on 405 */
+    unsigned retry_after;            /* Retry-After, on 429 and 503 */
+    bool close;                      /* Connection: close (the rest of the bytes is not read) */
+    const char *const (*headers)[2]; /* more headers (a page's: web.h), n_headers of them */
+    size_t n_headers;
 } reply_extra;
 
 /* Set while this thread queues a response of the server's own (see
@@ -346,6 +352,8 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, request_ctx *ctx, 
         snprintf(seconds, sizeof seconds, "%u", x->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
     }
+    for (size_t i = 0; x && i < x->n_headers; i++)
+        MHD_add_response_header(resp, x->headers[i][0], x->headers[i][1]);
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Basic realm=\"agenda\", charset=\"UTF-8\"");
@@ -541,6 +549,39 @@ static enum MHD_Result respond_public(server *srv, struct MHD_Connection *conn, 
     return run_route(conn, ctx, rq, route);
 }
 
+/* Answers a request for one of the pages (web.h; page NULL: the path of a
+ * page with another method).  The page's store is the worker's, or NULL
+ * when it cannot be opened (the page then says so itself). */
+static enum MHD_Result respond_page(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                    parsed_url *url, const web_page *page, web_request *wrq)
+{
+    web_response wrs;
+    if (ctx->too_large)
+        return send_error(conn, ctx, API_TOO_LARGE, "request body too large", NULL, NULL);
+    if (ctx->over_budget)
+        return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
+                          &(reply_extra){.retry_after = BUSY_RETRY_AFTER});
+    wrq->arena = ctx->arena;
+    wrq->store = worker_store(srv);
+    wrq->now = clock_unix_seconds();
+    wrq->header = header_lookup;
+    wrq->header_ctx = conn;
+    wrq->query = query_lookup;
+    wrq->query_ctx = url;
+    web_answer(page, wrq, &wrs);
+    char *text = wrs.body ? malloc(wrs.len + 1) : NULL;
+    if (!text)
+        return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
+                          &(reply_extra){.retry_after = BUSY_RETRY_AFTER});
+    memcpy(text, wrs.body, wrs.len);
+    text[wrs.len] = '\0';
+    assert(strlen(text) == wrs.len); /* pages are text: no NUL inside */
+    return send_text(conn, ctx, wrs.status, text,
+                     &(reply_extra){.content_type = wrs.content_type,
+                                    .headers = (const char *const(*)[2])wrs.headers,
+                                    .n_headers = wrs.n_headers});
+}
+
 /* Answers one fully received request. */
 static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
                                const char *method)
@@ -553,6 +594,16 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     if (url_parse(ctx->arena, ctx->target, &url, &message) != 0)
         return send_error(conn, ctx, API_BAD_REQUEST, message, NULL, NULL);
     const char *const *segs = url.segments;
+    const web_page *page = NULL;
+    web_request wrq = {0};
+    switch (web_match(method, segs, url.n_segments, &page, &wrq)) {
+    case WEB_FOUND:
+        return respond_page(srv, conn, ctx, &url, page, &wrq);
+    case WEB_BAD_METHOD:
+        return respond_page(srv, conn, ctx, &url, NULL, &wrq);
+    case WEB_NOT_MINE:
+        break;
+    }
     if (url.n_segments < 2 || strcmp(segs[0], "api") != 0 || strcmp(segs[1], "v2") != 0)
         return send_error(conn, ctx, API_NOT_FOUND, "no such route", NULL, NULL);
     switch (router_match(method, segs + 2, url.n_segments - 2, &match, allow, sizeof allow)) {

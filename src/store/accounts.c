@@ -24,6 +24,8 @@
 static const char SQL_CENTER_INSERT[] =
     "INSERT INTO centers (name, slug, timezone) VALUES (?, ?, ?) RETURNING id";
 static const char SQL_CENTER_GET[] = "SELECT id, name, slug, timezone FROM centers WHERE id = ?";
+static const char SQL_CENTER_BY_SLUG[] =
+    "SELECT id, name, slug, timezone FROM centers WHERE slug = ?";
 static const char SQL_CENTERS_FOR_USER[] = "SELECT c.id, c.name, c.slug, c.timezone"
                                            " FROM grants g JOIN centers c ON c.id = g.center_id"
                                            " WHERE g.user_id = ? ORDER BY c.id";
@@ -101,6 +103,14 @@ store_rc store_center_get(store *st, int64_t center_id, arena *a, center *out)
     assert(st && a && out);
     const store_rows q = {SQL_CENTER_GET, sizeof(center), read_center};
     const store_value binds[] = {STORE_INT64(center_id)};
+    return store_row_get(st->db, &q, binds, 1, a, out);
+}
+
+store_rc store_center_get_by_slug(store *st, const char *slug, arena *a, center *out)
+{
+    assert(st && slug && a && out);
+    const store_rows q = {SQL_CENTER_BY_SLUG, sizeof(center), read_center};
+    const store_value binds[] = {STORE_TEXT(slug)};
     return store_row_get(st->db, &q, binds, 1, a, out);
 }
 

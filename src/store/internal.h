@@ -130,6 +130,12 @@ store_rc store_row_get(db *d, const store_rows *q, const store_value *binds, int
  * count): *row is an int64_t.  Copies nothing. */
 store_rc store_read_id(db_stmt *s, arena *a, void *row);
 
+/* store_busy_list at `now` (holds with expires_at > now count), leaving
+ * out hold `except_hold` (0: none): what booking a hold checks is free but
+ * for the hold itself. */
+store_rc store_busy_window(store *st, int64_t calendar_id, int64_t from, int64_t to, int64_t now,
+                           int64_t except_hold, arena *a, busy_interval **out, size_t *n);
+
 /* LIMIT and OFFSET for a list query's page (page 0: every row). */
 void store_page_window(const list_query *q, int64_t *limit, int64_t *offset);
 /* Rows a page will hold out of `total` matches: an initial capacity. */

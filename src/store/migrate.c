@@ -617,6 +617,50 @@ static const char SCHEMA_12[] =
     /* the worker's claim: imports by due time */
     "CREATE INDEX IF NOT EXISTS calendar_imports_due ON calendar_imports (due_at);";
 
+/* Online booking (booking.c): the patients' booking page of a center.
+ * - booking_settings: one row per center that ever set any (a center
+ *   without one has the page off); the windows are in days and minutes.
+ * - booking_calendars, booking_services: the calendars and services the
+ *   page offers; a center with no row in one of them offers all of its own
+ *   (the store keeps every row one of the center's: booking.c).
+ * - booking_holds: a slot [start, stop) of a calendar reserved for a service
+ *   until expires_at, for whoever holds its `owner` key.  A hold counts as
+ *   busy (store_busy_list) only while expires_at > now, so an expired one
+ *   needs no removal to stop counting; placing a hold in a calendar removes
+ *   that calendar's expired ones.
+ * - booking_holds_live (calendar_id, expires_at): the busy list's and the
+ *   placement's reads of a calendar's live holds, and the removal of its
+ *   expired ones: the live ones are few (each lasts minutes), whatever
+ *   their start. */
+static const char SCHEMA_13[] =
+    "CREATE TABLE IF NOT EXISTS booking_settings ("
+    " center_id {KEY} REFERENCES centers (id),"
+    " enabled INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),"
+    " horizon_days BIGINT NOT NULL DEFAULT 60 CHECK (horizon_days > 0),"
+    " min_notice BIGINT NOT NULL DEFAULT 120 CHECK (min_notice >= 0),"
+    " max_future BIGINT NOT NULL DEFAULT 3 CHECK (max_future > 0),"
+    " hold_seconds BIGINT NOT NULL DEFAULT 300 CHECK (hold_seconds > 0),"
+    " updated_at BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS booking_calendars ("
+    " center_id BIGINT NOT NULL REFERENCES booking_settings (center_id),"
+    " calendar_id BIGINT NOT NULL REFERENCES calendars (id),"
+    " PRIMARY KEY (center_id, calendar_id));"
+    "CREATE TABLE IF NOT EXISTS booking_services ("
+    " center_id BIGINT NOT NULL REFERENCES booking_settings (center_id),"
+    " service_id BIGINT NOT NULL REFERENCES services (id),"
+    " PRIMARY KEY (center_id, service_id));"
+    "CREATE TABLE IF NOT EXISTS booking_holds ("
+    " id {ID_NEVER_REUSED},"
+    " calendar_id BIGINT NOT NULL REFERENCES calendars (id),"
+    " service_id BIGINT NOT NULL,"
+    " start BIGINT NOT NULL,"
+    " stop BIGINT NOT NULL,"
+    " expires_at BIGINT NOT NULL,"
+    " owner TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " CHECK (stop > start));"
+    "CREATE INDEX IF NOT EXISTS booking_holds_live ON booking_holds (calendar_id, expires_at);";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1, NULL},
     {2, "working hours", SCHEMA_2, NULL},
@@ -631,6 +675,7 @@ static const migration migrations[] = {
     {10, "outgoing iCalendar feeds", SCHEMA_10, NULL},
     {11, "CalDAV links and their items' sync status", SCHEMA_11, NULL},
     {12, "external busy time and imported feeds", SCHEMA_12, NULL},
+    {13, "online booking: settings and holds", SCHEMA_13, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -18,10 +18,15 @@
  * External busy time (busy.c: imported feeds, CalDAV) is added to the list
  * by a UNION ALL of its own bounded range (rows of at most
  * EXTERNAL_BUSY_PIECE), so it blocks suggestions and bookings; the warning,
- * which speaks of appointments only, does not see it. */
+ * which speaks of appointments only, does not see it.  So are the booking
+ * page's unexpired holds (booking.c): a third UNION ALL reads the
+ * calendar's holds with expires_at > now through booking_holds_live, which
+ * holds only the few live ones plus those expired since the calendar's last
+ * placement, so no bound on their length is needed. */
 #include <assert.h>
 
 #include "store/internal.h"
+#include "util/clock.h"
 
 static const char SQL_HOURS_GET[] = "SELECT day, start_minute, stop_minute FROM opening_hours"
                                     " WHERE calendar_id = ? ORDER BY day, start_minute";
@@ -69,6 +74,9 @@ static const char SQL_BUSY[] =
     " UNION ALL "
     "SELECT start, stop FROM external_busy"
     " WHERE calendar_id = ? AND start >= ? AND start < ? AND stop > ?"
+    " UNION ALL "
+    "SELECT start, stop FROM booking_holds"
+    " WHERE calendar_id = ? AND expires_at > ? AND start < ? AND stop > ? AND id <> ?"
     ") AS busy ORDER BY start";
 
 /* Reads (day, start_minute, stop_minute) into *row (an opening_hour). */
@@ -175,18 +183,26 @@ static store_rc read_busy(db_stmt *s, arena *a, void *row)
 
 static const store_rows busy_of_calendar = {SQL_BUSY, sizeof(busy_interval), read_busy};
 
-store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
-                         busy_interval **out, size_t *n)
+store_rc store_busy_window(store *st, int64_t calendar_id, int64_t from, int64_t to, int64_t now,
+                           int64_t except_hold, arena *a, busy_interval **out, size_t *n)
 {
     assert(st && a && out && n && from <= to);
     /* external rows are no longer than EXTERNAL_BUSY_PIECE (busy.c) */
     int64_t floor = from < INT64_MIN + EXTERNAL_BUSY_PIECE ? INT64_MIN : from - EXTERNAL_BUSY_PIECE;
     const store_value binds[] = {
-        STORE_INT64(calendar_id), STORE_INT64(from), STORE_INT64(calendar_id),
-        STORE_INT64(to),          STORE_INT64(from), STORE_INT64(calendar_id),
-        STORE_INT64(floor),       STORE_INT64(to),   STORE_INT64(from)};
+        STORE_INT64(calendar_id), STORE_INT64(from),       STORE_INT64(calendar_id),
+        STORE_INT64(to),          STORE_INT64(from),       STORE_INT64(calendar_id),
+        STORE_INT64(floor),       STORE_INT64(to),         STORE_INT64(from),
+        STORE_INT64(calendar_id), STORE_INT64(now),        STORE_INT64(to),
+        STORE_INT64(from),        STORE_INT64(except_hold)};
     void *rows = NULL;
-    store_rc rc = store_rows_run(st->db, &busy_of_calendar, binds, 9, a, &rows, n);
+    store_rc rc = store_rows_run(st->db, &busy_of_calendar, binds, 14, a, &rows, n);
     *out = rows;
     return rc;
+}
+
+store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
+                         busy_interval **out, size_t *n)
+{
+    return store_busy_window(st, calendar_id, from, to, clock_unix_seconds(), 0, a, out, n);
 }

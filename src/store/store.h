@@ -121,6 +121,8 @@ typedef struct user {
 store_rc store_center_create(store *st, center *c);
 /* NOT_FOUND when the center does not exist. */
 store_rc store_center_get(store *st, int64_t center_id, arena *a, center *out);
+/* The center with that slug (exactly); NOT_FOUND when none. */
+store_rc store_center_get_by_slug(store *st, const char *slug, arena *a, center *out);
 /* Creates the calendar and its specialities (created by name when new).
  * NOT_FOUND when the center does not exist, CONFLICT when the slug is taken.
  * Sets k->id and the specialities' ids. */
@@ -367,10 +369,10 @@ typedef struct busy_interval {
 } busy_interval;
 
 /* What blocks the calendar in [from, to), sorted by start: its live booked
- * or noshow appointments, and its external busy time (imported feeds,
- * CalDAV; busy.c).  Cost grows with the rows in the window, not with the
- * calendar's history.  The appointments' overlap warning counts
- * appointments only. */
+ * or noshow appointments, its external busy time (imported feeds, CalDAV;
+ * busy.c) and its booking holds unexpired at clock_unix_seconds() (the one
+ * clock, so --clock-file drives it; booking.c).  Cost grows with the rows in the window, not with
+ * the calendar's history.  The appointments' overlap warning counts appointments only. */
 store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
                          busy_interval **out, size_t *n);
 
@@ -470,6 +472,114 @@ typedef struct import_outcome {
  * the import was removed meanwhile. */
 store_rc store_import_finish(store *st, int64_t id, const char *owner, const import_outcome *o,
                              arena *a);
+
+/* ---- online booking: settings and holds (booking.c) -------------------
+ *
+ * A center's booking page is off until it sets booking_settings with
+ * `enabled`.  Holds reserve a slot for a patient who is booking it: an
+ * unexpired hold is busy time (store_busy_list) for the suggestions, the
+ * bookings extension and other patients' holds. */
+
+typedef struct booking_settings {
+    int64_t center_id;
+    bool enabled;
+    /* what the page offers: none named means all of the center's */
+    const int64_t *calendars;
+    size_t n_calendars;
+    const int64_t *services;
+    size_t n_services;
+    int64_t horizon_days; /* how far ahead a slot may start */
+    int64_t min_notice;   /* minutes between now and the earliest start */
+    int64_t max_future;   /* future online bookings a patient may hold */
+    int64_t hold_seconds; /* how long a chosen slot stays held */
+    int64_t updated_at;
+} booking_settings;
+
+/* The limits every writer of settings checks (the API and the command
+ * line). */
+#define BOOKING_LIST_MAX         100
+#define BOOKING_HORIZON_DAYS_MAX 730
+#define BOOKING_NOTICE_MAX       (60 * 24 * 60) /* minutes: 60 days */
+#define BOOKING_MAX_FUTURE_MAX   100
+#define BOOKING_HOLD_MIN         60
+#define BOOKING_HOLD_MAX         3600
+
+/* The settings of a center that never set any: off, every calendar and
+ * service, 60 days ahead, 120 minutes' notice, 3 future bookings per
+ * patient, holds of 300 s. */
+booking_settings store_booking_settings_default(int64_t center_id);
+/* NOT_FOUND when the center has none (its page is off). */
+store_rc store_booking_settings_get(store *st, int64_t center_id, arena *a, booking_settings *out);
+
+/* Why store_booking_settings_set refused a list. */
+typedef struct booking_reject {
+    bool calendar; /* true: calendars[]; false: services[] */
+    int64_t id;    /* the first id refused */
+} booking_reject;
+
+/* Creates or replaces the center's settings, lists included, as one unit
+ * of work.  NOT_FOUND when the center does not exist.  CONFLICT, with *why
+ * set and nothing written, when a calendar named is not the center's, or a
+ * service named is not a live service of one of the center's calendars (of
+ * the calendars named, when some are).  The lists hold distinct ids. */
+store_rc store_booking_settings_set(store *st, const booking_settings *bs, booking_reject *why);
+
+/* A service the booking page offers, with its calendar's names. */
+typedef struct booking_service {
+    int64_t id;
+    int64_t calendar_id;
+    const char *name;
+    int64_t duration;                   /* minutes */
+    const char *first_name, *last_name; /* of the calendar */
+} booking_service;
+
+/* The live services the center's page offers (its lists, or everything of
+ * the center's where a list is empty), by name, duration, then id; whether
+ * the page is on is not looked at. */
+store_rc store_booking_services(store *st, int64_t center_id, arena *a, booking_service **out,
+                                size_t *n);
+
+/* A slot held while a patient books it: [start, stop) of a calendar, for a
+ * service, until expires_at, for whoever has `owner` (a key the caller
+ * makes and keeps secret, opaque to the store; at most 255 bytes). */
+typedef struct booking_hold {
+    int64_t id;
+    int64_t calendar_id;
+    int64_t service_id;
+    int64_t start;
+    int64_t stop;
+    int64_t expires_at;
+    const char *owner;
+    int64_t created_at;
+} booking_hold;
+
+/* Places h (h->id set) when [start, stop) is free in the calendar at
+ * `now`: no live booked or noshow appointment, external busy time or hold
+ * unexpired at `now` overlaps it (what store_busy_list reads).  The
+ * calendar's expired holds are removed in the same unit of work.  CONFLICT
+ * when the time is not free, NOT_FOUND when the service is not a live
+ * service of the calendar.
+ * Whether the time is a slot the engine offers is the caller's to check,
+ * inside its own transaction (store_begin) around this call, as bookings
+ * do: on PostgreSQL the loser of two placements racing for one time gets
+ * STORE_RETRY and, run again, CONFLICT.  `a` holds working memory (here
+ * and in store_hold_book). */
+store_rc store_hold_place(store *st, booking_hold *h, int64_t now, arena *a);
+/* The hold `id` of `owner` if unexpired at `now`; NOT_FOUND otherwise. */
+store_rc store_hold_get(store *st, int64_t id, const char *owner, int64_t now, arena *a,
+                        booking_hold *out);
+/* Removes the hold `id` of `owner`, expired or not.  NOT_FOUND when there
+ * is none. */
+store_rc store_hold_release(store *st, int64_t id, const char *owner);
+/* Turns the hold `id` of `owner` into the appointment ap, as one unit of
+ * work: ap's calendar_id, start, stop and service_id are set from the hold,
+ * the rest is the caller's (as for store_appointment_insert, whose checks
+ * and planning apply), and the hold is removed.  NOT_FOUND when the hold is
+ * gone or expired at `now`; CONFLICT when its time is no longer free but
+ * for the hold itself (an appointment written over it meanwhile); nothing
+ * is written on either. */
+store_rc store_hold_book(store *st, int64_t id, const char *owner, int64_t now, appointment *ap,
+                         arena *a);
 
 /* ---- patient messages: settings, templates, the outbox ----------------
  *

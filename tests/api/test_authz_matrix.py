@@ -313,6 +313,7 @@ class World:
             "caldav": {"url": f"{self.caldav_base}/{tag}-caldav/", "username": "intruder",
                        "password": "intruder"},
             "import": {"url": f"https://feed.invalid/{tag}.ics"},
+            "booking_settings": {"enabled": True, "horizon_days": 30},
         }
 
     def signed_post(self, path, params):
@@ -328,7 +329,7 @@ class World:
         return {path: expect(o.api.get(path, params={"since": "0"}), 200)
                 for path in (o.patients, o.appointments, f"{cal}/services",
                              f"{cal}/absences", f"{cal}/openings", f"{cal}/opening_hours",
-                             "/centers", "/calendars")}
+                             f"/centers/{o.center_id}/booking", "/centers", "/calendars")}
 
     def leaks(self, resp):
         """What of the target an answer shows: markers or secrets anywhere

@@ -34,6 +34,7 @@
     SUITE(suite_services)                                                                          \
     SUITE(suite_appointments)                                                                      \
     SUITE(suite_busy)                                                                              \
+    SUITE(suite_booking)                                                                           \
     SUITE(suite_replies)                                                                           \
     SUITE(suite_store)                                                                             \
     SUITE(suite_db_pg)                                                                             \
@@ -57,7 +58,8 @@
     SUITE(suite_caldav)                                                                            \
     SUITE(suite_expand)                                                                            \
     SUITE(suite_feeds)                                                                             \
-    SUITE(suite_feed)
+    SUITE(suite_feed)                                                                              \
+    SUITE(suite_web)
 
 #define SUITE(name) Suite *name(void);
 UNIT_SUITES

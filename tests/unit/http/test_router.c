@@ -130,6 +130,8 @@ static const struct {
      OWNER_CALENDAR},
     {"GET", "centers/3/messages", center_messages_list, NULL, OWNER_CENTER},
     {"GET", "centers/3/replies", center_replies_list, NULL, OWNER_CENTER},
+    {"GET", "centers/3/booking", booking_get, NULL, OWNER_CENTER},
+    {"PUT", "centers/3/booking", booking_put, NULL, OWNER_CENTER},
     {"GET", "calendars/3/caldav", caldav_get, NULL, OWNER_CALENDAR},
     {"PUT", "calendars/3/caldav", caldav_put, NULL, OWNER_CALENDAR},
     {"DELETE", "calendars/3/caldav", caldav_delete, NULL, OWNER_CALENDAR},
