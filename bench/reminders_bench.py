@@ -215,6 +215,7 @@ def main():
     stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
     procs = Processes()
     tmp = tempfile.mkdtemp(prefix="agenda-bench-reminders-")
+    os.chmod(tmp, 0o755)  # PostgreSQL's data directories below it belong to its own user
     results = {}
     try:
         for store in stores:

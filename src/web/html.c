@@ -65,7 +65,11 @@ void html_fill_(html *h, const char *markup, const char *const *texts, size_t n)
         }
         if (!hole)
             break;
-        assert(used < n); /* more holes than texts */
+        if (used == n) { /* more holes than texts: the caller's mistake */
+            assert(!"more holes than texts");
+            h->failed = true;
+            break;
+        }
         html_escape_into(&h->out, texts[used++], &h->failed);
         p = hole + 2;
     }
