@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -60,6 +61,21 @@ def database_for(path):
                        timeout=60)
         _pg_databases.add(name)
     return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def execute_sql(db, sql):
+    """Runs one statement (literals only, no parameters) on database `db` (as
+    given to --db) with the engine's own client, behind the server's back."""
+    if str(db).startswith("postgres"):
+        subprocess.run(["psql", str(db), "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True,
+                       capture_output=True, timeout=60)
+        return
+    con = sqlite3.connect(str(db))
+    try:
+        with con:
+            con.execute(sql)
+    finally:
+        con.close()
 
 
 def database_contents(db):

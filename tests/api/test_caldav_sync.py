@@ -28,7 +28,7 @@ from datetime import date
 import caldav
 import pytest
 
-from helpers import expect, unique, unwrap_list, unwrap_one
+from helpers import execute_sql, expect, unique, unwrap_list, unwrap_one
 from reminders_support import Practice, wait_until
 from schedule_support import BRUSSELS, at, put_hours, service
 
@@ -449,15 +449,13 @@ def test_a_weekly_event_with_an_exception_and_an_exdate_across_dst(office, remot
 
 
 def test_an_expired_token_and_restarts_duplicate_nothing(office, remote):
-    import sqlite3
     r = Remote(remote)
     r.add("dentist", t("10:00", 1), t("11:00", 1))
     a = office.book_api(t("14:00", 1))
     office.sync()
     # the token the server gave is forgotten there (or never was)
-    with sqlite3.connect(office.p.cli.db) as db:
-        db.execute("UPDATE caldav_links SET sync_token = 'http://radicale.org/ns/sync/00ff'"
-                   " WHERE calendar_id = ?", (office.cal,))
+    execute_sql(office.p.cli.db, "UPDATE caldav_links SET sync_token ="
+                " 'http://radicale.org/ns/sync/00ff' WHERE calendar_id = %d" % office.cal)
     r.add("lunch", t("12:00", 2), t("13:00", 2))
     office.sync()
     assert office.busy() == [(t("10:00", 1), t("11:00", 1)), (t("12:00", 2), t("13:00", 2))]
