@@ -12,6 +12,8 @@ is driven with python3-caldav, as a doctor's phone would.
   appear, move and disappear there (UID agenda-<id>, SEQUENCE raised);
 - events created, moved and deleted there block and free busy time,
   suggestions and bookings; the platform's own events are never busy time;
+- a server without sync-collection (a proxy hides it) costs one PROPFIND
+  Depth 0 per pull while its ctag is unchanged;
 - a remote edit of a platform event is overwritten and counted as a
   conflict; a remote deletion of a live one is recreated;
 - nothing is duplicated after a relink (the remote's copies are adopted),
@@ -372,6 +374,54 @@ def test_events_there_block_and_free_time(office, remote):
     assert office.busy() == []
     assert t("14:00", 1) in office.starts(1)
     assert office.status()["items"] == "1"  # the booking's own copy
+
+
+def test_without_sync_collection_an_unchanged_ctag_costs_one_request(agenda_bin, tmp_path,
+                                                                     remote):
+    """A server without sync-collection (the proxy hides it): an unchanged
+    collection is one PROPFIND Depth 0 (its ctag), a changed one is listed
+    and fetched, a removal still propagates, and a day later every event is
+    fetched again (the horizon slides)."""
+    import copy
+    proxy = servers.CountingProxy(remote, hide_sync=True)
+    proxied = copy.copy(remote)
+    proxied.calendar = proxy.url(remote.calendar)
+    o = Office(agenda_bin, tmp_path, proxied)
+    try:
+        r = Remote(remote)
+        r.add("dentist", t("10:00", 1), t("11:00", 1))
+        o.sync()
+        assert o.busy() == [(t("10:00", 1), t("11:00", 1))]
+        proxy.take()
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0"]
+        r.add("lunch", t("12:00", 2), t("13:00", 2))
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0", "PROPFIND depth 1", "REPORT"]
+        assert o.busy() == [(t("10:00", 1), t("11:00", 1)), (t("12:00", 2), t("13:00", 2))]
+        r.delete("dentist")
+        o.sync()
+        assert o.busy() == [(t("12:00", 2), t("13:00", 2))]
+        proxy.take()
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0"]
+        # a push changes the ctag: listed once more, then quiet again
+        a = o.book_api(t("14:00", 1))
+        o.sync()
+        assert proxy.take()[:2] == ["PUT", "PROPFIND depth 0"]
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0"]
+        assert set(r.events()) == {"lunch", f"agenda-{a['id']}"}
+        # a day later the remote's events are fetched again
+        o.p.clock.advance(DAY)
+        o.sync()
+        got = proxy.take()
+        assert got[:2] == ["PROPFIND depth 0", "PROPFIND depth 1"] and "REPORT" in got, got
+        assert o.busy() == [(t("12:00", 2), t("13:00", 2))]
+        assert o.status()["last_error"] == "-"
+    finally:
+        o.p.stop()
+        proxy.stop()
 
 
 # ---- conflicts ------------------------------------------------------------------------
