@@ -165,7 +165,11 @@ class CountingProxy:
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (its timeout)
+                    return
                 what = self.command
                 if what == "PROPFIND":
                     what += f" depth {self.headers.get('Depth', 'infinity')}"
