@@ -6,6 +6,10 @@
 #   make bench-reminders       only the patient messages' part (bench/reminders_bench.py):
 #                              the outbox's cost on collections and dispatch throughput
 #   make bench REMINDERS_ARGS='--store both'   its options
+#   make bench-sync            only CalDAV sync (bench/sync_bench.py): push latency and the
+#                              requests of a pull of an unchanged 1,000-event collection,
+#                              against Radicale on loopback
+#   make bench SYNC_ARGS='--changes 50'        its options
 #
 # A benchmark never fails the build on a number, so it is not part of `make test`.
 
@@ -14,8 +18,9 @@ BENCH_CFLAGS ?= -O3 -g -DNDEBUG
 BENCH_ARGS   ?=
 
 REMINDERS_ARGS ?=
+SYNC_ARGS      ?=
 
-.PHONY: bench bench-quick bench-deps bench-build bench-reminders
+.PHONY: bench bench-quick bench-deps bench-build bench-reminders bench-sync
 bench-deps:
 	@sh scripts/deps.sh
 	@sh scripts/bench-deps.sh
@@ -38,10 +43,16 @@ bench: bench-deps
 		$(if $(QUICK),--quick) $(BENCH_ARGS)
 	$(PYTHON) bench/reminders_bench.py --bin $(BENCH_BUILD)/agenda $(if $(QUICK),--rounds 5) \
 		$(REMINDERS_ARGS)
+	$(PYTHON) bench/sync_bench.py --bin $(BENCH_BUILD)/agenda $(if $(QUICK),--changes 6 --rounds 3) \
+		$(SYNC_ARGS)
 
 bench-reminders: bench-deps
 	$(MAKE) bench-build
 	$(PYTHON) bench/reminders_bench.py --bin $(BENCH_BUILD)/agenda $(REMINDERS_ARGS)
+
+bench-sync: bench-deps
+	$(MAKE) bench-build
+	$(PYTHON) bench/sync_bench.py --bin $(BENCH_BUILD)/agenda $(SYNC_ARGS)
 
 bench-quick:
 	$(MAKE) bench QUICK=1

@@ -41,8 +41,11 @@
  *   the next If-Match is exact.
  *
  * Pull (remote to local).  With sync-collection (the link's check found
- * it), from the stored token; without, PROPFIND Depth 1 (ETags) compared
- * with the items.  Members whose ETag differs from their item's are
+ * it), from the stored token; without, the collection's ctag first
+ * (PROPFIND Depth 0): the ctag the last complete pull recorded means an
+ * unchanged collection, nothing to list (unless an item's daily
+ * re-expansion is due); another (or none) is a PROPFIND Depth 1 (ETags)
+ * compared with the items.  Members whose ETag differs from their item's are
  * fetched with calendar-multiget (DAV_MULTIGET_MAX a request) and:
  *   - the platform's own (an item with an appointment, or a UID
  *     "agenda-<id>" of an appointment of this calendar with no item: a
@@ -58,7 +61,9 @@
  * listing): the remote's events lose their busy time and their item; a
  * platform event removed there while its appointment is live is a
  * conflict (below).  The new token is stored only after every change is
- * applied (store_caldav_record), so a run cut short is repeated, not
+ * applied (store_caldav_record), and so is the ctag (read before the
+ * listing: a change in between leaves the older one, listed again next
+ * time), so a run cut short is repeated, not
  * lost: every step above is idempotent.  Once a day each of the remote's
  * items is fetched and expanded again (its row's updated_at), so the
  * horizon slides.
@@ -149,6 +154,7 @@ typedef struct run {
     bool repush;                       /* the pull found conflicts */
     bool pulled_now;                   /* a complete pull happened */
     const char *token;                 /* the pull's new token */
+    const char *ctag;                  /* the pull's ctag (no sync-collection) */
     bool reset_token;
     const char *pause; /* the removal guard's reason */
     char err[ERROR_MAX];
@@ -522,10 +528,23 @@ static bool apply_removed(run *r, const caldav_item *it)
     return rc == STORE_OK || rc == STORE_NOT_FOUND ? true : store_fail(r, "forgetting an item", rc);
 }
 
+/* Whether one of the remote's items is due for its daily re-expansion. */
+static bool any_stale(const run *r, const caldav_item *items, size_t n_items)
+{
+    for (size_t i = 0; i < n_items; i++)
+        if (!items[i].appointment_id && r->now - items[i].updated_at >= REEXPAND_S)
+            return true;
+    return false;
+}
+
 /* The members (href and ETag) and the removed hrefs since the last pull,
  * by sync-collection or by a listing; *complete when members is every
- * member (removed is then what items lack there). */
-static bool list_changes(run *r, dav_item **members, size_t *n, bool *complete)
+ * member (removed is then what items lack there).  Without sync-collection
+ * the collection's ctag comes first (PROPFIND Depth 0): the one the last
+ * complete pull recorded means nothing changed there, so no listing (no
+ * members, not complete) unless an item is due for re-expansion. */
+static bool list_changes(run *r, const caldav_item *items, size_t n_items, dav_item **members,
+                         size_t *n, bool *complete)
 {
     dav_result dr = {0};
     if (r->l->sync_collection) {
@@ -553,7 +572,21 @@ static bool list_changes(run *r, dav_item **members, size_t *n, bool *complete)
         r->token = ch.token;
         return true;
     }
-    dav_status s = dav_list(r->c, r->a, members, n, &dr);
+    dav_collection col;
+    /* read before the listing: a change between the two leaves the older
+     * ctag recorded, so the next pull lists again */
+    dav_status s = dav_check(r->c, r->a, &col, &dr);
+    if (s != DAV_OK)
+        return fail(r, "reading the collection's ctag", s, &dr);
+    r->ctag = col.ctag;
+    if (col.ctag && r->l->ctag && strcmp(col.ctag, r->l->ctag) == 0 &&
+        !any_stale(r, items, n_items)) {
+        *members = NULL;
+        *n = 0;
+        *complete = false;
+        return true;
+    }
+    s = dav_list(r->c, r->a, members, n, &dr);
     if (s != DAV_OK)
         return fail(r, "listing the collection", s, &dr);
     *complete = true;
@@ -570,7 +603,7 @@ static bool pull(run *r)
     store_rc rc = store_caldav_item_list(r->st, r->cal, r->a, &items, &n_items);
     if (rc != STORE_OK)
         return store_fail(r, "reading the items", rc);
-    if (!list_changes(r, &m, &n, &complete))
+    if (!list_changes(r, items, n_items, &m, &n, &complete))
         return false;
     /* the removed: gone members, or (complete) items the listing lacks */
     const caldav_item **removed = arena_calloc(r->a, n_items + 1, sizeof *removed);
@@ -700,6 +733,7 @@ static bool run_link(store *st, const secret_key *key, arena *a, const char *own
                         .ok = ok,
                         .error = ok ? NULL : r.err,
                         .sync_token = ok && r.pulled_now ? r.token : NULL,
+                        .ctag = ok && r.pulled_now ? r.ctag : NULL,
                         .pushed = r.pushed,
                         .pulled = r.pulled,
                         .conflicts = r.conflicts,

@@ -12,6 +12,10 @@ is driven with python3-caldav, as a doctor's phone would.
   appear, move and disappear there (UID agenda-<id>, SEQUENCE raised);
 - events created, moved and deleted there block and free busy time,
   suggestions and bookings; the platform's own events are never busy time;
+- a server without sync-collection (a proxy hides it) costs one PROPFIND
+  Depth 0 per pull while its ctag is unchanged;
+- vdirsyncer (a real client) syncing the collection into a folder finds
+  the appointments' events;
 - a remote edit of a platform event is overwritten and counted as a
   conflict; a remote deletion of a live one is recreated;
 - nothing is duplicated after a relink (the remote's copies are adopted),
@@ -372,6 +376,94 @@ def test_events_there_block_and_free_time(office, remote):
     assert office.busy() == []
     assert t("14:00", 1) in office.starts(1)
     assert office.status()["items"] == "1"  # the booking's own copy
+
+
+def test_without_sync_collection_an_unchanged_ctag_costs_one_request(agenda_bin, tmp_path,
+                                                                     remote):
+    """A server without sync-collection (the proxy hides it): an unchanged
+    collection is one PROPFIND Depth 0 (its ctag), a changed one is listed
+    and fetched, a removal still propagates, and a day later every event is
+    fetched again (the horizon slides)."""
+    import copy
+    proxy = servers.CountingProxy(remote, hide_sync=True)
+    proxied = copy.copy(remote)
+    proxied.calendar = proxy.url(remote.calendar)
+    o = Office(agenda_bin, tmp_path, proxied)
+    try:
+        r = Remote(remote)
+        r.add("dentist", t("10:00", 1), t("11:00", 1))
+        o.sync()
+        assert o.busy() == [(t("10:00", 1), t("11:00", 1))]
+        proxy.take()
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0"]
+        r.add("lunch", t("12:00", 2), t("13:00", 2))
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0", "PROPFIND depth 1", "REPORT"]
+        assert o.busy() == [(t("10:00", 1), t("11:00", 1)), (t("12:00", 2), t("13:00", 2))]
+        r.delete("dentist")
+        o.sync()
+        assert o.busy() == [(t("12:00", 2), t("13:00", 2))]
+        proxy.take()
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0"]
+        # a push changes the ctag: listed once more, then quiet again
+        a = o.book_api(t("14:00", 1))
+        o.sync()
+        assert proxy.take()[:2] == ["PUT", "PROPFIND depth 0"]
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0"]
+        assert set(r.events()) == {"lunch", f"agenda-{a['id']}"}
+        # a day later the remote's events are fetched again
+        o.p.clock.advance(DAY)
+        o.sync()
+        got = proxy.take()
+        assert got[:2] == ["PROPFIND depth 0", "PROPFIND depth 1"] and "REPORT" in got, got
+        assert o.busy() == [(t("12:00", 2), t("13:00", 2))]
+        assert o.status()["last_error"] == "-"
+    finally:
+        o.p.stop()
+        proxy.stop()
+
+
+def test_vdirsyncer_reads_the_synced_collection(office, remote, tmp_path):
+    """A real client (vdirsyncer, its Debian package) syncing the linked
+    collection into a folder finds each appointment's event, as pushed, and
+    the remote's own events beside them."""
+    import subprocess
+    r = Remote(remote)
+    r.add("dentist", t("10:00", 1), t("11:00", 1))
+    a = office.book_api(t("14:00", 1))
+    b = office.book_api(t("09:00", 2))
+    expect(office.api.put(office.path(b), {"appointment": {
+        "start": str(t("09:30", 2)), "stop": str(t("10:00", 2))}}), 200)
+    c = office.book_api(t("15:00", 2))
+    expect(office.api.put(office.path(c), {"appointment": {"status": "cancelled"}}), 200)
+    office.sync()
+    folder = tmp_path / "vdir"
+    folder.mkdir()
+    auth = (f'username = "{remote.username}"\npassword = "{remote.password}"\n'
+            if remote.username else "")
+    conf = tmp_path / "vdirsyncer.conf"
+    conf.write_text(
+        f'[general]\nstatus_path = "{tmp_path / "vdir-status"}"\n'
+        '[pair agenda]\na = "remote"\nb = "local"\ncollections = null\n'
+        'conflict_resolution = "a wins"\n'
+        f'[storage remote]\ntype = "caldav"\nurl = "{remote.calendar}"\n{auth}'
+        f'[storage local]\ntype = "filesystem"\npath = "{folder}"\nfileext = ".ics"\n')
+    for verb in ("discover", "sync"):
+        p = subprocess.run(["vdirsyncer", "-c", str(conf), verb], capture_output=True,
+                           text=True, timeout=60, input="")
+        assert p.returncode == 0, (verb, p.stdout, p.stderr)
+    got = {}
+    for f in folder.iterdir():
+        ev = vevent(f.read_text())
+        got[ev["UID"][1]] = (start_of(ev), stop_of(ev), ev["SUMMARY"][1])
+    assert got == {
+        "dentist": (t("10:00", 1), t("11:00", 1), "Private"),
+        f"agenda-{a['id']}": (t("14:00", 1), t("14:30", 1), "Consultation"),
+        f"agenda-{b['id']}": (t("09:30", 2), t("10:00", 2), "Consultation"),
+    }, got
 
 
 # ---- conflicts ------------------------------------------------------------------------

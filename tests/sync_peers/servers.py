@@ -10,14 +10,22 @@ is stopped (its own process, by handle) when the fixture ends.
 - Xandikos: no authentication at all (it has none of its own; it is run
   behind nothing), `--defaults` makes a calendar at
   /user/calendars/calendar/ and the collection /user/calendars/ (not a
-  calendar).  Authentication is tested against Radicale only."""
+  calendar).  Authentication is tested against Radicale only.
+- CountingProxy: an HTTP proxy on loopback in front of either, counting the
+  requests it forwards; with hide_sync it plays a server without
+  sync-collection (the report left out of the supported reports, its
+  REPORT refused with a 403)."""
 
+import http.client
 import json
 import os
 import pathlib
 import socket
 import subprocess
+import threading
 import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 USER = "alice"
 PASSWORD = "s3cret pass"
@@ -116,3 +124,75 @@ def event(uid, summary="Busy", start="20261210T090000Z", end="20261210T100000Z")
             f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261201T000000Z\r\n"
             f"DTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:{summary}\r\n"
             "END:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+class CountingProxy:
+    """Forwards every request to `server` as it is (one kept connection per
+    client connection) and records each as "METHOD" ("PROPFIND depth N")."""
+
+    def __init__(self, server, hide_sync=False):
+        upstream = urllib.parse.urlsplit(server.base)
+        self.lock = threading.Lock()
+        self.seen = []
+        self.hide_sync = hide_sync
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not hasattr(self, "up"):
+                    self.up = http.client.HTTPConnection(upstream.hostname, upstream.port,
+                                                         timeout=120)
+                # answers are rewritten below: read uncompressed
+                drop = ("host", "connection", "content-length", "accept-encoding")
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in drop}
+                if proxy.hide_sync and self.command == "REPORT" and b"sync-collection" in body:
+                    status, out, data = 403, [("Content-Type", "text/plain")], b"no"
+                else:
+                    self.up.request(self.command, self.path, body=body or None, headers=headers)
+                    r = self.up.getresponse()
+                    data, status, out = r.read(), r.status, r.getheaders()
+                    if proxy.hide_sync and self.command == "PROPFIND":
+                        data = data.replace(b"sync-collection", b"x-hidden-report")
+                self.send_response(status)
+                for k, v in out:
+                    if k.lower() not in ("connection", "content-length", "transfer-encoding"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (its timeout)
+                    return
+                what = self.command
+                if what == "PROPFIND":
+                    what += f" depth {self.headers.get('Depth', 'infinity')}"
+                with proxy.lock:
+                    proxy.seen.append(what)
+
+            do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_OPTIONS = forward
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, url):
+        """url (of the server) through the proxy."""
+        return self.base + urllib.parse.urlsplit(url).path
+
+    def take(self):
+        """The requests since the last take, in order."""
+        with self.lock:
+            out, self.seen = self.seen, []
+        return out
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
