@@ -106,9 +106,8 @@ int admin_booking(int argc, char **argv)
                       {.name = "hold"}};
     if (cli_parse(argc - 1, argv + 1, o, COUNT(o)) != 0)
         return EXIT_USAGE;
-    const char *center_arg = cli_require(o, COUNT(o), "center");
     int64_t center_id = 0;
-    if (!center_arg || !cli_positive("center", center_arg, &center_id))
+    if (!cli_require_id(o, COUNT(o), "center", &center_id))
         return EXIT_USAGE;
     for (size_t i = 2; !enable && i < COUNT(o); i++) {
         if (o[i].n) {

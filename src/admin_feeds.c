@@ -96,8 +96,7 @@ static int feed_imports(int argc, char **argv)
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return EXIT_USAGE;
     int64_t calendar_id = 0;
-    const char *cal = cli_require(o, COUNT(o), "calendar");
-    if (!cal || !cli_positive("calendar", cal, &calendar_id))
+    if (!cli_require_id(o, COUNT(o), "calendar", &calendar_id))
         return EXIT_USAGE;
     admin_session s;
     if (!admin_session_open(&s, cli_db(o, COUNT(o))))
@@ -127,8 +126,7 @@ static int feed_unimport(int argc, char **argv)
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return EXIT_USAGE;
     int64_t id = 0;
-    const char *arg = cli_require(o, COUNT(o), "id");
-    if (!arg || !cli_positive("id", arg, &id))
+    if (!cli_require_id(o, COUNT(o), "id", &id))
         return EXIT_USAGE;
     admin_session s;
     if (!admin_session_open(&s, cli_db(o, COUNT(o))))
@@ -142,8 +140,7 @@ static int feed_create(int argc, char **argv)
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return EXIT_USAGE;
     int64_t calendar_id = 0;
-    const char *cal = cli_require(o, COUNT(o), "calendar");
-    if (!cal || !cli_positive("calendar", cal, &calendar_id))
+    if (!cli_require_id(o, COUNT(o), "calendar", &calendar_id))
         return EXIT_USAGE;
     feed_names names = FEED_NAMES_KEEP;
     const char *flag = cli_get(o, COUNT(o), "patient-names", NULL);
@@ -172,8 +169,7 @@ static int feed_revoke(int argc, char **argv)
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return EXIT_USAGE;
     int64_t calendar_id = 0;
-    const char *cal = cli_require(o, COUNT(o), "calendar");
-    if (!cal || !cli_positive("calendar", cal, &calendar_id))
+    if (!cli_require_id(o, COUNT(o), "calendar", &calendar_id))
         return EXIT_USAGE;
     admin_session s;
     if (!admin_session_open(&s, cli_db(o, COUNT(o))))

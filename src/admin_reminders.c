@@ -85,9 +85,8 @@ int admin_reminders(int argc, char **argv)
                       {.name = "sms-fallback-email"}};
     if (cli_parse(argc - 1, argv + 1, o, COUNT(o)) != 0)
         return EXIT_USAGE;
-    const char *center_arg = cli_require(o, COUNT(o), "center");
     int64_t center_id = 0;
-    if (!center_arg || !cli_positive("center", center_arg, &center_id))
+    if (!cli_require_id(o, COUNT(o), "center", &center_id))
         return EXIT_USAGE;
     if (list) {
         for (size_t i = 2; i < COUNT(o); i++) {

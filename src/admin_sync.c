@@ -248,9 +248,8 @@ int admin_caldav(int argc, char **argv)
                       {.name = "config"}};
     if (cli_parse(argc - 1, argv + 1, o, COUNT(o)) != 0)
         return EXIT_USAGE;
-    const char *calendar_arg = cli_require(o, COUNT(o), "calendar");
     int64_t calendar_id = 0;
-    if (!calendar_arg || !cli_positive("calendar", calendar_arg, &calendar_id))
+    if (!cli_require_id(o, COUNT(o), "calendar", &calendar_id))
         return EXIT_USAGE;
     if (!link && (o[2].n || o[3].n || (o[4].n && !sync))) {
         cli_error("'caldav %s' takes only --calendar%s and --db", sub, sync ? ", --config" : "");

@@ -85,6 +85,12 @@ bool cli_positive(const char *name, const char *value, int64_t *out)
     return true;
 }
 
+bool cli_require_id(const cli_option *opts, size_t n_opts, const char *name, int64_t *out)
+{
+    const char *value = cli_require(opts, n_opts, name);
+    return value && cli_positive(name, value, out);
+}
+
 const char *cli_db(const cli_option *opts, size_t n_opts)
 {
     const char *env = getenv("AGENDA_DB");

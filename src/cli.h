@@ -31,6 +31,9 @@ const char *cli_get(const cli_option *opts, size_t n_opts, const char *name, con
 const char *cli_require(const cli_option *opts, size_t n_opts, const char *name);
 /* Parses a positive integer option value; prints one line on failure. */
 bool cli_positive(const char *name, const char *value, int64_t *out);
+/* A required option that is a positive id (cli_require then cli_positive);
+ * false after one line on stderr. */
+bool cli_require_id(const cli_option *opts, size_t n_opts, const char *name, int64_t *out);
 
 /* Prints "agenda: <message>" as one line on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
