@@ -120,6 +120,20 @@ static bool set_sync_timeout(parse_state *ps, const char *v)
     return true;
 }
 
+static bool set_tls_cert(parse_state *ps, const char *v)
+{
+    if (!*v)
+        return fail(ps, "%s", "tls_cert must name a file");
+    return (ps->cfg->tls_cert = keep(ps, v)) != NULL;
+}
+
+static bool set_tls_key(parse_state *ps, const char *v)
+{
+    if (!*v)
+        return fail(ps, "%s", "tls_key must name a file");
+    return (ps->cfg->tls_key = keep(ps, v)) != NULL;
+}
+
 /* ---- [smtp] ------------------------------------------------------------ */
 
 static bool set_smtp_url(parse_state *ps, const char *v)
@@ -243,6 +257,8 @@ static const config_key keys[] = {
     {"server", "dispatch", false, set_dispatch},
     {"server", "sync", false, set_sync},
     {"server", "sync_timeout", false, set_sync_timeout},
+    {"server", "tls_cert", false, set_tls_cert},
+    {"server", "tls_key", false, set_tls_key},
     {"smtp", "url", false, set_smtp_url},
     {"smtp", "starttls", false, set_smtp_starttls},
     {"smtp", "username", false, set_smtp_username},

@@ -3,7 +3,7 @@
  * needs beyond its command line.
  *
  * Sections and keys (README "Configuration file"):
- *   [server]  public_url, dispatch, sync, sync_timeout
+ *   [server]  public_url, dispatch, sync, sync_timeout, tls_cert, tls_key
  *   [smtp]    url, starttls, username, password, from
  *   [sms]     url, method, format, body, header (repeatable), username,
  *             password, id_field, secret
@@ -29,6 +29,8 @@ typedef struct agenda_config {
     bool dispatch;          /* this server sends messages (default on) */
     bool sync;              /* this server runs the sync worker (default on) */
     int64_t sync_timeout;   /* seconds a sync request to a remote may take */
+    const char *tls_cert;   /* PEM files of the server's TLS; NULL when not */
+    const char *tls_key;    /* set (--tls-cert and --tls-key win) */
     smtp_settings smtp;
     sms_settings sms;
     const char *sync_key_file; /* [sync] key_file; NULL when not set */

@@ -39,8 +39,14 @@
  *   web_match says so, and the page's answer (HTML, its status and
  *   headers) is sent as it is; any other path is the API's JSON 404.
  * - The access log (optional) never holds credentials or bodies.
- * - Shutdown: SIGINT/SIGTERM are taken by sigwait in the main thread; the
- *   daemon stops accepting, waits for requests in flight, then stops. */
+ * - TLS (tls.h) when a certificate and key are given: libmicrohttpd with
+ *   GnuTLS, TLS 1.2 and 1.3 only, the certificate handed to each handshake
+ *   by a callback, so SIGHUP swaps it without dropping a connection; every
+ *   answer then carries Strict-Transport-Security.  Plain HTTP on an
+ *   address other than loopback starts with a warning.
+ * - Signals: SIGINT/SIGTERM/SIGHUP are taken by sigwait in the main thread.
+ *   On a stop signal the daemon stops accepting, waits for requests in
+ *   flight, then stops. */
 #include "http/server.h"
 
 #include <assert.h>
@@ -49,6 +55,8 @@
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -68,6 +76,7 @@
 #include "http/ratelimit.h"
 #include "http/reaper.h"
 #include "http/router.h"
+#include "http/tls.h"
 #include "http/url.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -357,6 +366,9 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, request_ctx *ctx, 
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Basic realm=\"agenda\", charset=\"UTF-8\"");
+    /* over TLS, browsers are told to come back over TLS only (two years) */
+    if (the_server.cfg.tls_cert)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=63072000");
     if (atomic_load(&the_server.stopping) || (x && x->close))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     queuing_own = true;
@@ -872,12 +884,41 @@ static int access_log_open(const server_config *cfg, FILE **out)
     return 0;
 }
 
+/* Whether addr is a loopback address (127.0.0.0/8, ::1, or an IPv4
+ * loopback mapped into IPv6): plain HTTP there never leaves the machine. */
+static bool listen_is_loopback(const struct sockaddr_storage *addr)
+{
+    if (addr->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127;
+    if (addr->ss_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+void server_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+void server_block_signals(void)
+{
+    sigset_t set;
+    server_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 int server_run(const server_config *cfg)
 {
     server *srv = &the_server;
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
-    sigset_t stop_signals;
+    sigset_t signals;
     struct MHD_Daemon *d = NULL;
     int listen_fd = -1;
     int sig = 0;
@@ -917,14 +958,11 @@ int server_run(const server_config *cfg)
      * at the top is trimmed. */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-    /* Block the stop signals before any thread starts (the reaper's
+    /* Block the server's signals before any thread starts (the reaper's
      * included: threads inherit the mask), so that only sigwait below
      * receives them, also one sent while the workers are being started. */
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    server_block_signals();
+    server_signals(&signals);
     srv->auth_failures = ratelimit_new(cfg->auth_failures, cfg->auth_window);
     srv->reaper = reaper_start(cfg->max_connections, cfg->connection_timeout);
     if (!srv->auth_failures || !srv->reaper) {
@@ -932,9 +970,25 @@ int server_run(const server_config *cfg)
         goto done;
     }
 
+    const tls_files tls = {.cert_path = cfg->tls_cert, .key_path = cfg->tls_key};
+    const bool secure = cfg->tls_cert && cfg->tls_key;
+    char why[512];
+    if (secure && !tls_load(&tls, why, sizeof why)) {
+        fprintf(stderr, "agenda: %s\n", why);
+        goto done;
+    }
+    if (!secure && !listen_is_loopback(&addr))
+        fprintf(stderr,
+                "agenda: warning: plain HTTP on %s, which is not a loopback address:"
+                " patient data would cross the network in the clear (use --tls-cert and"
+                " --tls-key, or a TLS proxy in front)\n",
+                cfg->listen);
+
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (secure)
+        flags |= MHD_USE_TLS;
     /* The library's per-connection pool holds the head being read: twice
      * the server's own limit and some, so heads just over that limit reach
      * head_refused and its JSON 431 (larger ones still get a JSON answer,
@@ -947,17 +1001,29 @@ int server_run(const server_config *cfg)
         on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK, unescape_nothing, NULL,
-        MHD_OPTION_END);
+        /* ignored without MHD_USE_TLS */
+        MHD_OPTION_HTTPS_CERT_CALLBACK, tls_certificate_callback(), MHD_OPTION_HTTPS_PRIORITIES,
+        TLS_PRIORITIES, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "agenda: cannot start the HTTP server on %s\n", cfg->listen);
         goto done;
     }
     listen_fd = -1; /* the daemon's now */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    fprintf(stderr, "agenda: listening on %s (port %u, %u threads)\n", cfg->listen,
-            info ? (unsigned)info->port : 0u, cfg->threads);
+    fprintf(stderr, "agenda: listening on %s (port %u, %u threads%s)\n", cfg->listen,
+            info ? (unsigned)info->port : 0u, cfg->threads, secure ? ", TLS" : "");
 
-    while (sigwait(&stop_signals, &sig) != 0) {
+    for (;;) {
+        if (sigwait(&signals, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            break;
+        if (!secure)
+            fprintf(stderr, "agenda: SIGHUP: no certificate to reload (plain HTTP)\n");
+        else if (tls_load(&tls, why, sizeof why))
+            fprintf(stderr, "agenda: SIGHUP: certificate reloaded from %s\n", cfg->tls_cert);
+        else
+            fprintf(stderr, "agenda: SIGHUP: kept the certificate in use: %s\n", why);
     }
     fprintf(stderr, "agenda: stopping (signal %d)\n", sig);
     atomic_store(&srv->stopping, 1);
@@ -982,6 +1048,7 @@ done:
     pthread_mutex_destroy(&srv->stores_lock);
     if (srv->access_log && srv->access_log != stderr)
         fclose(srv->access_log);
+    tls_unload();
     if (rc == 0)
         fprintf(stderr, "agenda: stopped\n");
     return rc;
