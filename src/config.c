@@ -134,6 +134,13 @@ static bool set_tls_key(parse_state *ps, const char *v)
     return (ps->cfg->tls_key = keep(ps, v)) != NULL;
 }
 
+static bool set_metrics_token(parse_state *ps, const char *v)
+{
+    if (strlen(v) < 16)
+        return fail(ps, "%s", "metrics_token must be at least 16 characters");
+    return (ps->cfg->metrics_token = keep(ps, v)) != NULL;
+}
+
 /* ---- [smtp] ------------------------------------------------------------ */
 
 static bool set_smtp_url(parse_state *ps, const char *v)
@@ -259,6 +266,7 @@ static const config_key keys[] = {
     {"server", "sync_timeout", false, set_sync_timeout},
     {"server", "tls_cert", false, set_tls_cert},
     {"server", "tls_key", false, set_tls_key},
+    {"server", "metrics_token", false, set_metrics_token},
     {"smtp", "url", false, set_smtp_url},
     {"smtp", "starttls", false, set_smtp_starttls},
     {"smtp", "username", false, set_smtp_username},

@@ -178,6 +178,7 @@ static int serve(int argc, char **argv)
         cli_error("%s", config_err);
         return EXIT_USAGE;
     }
+    cfg.metrics_token = conf.metrics_token;
     cfg.tls_cert = cli_get(o, COUNT(o), "tls-cert", conf.tls_cert);
     cfg.tls_key = cli_get(o, COUNT(o), "tls-key", conf.tls_key);
     if (!cfg.tls_cert != !cfg.tls_key) {

@@ -63,9 +63,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include <sodium.h>
 #include <unistd.h>
 
 #include "http/accesslog.h"
@@ -73,6 +76,7 @@
 #include "http/credentials.h"
 #include "http/errors.h"
 #include "http/framing.h"
+#include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/reaper.h"
 #include "http/router.h"
@@ -103,6 +107,7 @@ typedef struct server {
     ratelimit *auth_failures;
     FILE *access_log;  /* NULL: no access log */
     mem_budget memory; /* request bodies and arenas in flight together */
+    struct MHD_Daemon *daemon;
 } server;
 
 typedef struct request_ctx {
@@ -114,8 +119,9 @@ typedef struct request_ctx {
     struct timespec began;
     int started;
     int too_large;
-    int over_budget; /* the body did not fit the memory budget: 503 */
-    buf body;        /* up to max_body, on the heap, under the memory budget */
+    int over_budget;   /* the body did not fit the memory budget: 503 */
+    size_t counted_as; /* what metrics count it under (metrics.h) */
+    buf body;          /* up to max_body, on the heap, under the memory budget */
 } request_ctx;
 
 /* What the server keeps per connection (libmicrohttpd's socket context). */
@@ -232,6 +238,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         if (cs)
             cs->timer = info ? reaper_track(srv->reaper, info->connect_fd) : NULL;
         *socket_context = cs;
+        metrics_count(METRICS_CONNECTIONS_OPENED);
     } else {
         conn_state *cs = *socket_context;
         if (cs) {
@@ -242,15 +249,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
-/* Writes the request's access log line, if there is a log. */
+/* Counts the request in the metrics and writes its access log line, if
+ * there is a log. */
 static void request_log(server *srv, struct MHD_Connection *conn, const request_ctx *ctx)
 {
-    if (!srv->access_log)
-        return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t micros = (int64_t)(now.tv_sec - ctx->began.tv_sec) * 1000000 +
                      (now.tv_nsec - ctx->began.tv_nsec) / 1000;
+    metrics_request(ctx->counted_as, ctx->status, micros);
+    if (!srv->access_log)
+        return;
     const char *target = accesslog_redact(ctx->arena, ctx->target);
     accesslog_write(srv->access_log, client_address(conn), ctx->method ? ctx->method : "-",
                     target ? target : "-", ctx->status, micros);
@@ -594,6 +603,129 @@ static enum MHD_Result respond_page(server *srv, struct MHD_Connection *conn, re
                                     .n_headers = wrs.n_headers});
 }
 
+/* Whether the client's address is a loopback one (127.0.0.0/8, ::1, or an
+ * IPv4 loopback address mapped into IPv6). */
+static bool is_loopback(const struct sockaddr *addr)
+{
+    if (addr && addr->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127;
+    if (addr && addr->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* The operator's probes: GET (or HEAD) only, no credentials.  A probe
+ * answers from what the process knows, so a load balancer's polling costs
+ * almost nothing; /readyz asks the worker's store one trivial query. */
+static bool probe_method_refused(struct MHD_Connection *conn, request_ctx *ctx, const char *method,
+                                 enum MHD_Result *ret)
+{
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+        return false;
+    *ret = send_error(conn, ctx, API_METHOD_NOT_ALLOWED, "method not allowed on this route", NULL,
+                      &(reply_extra){.allow = "GET, HEAD"});
+    return true;
+}
+
+static enum MHD_Result answer_health(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                     const char *method)
+{
+    (void)srv;
+    enum MHD_Result ret;
+    if (probe_method_refused(conn, ctx, method, &ret))
+        return ret;
+    char *text = strdup("{\"status\":\"ok\"}");
+    return text ? send_text(conn, ctx, MHD_HTTP_OK, text, NULL)
+                : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
+}
+
+static enum MHD_Result answer_ready(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                    const char *method)
+{
+    enum MHD_Result ret;
+    if (probe_method_refused(conn, ctx, method, &ret))
+        return ret;
+    store *st = worker_store(srv);
+    if (!st || store_ping(st) != STORE_OK) {
+        if (st)
+            store_rollback(st); /* a broken connection is opened again by the next request */
+        return send_error(conn, ctx, API_UNAVAILABLE, "the database is unavailable", NULL, NULL);
+    }
+    char *text = strdup("{\"status\":\"ready\"}");
+    return text ? send_text(conn, ctx, MHD_HTTP_OK, text, NULL)
+                : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
+}
+
+/* /metrics: from loopback, or anywhere with the configured token as
+ * "Authorization: Bearer TOKEN" (compared in constant time). */
+static bool metrics_allowed(server *srv, struct MHD_Connection *conn)
+{
+    if (is_loopback(client_address(conn)))
+        return true;
+    const char *token = srv->cfg.metrics_token;
+    const char *header =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!token || !header || strncasecmp(header, "Bearer ", 7) != 0)
+        return false;
+    const char *given = header + 7;
+    size_t n = strlen(token);
+    return strlen(given) == n && sodium_memcmp(given, token, n) == 0;
+}
+
+static enum MHD_Result answer_metrics(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                      const char *method)
+{
+    enum MHD_Result ret;
+    if (probe_method_refused(conn, ctx, method, &ret))
+        return ret;
+    if (!metrics_allowed(srv, conn))
+        return send_error(conn, ctx, API_FORBIDDEN,
+                          "metrics are served to loopback, or with the metrics token", NULL, NULL);
+    metrics_snapshot snap = {.requests_in_flight = atomic_load(&srv->in_flight)};
+    const union MHD_DaemonInfo *info =
+        srv->daemon ? MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+    snap.connections_open = info ? (int64_t)info->num_connections : 0;
+    api_counters_read(&snap.store_errors, &snap.store_retries);
+    store *st = worker_store(srv);
+    store_ops ops;
+    if (st && store_ops_read(st, clock_unix_seconds(), &ops) == STORE_OK) {
+        snap.have_store = true;
+        snap.messages_due = ops.messages_due;
+        snap.messages_pending = ops.messages_pending;
+        snap.messages_failed = ops.messages_failed;
+        snap.caldav_links_due = ops.caldav_links_due;
+        snap.caldav_links_failing = ops.caldav_links_failing;
+        snap.caldav_links_paused = ops.caldav_links_paused;
+        snap.imports_due = ops.imports_due;
+        snap.imports_failing = ops.imports_failing;
+    } else if (st) {
+        store_rollback(st);
+    }
+    buf out;
+    buf_init(&out, (size_t)4 << 20, NULL);
+    size_t len = 0;
+    char *text = metrics_render(&snap, &out) ? buf_take(&out, &len) : NULL;
+    buf_free(&out);
+    if (!text)
+        return send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
+    return send_text(conn, ctx, MHD_HTTP_OK, text,
+                     &(reply_extra){.content_type = "text/plain; version=0.0.4; charset=utf-8"});
+}
+
+typedef enum MHD_Result (*probe_answer)(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                        const char *method);
+static const struct {
+    const char *path;
+    metrics_target target;
+    probe_answer answer;
+} probes[] = {
+    {"healthz", METRICS_HEALTH, answer_health},
+    {"readyz", METRICS_READY, answer_ready},
+    {"metrics", METRICS_SCRAPE, answer_metrics},
+};
+
 /* Answers one fully received request. */
 static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
                                const char *method)
@@ -608,10 +740,19 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     const char *const *segs = url.segments;
     const web_page *page = NULL;
     web_request wrq = {0};
+    if (url.n_segments == 1) {
+        for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
+            if (strcmp(segs[0], probes[i].path) == 0) {
+                ctx->counted_as = probes[i].target;
+                return probes[i].answer(srv, conn, ctx, method);
+            }
+    }
     switch (web_match(method, segs, url.n_segments, &page, &wrq)) {
     case WEB_FOUND:
+        ctx->counted_as = METRICS_PAGES;
         return respond_page(srv, conn, ctx, &url, page, &wrq);
     case WEB_BAD_METHOD:
+        ctx->counted_as = METRICS_PAGES;
         return respond_page(srv, conn, ctx, &url, NULL, &wrq);
     case WEB_NOT_MINE:
         break;
@@ -620,6 +761,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
         return send_error(conn, ctx, API_NOT_FOUND, "no such route", NULL, NULL);
     switch (router_match(method, segs + 2, url.n_segments - 2, &match, allow, sizeof allow)) {
     case ROUTE_FOUND:
+        ctx->counted_as = METRICS_ROUTES + (size_t)(match.route - api_routes);
         break;
     case ROUTE_NOT_FOUND:
         return send_error(conn, ctx, API_NOT_FOUND, "no such route", NULL, NULL);
@@ -664,16 +806,20 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     const char *identity = email ? email : token ? "" : NULL;
     int64_t now = clock_unix_seconds();
     unsigned wait = ratelimit_blocked(srv->auth_failures, client, identity, now);
-    if (wait)
+    if (wait) {
+        metrics_count(METRICS_AUTH_LIMITED);
         return send_error(conn, ctx, API_TOO_MANY, "too many failed authentications, retry later",
                           NULL, &(reply_extra){.retry_after = wait});
+    }
     store *st = worker_store(srv);
     if (!st)
         return send_error(conn, ctx, API_UNAVAILABLE, NULL, NULL, NULL);
     user who;
     api_err err = api_authenticate(st, ctx->arena, email, token, &who);
-    if (err == API_UNAUTHORIZED)
+    if (err == API_UNAUTHORIZED) {
         ratelimit_failed(srv->auth_failures, client, identity, now);
+        metrics_count(METRICS_AUTH_FAILED);
+    }
     if (err != API_OK)
         return send_error(conn, ctx, err, NULL, NULL, NULL);
 
@@ -888,13 +1034,7 @@ static int access_log_open(const server_config *cfg, FILE **out)
  * loopback mapped into IPv6): plain HTTP there never leaves the machine. */
 static bool listen_is_loopback(const struct sockaddr_storage *addr)
 {
-    if (addr->ss_family == AF_INET)
-        return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127;
-    if (addr->ss_family == AF_INET6) {
-        const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
-        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-    }
-    return false;
+    return is_loopback((const struct sockaddr *)addr);
 }
 
 void server_signals(sigset_t *set)
@@ -948,6 +1088,10 @@ int server_run(const server_config *cfg)
     }
     if (access_log_open(cfg, &srv->access_log) != 0)
         goto done;
+    if (!metrics_init()) {
+        fprintf(stderr, "agenda: cannot start (out of memory)\n");
+        goto done;
+    }
     raise_fd_limit();
     json_mem_install();
     srv->memory.limit = cfg->max_memory;
@@ -1009,6 +1153,7 @@ int server_run(const server_config *cfg)
         goto done;
     }
     listen_fd = -1; /* the daemon's now */
+    srv->daemon = d;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "agenda: listening on %s (port %u, %u threads%s)\n", cfg->listen,
             info ? (unsigned)info->port : 0u, cfg->threads, secure ? ", TLS" : "");
@@ -1049,6 +1194,7 @@ done:
     if (srv->access_log && srv->access_log != stderr)
         fclose(srv->access_log);
     tls_unload();
+    metrics_free();
     if (rc == 0)
         fprintf(stderr, "agenda: stopped\n");
     return rc;

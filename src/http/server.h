@@ -26,6 +26,8 @@ typedef struct server_config {
     const char *access_log;      /* path, "-" for stderr, NULL for none */
     const char *tls_cert;        /* PEM certificate (and chain) and key: TLS */
     const char *tls_key;         /* when both are set, plain HTTP otherwise */
+    const char *metrics_token;   /* GET /metrics from other than loopback with
+                                  * "Authorization: Bearer" this; NULL: none */
     size_t max_memory;           /* bytes of request bodies and arenas in flight
                                   * together; past it 503 with Retry-After */
     api_limits limits;

@@ -747,6 +747,22 @@ store_rc store_message_receipt(store *st, const char *provider_id, const char *s
 /* Pending messages due at or before `now` not under lease, for the logs. */
 store_rc store_message_queue_depth(store *st, int64_t now, int64_t *depth);
 
+/* ---- operations (ops.c) ------------------------------------------------ */
+
+/* Whether the store answers a trivial query: STORE_OK, else why not. */
+store_rc store_ping(store *st);
+
+/* The background work's backlog and failures, for metrics: messages due
+ * now and not under lease, pending in all, and failed for good; CalDAV
+ * links due now (active ones), failing (their last attempts failed) and
+ * paused; imported feeds due now and failing. */
+typedef struct store_ops {
+    int64_t messages_due, messages_pending, messages_failed;
+    int64_t caldav_links_due, caldav_links_failing, caldav_links_paused;
+    int64_t imports_due, imports_failing;
+} store_ops;
+store_rc store_ops_read(store *st, int64_t now, store_ops *out);
+
 /* ---- replies to SMS, confirmations (replies.c) --------------------------
  *
  * An inbound SMS answers the sender's next appointment that an SMS reminder
