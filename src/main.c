@@ -254,8 +254,11 @@ static int serve(int argc, char **argv)
     /* The sync worker fetches imported feeds (and later talks CalDAV) from
      * a thread of its own, with its own store. */
     sync_worker *syncer = NULL;
-    const sync_config scfg = {
-        .db_url = cfg.db_url, .threads = 1, .timeout = conf.sync_timeout, .key = sync_key};
+    const sync_config scfg = {.db_url = cfg.db_url,
+                              .threads = 1,
+                              .timeout = conf.sync_timeout,
+                              .key = sync_key,
+                              .tombstone_days = conf.tombstone_days};
     char sync_err[256];
     if ((conf.dispatch || conf.sync) && !notify_global_init()) {
         cli_error("cannot initialise libcurl");

@@ -1138,6 +1138,13 @@ int server_run(const server_config *cfg)
      * head_refused and its JSON 431 (larger ones still get a JSON answer,
      * through MHD_queue_response above). */
     size_t pool = cfg->max_header_bytes * 2 + 8192;
+    /* the library logs TLS options given without TLS: they go in only with it */
+    struct MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_certificate_callback()},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem no_options[] = {{MHD_OPTION_END, 0, NULL}};
     d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, on_request_start,
@@ -1145,9 +1152,7 @@ int server_run(const server_config *cfg)
         on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK, unescape_nothing, NULL,
-        /* ignored without MHD_USE_TLS */
-        MHD_OPTION_HTTPS_CERT_CALLBACK, tls_certificate_callback(), MHD_OPTION_HTTPS_PRIORITIES,
-        TLS_PRIORITIES, MHD_OPTION_END);
+        MHD_OPTION_ARRAY, secure ? tls_options : no_options, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "agenda: cannot start the HTTP server on %s\n", cfg->listen);
         goto done;

@@ -747,6 +747,23 @@ store_rc store_message_receipt(store *st, const char *provider_id, const char *s
 /* Pending messages due at or before `now` not under lease, for the logs. */
 store_rc store_message_queue_depth(store *st, int64_t now, int64_t *depth);
 
+/* ---- housekeeping (housekeeping.c) -------------------------------------- */
+
+/* The jobs (rows of `housekeeping`), and how often each runs. */
+#define HOUSEKEEPING_PURGE_TOMBSTONES 1 /* patient tombstones past the retention */
+#define HOUSEKEEPING_INTERVAL         3600
+
+/* Leases up to max due jobs to owner until now + lease_seconds (lease.c). */
+store_rc store_housekeeping_claim(store *st, const char *owner, int64_t now, int64_t lease_seconds,
+                                  size_t max, arena *a, int64_t **ids, size_t *n);
+/* Runs job `id` under owner's lease, in one transaction: removes the
+ * tombstones of patients deleted more than tombstone_seconds before now
+ * (*purged: how many), and makes the job due again in
+ * HOUSEKEEPING_INTERVAL.  NOT_FOUND when the lease is no longer owner's
+ * (nothing done). */
+store_rc store_housekeeping_run(store *st, int64_t id, const char *owner, int64_t now,
+                                int64_t tombstone_seconds, int64_t *purged);
+
 /* ---- operations (ops.c) ------------------------------------------------ */
 
 /* Whether the store answers a trivial query: STORE_OK, else why not. */
