@@ -1,13 +1,31 @@
 /* admin.c - what every admin command shares (see admin.h): a session that
- * opens and migrates the store with a scratch arena, and one way to end it,
+ * opens and migrates the store with a scratch arena (its writes audited as
+ * the admin command's: admin_set_command), and one way to end it,
  * which turns a store failure into its one line on stderr and the exit
  * status.  `agenda migrate` lives here because it is exactly a session
  * opened and closed: opening migrates. */
 #include "admin.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
+
+/* The command being run, as the audit log names it: its words joined by
+ * '-' ("patient-export"), so a line of `agenda audit` splits on spaces
+ * (admin_set_command). */
+static char command[96] = "agenda";
+
+void admin_set_command(int argc, char **argv)
+{
+    /* the command and its verb, if the second word is one (not an option) */
+    bool verb = argc > 2 && argv[2][0] != '-';
+    snprintf(command, sizeof command, "%s%s%s", argc > 1 ? argv[1] : "agenda", verb ? "-" : "",
+             verb ? argv[2] : "");
+    for (char *c = command; *c; c++)
+        if (*c == ' ')
+            *c = '-';
+}
 
 bool admin_session_open(admin_session *s, const char *url)
 {
@@ -24,6 +42,7 @@ bool admin_session_open(admin_session *s, const char *url)
     } else if (store_migrate(s->st) != STORE_OK) {
         cli_error("cannot migrate the database schema");
     } else {
+        store_set_actor(s->st, &(store_actor){.kind = "admin", .name = command});
         return true;
     }
     store_close(s->st);

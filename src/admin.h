@@ -35,6 +35,7 @@ int admin_feed(int argc, char **argv);    /* admin_feeds.c */
 int admin_backup(int argc, char **argv);  /* admin_backup.c */
 int admin_restore(int argc, char **argv); /* admin_backup.c */
 int admin_patient(int argc, char **argv); /* admin_patients.c */
+int admin_audit(int argc, char **argv);   /* admin_audit.c */
 int admin_demo(int argc, char **argv);
 int admin_migrate(int argc, char **argv);
 
@@ -48,6 +49,9 @@ typedef struct admin_session {
 /* Opens and migrates the store at `url` and makes the arena.  Returns false
  * after one line on stderr (and with nothing left open) when it cannot. */
 bool admin_session_open(admin_session *s, const char *url);
+/* Names the command line being run (main's argc and argv) for the audit
+ * log of every session opened afterwards. */
+void admin_set_command(int argc, char **argv);
 /* Ends a command: when rc is not STORE_OK, prints one line about `what`
  * ("center" gives "center not found"; "a user with this email" gives "a
  * user with this email already exists"), unless `what` is NULL because the

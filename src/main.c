@@ -65,6 +65,8 @@ static const char usage[] =
     "  backup [--db DB] --to PATH               a checked copy of a live SQLite database\n"
     "  restore --from PATH [--db DB] [--replace on]   put a backup in place\n"
     "  patient export --center ID --remote-id X  everything held about a patient, as JSON\n"
+    "  audit [--object KIND:ID | --user EMAIL] [--limit N]   who changed what, newest\n"
+    "        first (KIND: patient, appointment, center, calendar, user)\n"
     "\n"
     "DB is a file path (SQLite) or a PostgreSQL URL (postgres://USER@HOST/NAME or\n"
     "postgresql://..., or a libpq \"host=... dbname=...\" string); defaults to\n"
@@ -312,6 +314,7 @@ int main(int argc, char **argv)
         {"backup", admin_backup},
         {"restore", admin_restore},
         {"patient", admin_patient},
+        {"audit", admin_audit},
     };
     if (!token_init()) {
         cli_error("cannot initialise libsodium");
@@ -330,6 +333,7 @@ int main(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
+    admin_set_command(argc, argv);
     for (size_t i = 0; i < COUNT(commands); i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);

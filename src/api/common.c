@@ -88,6 +88,11 @@ static api_err api_call_once(const api_route *route, api_request *rq, api_respon
 api_err api_call(const api_route *route, api_request *rq, api_response *rs)
 {
     api_err err = API_RETRY;
+    /* the audit log's actor: the user, or the public route called */
+    store_set_actor(
+        rq->store,
+        rq->user ? &(store_actor){.kind = "api", .user_id = rq->user->id, .name = rq->user->email}
+                 : &(store_actor){.kind = "public", .name = route->pattern});
     for (int attempt = 0; attempt < API_ATTEMPTS && err == API_RETRY; attempt++) {
         if (attempt) {
             atomic_fetch_add(&store_retries, 1);
@@ -99,5 +104,6 @@ api_err api_call(const api_route *route, api_request *rq, api_response *rs)
         }
         err = api_call_once(route, rq, rs);
     }
+    store_set_actor(rq->store, NULL);
     return err;
 }

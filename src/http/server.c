@@ -589,7 +589,11 @@ static enum MHD_Result respond_page(server *srv, struct MHD_Connection *conn, re
     wrq->header_ctx = conn;
     wrq->query = query_lookup;
     wrq->query_ctx = url;
+    if (wrq->store)
+        store_set_actor(wrq->store, &(store_actor){.kind = "booking", .name = "page"});
     web_answer(page, wrq, &wrs);
+    if (wrq->store)
+        store_set_actor(wrq->store, NULL);
     char *text = wrs.body ? malloc(wrs.len + 1) : NULL;
     if (!text)
         return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,

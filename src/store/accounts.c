@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/clock.h"
 
 /* ---- SQL -------------------------------------------------------------- */
 
@@ -91,11 +92,30 @@ static store_rc read_center(db_stmt *s, arena *a, void *row)
     return STORE_OK;
 }
 
+/* Runs the write `sql` and its audit row (object_kind, the id the write
+ * returned or `object_id`, action) in one unit of work.  one_row: the
+ * write must change a row (NOT_FOUND otherwise), as store_write_row. */
+static store_rc write_audited(store *st, const char *sql, const store_value *binds, int n_binds,
+                              bool one_row, int64_t *returned, const char *object_kind,
+                              int64_t object_id, const char *action)
+{
+    store_op op;
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc == STORE_OK)
+        rc = one_row ? store_write_row(st->db, sql, binds, n_binds)
+                     : store_write_run(st->db, sql, binds, n_binds, NULL, returned);
+    if (rc == STORE_OK) {
+        int64_t id = returned ? *returned : object_id;
+        rc = store_audit(st, object_kind, &id, NULL, action, 1, clock_unix_seconds());
+    }
+    return store_op_end(st, &op, rc);
+}
+
 store_rc store_center_create(store *st, center *c)
 {
     assert(st && c && c->name && c->slug && c->timezone);
     const store_value binds[] = {STORE_TEXT(c->name), STORE_TEXT(c->slug), STORE_TEXT(c->timezone)};
-    return store_write_run(st->db, SQL_CENTER_INSERT, binds, 3, NULL, &c->id);
+    return write_audited(st, SQL_CENTER_INSERT, binds, 3, false, &c->id, "center", 0, "create");
 }
 
 store_rc store_center_get(store *st, int64_t center_id, arena *a, center *out)
@@ -235,6 +255,8 @@ store_rc store_calendar_create(store *st, calendar *k)
             rc = store_write_run(st->db, SQL_CALENDAR_LINK, link, 2, NULL, NULL);
         }
     }
+    if (rc == STORE_OK)
+        rc = store_audit(st, "calendar", &id, NULL, "create", 1, clock_unix_seconds());
     rc = store_op_end(st, &op, rc);
     if (rc == STORE_OK) {
         k->id = id;
@@ -316,7 +338,7 @@ store_rc store_user_create(store *st, user *u)
     store_email_fold(email);
     const store_value binds[] = {STORE_TEXT(email), STORE_BLOB(u->token_hash, sizeof u->token_hash),
                                  STORE_INT64(u->disabled ? 1 : 0)};
-    store_rc rc = store_write_run(st->db, SQL_USER_INSERT, binds, 3, NULL, &u->id);
+    store_rc rc = write_audited(st, SQL_USER_INSERT, binds, 3, false, &u->id, "user", 0, "create");
     free(email);
     return rc;
 }
@@ -359,14 +381,14 @@ store_rc store_user_set_token(store *st, int64_t user_id, const unsigned char ha
 {
     assert(st && hash);
     const store_value binds[] = {STORE_BLOB(hash, 32), STORE_INT64(user_id)};
-    return store_write_row(st->db, SQL_USER_SET_TOKEN, binds, 2);
+    return write_audited(st, SQL_USER_SET_TOKEN, binds, 2, true, NULL, "user", user_id, "token");
 }
 
 store_rc store_user_disable(store *st, int64_t user_id)
 {
     assert(st);
     const store_value binds[] = {STORE_INT64(user_id)};
-    return store_write_row(st->db, SQL_USER_DISABLE, binds, 1);
+    return write_audited(st, SQL_USER_DISABLE, binds, 1, true, NULL, "user", user_id, "disable");
 }
 
 /* ---- grants ----------------------------------------------------------- */
@@ -376,12 +398,12 @@ store_rc store_grant_add(store *st, int64_t user_id, int64_t center_id)
     assert(st);
     const store_value binds[] = {STORE_INT64(user_id), STORE_INT64(center_id)};
     /* a missing user or center fails the foreign key: NOT_FOUND */
-    return store_write_run(st->db, SQL_GRANT_ADD, binds, 2, NULL, NULL);
+    return write_audited(st, SQL_GRANT_ADD, binds, 2, false, NULL, "user", user_id, "grant");
 }
 
 store_rc store_grant_remove(store *st, int64_t user_id, int64_t center_id)
 {
     assert(st);
     const store_value binds[] = {STORE_INT64(user_id), STORE_INT64(center_id)};
-    return store_write_row(st->db, SQL_GRANT_REMOVE, binds, 2);
+    return write_audited(st, SQL_GRANT_REMOVE, binds, 2, true, NULL, "user", user_id, "revoke");
 }

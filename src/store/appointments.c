@@ -53,6 +53,9 @@
  * touch found by the written rows' ids, before the updates (old intervals)
  * and after all writes (new intervals).
  *
+ * The audit log.  Every write adds one audit row per appointment it
+ * created, changed or deleted (audit.c), in its unit of work.
+ *
  * CalDAV.  Every write also makes the calendar's CalDAV link due now, in
  * its unit of work (one UPDATE by key, nothing when there is no link): the
  * sync engine finds what to push by version (sync/engine.c), so every path
@@ -483,6 +486,8 @@ store_rc store_appointment_insert(store *st, appointment *ap)
     }
     if (rc == STORE_OK)
         rc = wake_link(st->db, ap->calendar_id, ap->updated_at);
+    if (rc == STORE_OK)
+        rc = store_audit(st, "appointment", &id, NULL, "create", 1, ap->updated_at);
     rc = store_op_end(st, &op, rc);
     if (rc == STORE_OK) {
         ap->id = id;
@@ -516,6 +521,8 @@ store_rc store_appointment_update(store *st, const appointment *ap)
         rc = plan_one(st, ap, false, ap->updated_at);
     if (rc == STORE_OK)
         rc = wake_link(st->db, ap->calendar_id, ap->updated_at);
+    if (rc == STORE_OK)
+        rc = store_audit(st, "appointment", &ap->id, NULL, "update", 1, ap->updated_at);
     return store_op_end(st, &op, rc);
 }
 
@@ -540,6 +547,8 @@ store_rc store_appointment_delete(store *st, int64_t calendar_id, int64_t id, in
     }
     if (rc == STORE_OK)
         rc = wake_link(st->db, calendar_id, now);
+    if (rc == STORE_OK)
+        rc = store_audit(st, "appointment", &id, NULL, "delete", 1, now);
     return store_op_end(st, &op, rc);
 }
 
@@ -678,6 +687,21 @@ static const store_writes appointment_writes = {
     .insert_values = insert_values,
 };
 
+/* The audit rows of a collection's writes: created, deleted or updated. */
+static store_rc audit_many(store *st, const appointment *rows, const bool *inserted, size_t n,
+                           int64_t now, arena *a)
+{
+    int64_t *ids = arena_alloc(a, n * sizeof *ids);
+    const char **actions = arena_alloc(a, n * sizeof *actions);
+    if (!ids || !actions)
+        return store_out_of_memory("audit");
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = rows[i].id;
+        actions[i] = inserted[i] ? "create" : rows[i].deleted ? "delete" : "update";
+    }
+    return store_audit(st, "appointment", ids, actions, NULL, n, now);
+}
+
 store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, arena *a)
 {
     assert(st && (rows || n == 0) && a);
@@ -714,7 +738,9 @@ store_rc store_appointment_write_many(store *st, appointment *rows, size_t n, ar
         rc = touch_around_many(st, calendar_id, now, &all);
     if (rc == STORE_OK)
         rc = store_outbox_plan(st, rows, inserted, n, OUTBOX_WRITTEN, now, a);
-    return rc == STORE_OK ? wake_link(st->db, calendar_id, now) : rc;
+    if (rc == STORE_OK)
+        rc = wake_link(st->db, calendar_id, now);
+    return rc == STORE_OK ? audit_many(st, rows, inserted, n, now, a) : rc;
 }
 
 /* store_appointment_warnings' collection of (id, warning) rows. */

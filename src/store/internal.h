@@ -43,7 +43,18 @@
 struct store {
     db *db;
     bool erased; /* the open transaction erased personal data: store_erased */
+    /* who writes through this connection now (store_set_actor; audit.c) */
+    char actor_kind[16];
+    char actor_name[256];
+    int64_t actor_user_id;
 };
+
+/* Adds one audit row per object written (audit.c) in the caller's unit of
+ * work: object_kind ("patient", "appointment"), ids[0..n), and each one's
+ * action ("create", "update", "delete") in actions[k], or `action` for all
+ * when actions is NULL; at is the write's time. */
+store_rc store_audit(store *st, const char *object_kind, const int64_t *ids,
+                     const char *const *actions, const char *action, size_t n, int64_t at);
 
 typedef enum store_op_kind {
     STORE_OP_READ,

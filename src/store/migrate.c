@@ -677,6 +677,22 @@ static const char SCHEMA_14[] =
     "INSERT INTO housekeeping (id, name, due_at) VALUES (1, 'purge patient tombstones', 0)"
     " ON CONFLICT DO NOTHING;";
 
+/* The audit log (audit.c): who (actor_kind, the user's id when a user,
+ * actor: their email, the command, the route) did what (action) to which
+ * object, when; never a value of the object.  Rows are only added.  One
+ * index, by object. */
+static const char SCHEMA_15[] =
+    "CREATE TABLE IF NOT EXISTS audit_log ("
+    " id {ID},"
+    " at BIGINT NOT NULL,"
+    " actor_kind TEXT NOT NULL,"
+    " actor_user_id BIGINT,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " object_kind TEXT NOT NULL,"
+    " object_id BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS audit_log_object ON audit_log (object_kind, object_id);";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1, NULL},
     {2, "working hours", SCHEMA_2, NULL},
@@ -693,6 +709,7 @@ static const migration migrations[] = {
     {12, "external busy time and imported feeds", SCHEMA_12, NULL},
     {13, "online booking: settings and holds", SCHEMA_13, NULL},
     {14, "housekeeping jobs", SCHEMA_14, NULL},
+    {15, "the audit log", SCHEMA_15, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -9,12 +9,12 @@
  * unique among a center's live patients" is the partial unique index
  * patients_remote_id (WHERE deleted = 0), so the database decides conflicts,
  * atomically, and a deleted patient's remote_id is free again at once.
- * A get is one statement; an insert is two, the check that the center
- * exists (no foreign key does on PostgreSQL: migrate.c, migration 8) then
- * the insert, which need no unit of work since centers are never removed; a
- * list is two (the count and the page) in one read snapshot; an update or a
- * delete is two, the patient's row and its appointments', in one unit of
- * work (internal.h).
+ * A get is one statement; an insert is the check that the center exists
+ * (no foreign key does on PostgreSQL: migrate.c, migration 8), the insert
+ * and its audit row (audit.c) in one unit of work (internal.h); a list is
+ * two (the count and the page) in one read snapshot; an update or a delete
+ * writes the patient's row, its appointments' and its audit row in one
+ * unit of work.
  * The *_many calls of collections run bulk statements (internal.h), whose
  * rows take the same values as the single-row statements' (insert_values
  * and friends).  Every statement is scoped to the center, and only live rows
@@ -209,12 +209,18 @@ static store_rc center_exists(db *d, int64_t center_id)
 store_rc store_patient_insert(store *st, patient *p)
 {
     assert(st && p);
+    store_op op;
     store_value binds[11];
     int64_t id = 0;
     insert_values(p, binds);
-    store_rc rc = center_exists(st->db, p->center_id);
+    store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    if (rc == STORE_OK)
+        rc = center_exists(st->db, p->center_id);
     if (rc == STORE_OK)
         rc = store_write_run(st->db, SQL_INSERT, binds, 11, NULL, &id);
+    if (rc == STORE_OK)
+        rc = store_audit(st, "patient", &id, NULL, "create", 1, p->updated_at);
+    rc = store_op_end(st, &op, rc);
     if (rc == STORE_OK) {
         p->id = id;
         p->deleted = false;
@@ -239,6 +245,8 @@ store_rc store_patient_update(store *st, const patient *p)
                                       (const char *const[]){p->remote_id}, 1);
     if (rc == STORE_OK)
         rc = store_write_row(st->db, SQL_UPDATE, binds, 12);
+    if (rc == STORE_OK)
+        rc = store_audit(st, "patient", &p->id, NULL, "update", 1, p->updated_at);
     return store_op_end(st, &op, rc);
 }
 
@@ -257,6 +265,8 @@ store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t 
         rc = store_write_run(st->db, SQL_ERASE_REPLIES, patient_id, 1, NULL, NULL);
     if (rc == STORE_OK)
         rc = store_write_run(st->db, SQL_UNLINK_APPOINTMENTS, deleted, 2, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = store_audit(st, "patient", &id, NULL, "delete", 1, now);
     if (rc == STORE_OK)
         store_erased(st);
     return store_op_end(st, &op, rc);
@@ -315,9 +325,20 @@ store_rc store_patient_write_many(store *st, patient *rows, size_t n, arena *a)
     for (size_t i = 0; i < n; i++)
         assert(!rows[i].deleted && rows[i].center_id == rows[0].center_id &&
                rows[i].updated_at == rows[0].updated_at);
-    store_rc rc = n ? center_exists(st->db, rows[0].center_id) : STORE_OK;
+    if (n == 0)
+        return STORE_OK;
+    /* the rows without an id are the ones created */
+    const char **actions = arena_alloc(a, n * sizeof *actions);
+    int64_t *ids = arena_alloc(a, n * sizeof *ids);
+    if (!actions || !ids)
+        return store_out_of_memory("audit");
+    for (size_t i = 0; i < n; i++)
+        actions[i] = rows[i].id ? "update" : "create";
+    store_rc rc = center_exists(st->db, rows[0].center_id);
     if (rc == STORE_OK)
-        rc = store_write_many(st, &patient_writes, rows, sizeof *rows, n,
-                              n ? rows[0].updated_at : 0, a);
-    return rc;
+        rc = store_write_many(st, &patient_writes, rows, sizeof *rows, n, rows[0].updated_at, a);
+    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+        ids[i] = rows[i].id;
+    return rc == STORE_OK ? store_audit(st, "patient", ids, actions, NULL, n, rows[0].updated_at)
+                          : rc;
 }

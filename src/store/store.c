@@ -60,6 +60,7 @@ store_rc store_open(const char *url, store **out, char **err)
     }
     st->db = d;
     d = NULL;
+    store_set_actor(st, NULL);
     *out = st;
 done:
     db_close(d);

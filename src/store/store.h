@@ -747,6 +747,41 @@ store_rc store_message_receipt(store *st, const char *provider_id, const char *s
 /* Pending messages due at or before `now` not under lease, for the logs. */
 store_rc store_message_queue_depth(store *st, int64_t now, int64_t *depth);
 
+/* ---- the audit log (audit.c) -------------------------------------------- */
+
+/* Who writes through a store from now on, for the audit log: kind is "api"
+ * (user_id and name: the user and their email), "admin" (name: the
+ * command, "patient-export"), "public" (name: the route), "booking" (name:
+ * "page"), "sync" (name: the queue) or "system" (NULL: back to it).  The
+ * strings are copied (the name cut at 255 bytes, spaces made '_'). */
+typedef struct store_actor {
+    const char *kind;
+    int64_t user_id; /* 0: none */
+    const char *name;
+} store_actor;
+void store_set_actor(store *st, const store_actor *who);
+
+/* One row of the audit log: who did what to which object, when. */
+typedef struct audit_entry {
+    int64_t id, at;
+    const char *actor_kind;
+    int64_t actor_user_id; /* 0: none */
+    const char *actor;
+    const char *action;      /* create, update, delete */
+    const char *object_kind; /* patient, appointment */
+    int64_t object_id;
+} audit_entry;
+
+/* Which rows: of one object (object_kind set), else of one actor (actor
+ * set), else all; newest first, at most limit (> 0). */
+typedef struct audit_filter {
+    const char *object_kind;
+    int64_t object_id;
+    const char *actor;
+    int64_t limit;
+} audit_filter;
+store_rc store_audit_list(store *st, const audit_filter *f, arena *a, audit_entry **out, size_t *n);
+
 /* ---- housekeeping (housekeeping.c) -------------------------------------- */
 
 /* The jobs (rows of `housekeeping`), and how often each runs. */

@@ -146,7 +146,9 @@ static bool work_queue(thread_state *t, const sync_queue *q)
                         .tombstone_days = w->cfg.tombstone_days,
                         .stopping = job_stopping,
                         .stopping_ctx = w};
+        store_set_actor(t->st, &(store_actor){.kind = "sync", .name = q->name});
         q->run(&job, batch[i]);
+        store_set_actor(t->st, NULL);
     }
     return true;
 }

@@ -12,7 +12,7 @@ import time
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from helpers import expect, expect_error, free_port, unique
+from helpers import Cli, expect, expect_error, free_port, make_account, unique
 
 
 def wait_listening(proc, port, address="127.0.0.1"):
@@ -111,19 +111,25 @@ def test_metrics_parse_and_move_with_requests(server, acct):
     assert after["agenda_store_retries"].type == "counter"
 
 
-def test_the_message_backlog_shows_in_the_metrics(server, acct, cli):
-    """A center that sends confirmations, a server whose dispatcher has no
-    SMTP server to send through: the booked appointments' confirmations are
-    pending, and counted."""
-    before = sample(scrape(server.base), "agenda_messages_pending")
-    cli.ok("reminders", "set", "--center", str(acct.center_id), "--confirmation", "on")
+def test_the_message_backlog_shows_in_the_metrics(agenda_bin, tmp_path, start_server):
+    """A server of its own (the gauges are the whole database's), a center
+    with a reminder rule: the reminders of its appointments a month ahead
+    are pending, and counted, none of them due or failed."""
+    db = tmp_path / "backlog.db"
+    srv = start_server(db)
+    cli = Cli(agenda_bin, db)
+    acct = make_account(cli, srv.base)
+    assert sample(scrape(srv.base), "agenda_messages_pending") == 0
+    cli.ok("reminders", "set", "--center", str(acct.center_id), "--rule", "email 48h")
     patient = acct.create_patient(email="someone@example.com")
-    start = 1893456000 + 30 * 86400
+    start = int(time.time()) + 30 * 86400
     for i in range(2):
         acct.create_appointment(start=start + i * 3600, stop=start + i * 3600 + 900,
                                 patient_remote_id=patient["remote_id"])
-    after = scrape(server.base)
-    assert sample(after, "agenda_messages_pending") >= before + 2
+    after = scrape(srv.base)
+    assert sample(after, "agenda_messages_pending") == 2
+    assert sample(after, "agenda_messages_due") == 0
+    assert sample(after, "agenda_messages_failed") == 0
 
 
 def non_loopback_address():

@@ -671,8 +671,14 @@ def test_sigkill_during_a_dispatch_of_1000_loses_none_and_duplicates_keep_the_me
 
     p.clock.set(start - DAY)
     kills, sent_at_kill = 0, []
-    while smtp.count() < BURST // 2 or kills < 3:
-        time.sleep(rng.uniform(0.05, 0.6))
+    while (smtp.count() < BURST // 2 or kills < 3) and \
+            len(count_by_message_id(smtp.received())) < BURST:
+        # kill at a random point once this server is sending: a slow start
+        # (a loaded machine, a sanitizer build) is no progress lost
+        before = smtp.count()
+        wait_until(lambda: smtp.count() > before, timeout=120,
+                   what=f"the restarted server's first message (seed {seed})")
+        time.sleep(rng.uniform(0.0, 0.6))
         srv.proc.send_signal(signal.SIGKILL)
         srv.proc.wait()
         kills += 1
@@ -680,7 +686,8 @@ def test_sigkill_during_a_dispatch_of_1000_loses_none_and_duplicates_keep_the_me
         # the leases of the killed server lapse 300 s later on its clock
         p.clock.advance(301)
         srv = p.serve()
-        assert kills < 40, f"seed {seed}: no progress after {kills} kills"
+        # every round made progress (above); this only bounds the test's time
+        assert kills < 400, f"seed {seed}: {kills} kills and still not half way"
     wait_until(lambda: len(count_by_message_id(smtp.received())) == BURST, timeout=120,
                what=f"every message (seed {seed})")
     wait_until(lambda: all(m["state"] == "sent" for m in p.messages()), timeout=30,

@@ -16,6 +16,7 @@
 """
 
 import json
+import subprocess
 import threading
 import time
 import uuid
@@ -585,6 +586,13 @@ def test_no_cancels_as_a_put_would(sms):
     expect_twiml(sms.reply(e164, "Annuleren."))
     got = acct.get_appointment(appt["id"])
     assert got["status"] == "cancelled"
+    # the audit log names the gateway's route as the one who cancelled
+    audit = subprocess.run([sms.cli.binary, "audit", "--db", sms.cli.db, "--object",
+                            f"appointment:{appt['id']}"], capture_output=True, text=True,
+                           timeout=60).stdout.splitlines()
+    assert [line.split(" ")[2:6] for line in audit] == [
+        ["public", "sms/inbound", "update", "appointment"],
+        ["api", acct.email, "create", "appointment"]]
     assert [a["id"] for a in acct.list_appointments(since=poll_from)] == [appt["id"]]
     assert slot_offered()
     msgs, confirmed = messages_of(acct, appt["id"])
