@@ -12,7 +12,8 @@
 
 CC      ?= cc
 CXX     ?= c++
-PKGS    := libmicrohttpd libcjson sqlite3 libsodium libpq inih libical libcurl gnutls libxml-2.0
+PKGS    := libmicrohttpd libcjson sqlite3 libsodium libpq inih libical libcurl gnutls libxml-2.0 \
+           libsystemd
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -pthread
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -40,7 +40,9 @@
  *   headers) is sent as it is; any other path is the API's JSON 404.
  * - The access log (optional) never holds credentials or bodies.
  * - Shutdown: SIGINT/SIGTERM are taken by sigwait in the main thread; the
- *   daemon stops accepting, waits for requests in flight, then stops. */
+ *   daemon stops accepting, waits for requests in flight, then stops.  The
+ *   caller's on_ready and on_stopping hooks (a service manager's readiness)
+ *   run in that thread, once listening and when the signal arrives. */
 #include "http/server.h"
 
 #include <assert.h>
@@ -956,10 +958,14 @@ int server_run(const server_config *cfg)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "agenda: listening on %s (port %u, %u threads)\n", cfg->listen,
             info ? (unsigned)info->port : 0u, cfg->threads);
+    if (cfg->on_ready)
+        cfg->on_ready(cfg->hook_arg);
 
     while (sigwait(&stop_signals, &sig) != 0) {
     }
     fprintf(stderr, "agenda: stopping (signal %d)\n", sig);
+    if (cfg->on_stopping)
+        cfg->on_stopping(cfg->hook_arg);
     atomic_store(&srv->stopping, 1);
     MHD_quiesce_daemon(d);
     /* Let requests already being read or answered finish. */

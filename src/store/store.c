@@ -1,4 +1,5 @@
-/* store.c - connections, explicit transactions, and the helpers the store's
+/* store.c - connections (and store_ping, their liveness check), explicit
+ * transactions, and the helpers the store's
  * modules share (units of work, arena copies, reading and writing rows,
  * paging, bulk statements).
  *
@@ -74,6 +75,15 @@ void store_close(store *st)
         (void)db_control_run(st->db, DB_ROLLBACK);
     db_close(st->db);
     free(st);
+}
+
+store_rc store_ping(store *st)
+{
+    assert(st);
+    static const store_rows q = {"SELECT COUNT(*) FROM schema_migrations", sizeof(int64_t),
+                                 store_read_id};
+    int64_t n = 0;
+    return store_row_get(st->db, &q, NULL, 0, NULL, &n);
 }
 
 /* ---- explicit transactions -------------------------------------------- */

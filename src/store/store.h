@@ -57,6 +57,10 @@ const char *store_rc_name(store_rc rc);
  * malloc'd one-line message the caller frees. */
 store_rc store_open(const char *url, store **out, char **err);
 void store_close(store *st);
+/* The store answers: one cheap read of the database (the schema's version
+ * table), for liveness checks.  STORE_UNAVAILABLE or STORE_ERROR when it
+ * does not. */
+store_rc store_ping(store *st);
 /* The latest schema version this program knows. */
 int64_t store_schema_version(void);
 /* How many steps lead there: versions are numbered by change and a
