@@ -9,7 +9,8 @@ run by the test, as the unit's user, with no new privileges and a clean
 environment, as systemd would run it (without its sandbox).
 
 The tests run in file order and share one installation (`installed`); the
-last one removes it.  Run by `make test-deb` (part of `make test`)."""
+last one removes it.  They refuse to start where the package or
+/var/lib/agenda is there already (a machine that uses it).  Run by `make test-deb` (part of `make test`)."""
 
 import glob
 import json
@@ -48,8 +49,8 @@ def dpkg_status():
     return r.stdout if r.returncode == 0 else "not known"
 
 
-def purge_leftovers():
-    """A clean machine: no agenda package, no database from an earlier run."""
+def purge_what_the_tests_installed():
+    """Purges the package and removes the database the tests' server made."""
     run("dpkg", "--purge", "agenda", check=False)
     for name in ("agenda.db", "agenda.db-wal", "agenda.db-shm"):
         try:
@@ -63,12 +64,17 @@ def purge_leftovers():
 @pytest.fixture(scope="module")
 def installed(deb):
     assert os.geteuid() == 0, "installing the package needs root (make test runs as root)"
-    purge_leftovers()
+    # never on a machine that uses the package: these tests purge it and
+    # delete its database
+    found = [what for what, there in (("the agenda package", dpkg_status() != "not known"),
+                                      (STATE, os.path.exists(STATE))) if there]
+    assert not found, (f"{' and '.join(found)} found: the package tests install and purge "
+                       "agenda, so they run on a machine without it (remove it first: dpkg "
+                       f"--purge agenda; rm -r {STATE})")
     r = run("dpkg", "-i", deb, check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     yield deb
-    if dpkg_status() != "not known":
-        purge_leftovers()
+    purge_what_the_tests_installed()
 
 
 def test_the_package_holds_the_server_its_unit_config_and_manual_pages(deb):
@@ -222,7 +228,7 @@ def test_dpkg_removes_then_purges_cleanly(installed):
     assert not os.path.exists("/etc/agenda")
     # the database is the practice's: purge leaves it (and its directory)
     assert os.path.exists(os.path.join(STATE, "agenda.db"))
-    purge_leftovers()
+    purge_what_the_tests_installed()
     assert not os.path.exists(STATE)
     # nothing of the package is left in dpkg's records of files
     assert run("dpkg", "-S", "/usr/bin/agenda", check=False).returncode != 0
