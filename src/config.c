@@ -20,6 +20,7 @@
 
 #include "notify/mail.h"
 #include "notify/sms.h"
+#include "sync/housekeeping.h"
 #include "sync/worker.h"
 #include "util/arena.h"
 #include "util/parse.h"
@@ -118,6 +119,37 @@ static bool set_sync_timeout(parse_state *ps, const char *v)
                     v);
     ps->cfg->sync_timeout = n;
     return true;
+}
+
+static bool set_tls_cert(parse_state *ps, const char *v)
+{
+    if (!*v)
+        return fail(ps, "%s", "tls_cert must name a file");
+    return (ps->cfg->tls_cert = keep(ps, v)) != NULL;
+}
+
+static bool set_tls_key(parse_state *ps, const char *v)
+{
+    if (!*v)
+        return fail(ps, "%s", "tls_key must name a file");
+    return (ps->cfg->tls_key = keep(ps, v)) != NULL;
+}
+
+static bool set_tombstone_days(parse_state *ps, const char *v)
+{
+    int64_t n = 0;
+    if (!parse_int64(v, &n) || n < TOMBSTONE_DAYS_MIN || n > TOMBSTONE_DAYS_MAX)
+        return fail(ps, "tombstone_days must be a whole number of days from 7 to 3650, not '%s'",
+                    v);
+    ps->cfg->tombstone_days = n;
+    return true;
+}
+
+static bool set_metrics_token(parse_state *ps, const char *v)
+{
+    if (strlen(v) < 16)
+        return fail(ps, "%s", "metrics_token must be at least 16 characters");
+    return (ps->cfg->metrics_token = keep(ps, v)) != NULL;
 }
 
 /* ---- [smtp] ------------------------------------------------------------ */
@@ -243,6 +275,10 @@ static const config_key keys[] = {
     {"server", "dispatch", false, set_dispatch},
     {"server", "sync", false, set_sync},
     {"server", "sync_timeout", false, set_sync_timeout},
+    {"server", "tls_cert", false, set_tls_cert},
+    {"server", "tls_key", false, set_tls_key},
+    {"server", "metrics_token", false, set_metrics_token},
+    {"server", "tombstone_days", false, set_tombstone_days},
     {"smtp", "url", false, set_smtp_url},
     {"smtp", "starttls", false, set_smtp_starttls},
     {"smtp", "username", false, set_smtp_username},
@@ -329,6 +365,7 @@ void config_defaults(agenda_config *cfg)
     cfg->dispatch = true;
     cfg->sync = true;
     cfg->sync_timeout = SYNC_TIMEOUT_DEFAULT;
+    cfg->tombstone_days = TOMBSTONE_DAYS_DEFAULT;
     cfg->sms.method = "POST";
 }
 

@@ -3,7 +3,8 @@
  * needs beyond its command line.
  *
  * Sections and keys (README "Configuration file"):
- *   [server]  public_url, dispatch, sync, sync_timeout
+ *   [server]  public_url, dispatch, sync, sync_timeout, tls_cert, tls_key,
+ *             metrics_token, tombstone_days
  *   [smtp]    url, starttls, username, password, from
  *   [sms]     url, method, format, body, header (repeatable), username,
  *             password, id_field, secret
@@ -23,12 +24,16 @@
 #include "notify/settings.h"
 
 typedef struct agenda_config {
-    const char *path;       /* the file read, or NULL when there is none */
-    const char *public_url; /* the server's address as clients see it, no
-                             * trailing slash; NULL when not set */
-    bool dispatch;          /* this server sends messages (default on) */
-    bool sync;              /* this server runs the sync worker (default on) */
-    int64_t sync_timeout;   /* seconds a sync request to a remote may take */
+    const char *path;          /* the file read, or NULL when there is none */
+    const char *public_url;    /* the server's address as clients see it, no
+                                * trailing slash; NULL when not set */
+    bool dispatch;             /* this server sends messages (default on) */
+    bool sync;                 /* this server runs the sync worker (default on) */
+    int64_t sync_timeout;      /* seconds a sync request to a remote may take */
+    const char *tls_cert;      /* PEM files of the server's TLS; NULL when not */
+    const char *tls_key;       /* set (--tls-cert and --tls-key win) */
+    const char *metrics_token; /* GET /metrics from anywhere with it; NULL: loopback only */
+    int64_t tombstone_days;    /* days a deleted patient's tombstone is kept */
     smtp_settings smtp;
     sms_settings sms;
     const char *sync_key_file; /* [sync] key_file; NULL when not set */

@@ -25,6 +25,7 @@ static const char usage[] =
     "usage: agenda <command> [options]\n"
     "\n"
     "  serve [--db DB] [--listen HOST:PORT] [--threads N] [--access-log PATH|-]\n"
+    "        [--tls-cert PATH --tls-key PATH]\n"
     "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
     "        [--timeout SECONDS] [--max-connections N]\n"
     "        [--auth-failures N] [--auth-window SECONDS] [--max-memory BYTES]\n"
@@ -134,10 +135,11 @@ static const serve_number serve_numbers[] = {
 
 static int serve(int argc, char **argv)
 {
-    enum { FIXED_OPTIONS = 7 };
+    enum { FIXED_OPTIONS = 9 };
     cli_option o[FIXED_OPTIONS + COUNT(serve_numbers)] = {
-        {.name = "db"},         {.name = "listen"},   {.name = "access-log"}, {.name = "config"},
-        {.name = "clock-file"}, {.name = "dispatch"}, {.name = "sync"}};
+        {.name = "db"},     {.name = "listen"},     {.name = "access-log"},
+        {.name = "config"}, {.name = "clock-file"}, {.name = "dispatch"},
+        {.name = "sync"},   {.name = "tls-cert"},   {.name = "tls-key"}};
     for (size_t i = 0; i < COUNT(serve_numbers); i++)
         o[FIXED_OPTIONS + i].name = serve_numbers[i].name;
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
@@ -175,6 +177,15 @@ static int serve(int argc, char **argv)
     char config_err[512];
     if (config_path && !config_load(config_path, &conf, config_err, sizeof config_err)) {
         cli_error("%s", config_err);
+        return EXIT_USAGE;
+    }
+    cfg.metrics_token = conf.metrics_token;
+    cfg.tls_cert = cli_get(o, COUNT(o), "tls-cert", conf.tls_cert);
+    cfg.tls_key = cli_get(o, COUNT(o), "tls-key", conf.tls_key);
+    if (!cfg.tls_cert != !cfg.tls_key) {
+        cli_error("TLS needs both a certificate and a key (--tls-cert and --tls-key, or tls_cert"
+                  " and tls_key in [server])");
+        config_free(&conf);
         return EXIT_USAGE;
     }
     const char *dispatch_arg = cli_get(o, COUNT(o), "dispatch", NULL);
@@ -244,8 +255,11 @@ static int serve(int argc, char **argv)
     /* The sync worker fetches imported feeds (and later talks CalDAV) from
      * a thread of its own, with its own store. */
     sync_worker *syncer = NULL;
-    const sync_config scfg = {
-        .db_url = cfg.db_url, .threads = 1, .timeout = conf.sync_timeout, .key = sync_key};
+    const sync_config scfg = {.db_url = cfg.db_url,
+                              .threads = 1,
+                              .timeout = conf.sync_timeout,
+                              .key = sync_key,
+                              .tombstone_days = conf.tombstone_days};
     char sync_err[256];
     if ((conf.dispatch || conf.sync) && !notify_global_init()) {
         cli_error("cannot initialise libcurl");
@@ -253,14 +267,9 @@ static int serve(int argc, char **argv)
         config_free(&conf);
         return 1;
     }
-    /* The server takes SIGINT and SIGTERM with sigwait in this thread: the
+    /* The server takes its signals with sigwait in this thread: the
      * dispatcher's and the sync worker's threads must inherit them blocked. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    server_block_signals();
     if (conf.dispatch && !dispatch_start(&dcfg, &messages, dispatch_err, sizeof dispatch_err)) {
         cli_error("cannot start the message dispatcher: %s", dispatch_err);
         secret_key_free(sync_key);

@@ -190,6 +190,10 @@ typedef struct api_route api_route;
  * the HTTP layer calls. */
 api_err api_call(const api_route *route, api_request *rq, api_response *rs);
 
+/* Since the process started: requests the store failed (unavailable or an
+ * error: api_from_store), and handler runs repeated after a lost race. */
+void api_counters_read(uint64_t *store_errors, uint64_t *store_retries);
+
 /* Longest appointment accepted: seven days, as a service's longest duration
  * (10,080 minutes), so a booking always fits.  An absurd span (start 0, stop
  * years later) would otherwise take the calendar's time for years. */

@@ -3,6 +3,7 @@
  * front of it, the route's resource handed to it, and the runs again after
  * a lost race. */
 #include <assert.h>
+#include <stdatomic.h>
 
 #include "api/api.h"
 
@@ -27,9 +28,21 @@ void api_field_error(api_response *rs, const char *field, const char *problem)
         cJSON_AddStringToObject(rs->errors, field, problem);
 }
 
+/* For metrics (api_counters_read): requests the store failed, and runs
+ * again after a lost race. */
+static atomic_uint_fast64_t store_errors, store_retries;
+
+void api_counters_read(uint64_t *errors, uint64_t *retries)
+{
+    *errors = atomic_load(&store_errors);
+    *retries = atomic_load(&store_retries);
+}
+
 api_err api_from_store(api_response *rs, store_rc rc, const char *not_found)
 {
     assert(rc != STORE_OK);
+    if (rc == STORE_UNAVAILABLE || rc == STORE_ERROR)
+        atomic_fetch_add(&store_errors, 1);
     switch (rc) {
     case STORE_NOT_FOUND:
         return api_fail(rs, API_NOT_FOUND, not_found);
@@ -77,6 +90,7 @@ api_err api_call(const api_route *route, api_request *rq, api_response *rs)
     api_err err = API_RETRY;
     for (int attempt = 0; attempt < API_ATTEMPTS && err == API_RETRY; attempt++) {
         if (attempt) {
+            atomic_fetch_add(&store_retries, 1);
             /* Start again from nothing: the store was rolled back. */
             store_rollback(rq->store);
             cJSON_Delete(rs->body);

@@ -39,10 +39,16 @@
  *   web_match says so, and the page's answer (HTML, its status and
  *   headers) is sent as it is; any other path is the API's JSON 404.
  * - The access log (optional) never holds credentials or bodies.
- * - Shutdown: SIGINT/SIGTERM are taken by sigwait in the main thread; the
- *   daemon stops accepting, waits for requests in flight, then stops.  The
- *   caller's on_ready and on_stopping hooks (a service manager's readiness)
- *   run in that thread, once listening and when the signal arrives. */
+ * - TLS (tls.h) when a certificate and key are given: libmicrohttpd with
+ *   GnuTLS, TLS 1.2 and 1.3 only, the certificate handed to each handshake
+ *   by a callback, so SIGHUP swaps it without dropping a connection; every
+ *   answer then carries Strict-Transport-Security.  Plain HTTP on an
+ *   address other than loopback starts with a warning.
+ * - Signals: SIGINT/SIGTERM/SIGHUP are taken by sigwait in the main thread.
+ *   On a stop signal the daemon stops accepting, waits for requests in
+ *   flight, then stops.  The caller's on_ready and on_stopping hooks (a
+ *   service manager's readiness) run in that thread, once listening and
+ *   when a stop signal arrives. */
 #include "http/server.h"
 
 #include <assert.h>
@@ -51,15 +57,20 @@
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include <sodium.h>
 #include <unistd.h>
 
 #include "http/accesslog.h"
@@ -67,9 +78,11 @@
 #include "http/credentials.h"
 #include "http/errors.h"
 #include "http/framing.h"
+#include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/reaper.h"
 #include "http/router.h"
+#include "http/tls.h"
 #include "http/url.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -96,6 +109,7 @@ typedef struct server {
     ratelimit *auth_failures;
     FILE *access_log;  /* NULL: no access log */
     mem_budget memory; /* request bodies and arenas in flight together */
+    struct MHD_Daemon *daemon;
 } server;
 
 typedef struct request_ctx {
@@ -107,8 +121,9 @@ typedef struct request_ctx {
     struct timespec began;
     int started;
     int too_large;
-    int over_budget; /* the body did not fit the memory budget: 503 */
-    buf body;        /* up to max_body, on the heap, under the memory budget */
+    int over_budget;   /* the body did not fit the memory budget: 503 */
+    size_t counted_as; /* what metrics count it under (metrics.h) */
+    buf body;          /* up to max_body, on the heap, under the memory budget */
 } request_ctx;
 
 /* What the server keeps per connection (libmicrohttpd's socket context). */
@@ -225,6 +240,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         if (cs)
             cs->timer = info ? reaper_track(srv->reaper, info->connect_fd) : NULL;
         *socket_context = cs;
+        metrics_count(METRICS_CONNECTIONS_OPENED);
     } else {
         conn_state *cs = *socket_context;
         if (cs) {
@@ -235,15 +251,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
-/* Writes the request's access log line, if there is a log. */
+/* Counts the request in the metrics and writes its access log line, if
+ * there is a log. */
 static void request_log(server *srv, struct MHD_Connection *conn, const request_ctx *ctx)
 {
-    if (!srv->access_log)
-        return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t micros = (int64_t)(now.tv_sec - ctx->began.tv_sec) * 1000000 +
                      (now.tv_nsec - ctx->began.tv_nsec) / 1000;
+    metrics_request(ctx->counted_as, ctx->status, micros);
+    if (!srv->access_log)
+        return;
     const char *target = accesslog_redact(ctx->arena, ctx->target);
     accesslog_write(srv->access_log, client_address(conn), ctx->method ? ctx->method : "-",
                     target ? target : "-", ctx->status, micros);
@@ -359,6 +377,9 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, request_ctx *ctx, 
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Basic realm=\"agenda\", charset=\"UTF-8\"");
+    /* over TLS, browsers are told to come back over TLS only (two years) */
+    if (the_server.cfg.tls_cert)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=63072000");
     if (atomic_load(&the_server.stopping) || (x && x->close))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     queuing_own = true;
@@ -584,6 +605,129 @@ static enum MHD_Result respond_page(server *srv, struct MHD_Connection *conn, re
                                     .n_headers = wrs.n_headers});
 }
 
+/* Whether the client's address is a loopback one (127.0.0.0/8, ::1, or an
+ * IPv4 loopback address mapped into IPv6). */
+static bool is_loopback(const struct sockaddr *addr)
+{
+    if (addr && addr->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127;
+    if (addr && addr->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* The operator's probes: GET (or HEAD) only, no credentials.  A probe
+ * answers from what the process knows, so a load balancer's polling costs
+ * almost nothing; /readyz asks the worker's store one trivial query. */
+static bool probe_method_refused(struct MHD_Connection *conn, request_ctx *ctx, const char *method,
+                                 enum MHD_Result *ret)
+{
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+        return false;
+    *ret = send_error(conn, ctx, API_METHOD_NOT_ALLOWED, "method not allowed on this route", NULL,
+                      &(reply_extra){.allow = "GET, HEAD"});
+    return true;
+}
+
+static enum MHD_Result answer_health(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                     const char *method)
+{
+    (void)srv;
+    enum MHD_Result ret;
+    if (probe_method_refused(conn, ctx, method, &ret))
+        return ret;
+    char *text = strdup("{\"status\":\"ok\"}");
+    return text ? send_text(conn, ctx, MHD_HTTP_OK, text, NULL)
+                : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
+}
+
+static enum MHD_Result answer_ready(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                    const char *method)
+{
+    enum MHD_Result ret;
+    if (probe_method_refused(conn, ctx, method, &ret))
+        return ret;
+    store *st = worker_store(srv);
+    if (!st || store_ping(st) != STORE_OK) {
+        if (st)
+            store_rollback(st); /* a broken connection is opened again by the next request */
+        return send_error(conn, ctx, API_UNAVAILABLE, "the database is unavailable", NULL, NULL);
+    }
+    char *text = strdup("{\"status\":\"ready\"}");
+    return text ? send_text(conn, ctx, MHD_HTTP_OK, text, NULL)
+                : send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
+}
+
+/* /metrics: from loopback, or anywhere with the configured token as
+ * "Authorization: Bearer TOKEN" (compared in constant time). */
+static bool metrics_allowed(server *srv, struct MHD_Connection *conn)
+{
+    if (is_loopback(client_address(conn)))
+        return true;
+    const char *token = srv->cfg.metrics_token;
+    const char *header =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!token || !header || strncasecmp(header, "Bearer ", 7) != 0)
+        return false;
+    const char *given = header + 7;
+    size_t n = strlen(token);
+    return strlen(given) == n && sodium_memcmp(given, token, n) == 0;
+}
+
+static enum MHD_Result answer_metrics(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                      const char *method)
+{
+    enum MHD_Result ret;
+    if (probe_method_refused(conn, ctx, method, &ret))
+        return ret;
+    if (!metrics_allowed(srv, conn))
+        return send_error(conn, ctx, API_FORBIDDEN,
+                          "metrics are served to loopback, or with the metrics token", NULL, NULL);
+    metrics_snapshot snap = {.requests_in_flight = atomic_load(&srv->in_flight)};
+    const union MHD_DaemonInfo *info =
+        srv->daemon ? MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
+    snap.connections_open = info ? (int64_t)info->num_connections : 0;
+    api_counters_read(&snap.store_errors, &snap.store_retries);
+    store *st = worker_store(srv);
+    store_ops ops;
+    if (st && store_ops_read(st, clock_unix_seconds(), &ops) == STORE_OK) {
+        snap.have_store = true;
+        snap.messages_due = ops.messages_due;
+        snap.messages_pending = ops.messages_pending;
+        snap.messages_failed = ops.messages_failed;
+        snap.caldav_links_due = ops.caldav_links_due;
+        snap.caldav_links_failing = ops.caldav_links_failing;
+        snap.caldav_links_paused = ops.caldav_links_paused;
+        snap.imports_due = ops.imports_due;
+        snap.imports_failing = ops.imports_failing;
+    } else if (st) {
+        store_rollback(st);
+    }
+    buf out;
+    buf_init(&out, (size_t)4 << 20, NULL);
+    size_t len = 0;
+    char *text = metrics_render(&snap, &out) ? buf_take(&out, &len) : NULL;
+    buf_free(&out);
+    if (!text)
+        return send_error(conn, ctx, API_INTERNAL, NULL, NULL, NULL);
+    return send_text(conn, ctx, MHD_HTTP_OK, text,
+                     &(reply_extra){.content_type = "text/plain; version=0.0.4; charset=utf-8"});
+}
+
+typedef enum MHD_Result (*probe_answer)(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
+                                        const char *method);
+static const struct {
+    const char *path;
+    metrics_target target;
+    probe_answer answer;
+} probes[] = {
+    {"healthz", METRICS_HEALTH, answer_health},
+    {"readyz", METRICS_READY, answer_ready},
+    {"metrics", METRICS_SCRAPE, answer_metrics},
+};
+
 /* Answers one fully received request. */
 static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request_ctx *ctx,
                                const char *method)
@@ -598,10 +742,19 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     const char *const *segs = url.segments;
     const web_page *page = NULL;
     web_request wrq = {0};
+    if (url.n_segments == 1) {
+        for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
+            if (strcmp(segs[0], probes[i].path) == 0) {
+                ctx->counted_as = probes[i].target;
+                return probes[i].answer(srv, conn, ctx, method);
+            }
+    }
     switch (web_match(method, segs, url.n_segments, &page, &wrq)) {
     case WEB_FOUND:
+        ctx->counted_as = METRICS_PAGES;
         return respond_page(srv, conn, ctx, &url, page, &wrq);
     case WEB_BAD_METHOD:
+        ctx->counted_as = METRICS_PAGES;
         return respond_page(srv, conn, ctx, &url, NULL, &wrq);
     case WEB_NOT_MINE:
         break;
@@ -610,6 +763,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
         return send_error(conn, ctx, API_NOT_FOUND, "no such route", NULL, NULL);
     switch (router_match(method, segs + 2, url.n_segments - 2, &match, allow, sizeof allow)) {
     case ROUTE_FOUND:
+        ctx->counted_as = METRICS_ROUTES + (size_t)(match.route - api_routes);
         break;
     case ROUTE_NOT_FOUND:
         return send_error(conn, ctx, API_NOT_FOUND, "no such route", NULL, NULL);
@@ -654,16 +808,20 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     const char *identity = email ? email : token ? "" : NULL;
     int64_t now = clock_unix_seconds();
     unsigned wait = ratelimit_blocked(srv->auth_failures, client, identity, now);
-    if (wait)
+    if (wait) {
+        metrics_count(METRICS_AUTH_LIMITED);
         return send_error(conn, ctx, API_TOO_MANY, "too many failed authentications, retry later",
                           NULL, &(reply_extra){.retry_after = wait});
+    }
     store *st = worker_store(srv);
     if (!st)
         return send_error(conn, ctx, API_UNAVAILABLE, NULL, NULL, NULL);
     user who;
     api_err err = api_authenticate(st, ctx->arena, email, token, &who);
-    if (err == API_UNAUTHORIZED)
+    if (err == API_UNAUTHORIZED) {
         ratelimit_failed(srv->auth_failures, client, identity, now);
+        metrics_count(METRICS_AUTH_FAILED);
+    }
     if (err != API_OK)
         return send_error(conn, ctx, err, NULL, NULL, NULL);
 
@@ -874,12 +1032,35 @@ static int access_log_open(const server_config *cfg, FILE **out)
     return 0;
 }
 
+/* Whether addr is a loopback address (127.0.0.0/8, ::1, or an IPv4
+ * loopback mapped into IPv6): plain HTTP there never leaves the machine. */
+static bool listen_is_loopback(const struct sockaddr_storage *addr)
+{
+    return is_loopback((const struct sockaddr *)addr);
+}
+
+void server_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+void server_block_signals(void)
+{
+    sigset_t set;
+    server_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 int server_run(const server_config *cfg)
 {
     server *srv = &the_server;
     struct sockaddr_storage addr;
     socklen_t addr_len = 0;
-    sigset_t stop_signals;
+    sigset_t signals;
     struct MHD_Daemon *d = NULL;
     int listen_fd = -1;
     int sig = 0;
@@ -909,6 +1090,10 @@ int server_run(const server_config *cfg)
     }
     if (access_log_open(cfg, &srv->access_log) != 0)
         goto done;
+    if (!metrics_init()) {
+        fprintf(stderr, "agenda: cannot start (out of memory)\n");
+        goto done;
+    }
     raise_fd_limit();
     json_mem_install();
     srv->memory.limit = cfg->max_memory;
@@ -919,14 +1104,11 @@ int server_run(const server_config *cfg)
      * at the top is trimmed. */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-    /* Block the stop signals before any thread starts (the reaper's
+    /* Block the server's signals before any thread starts (the reaper's
      * included: threads inherit the mask), so that only sigwait below
      * receives them, also one sent while the workers are being started. */
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    server_block_signals();
+    server_signals(&signals);
     srv->auth_failures = ratelimit_new(cfg->auth_failures, cfg->auth_window);
     srv->reaper = reaper_start(cfg->max_connections, cfg->connection_timeout);
     if (!srv->auth_failures || !srv->reaper) {
@@ -934,14 +1116,37 @@ int server_run(const server_config *cfg)
         goto done;
     }
 
+    const tls_files tls = {.cert_path = cfg->tls_cert, .key_path = cfg->tls_key};
+    const bool secure = cfg->tls_cert && cfg->tls_key;
+    char why[512];
+    if (secure && !tls_load(&tls, why, sizeof why)) {
+        fprintf(stderr, "agenda: %s\n", why);
+        goto done;
+    }
+    if (!secure && !listen_is_loopback(&addr))
+        fprintf(stderr,
+                "agenda: warning: plain HTTP on %s, which is not a loopback address:"
+                " patient data would cross the network in the clear (use --tls-cert and"
+                " --tls-key, or a TLS proxy in front)\n",
+                cfg->listen);
+
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (secure)
+        flags |= MHD_USE_TLS;
     /* The library's per-connection pool holds the head being read: twice
      * the server's own limit and some, so heads just over that limit reach
      * head_refused and its JSON 431 (larger ones still get a JSON answer,
      * through MHD_queue_response above). */
     size_t pool = cfg->max_header_bytes * 2 + 8192;
+    /* the library logs TLS options given without TLS: they go in only with it */
+    struct MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_certificate_callback()},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem no_options[] = {{MHD_OPTION_END, 0, NULL}};
     d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_URI_LOG_CALLBACK, on_request_start,
@@ -949,19 +1154,30 @@ int server_run(const server_config *cfg)
         on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_UNESCAPE_CALLBACK, unescape_nothing, NULL,
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, secure ? tls_options : no_options, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "agenda: cannot start the HTTP server on %s\n", cfg->listen);
         goto done;
     }
     listen_fd = -1; /* the daemon's now */
+    srv->daemon = d;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    fprintf(stderr, "agenda: listening on %s (port %u, %u threads)\n", cfg->listen,
-            info ? (unsigned)info->port : 0u, cfg->threads);
+    fprintf(stderr, "agenda: listening on %s (port %u, %u threads%s)\n", cfg->listen,
+            info ? (unsigned)info->port : 0u, cfg->threads, secure ? ", TLS" : "");
     if (cfg->on_ready)
         cfg->on_ready(cfg->hook_arg);
 
-    while (sigwait(&stop_signals, &sig) != 0) {
+    for (;;) {
+        if (sigwait(&signals, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            break;
+        if (!secure)
+            fprintf(stderr, "agenda: SIGHUP: no certificate to reload (plain HTTP)\n");
+        else if (tls_load(&tls, why, sizeof why))
+            fprintf(stderr, "agenda: SIGHUP: certificate reloaded from %s\n", cfg->tls_cert);
+        else
+            fprintf(stderr, "agenda: SIGHUP: kept the certificate in use: %s\n", why);
     }
     fprintf(stderr, "agenda: stopping (signal %d)\n", sig);
     if (cfg->on_stopping)
@@ -988,6 +1204,8 @@ done:
     pthread_mutex_destroy(&srv->stores_lock);
     if (srv->access_log && srv->access_log != stderr)
         fclose(srv->access_log);
+    tls_unload();
+    metrics_free();
     if (rc == 0)
         fprintf(stderr, "agenda: stopped\n");
     return rc;

@@ -2,6 +2,7 @@
 #ifndef AGENDA_SERVER_H
 #define AGENDA_SERVER_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "api/api.h"
@@ -23,6 +24,10 @@ typedef struct server_config {
     unsigned auth_failures;      /* failed logins per address and window; 0: no limit */
     unsigned auth_window;        /* seconds */
     const char *access_log;      /* path, "-" for stderr, NULL for none */
+    const char *tls_cert;        /* PEM certificate (and chain) and key: TLS */
+    const char *tls_key;         /* when both are set, plain HTTP otherwise */
+    const char *metrics_token;   /* GET /metrics from other than loopback with
+                                  * "Authorization: Bearer" this; NULL: none */
     size_t max_memory;           /* bytes of request bodies and arenas in flight
                                   * together; past it 503 with Retry-After */
     api_limits limits;
@@ -41,10 +46,19 @@ typedef struct server_config {
  * SERVER_MAX_THREADS; 32 MiB bodies, ...). */
 server_config server_config_default(void);
 
+/* The signals the server takes in its main thread with sigwait: SIGINT and
+ * SIGTERM stop it, SIGHUP reloads the TLS certificate.  Every thread must
+ * have them blocked, so a process that starts threads of its own before
+ * server_run blocks them first with server_block_signals (threads inherit
+ * the mask); it also ignores SIGPIPE. */
+void server_signals(sigset_t *set);
+void server_block_signals(void);
+
 /* Runs the server until SIGINT or SIGTERM, then stops accepting, lets
- * in-flight requests finish (up to 30 s) and returns 0.  Returns non-zero,
- * after one line on stderr, when it cannot start (2 for a listen address or
- * a thread count out of range). */
+ * in-flight requests finish (up to 30 s) and returns 0.  With TLS, SIGHUP
+ * reads the certificate and key again (tls.h).  Returns non-zero, after one
+ * line on stderr, when it cannot start (2 for a listen address or a thread
+ * count out of range; 1 for a certificate that cannot be used). */
 int server_run(const server_config *cfg);
 
 #endif

@@ -42,6 +42,7 @@
 
 struct store {
     db *db;
+    bool erased; /* the open transaction erased personal data: store_erased */
 };
 
 typedef enum store_op_kind {
@@ -61,6 +62,14 @@ store_rc store_op_begin(store *st, store_op *op, store_op_kind kind);
 /* Ends the unit: keeps its effects when rc is STORE_OK (a failed commit
  * turns into its code), undoes them otherwise.  Returns the final code. */
 store_rc store_op_end(store *st, store_op *op, store_rc rc);
+
+/* Notes that the unit of work in progress erases personal data.  Once the
+ * outermost transaction commits, store_op_end empties SQLite's write-ahead
+ * log (PRAGMA wal_checkpoint(TRUNCATE)), which otherwise keeps the pages
+ * as they were before until later writes happen to overwrite them.  A
+ * checkpoint needs no reader behind it: when one is, the log keeps them
+ * until the next erasure; the outcome is never the commit's. */
+void store_erased(store *st);
 
 /* Copies text column `col` into the arena; *out is NULL for SQL NULL.
  * STORE_ERROR (logged) when the arena is full or the driver could not

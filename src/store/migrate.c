@@ -661,6 +661,22 @@ static const char SCHEMA_13[] =
     " CHECK (stop > start));"
     "CREATE INDEX IF NOT EXISTS booking_holds_live ON booking_holds (calendar_id, expires_at);";
 
+/* The platform's periodic upkeep (housekeeping.c): one row per job, due at
+ * due_at, claimed with a lease like the other background work; last_run
+ * and last_result say when it ran and what it did.  The jobs are fixed
+ * rows, made here (the purge of old patient tombstones is job 1). */
+static const char SCHEMA_14[] =
+    "CREATE TABLE IF NOT EXISTS housekeeping ("
+    " id BIGINT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " due_at BIGINT NOT NULL,"
+    " lease_owner TEXT,"
+    " lease_until BIGINT,"
+    " last_run BIGINT,"
+    " last_result TEXT);"
+    "INSERT INTO housekeeping (id, name, due_at) VALUES (1, 'purge patient tombstones', 0)"
+    " ON CONFLICT DO NOTHING;";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1, NULL},
     {2, "working hours", SCHEMA_2, NULL},
@@ -676,6 +692,7 @@ static const migration migrations[] = {
     {11, "CalDAV links and their items' sync status", SCHEMA_11, NULL},
     {12, "external busy time and imported feeds", SCHEMA_12, NULL},
     {13, "online booking: settings and holds", SCHEMA_13, NULL},
+    {14, "housekeeping jobs", SCHEMA_14, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

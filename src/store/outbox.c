@@ -426,7 +426,8 @@ store_rc store_outbox_plan(store *st, const appointment *rows, const bool *fresh
             if (rows[i].deleted || rows[i].status == APPT_CANCELLED)
                 gone[g++] = rows[i].id;
         }
-    qsort_r(p.by_id, p.n, sizeof *p.by_id, cmp_row_id, (void *)rows);
+    if (p.n > 1) /* qsort_r wants a non-NULL base, and one row is in order */
+        qsort_r(p.by_id, p.n, sizeof *p.by_id, cmp_row_id, (void *)rows);
 
     const store_bulk raise = {.sql = cause == OUTBOX_FIRST_RULES ? SQL_RAISE_VERSION_UNTOLD
                                                                  : SQL_RAISE_VERSION,

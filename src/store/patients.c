@@ -3,7 +3,9 @@
  * Patients are never removed: store_patient_delete leaves a tombstone
  * (deleted = 1) so `since` pollers learn about the deletion, and erases the
  * personal fields (names, email, phone, birthdate, address, notes,
- * language) in the same statement: the tombstone keeps ids and remote_id.  "remote_id is
+ * language) in the same statement, and in the same unit of work what its
+ * appointments' messages and SMS replies hold of them (the address or
+ * number, a reply's text): the tombstone keeps ids and remote_id.  "remote_id is
  * unique among a center's live patients" is the partial unique index
  * patients_remote_id (WHERE deleted = 0), so the database decides conflicts,
  * atomically, and a deleted patient's remote_id is free again at once.
@@ -71,6 +73,18 @@ static const char SQL_DELETE[] =
     "UPDATE patients SET deleted = 1, updated_at = ?, first_name = '', last_name = '', email = '',"
     " phone_number = '', birthdate = NULL, address = NULL, notes = NULL, language_code = NULL"
     " WHERE id = ? AND center_id = ? AND deleted + 0 = 0 RETURNING id";
+/* What the messages and SMS replies of the deleted patient's appointments
+ * hold of them is erased too, before those lose their link: the address or
+ * number a message went to, and the number and text of a reply (patient id;
+ * indexes appointments_patient, then messages_appointment; the replies are
+ * few and read by their appointment).  The rows stay, with their kinds,
+ * states and times: what was sent when, not to whom. */
+static const char SQL_ERASE_RECIPIENTS[] =
+    "UPDATE messages SET recipient = NULL WHERE recipient IS NOT NULL AND appointment_id IN"
+    " (SELECT id FROM appointments WHERE patient_id = ?)";
+static const char SQL_ERASE_REPLIES[] =
+    "UPDATE sms_replies SET from_number = '', body = '' WHERE appointment_id IN"
+    " (SELECT id FROM appointments WHERE patient_id = ?)";
 /* The deleted patient's appointments lose their link: now, patient id
  * (index appointments_patient). */
 static const char SQL_UNLINK_APPOINTMENTS[] =
@@ -234,10 +248,17 @@ store_rc store_patient_delete(store *st, int64_t center_id, int64_t id, int64_t 
     store_op op;
     const store_value deleted[] = {STORE_INT64(now), STORE_INT64(id), STORE_INT64(center_id)};
     store_rc rc = store_op_begin(st, &op, STORE_OP_WRITE);
+    const store_value patient_id[] = {STORE_INT64(id)};
     if (rc == STORE_OK)
         rc = store_write_row(st->db, SQL_DELETE, deleted, 3);
     if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_ERASE_RECIPIENTS, patient_id, 1, NULL, NULL);
+    if (rc == STORE_OK)
+        rc = store_write_run(st->db, SQL_ERASE_REPLIES, patient_id, 1, NULL, NULL);
+    if (rc == STORE_OK)
         rc = store_write_run(st->db, SQL_UNLINK_APPOINTMENTS, deleted, 2, NULL, NULL);
+    if (rc == STORE_OK)
+        store_erased(st);
     return store_op_end(st, &op, rc);
 }
 

@@ -1,5 +1,4 @@
-/* store.c - connections (and store_ping, their liveness check), explicit
- * transactions, and the helpers the store's
+/* store.c - connections, explicit transactions, and the helpers the store's
  * modules share (units of work, arena copies, reading and writing rows,
  * paging, bulk statements).
  *
@@ -77,16 +76,17 @@ void store_close(store *st)
     free(st);
 }
 
-store_rc store_ping(store *st)
-{
-    assert(st);
-    static const store_rows q = {"SELECT COUNT(*) FROM schema_migrations", sizeof(int64_t),
-                                 store_read_id};
-    int64_t n = 0;
-    return store_row_get(st->db, &q, NULL, 0, NULL, &n);
-}
-
 /* ---- explicit transactions -------------------------------------------- */
+
+/* What follows the outermost commit (rc its outcome): the write-ahead log
+ * emptied after an erasure (store_erased).  Returns rc. */
+static store_rc after_commit(store *st, store_rc rc)
+{
+    if (rc == STORE_OK && st->erased && db_engine_of(st->db) == DB_ENGINE_SQLITE)
+        (void)db_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    st->erased = false;
+    return rc;
+}
 
 store_rc store_begin(store *st)
 {
@@ -105,7 +105,7 @@ store_rc store_commit(store *st)
         fprintf(stderr, "agenda: store: store_commit without a transaction\n");
         return STORE_ERROR;
     }
-    return db_control_run(st->db, DB_COMMIT);
+    return after_commit(st, db_control_run(st->db, DB_COMMIT));
 }
 
 void store_rollback(store *st)
@@ -113,6 +113,7 @@ void store_rollback(store *st)
     assert(st);
     if (db_in_transaction(st->db))
         (void)db_control_run(st->db, DB_ROLLBACK);
+    st->erased = false;
 }
 
 /* ---- units of work ---------------------------------------------------- */
@@ -134,6 +135,11 @@ store_rc store_op_begin(store *st, store_op *op, store_op_kind kind)
     return rc;
 }
 
+void store_erased(store *st)
+{
+    st->erased = true;
+}
+
 store_rc store_op_end(store *st, store_op *op, store_rc rc)
 {
     assert(st && op);
@@ -144,6 +150,7 @@ store_rc store_op_end(store *st, store_op *op, store_rc rc)
             rc = db_control_run(st->db, DB_COMMIT);
         if (rc != STORE_OK && db_in_transaction(st->db))
             (void)db_control_run(st->db, DB_ROLLBACK);
+        rc = after_commit(st, rc);
     } else if (op->savepoint && open) {
         if (rc != STORE_OK)
             (void)db_control_run(st->db, DB_ROLLBACK_TO);

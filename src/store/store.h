@@ -57,10 +57,6 @@ const char *store_rc_name(store_rc rc);
  * malloc'd one-line message the caller frees. */
 store_rc store_open(const char *url, store **out, char **err);
 void store_close(store *st);
-/* The store answers: one cheap read of the database (the schema's version
- * table), for liveness checks.  STORE_UNAVAILABLE or STORE_ERROR when it
- * does not. */
-store_rc store_ping(store *st);
 /* The latest schema version this program knows. */
 int64_t store_schema_version(void);
 /* How many steps lead there: versions are numbered by change and a
@@ -750,6 +746,39 @@ store_rc store_message_receipt(store *st, const char *provider_id, const char *s
 
 /* Pending messages due at or before `now` not under lease, for the logs. */
 store_rc store_message_queue_depth(store *st, int64_t now, int64_t *depth);
+
+/* ---- housekeeping (housekeeping.c) -------------------------------------- */
+
+/* The jobs (rows of `housekeeping`), and how often each runs. */
+#define HOUSEKEEPING_PURGE_TOMBSTONES 1 /* patient tombstones past the retention */
+#define HOUSEKEEPING_INTERVAL         3600
+
+/* Leases up to max due jobs to owner until now + lease_seconds (lease.c). */
+store_rc store_housekeeping_claim(store *st, const char *owner, int64_t now, int64_t lease_seconds,
+                                  size_t max, arena *a, int64_t **ids, size_t *n);
+/* Runs job `id` under owner's lease, in one transaction: removes the
+ * tombstones of patients deleted more than tombstone_seconds before now
+ * (*purged: how many), and makes the job due again in
+ * HOUSEKEEPING_INTERVAL.  NOT_FOUND when the lease is no longer owner's
+ * (nothing done). */
+store_rc store_housekeeping_run(store *st, int64_t id, const char *owner, int64_t now,
+                                int64_t tombstone_seconds, int64_t *purged);
+
+/* ---- operations (ops.c) ------------------------------------------------ */
+
+/* Whether the store answers a trivial query: STORE_OK, else why not. */
+store_rc store_ping(store *st);
+
+/* The background work's backlog and failures, for metrics: messages due
+ * now and not under lease, pending in all, and failed for good; CalDAV
+ * links due now (active ones), failing (their last attempts failed) and
+ * paused; imported feeds due now and failing. */
+typedef struct store_ops {
+    int64_t messages_due, messages_pending, messages_failed;
+    int64_t caldav_links_due, caldav_links_failing, caldav_links_paused;
+    int64_t imports_due, imports_failing;
+} store_ops;
+store_rc store_ops_read(store *st, int64_t now, store_ops *out);
 
 /* ---- replies to SMS, confirmations (replies.c) --------------------------
  *

@@ -392,7 +392,7 @@ static int cmp_item_href(const void *a, const void *b)
 static caldav_item *find_item(caldav_item *items, size_t n, const char *href)
 {
     caldav_item key = {.href = href};
-    return bsearch(&key, items, n, sizeof *items, cmp_item_href);
+    return n ? bsearch(&key, items, n, sizeof *items, cmp_item_href) : NULL; /* items NULL: none */
 }
 
 static int cmp_str(const void *a, const void *b)

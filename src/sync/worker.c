@@ -1,8 +1,9 @@
 /* worker.c - THE sync worker (worker.h): the threads inside `agenda serve`
  * that do calendar sync's background work.
  *
- * The work is a table of queues: imported feeds (import.c) and CalDAV
- * links (engine.c).  Each thread has its own store and loops: for
+ * The work is a table of queues: imported feeds (import.c), CalDAV links
+ * (engine.c) and the platform's housekeeping (housekeeping.c: old patient
+ * tombstones).  Each thread has its own store and loops: for
  * each queue, claim a few due rows with a lease (store/lease.c: two
  * servers on one PostgreSQL never hold one row; a killed server's lease
  * lapses and the row is claimed again), run each (the queue's run records
@@ -33,6 +34,7 @@
 #include <sodium.h>
 
 #include "sync/engine.h"
+#include "sync/housekeeping.h"
 #include "sync/import.h"
 #include "util/clock.h"
 
@@ -45,6 +47,7 @@
 static const sync_queue *const queues[] = {
     &sync_import_queue,
     &sync_caldav_queue,
+    &sync_housekeeping_queue,
 };
 #define N_QUEUES (sizeof queues / sizeof queues[0])
 
@@ -140,6 +143,7 @@ static bool work_queue(thread_state *t, const sync_queue *q)
                         .owner = t->owner,
                         .timeout = w->cfg.timeout,
                         .key = w->cfg.key,
+                        .tombstone_days = w->cfg.tombstone_days,
                         .stopping = job_stopping,
                         .stopping_ctx = w};
         q->run(&job, batch[i]);

@@ -19,20 +19,22 @@
 #define SYNC_TIMEOUT_MAX     600
 
 typedef struct sync_config {
-    const char *db_url;    /* each thread opens its own store */
-    unsigned threads;      /* 1 to SYNC_MAX_THREADS; 0 means 1 */
-    int64_t timeout;       /* seconds per remote request; 0 means the default */
-    const secret_key *key; /* [sync] key_file's key, NULL when none (CalDAV
-                            * links then fail with a clear error) */
+    const char *db_url;     /* each thread opens its own store */
+    unsigned threads;       /* 1 to SYNC_MAX_THREADS; 0 means 1 */
+    int64_t timeout;        /* seconds per remote request; 0 means the default */
+    const secret_key *key;  /* [sync] key_file's key, NULL when none (CalDAV
+                             * links then fail with a clear error) */
+    int64_t tombstone_days; /* [server] tombstone_days (housekeeping.h); 0: default */
 } sync_config;
 
 /* What a queue's run gets for one claimed row. */
 typedef struct sync_job {
     store *st;
-    arena *a;              /* reset before each row */
-    const char *owner;     /* the lease owner to finish under */
-    int64_t timeout;       /* seconds per remote request */
-    const secret_key *key; /* the sync key, NULL when none */
+    arena *a;               /* reset before each row */
+    const char *owner;      /* the lease owner to finish under */
+    int64_t timeout;        /* seconds per remote request */
+    const secret_key *key;  /* the sync key, NULL when none */
+    int64_t tombstone_days; /* how long patient tombstones are kept */
     /* True once the worker is stopping: a long remote request polls it
      * and gives up (fetch.h's cancelled). */
     bool (*stopping)(void *ctx);

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from helpers import (API, Cli, Server, expect, expect_error, make_account, twilio_signature,
-                     unique, unwrap_list, unwrap_one)
+from helpers import (API, Cli, Server, database_contents, expect, expect_error, make_account,
+                     twilio_signature, unique, unwrap_list, unwrap_one)
 
 DAY = 86400
 SECRET = "test-secret-" + uuid.uuid4().hex[:8]
@@ -617,6 +617,38 @@ def test_unclear_and_unmatched_replies_change_nothing(sms):
     expect_twiml(post_signed(sms.server.base, "sms/inbound", {"Body": "no"}))
     assert len(replies_of(acct)) == 1
     assert acct.get_appointment(appt["id"])["status"] == "booked"
+
+
+def test_deleting_a_patient_erases_their_number_from_messages_and_replies(sms):
+    """The right to erasure reaches what was sent: after the patient's
+    deletion the whole database (dumped, every table) holds neither the
+    number the reminder went to nor the text of the reply, and the message
+    rows stay with their kinds and states."""
+    acct = sms.account(rules=["sms 1d"])
+    typed, e164 = be_mobile()
+    secret = unique("Xq")
+    remote_id = unique("erase")  # a tombstone keeps its remote_id: nothing personal in it
+    appt = booked(sms, acct, typed, remote_id=remote_id, first_name=secret)
+    sms.remind(acct, e164, appt)
+    words = f"Merci {secret} à demain"
+    expect_twiml(sms.reply(e164, words))
+    (msg,), _ = messages_of(acct, appt["id"])
+    assert msg["recipient"] == e164
+    [reply] = [r for r in replies_of(acct) if r["appointment_id"] == appt["id"]]
+    assert reply["body"] == words
+    before = database_contents(sms.cli.db).decode(errors="replace")
+    assert e164 in before and words in before and secret in before
+
+    expect(acct.api.delete(f"{acct.patients}/remote_id:{remote_id}"), 204)
+    after = database_contents(sms.cli.db).decode(errors="replace")
+    digits = e164[-6:]
+    for value in (e164, typed, digits, words, secret):
+        assert value not in after, value
+    (kept,), _ = messages_of(acct, appt["id"])
+    assert (kept["id"], kept["kind"], kept["state"], kept["recipient"]) == (
+        msg["id"], "reminder", "sent", None)
+    [erased] = [r for r in replies_of(acct) if r["id"] == reply["id"]]
+    assert erased["from"] == "" and erased["body"] == "" and erased["outcome"] == "unclear"
 
 
 def test_two_appointments_at_one_time_for_one_number_are_unclear(sms):

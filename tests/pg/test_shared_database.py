@@ -11,6 +11,8 @@ import subprocess
 import threading
 import time
 
+import requests
+
 from helpers import (Api, Cli, Server, expect, make_account, patient_fields, unique,
                      unwrap_list)
 
@@ -118,6 +120,10 @@ def test_postgres_restart_gives_503_then_recovers(agenda_bin, cluster, tmp_path)
                 assert "error" in resp.json()
             resp = api.post(acct.patients, {"patient": patient_fields("during")})
             assert resp.status_code == 503, resp.text
+            # the probes: the process answers, the store does not
+            assert requests.get(f"{server.base}/healthz", timeout=30).status_code == 200
+            ready = requests.get(f"{server.base}/readyz", timeout=30)
+            assert ready.status_code == 503 and "error" in ready.json(), ready.text
         finally:
             pg_ctl(cluster, "resume")
 
@@ -128,6 +134,7 @@ def test_postgres_restart_gives_503_then_recovers(agenda_bin, cluster, tmp_path)
                 break
             time.sleep(0.2)
         assert resp.status_code == 200, resp.text
+        assert requests.get(f"{server.base}/readyz", timeout=30).json() == {"status": "ready"}
         rids = [p["remote_id"] for p in unwrap_list(resp.json(), "patients", "patient")]
         assert rids == ["before"]  # kept; the refused write is not there
         expect(api.post(acct.patients, {"patient": patient_fields(unique("after"))}), 201)

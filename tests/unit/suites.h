@@ -21,6 +21,7 @@
     SUITE(suite_credentials)                                                                       \
     SUITE(suite_framing)                                                                           \
     SUITE(suite_ratelimit)                                                                         \
+    SUITE(suite_metrics)                                                                           \
     SUITE(suite_reaper)                                                                            \
     SUITE(suite_accesslog)                                                                         \
     SUITE(suite_fields)                                                                            \
