@@ -6,13 +6,16 @@
 #   make check      the edit-test loop: build, layering, unit and black-box
 #                   tests on SQLite (no root, no PostgreSQL, a few minutes)
 #   make CC=clang   the same with clang
+#   make install    binary, man pages, systemd unit, sample config (mk/install.mk)
+#   make deb        the Debian package, in build/deb/ (mk/deb.mk)
 #
 # Each area of checks beyond the core lives in mk/NAME.mk and appends the
 # targets `make test` must run to TEST_TARGETS.
 
 CC      ?= cc
 CXX     ?= c++
-PKGS    := libmicrohttpd libcjson sqlite3 libsodium libpq inih libical libcurl gnutls libxml-2.0
+PKGS    := libmicrohttpd libcjson sqlite3 libsodium libpq inih libical libcurl gnutls libxml-2.0 \
+           libsystemd
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -pthread
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -55,11 +58,11 @@ $(BIN): $(OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) -MMD -MP -c -o $@ $<
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages Agenda needs to build, run and test.
 # Called by `make run` and `make test`; does nothing when everything is present.
+# debhelper, dpkg-dev, lintian, scdoc and systemd (systemd-analyze) build and
+# check the Debian package (make deb, make test-deb).
 # As root it runs apt-get; otherwise it prints the exact command to run and fails.
 set -eu
 . "$(dirname "$0")/apt-install.sh"
@@ -10,5 +12,5 @@ apt_install_missing agenda \
     libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev libpq-dev postgresql \
     libinih-dev libical-dev libcurl4-gnutls-dev libgnutls28-dev libphonenumber-dev \
     check python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd curl tzdata \
-    libxml2-dev radicale xandikos python3-caldav python3-icalendar vdirsyncer openssl \
-    python3-prometheus-client
+    libxml2-dev libsystemd-dev radicale xandikos python3-caldav python3-icalendar vdirsyncer \
+    openssl python3-prometheus-client debhelper dpkg-dev lintian scdoc systemd

@@ -9,6 +9,7 @@
 #include "admin.h"
 #include "cli.h"
 #include "config.h"
+#include "service.h"
 #include "util/clock.h"
 #include "http/server.h"
 #include "notify/dispatch.h"
@@ -283,7 +284,12 @@ static int serve(int argc, char **argv)
         config_free(&conf);
         return 1;
     }
+    service_notifier *svc = service_new(cfg.db_url);
+    cfg.on_ready = service_ready;
+    cfg.on_stopping = service_stopping;
+    cfg.hook_arg = svc;
     int status = server_run(&cfg);
+    service_free(svc);
     sync_stop(syncer);
     dispatch_stop(messages);
     secret_key_free(sync_key);

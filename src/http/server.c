@@ -46,7 +46,9 @@
  *   address other than loopback starts with a warning.
  * - Signals: SIGINT/SIGTERM/SIGHUP are taken by sigwait in the main thread.
  *   On a stop signal the daemon stops accepting, waits for requests in
- *   flight, then stops. */
+ *   flight, then stops.  The caller's on_ready and on_stopping hooks (a
+ *   service manager's readiness) run in that thread, once listening and
+ *   when a stop signal arrives. */
 #include "http/server.h"
 
 #include <assert.h>
@@ -1166,6 +1168,8 @@ int server_run(const server_config *cfg)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     fprintf(stderr, "agenda: listening on %s (port %u, %u threads%s)\n", cfg->listen,
             info ? (unsigned)info->port : 0u, cfg->threads, secure ? ", TLS" : "");
+    if (cfg->on_ready)
+        cfg->on_ready(cfg->hook_arg);
 
     for (;;) {
         if (sigwait(&signals, &sig) != 0)
@@ -1180,6 +1184,8 @@ int server_run(const server_config *cfg)
             fprintf(stderr, "agenda: SIGHUP: kept the certificate in use: %s\n", why);
     }
     fprintf(stderr, "agenda: stopping (signal %d)\n", sig);
+    if (cfg->on_stopping)
+        cfg->on_stopping(cfg->hook_arg);
     atomic_store(&srv->stopping, 1);
     MHD_quiesce_daemon(d);
     /* Let requests already being read or answered finish. */

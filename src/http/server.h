@@ -33,6 +33,13 @@ typedef struct server_config {
     api_limits limits;
     api_settings settings; /* what the handlers need of the configuration
                             * file; strings outlive the server */
+    /* Told to a service manager (src/service.h); NULL for none.  on_ready
+     * runs in server_run's thread once the socket listens and the workers
+     * run; on_stopping when a stop signal arrives, before requests in
+     * flight are finished.  Both get hook_arg. */
+    void (*on_ready)(void *hook_arg);
+    void (*on_stopping)(void *hook_arg);
+    void *hook_arg;
 } server_config;
 
 /* Fills defaults (threads: two per online core, at least 4, at most

@@ -12,7 +12,8 @@ import time
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from helpers import Cli, expect, expect_error, free_port, make_account, unique
+from helpers import (Cli, database_for, execute_sql, expect, expect_error, free_port,
+                     make_account, unique)
 
 
 def wait_listening(proc, port, address="127.0.0.1"):
@@ -69,6 +70,31 @@ def test_readyz_is_503_when_the_database_stops_answering(agenda_bin, tmp_path):
         base = f"http://127.0.0.1:{port}"
         expect_error(requests.get(f"{base}/readyz", timeout=30), 503)
         assert expect(requests.get(f"{base}/healthz", timeout=30), 200) == {"status": "ok"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def test_readyz_reads_the_database_through_an_open_connection(agenda_bin, tmp_path):
+    """A connection already open answers `SELECT 1` whatever became of the
+    SQLite file; /readyz reads the schema's table, so it sees it."""
+    db = tmp_path / "ready.db"
+    port = free_port()
+    log = open(tmp_path / "ready.log", "wb")
+    proc = subprocess.Popen([agenda_bin, "serve", "--db", database_for(db), "--threads", "1",
+                             "--listen", f"127.0.0.1:{port}"], stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        wait_listening(proc, port)
+        base = f"http://127.0.0.1:{port}"
+        assert expect(requests.get(f"{base}/readyz", timeout=30), 200) == {"status": "ready"}
+        execute_sql(database_for(db),
+                    "ALTER TABLE schema_migrations RENAME TO schema_migrations_away")
+        expect_error(requests.get(f"{base}/readyz", timeout=30), 503)
+        execute_sql(database_for(db),
+                    "ALTER TABLE schema_migrations_away RENAME TO schema_migrations")
+        assert expect(requests.get(f"{base}/readyz", timeout=30), 200) == {"status": "ready"}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
