@@ -128,12 +128,14 @@ def event(uid, summary="Busy", start="20261210T090000Z", end="20261210T100000Z")
 
 class CountingProxy:
     """Forwards every request to `server` as it is (one kept connection per
-    client connection) and records each as "METHOD" ("PROPFIND depth N")."""
+    client connection) and records each as "METHOD" ("PROPFIND depth N"),
+    and in `requests` as (method, path)."""
 
     def __init__(self, server, hide_sync=False):
         upstream = urllib.parse.urlsplit(server.base)
         self.lock = threading.Lock()
         self.seen = []
+        self.requests = []  # (method, path) of every request answered, never taken
         self.hide_sync = hide_sync
         proxy = self
 
@@ -159,6 +161,8 @@ class CountingProxy:
                     data, status, out = r.read(), r.status, r.getheaders()
                     if proxy.hide_sync and self.command == "PROPFIND":
                         data = data.replace(b"sync-collection", b"x-hidden-report")
+                with proxy.lock:  # before the client has its answer
+                    proxy.requests.append((self.command, self.path))
                 self.send_response(status)
                 for k, v in out:
                     if k.lower() not in ("connection", "content-length", "transfer-encoding"):
