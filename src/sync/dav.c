@@ -881,7 +881,9 @@ dav_status dav_sync_collection(dav_client *c, const char *token, arena *a, dav_c
         }
         st = sync_round(c, from, a, &items, &next, &truncated, r);
         out->rounds++;
-        out->token_suspect = st == DAV_TRANSIENT && from && r->http >= 500;
+        out->unsupported = st != DAV_OK && st != DAV_INVALID_TOKEN &&
+                           (r->http == 400 || r->http == 403 || r->http == 405 || r->http == 501);
+        out->token_suspect = st == DAV_TRANSIENT && from && r->http >= 500 && !out->unsupported;
         if (st == DAV_OK && truncated && from && strcmp(from, next) == 0) {
             set_message(r, "REPORT: truncated without progress (the same sync-token)");
             st = DAV_TRANSIENT;

@@ -13,7 +13,9 @@ is driven with python3-caldav, as a doctor's phone would.
 - events created, moved and deleted there block and free busy time,
   suggestions and bookings; the platform's own events are never busy time;
 - a server without sync-collection (a proxy hides it) costs one PROPFIND
-  Depth 0 per pull while its ctag is unchanged;
+  Depth 0 per pull while its ctag is unchanged; one that lists the report
+  but refuses it (400, 403, 501 naming no token) is pulled by ctag at once,
+  and for good;
 - vdirsyncer (a real client) syncing the collection into a folder finds
   the appointments' events;
 - a remote edit of a platform event is overwritten and counted as a
@@ -177,6 +179,45 @@ def test_without_sync_collection_an_unchanged_ctag_costs_one_request(agenda_bin,
         assert got[:2] == ["PROPFIND depth 0", "PROPFIND depth 1"] and "REPORT" in got, got
         assert o.busy() == [(t("12:00", 2), t("13:00", 2))]
         assert o.status()["last_error"] == "-"
+    finally:
+        o.p.stop()
+        proxy.stop()
+
+
+@pytest.mark.parametrize("status", [400, 403, 501])
+def test_a_sync_collection_refused_unexpectedly_falls_back_to_the_ctag(agenda_bin, tmp_path,
+                                                                       remote, status):
+    """A server that lists sync-collection but answers it with a 400, 403 or
+    501 naming no sync token: the same run pulls with the ctag, a listing and
+    calendar-multiget, and the link remembers it: later pulls never ask for
+    sync-collection again, nothing pauses or fails."""
+    import copy
+    proxy = servers.CountingProxy(remote, refuse_sync=status)
+    proxied = copy.copy(remote)
+    proxied.calendar = proxy.url(remote.calendar)
+    o = Office(agenda_bin, tmp_path, proxied)
+    try:
+        r = Remote(remote)
+        r.add("dentist", t("10:00", 1), t("11:00", 1))
+        proxy.take()
+        o.sync()
+        assert proxy.take() == ["REPORT sync-collection refused", "PROPFIND depth 0",
+                                "PROPFIND depth 1", "REPORT"]
+        assert o.busy() == [(t("10:00", 1), t("11:00", 1))]
+        st = o.status()
+        assert st["state"] == "active" and st["last_error"] == "-" and st["pulled"] == "1", st
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0"]
+        r.add("lunch", t("12:00", 2), t("13:00", 2))
+        a = o.book_api(t("14:00", 1))
+        o.sync()
+        got = proxy.take()
+        assert "REPORT sync-collection refused" not in got, got
+        assert got[:2] == ["PUT", "PROPFIND depth 0"] and "PROPFIND depth 1" in got, got
+        assert o.busy() == [(t("10:00", 1), t("11:00", 1)), (t("12:00", 2), t("13:00", 2))]
+        assert set(r.events()) == {"dentist", "lunch", f"agenda-{a['id']}"}
+        st = o.status()
+        assert st["state"] == "active" and st["last_error"] == "-" and st["attempts"] == "0", st
     finally:
         o.p.stop()
         proxy.stop()

@@ -107,6 +107,7 @@ int main(int argc, char **argv)
             cJSON_AddStringToObject(out, "token", ch.token);
         cJSON_AddNumberToObject(out, "rounds", (double)ch.rounds);
         cJSON_AddBoolToObject(out, "token_suspect", ch.token_suspect);
+        cJSON_AddBoolToObject(out, "unsupported", ch.unsupported);
     } else if (strcmp(op, "list") == 0) {
         dav_item *items = NULL;
         size_t n = 0;

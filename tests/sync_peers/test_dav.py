@@ -324,6 +324,23 @@ def test_invalid_token_answers_of_each_kind(tool, scripted):
     assert dav(tool, scripted, "sync", "t")["status"] == "refused"
 
 
+def test_a_sync_collection_refused_without_a_token_error_is_unsupported(tool, scripted):
+    """400, 403, 405 and 501 that name no DAV:valid-sync-token, with or
+    without a token sent: the server does not do the report (the engine
+    falls back to the ctag); an invalid token, a 500 or a 409 are not that."""
+    token_error = '<D:error xmlns:D="DAV:"><D:valid-sync-token/></D:error>'
+    cases = [(400, "", None, True), (403, "Forbidden", "t", True), (405, "", None, True),
+             (501, "", "t", True), (403, token_error, "t", False), (500, "", "t", False),
+             (409, "", "t", False), (503, "", None, False)]
+    Script.answers = [(status, {}, body) for status, body, _, _ in cases]
+    for status, _, token, unsupported in cases:
+        r = dav(tool, scripted, "sync", *([token] if token else []))
+        assert r["status"] != "ok" and r["http"] == status, r
+        assert r["unsupported"] is unsupported, (status, r)
+        if status == 501:
+            assert r["token_suspect"] is False, r
+
+
 def test_server_errors_bad_xml_and_huge_answers_are_transient(tool, scripted):
     Script.answers = [
         (503, {}, "down"),
