@@ -15,6 +15,7 @@
 #include "notify/notify.h"
 #include "store/store.h"
 #include "sync/dav.h"
+#include "sync/netguard.h"
 #include "sync/secret.h"
 #include "sync/worker.h"
 #include "util/parse.h"
@@ -208,6 +209,7 @@ static int serve(int argc, char **argv)
         config_free(&conf);
         return 1;
     }
+    netguard_allow(&conf.sync_allow); /* before any thread: links, imports, the worker */
     cfg.settings = (api_settings){.sms_secret = conf.sms.on ? conf.sms.secret : NULL,
                                   .public_url = conf.public_url,
                                   .sync_key = sync_key};

@@ -15,7 +15,7 @@ from datetime import date
 import caldav
 import pytest
 
-from helpers import expect, unique, unwrap_list
+from helpers import expect, sync_section, unique, unwrap_list
 from reminders_support import Practice
 from schedule_support import BRUSSELS, at, put_hours, service
 
@@ -146,7 +146,7 @@ class Office:
         self.conf = tmp_path / f"{unique('sync')}.ini"
         # a request may take long: Xandikos answers a first sync-collection of
         # 1,000 members slowly
-        self.conf.write_text(f"[server]\nsync_timeout = 300\n[sync]\nkey_file = {key}\n")
+        self.conf.write_text("[server]\nsync_timeout = 300\n" + sync_section(key))
         self.serve_args = ["--config", str(self.conf), "--dispatch", "off", "--sync",
                            "on" if sync else "off"]
         self.srv = self.p.serve(*self.serve_args)
