@@ -217,7 +217,8 @@ int admin_feed(int argc, char **argv)
             return verbs[i].run(argc - 1, argv + 1);
     }
     cli_error("usage: agenda feed create --calendar ID [--patient-names on|off] | "
-              "revoke --calendar ID | import --calendar ID --url URL [--interval SECONDS] | "
+              "revoke --calendar ID | import --calendar ID --url URL [--interval SECONDS] "
+              "[--config PATH] | "
               "imports --calendar ID | unimport --id N [--db DB]");
     return EXIT_USAGE;
 }
