@@ -281,7 +281,8 @@ def main():
         run([agenda, "keygen", key], env=env)
         conf = os.path.join(tmp, "agenda.ini")
         with open(conf, "w") as f:
-            f.write(f"[server]\nsync_timeout = 120\n[sync]\nkey_file = {key}\n")
+            f.write(f"[server]\nsync_timeout = 120\n[sync]\nkey_file = {key}\n"
+                    "allow_networks = 127.0.0.0/8, ::1/128\n")  # Radicale on loopback
         cli = lambda *a, **kw: run([agenda, *a, "--db", db], env=env, **kw)  # noqa: E731
         base, folder = start_radicale(procs, tmp)
         proxy = CountingProxy(int(base.rsplit(":", 1)[1]))

@@ -2,9 +2,12 @@
  * command line.  Imported feeds (read-only addresses fetched by the sync
  * worker as busy time, sync/import.c):
  *
- *   agenda feed import --calendar ID --url URL [--interval SECONDS]
+ *   agenda feed import --calendar ID --url URL [--interval SECONDS] [--config PATH]
  *       adds one and prints its id; fetched by a running server within a
- *       second, then every interval (default 900 s, 60 to 86400);
+ *       second, then every interval (default 900 s, 60 to 86400).  An
+ *       address whose host resolves to an internal address is refused
+ *       unless the configuration's [sync] allow_networks has it
+ *       (sync/netguard.h; --config or $AGENDA_CONFIG);
  *   agenda feed imports --calendar ID
  *       one line per import: id, the address's scheme and host (the rest
  *       may be a secret), then key=value fields;
@@ -27,20 +30,27 @@
  * non-zero exit for a refusal, nothing changed. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "admin.h"
 #include "cli.h"
+#include "config.h"
 #include "sync/feed.h"
 #include "sync/fetch.h"
 #include "sync/import.h"
+#include "sync/netguard.h"
 #include "util/clock.h"
 #include "util/parse.h"
 #include "util/token.h"
 
 static int feed_import(int argc, char **argv)
 {
-    cli_option o[] = {{.name = "db"}, {.name = "calendar"}, {.name = "url"}, {.name = "interval"}};
+    cli_option o[] = {{.name = "db"},
+                      {.name = "calendar"},
+                      {.name = "url"},
+                      {.name = "interval"},
+                      {.name = "config"}};
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
         return EXIT_USAGE;
     calendar_import im = {.url = cli_require(o, COUNT(o), "url"),
@@ -60,6 +70,18 @@ static int feed_import(int argc, char **argv)
         cli_error("option '--url' %s", why);
         return EXIT_USAGE;
     }
+    /* the networks the address may be in: [sync] allow_networks */
+    const char *env = getenv("AGENDA_CONFIG");
+    const char *config_path = cli_get(o, COUNT(o), "config", env && *env ? env : NULL);
+    agenda_config conf;
+    char err[512];
+    config_defaults(&conf);
+    if (config_path && !config_load(config_path, &conf, err, sizeof err)) {
+        cli_error("%s", err);
+        return 1;
+    }
+    netguard_allow(&conf.sync_allow);
+    config_free(&conf);
     admin_session s;
     if (!admin_session_open(&s, cli_db(o, COUNT(o))))
         return 1;
@@ -77,6 +99,9 @@ static int feed_import(int argc, char **argv)
                                    rc == STORE_CONFLICT ? "an import of this address for the "
                                                           "calendar"
                                                         : "calendar");
+    case IMPORT_ADDRESS_REFUSED:
+        cli_error("option '--url': %s", why);
+        return admin_session_close(&s, STORE_ERROR, NULL);
     case IMPORT_BAD_URL:
     case IMPORT_BAD_INTERVAL:
         break; /* checked above */
@@ -192,7 +217,8 @@ int admin_feed(int argc, char **argv)
             return verbs[i].run(argc - 1, argv + 1);
     }
     cli_error("usage: agenda feed create --calendar ID [--patient-names on|off] | "
-              "revoke --calendar ID | import --calendar ID --url URL [--interval SECONDS] | "
+              "revoke --calendar ID | import --calendar ID --url URL [--interval SECONDS] "
+              "[--config PATH] | "
               "imports --calendar ID | unimport --id N [--db DB]");
     return EXIT_USAGE;
 }

@@ -31,6 +31,7 @@
 #include "sync/dav.h"
 #include "sync/engine.h"
 #include "sync/link.h"
+#include "sync/netguard.h"
 #include "sync/secret.h"
 #include "util/clock.h"
 
@@ -50,7 +51,8 @@ int admin_keygen(int argc, char **argv)
 }
 
 /* Loads the configuration's key into *key (and its [server] sync_timeout
- * into *timeout when not NULL); false after one line. */
+ * into *timeout when not NULL) and makes its [sync] allow_networks this
+ * process's (sync/netguard.h); false after one line. */
 static bool load_key_and_timeout(const cli_option *o, size_t n_opts, secret_key **key,
                                  int64_t *timeout)
 {
@@ -64,6 +66,7 @@ static bool load_key_and_timeout(const cli_option *o, size_t n_opts, secret_key 
         cli_error("%s", err);
         return false;
     }
+    netguard_allow(&conf.sync_allow);
     if (!conf.sync_key_file)
         cli_error("no key to seal the password with: set [sync] key_file in the configuration "
                   "file (--config or $AGENDA_CONFIG); 'agenda keygen PATH' writes a key");

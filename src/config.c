@@ -270,6 +270,14 @@ static bool set_sync_key_file(parse_state *ps, const char *v)
     return (ps->cfg->sync_key_file = keep(ps, v)) != NULL;
 }
 
+static bool set_sync_allow_networks(parse_state *ps, const char *v)
+{
+    char why[160];
+    if (!cidr_parse_list(v, &ps->cfg->sync_allow, why, sizeof why))
+        return fail(ps, "allow_networks: %s", why);
+    return true;
+}
+
 static const config_key keys[] = {
     {"server", "public_url", false, set_public_url},
     {"server", "dispatch", false, set_dispatch},
@@ -294,6 +302,7 @@ static const config_key keys[] = {
     {"sms", "id_field", false, set_sms_id_field},
     {"sms", "secret", false, set_sms_secret},
     {"sync", "key_file", false, set_sync_key_file},
+    {"sync", "allow_networks", false, set_sync_allow_networks},
 };
 
 /* Expands ${NAME} from the environment into out (at most outlen bytes with

@@ -9,7 +9,9 @@
  *   [sms]     url, method, format, body, header (repeatable), username,
  *             password, id_field, secret
  *   [sync]    key_file (the key CalDAV passwords are sealed with; the file
- *             is read where it is used: sync/secret.h)
+ *             is read where it is used: sync/secret.h), allow_networks
+ *             (CIDR[, CIDR...]: internal networks links and imported feeds
+ *             may reach, sync/netguard.h)
  * An unknown section or key, a key given twice (but `header`), a bad value
  * or a missing required key is refused with one line naming the file and
  * line.  A value may name environment variables as ${NAME}, so secrets need
@@ -22,6 +24,7 @@
 #include <stdint.h>
 
 #include "notify/settings.h"
+#include "util/cidr.h"
 
 typedef struct agenda_config {
     const char *path;          /* the file read, or NULL when there is none */
@@ -37,6 +40,9 @@ typedef struct agenda_config {
     smtp_settings smtp;
     sms_settings sms;
     const char *sync_key_file; /* [sync] key_file; NULL when not set */
+    cidr_list sync_allow;      /* [sync] allow_networks: internal networks sync
+                                * may reach all the same (sync/netguard.h);
+                                * none by default */
     void *storage_;            /* the strings above; config_free releases it */
 } agenda_config;
 

@@ -16,6 +16,7 @@
 #include "notify/notify.h"
 #include "store/store.h"
 #include "sync/dav.h"
+#include "sync/netguard.h"
 #include "sync/secret.h"
 #include "sync/worker.h"
 #include "util/parse.h"
@@ -61,7 +62,8 @@ static const char usage[] =
     "  caldav sync --calendar ID [--config PATH]     push and pull now\n"
     "  feed create --calendar ID [--patient-names on|off]   prints the feed's new secret token\n"
     "  feed revoke --calendar ID\n"
-    "  feed import --calendar ID --url URL [--interval SECONDS]   prints the import's id\n"
+    "  feed import --calendar ID --url URL [--interval SECONDS] [--config PATH]   prints the "
+    "import's id\n"
     "  feed imports --calendar ID | feed unimport --id N\n"
     "  backup [--db DB] --to PATH               a checked copy of a live SQLite database\n"
     "  restore --from PATH [--db DB] [--replace on]   put a backup in place\n"
@@ -222,6 +224,7 @@ static int serve(int argc, char **argv)
         config_free(&conf);
         return 1;
     }
+    netguard_allow(&conf.sync_allow); /* before any thread: links, imports, the worker */
     cfg.settings = (api_settings){.sms_secret = conf.sms.on ? conf.sms.secret : NULL,
                                   .public_url = conf.public_url,
                                   .sync_key = sync_key};

@@ -86,6 +86,7 @@ api_err imports_create(api_request *rq, api_response *rs)
     case IMPORT_ADDED:
         break;
     case IMPORT_BAD_URL:
+    case IMPORT_ADDRESS_REFUSED:
         fields_error(&fe, "url", why);
         return handler_fail_fields(rs, &fe, API_INVALID, "the import is invalid");
     case IMPORT_BAD_INTERVAL:

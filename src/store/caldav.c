@@ -82,6 +82,9 @@ static const char SQL_RECORD_FAILED[] =
     " pull_at = ?, state = CASE WHEN CAST(? AS TEXT) IS NULL THEN state ELSE 'paused' END,"
     " paused_reason = COALESCE(?, paused_reason), lease_owner = NULL, lease_until = NULL,"
     " updated_at = ? WHERE calendar_id = ? AND lease_owner = ? RETURNING calendar_id";
+static const char SQL_DROP_SYNC[] =
+    "UPDATE caldav_links SET sync_collection = 0, sync_token = NULL, ctag = NULL"
+    " WHERE calendar_id = ? AND lease_owner = ? RETURNING calendar_id";
 static const char SQL_WAKE[] =
     "UPDATE caldav_links SET due_at = CASE WHEN due_at > ? THEN ? ELSE due_at END"
     " WHERE calendar_id = ? RETURNING calendar_id";
@@ -312,6 +315,13 @@ store_rc store_caldav_record(store *st, const caldav_outcome *o, int64_t now)
                                  STORE_INT64(o->calendar_id),
                                  STORE_TEXT(o->owner)};
     return store_write_row(st->db, SQL_RECORD_FAILED, binds, 14);
+}
+
+store_rc store_caldav_drop_sync_collection(store *st, int64_t calendar_id, const char *owner)
+{
+    assert(st && owner);
+    const store_value binds[] = {STORE_INT64(calendar_id), STORE_TEXT(owner)};
+    return store_write_row(st->db, SQL_DROP_SYNC, binds, 2);
 }
 
 store_rc store_caldav_wake(store *st, int64_t calendar_id, int64_t at)

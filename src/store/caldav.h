@@ -108,6 +108,13 @@ typedef struct caldav_outcome {
  * worker has it now, or it was relinked: the outcome is stale). */
 store_rc store_caldav_record(store *st, const caldav_outcome *o, int64_t now);
 
+/* Records that the linked collection does not do sync-collection after
+ * all (it refused the report, and a PROPFIND then worked): its token is
+ * forgotten and every later pull goes by ctag and listing, until the
+ * calendar is linked again (the link's check decides anew).  Only while
+ * `owner` holds the lease; NOT_FOUND otherwise (or no link). */
+store_rc store_caldav_drop_sync_collection(store *st, int64_t calendar_id, const char *owner);
+
 /* Brings the link's next run forward to `at` (a local change to push: now
  * plus a short delay; `caldav sync`: now); a later due time is kept as is.
  * NOT_FOUND when the calendar has no link. */

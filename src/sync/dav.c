@@ -17,6 +17,10 @@
  * parse through the SAX internalSubset callback, before any declaration in
  * it is read).
  *
+ * Every connection goes through netguard (netguard.h): an internal
+ * address not in `[sync] allow_networks` is refused (DAV_REFUSED, the
+ * message naming the address).
+ *
  * Hrefs are resolved with libcurl's URL API against the collection URL;
  * the resolved path is what the client keeps and hands out.  Requests go
  * to the collection's origin with that path, whatever origin an href
@@ -34,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sync/netguard.h"
 #include "util/buf.h"
 
 #define NS_DAV    "DAV:"
@@ -412,6 +417,8 @@ static dav_status send_request(dav_client *c, const dav_request *q, answer *ans,
     set |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     set |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     set |= curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); /* what libcurl can decode */
+    netguard guard;
+    ok = ok && netguard_attach(h, &guard);
     if (c->username) {
         set |= curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         set |= curl_easy_setopt(h, CURLOPT_USERNAME, c->username);
@@ -423,8 +430,12 @@ static dav_status send_request(dav_client *c, const dav_request *q, answer *ans,
         goto done;
     }
     CURLcode res = curl_easy_perform(h);
+    char refusal[NETGUARD_MESSAGE_MAX];
     if (res == CURLE_WRITE_ERROR && ans->body.state == BUF_TOO_LARGE) {
         set_message(r, "%s: the answer is larger than %zu bytes", q->method, c->max_answer);
+    } else if (res != CURLE_OK && netguard_refusal(&guard, refusal, sizeof refusal)) {
+        set_message(r, "%s", refusal); /* not transient: the configuration decides */
+        st = DAV_REFUSED;
     } else if (res != CURLE_OK) {
         set_message(r, "%s: no answer from the server: %s", q->method,
                     errbuf[0] ? errbuf : curl_easy_strerror(res));
@@ -881,7 +892,9 @@ dav_status dav_sync_collection(dav_client *c, const char *token, arena *a, dav_c
         }
         st = sync_round(c, from, a, &items, &next, &truncated, r);
         out->rounds++;
-        out->token_suspect = st == DAV_TRANSIENT && from && r->http >= 500;
+        out->unsupported = st != DAV_OK && st != DAV_INVALID_TOKEN &&
+                           (r->http == 400 || r->http == 403 || r->http == 405 || r->http == 501);
+        out->token_suspect = st == DAV_TRANSIENT && from && r->http >= 500 && !out->unsupported;
         if (st == DAV_OK && truncated && from && strcmp(from, next) == 0) {
             set_message(r, "REPORT: truncated without progress (the same sync-token)");
             st = DAV_TRANSIENT;

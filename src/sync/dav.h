@@ -166,6 +166,10 @@ typedef struct dav_changes {
                          * with 500, so after such failures keep coming
                          * while the collection answers dav_check, resync
                          * from no token */
+    bool unsupported;   /* not DAV_OK from a 400, 403, 405 or 501 that names
+                         * no DAV:valid-sync-token: the server lists the
+                         * report (or lists none) but does not do it; pull
+                         * by ctag and listing instead */
 } dav_changes;
 
 /* sync-collection REPORT (RFC 6578, sync-level 1) from `token` (NULL or

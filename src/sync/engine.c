@@ -41,7 +41,13 @@
  *   the next If-Match is exact.
  *
  * Pull (remote to local).  With sync-collection (the link's check found
- * it), from the stored token; without, the collection's ctag first
+ * it listed, or found no list of reports), from the stored token; a REPORT
+ * refused with 400, 403, 405 or 501 naming no DAV:valid-sync-token
+ * (dav_changes.unsupported) means the server does not do it after all:
+ * the same run pulls as below and, once the ctag's PROPFIND has answered,
+ * the link records it for good (store_caldav_drop_sync_collection: no
+ * retry of the report, no failure, no pause; linking again decides anew).
+ * Without, the collection's ctag first
  * (PROPFIND Depth 0): the ctag the last complete pull recorded means an
  * unchanged collection, nothing to list (unless an item's daily
  * re-expansion is due); another (or none) is a PROPFIND Depth 1 (ETags)
@@ -149,7 +155,9 @@ typedef struct run {
     int64_t cal; /* the calendar (and the link's busy source id) */
     int64_t now;
     const tzfile *zone;
+    const char *owner;                 /* the lease's */
     bool forced;                       /* caldav sync: guard lifted */
+    bool no_sync_collection;           /* refused: pull without it (and record so) */
     int64_t pushed, pulled, conflicts; /* this run's */
     bool repush;                       /* the pull found conflicts */
     bool pulled_now;                   /* a complete pull happened */
@@ -564,13 +572,24 @@ static bool list_changes(run *r, const caldav_item *items, size_t n_items, dav_i
             token = NULL;
             s = dav_sync_collection(r->c, NULL, r->a, &ch, &dr);
         }
-        if (s != DAV_OK)
+        if (s == DAV_OK) {
+            *members = ch.items;
+            *n = ch.n;
+            *complete = token == NULL;
+            r->token = ch.token;
+            return true;
+        }
+        if (!ch.unsupported)
             return fail(r, "sync-collection", s, &dr);
-        *members = ch.items;
-        *n = ch.n;
-        *complete = token == NULL;
-        r->token = ch.token;
-        return true;
+        /* listed (or no reports listed) but refused, naming no token: the
+         * server does not do it; pull as without, and remember that once
+         * the PROPFIND below shows the collection answers (a 403 that was
+         * really the password fails there, and changes nothing) */
+        fprintf(stderr,
+                "agenda: sync: caldav %" PRId64 ": sync-collection refused (HTTP %ld):"
+                " pulling by ctag and listing from now on\n",
+                r->cal, dr.http);
+        r->no_sync_collection = true;
     }
     dav_collection col;
     /* read before the listing: a change between the two leaves the older
@@ -578,8 +597,13 @@ static bool list_changes(run *r, const caldav_item *items, size_t n_items, dav_i
     dav_status s = dav_check(r->c, r->a, &col, &dr);
     if (s != DAV_OK)
         return fail(r, "reading the collection's ctag", s, &dr);
+    if (r->no_sync_collection) {
+        store_rc rc = store_caldav_drop_sync_collection(r->st, r->cal, r->owner);
+        if (rc != STORE_OK)
+            return store_fail(r, "recording a collection without sync-collection", rc);
+    }
     r->ctag = col.ctag;
-    if (col.ctag && r->l->ctag && strcmp(col.ctag, r->l->ctag) == 0 &&
+    if (col.ctag && r->l->ctag && !r->no_sync_collection && strcmp(col.ctag, r->l->ctag) == 0 &&
         !any_stale(r, items, n_items)) {
         *members = NULL;
         *n = 0;
@@ -722,6 +746,7 @@ static bool run_link(store *st, const secret_key *key, arena *a, const char *own
              .a = a,
              .l = &l,
              .cal = calendar_id,
+             .owner = owner,
              .now = clock_unix_seconds(),
              .forced = forced};
     bool pull_due = forced || r.now >= l.pull_at || !l.last_success;

@@ -7,7 +7,9 @@
  * Last-Modified kept are those of the final response (a redirect's headers
  * are dropped when the next status line arrives).  Redirects stay on http
  * and https; webcal://, which calendar apps hand out for subscriptions, is
- * fetched as https://.  Nothing here logs the address: a feed's address is
+ * fetched as https://.  Every connection, a redirect's included, goes
+ * through netguard (netguard.h): an internal address not allowed fails the
+ * download with a message naming it.  Nothing here logs the address: a feed's address is
  * often its only secret (Google's "secret address"). */
 #include "sync/fetch.h"
 
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sync/netguard.h"
 #include "util/buf.h"
 
 #define FETCH_REDIRECTS 5
@@ -157,6 +160,11 @@ bool fetch_get(const fetch_request *req, arena *a, fetch_result *out, char *err,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+    netguard guard;
+    if (!netguard_attach(c, &guard)) {
+        snprintf(err, errlen, "cannot set the download up");
+        goto done;
+    }
     if (req->cancelled) {
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)req);
@@ -167,7 +175,7 @@ bool fetch_get(const fetch_request *req, arena *a, fetch_result *out, char *err,
     if (rc != CURLE_OK) {
         if (t.too_large)
             snprintf(err, errlen, "the answer is larger than %zu bytes", req->max_bytes);
-        else
+        else if (!netguard_refusal(&guard, err, errlen))
             snprintf(err, errlen, "%s", curl_easy_strerror(rc));
         goto done;
     }

@@ -33,6 +33,7 @@
 #include "sched/tzfile.h"
 #include "sync/expand.h"
 #include "sync/fetch.h"
+#include "sync/netguard.h"
 #include "util/clock.h"
 
 #define RETRY_FIRST_S 30
@@ -61,6 +62,13 @@ import_add_rc import_add(store *st, calendar_import *im, arena *a, store_rc *src
         return IMPORT_BAD_URL;
     if (im->interval < IMPORT_INTERVAL_MIN || im->interval > IMPORT_INTERVAL_MAX)
         return IMPORT_BAD_INTERVAL;
+    char refused[NETGUARD_MESSAGE_MAX];
+    if (!netguard_check_url(im->url, refused, sizeof refused)) {
+        *why = arena_printf(a, "%s", refused);
+        if (!*why)
+            *why = "address not allowed; see [sync] allow_networks";
+        return IMPORT_ADDRESS_REFUSED;
+    }
     *src = store_import_list(st, im->calendar_id, a, &rows, &n);
     if (*src != STORE_OK)
         return IMPORT_STORE;

@@ -18,11 +18,14 @@ extern const sync_queue sync_import_queue;
 /* Why import_add refused. */
 typedef enum import_add_rc {
     IMPORT_ADDED = 0,
-    IMPORT_BAD_URL,      /* *why says what is wrong with it */
-    IMPORT_BAD_INTERVAL, /* not in [IMPORT_INTERVAL_MIN, IMPORT_INTERVAL_MAX] */
-    IMPORT_TOO_MANY,     /* the calendar has IMPORT_PER_CALENDAR_MAX already */
-    IMPORT_STORE,        /* *src says: NOT_FOUND (no such calendar), CONFLICT
-                          * (the calendar imports that address already), ... */
+    IMPORT_BAD_URL,         /* *why says what is wrong with it */
+    IMPORT_ADDRESS_REFUSED, /* its host is an internal address not allowed
+                             * (netguard_check_url): *why, in the arena,
+                             * names it */
+    IMPORT_BAD_INTERVAL,    /* not in [IMPORT_INTERVAL_MIN, IMPORT_INTERVAL_MAX] */
+    IMPORT_TOO_MANY,        /* the calendar has IMPORT_PER_CALENDAR_MAX already */
+    IMPORT_STORE,           /* *src says: NOT_FOUND (no such calendar), CONFLICT
+                             * (the calendar imports that address already), ... */
 } import_add_rc;
 
 /* Checks and adds im (calendar_id, url, interval; the rest is set: due at

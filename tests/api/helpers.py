@@ -98,6 +98,25 @@ def database_contents(db):
     return data
 
 
+# ---- configuration files -------------------------------------------------
+
+# The networks a test server's sync may reach although internal: the tests'
+# CalDAV servers and feeds listen on loopback, which a server refuses to
+# connect to unless its configuration allows it ([sync] allow_networks).
+LOOPBACK_NETWORKS = "127.0.0.0/8, ::1/128"
+
+
+def sync_section(key_file=None, allow=LOOPBACK_NETWORKS):
+    """The [sync] section of a test server's configuration: its key (when
+    given) and the loopback networks (allow=None: none, the default)."""
+    lines = ["[sync]"]
+    if key_file:
+        lines.append(f"key_file = {key_file}")
+    if allow:
+        lines.append(f"allow_networks = {allow}")
+    return "\n".join(lines) + "\n"
+
+
 # ---- command line -------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ import pytest
 import requests
 
 from helpers import (API, Account, Api, Cli, Server, appointment_fields, expect, make_account,
-                     patient_fields, twilio_signature, unwrap_list, unwrap_one)
+                     patient_fields, sync_section, twilio_signature, unwrap_list, unwrap_one)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ROUTER = REPO / "src" / "api" / "routes.c"
@@ -132,7 +132,7 @@ class World:
         config.write_text("[sms]\nurl = http://127.0.0.1:9/send\nformat = form\n"
                           "body = To={to}&Body={text}\n"
                           f"secret = {SMS_SECRET}\n"
-                          f"[sync]\nkey_file = {key}\n")
+                          + sync_section(key))
         self.server = Server(agenda_bin, self.cli.db, directory / "server.log",
                              "--auth-failures", 0, "--config", config, "--dispatch", "off").start()
         try:

@@ -22,7 +22,7 @@ import sys
 import pytest
 
 from helpers import (Server, database_contents, expect, expect_error, make_account, unique,
-                     unwrap_one, Cli)
+                     sync_section, unwrap_one, Cli)
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sync_peers"))
 import servers  # noqa: E402
@@ -44,7 +44,7 @@ def world(agenda_bin, tmp_path_factory, radicale):
     key = d / "sync.key"
     subprocess.run([agenda_bin, "keygen", str(key)], check=True, timeout=30)
     config = d / "agenda.ini"
-    config.write_text(f"[server]\ndispatch = off\n[sync]\nkey_file = {key}\n")
+    config.write_text("[server]\ndispatch = off\n" + sync_section(key))
     cli = Cli(agenda_bin, d / "caldav.db")
     # no sync worker: a link's status here is what linking left (the sync
     # itself is test_caldav_sync.py's)
@@ -106,7 +106,7 @@ def test_keygen_writes_a_private_key_and_never_overwrites(agenda_bin, tmp_path):
 
 def test_a_server_whose_key_cannot_be_read_does_not_start(agenda_bin, tmp_path):
     config = tmp_path / "agenda.ini"
-    config.write_text(f"[sync]\nkey_file = {tmp_path / 'missing.key'}\n")
+    config.write_text(sync_section(tmp_path / "missing.key"))
     p = subprocess.run([agenda_bin, "serve", "--db", str(tmp_path / "x.db"), "--listen",
                         f"127.0.0.1:{servers.free_port()}", "--config", str(config)],
                        capture_output=True, text=True, timeout=30)
@@ -174,7 +174,7 @@ def test_a_refused_link_stores_nothing(agenda_bin, world, radicale, tmp_path, ca
         config = None
     elif case == "no key in config":
         config = tmp_path / "plain.ini"
-        config.write_text("[server]\ndispatch = off\n")
+        config.write_text("[server]\ndispatch = off\n" + sync_section())
     elif case == "no password":
         password = ""
     elif case == "no such calendar":
@@ -280,3 +280,47 @@ def test_the_password_is_never_logged(world, radicale):
     assert PASSWORD.encode() not in logs and b"wrong-pass" not in logs
     assert PASSWORD.encode() not in database_contents(world.cli.db)
     assert PASSWORD.encode() not in world.key.read_bytes()
+
+
+# ---- internal addresses ----------------------------------------------------------
+
+def test_internal_addresses_are_refused_unless_the_configuration_allows_them(agenda_bin,
+                                                                              world, radicale,
+                                                                              tmp_path):
+    """A server (and the command line) whose [sync] allows no networks
+    refuses Radicale on 127.0.0.1, by address and as "localhost": a 422 on
+    `url` naming the address, one line from `caldav link`, nothing stored;
+    with loopback allowed (the world's configuration) the same link works."""
+    config = tmp_path / "closed.ini"
+    config.write_text("[server]\ndispatch = off\n" + sync_section(world.key, allow=None))
+    srv = Server(agenda_bin, world.cli.db, tmp_path / "closed.log", "--config", config,
+                 "--sync", "off", "--auth-failures", "0").start()
+    try:
+        acct = make_account(world.cli, srv.base)
+        path = f"/calendars/{acct.calendar_id}/caldav"
+        port = radicale.base.rsplit(":", 1)[1]
+        by_name = f"http://localhost:{port}/alice/work/"
+        before = database_contents(world.cli.db)
+        err = expect_error(acct.api.put(path, link_body(radicale.calendar)), 422, "url")
+        assert "address not allowed: 127.0.0.1; see [sync] allow_networks" in \
+            err["errors"]["url"], err
+        err = expect_error(acct.api.put(path, link_body(by_name)), 422, "url")
+        assert "address not allowed: " in err["errors"]["url"], err
+        expect_error(acct.api.get(path), 404)
+        for url in (radicale.calendar, by_name):
+            line = one_line_failure(caldav(agenda_bin, world.cli.db,
+                                           *link_args(acct.calendar_id, url), config=config))
+            assert "address not allowed: " in line and "[sync] allow_networks" in line, line
+        assert "address not allowed: 127.0.0.1;" in line or "address not allowed: ::1;" in line
+        assert database_contents(world.cli.db) == before
+        status = caldav(agenda_bin, world.cli.db, "status", "--calendar", str(acct.calendar_id),
+                        password=None)
+        assert status.returncode == 1 and "not found" in status.stderr
+        # allowed: the world's server and configuration link it
+        allowed = acct.api.__class__(world.server.base, acct.email, acct.token)
+        expect(allowed.put(path, link_body(radicale.calendar)), 200)
+        p = caldav(agenda_bin, world.cli.db, *link_args(acct.calendar_id, by_name),
+                   config=world.config)
+        assert p.returncode == 0, p.stderr
+    finally:
+        srv.stop()

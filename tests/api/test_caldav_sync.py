@@ -13,7 +13,9 @@ is driven with python3-caldav, as a doctor's phone would.
 - events created, moved and deleted there block and free busy time,
   suggestions and bookings; the platform's own events are never busy time;
 - a server without sync-collection (a proxy hides it) costs one PROPFIND
-  Depth 0 per pull while its ctag is unchanged;
+  Depth 0 per pull while its ctag is unchanged; one that lists the report
+  but refuses it (400, 403, 501 naming no token) is pulled by ctag at once,
+  and for good;
 - vdirsyncer (a real client) syncing the collection into a folder finds
   the appointments' events;
 - a remote edit of a platform event is overwritten and counted as a
@@ -25,217 +27,12 @@ is driven with python3-caldav, as a doctor's phone would.
 - the worker inside `agenda serve` pushes a change within seconds, and
   POST /calendars/{id}/caldav/sync (202) makes it pull at once."""
 
-import pathlib
-import sys
-from datetime import date
-
-import caldav
 import pytest
 
-from helpers import execute_sql, expect, unique, unwrap_list, unwrap_one
-from reminders_support import Practice, wait_until
-from schedule_support import BRUSSELS, at, put_hours, service
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "sync_peers"))
-import servers  # noqa: E402
-
-DAY = 86400
-# Monday 5 October 2026, 08:00 in Brussels: the clock's start.
-MONDAY = date(2026, 10, 5)
-T0 = at(BRUSSELS, MONDAY, "08:00")
-
-
-def t(hhmm, day=0):
-    return at(BRUSSELS, date.fromordinal(MONDAY.toordinal() + day), hhmm)
-
-
-def utc(ts):
-    from datetime import datetime, timezone
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-@pytest.fixture(params=["radicale", "xandikos"])
-def remote(request, tmp_path_factory):
-    start = servers.start_radicale if request.param == "radicale" else servers.start_xandikos
-    s = start(tmp_path_factory.mktemp(request.param))
-    yield s
-    s.stop()
-
-
-class Remote:
-    """The collection as a CalDAV client sees it (python3-caldav)."""
-
-    def __init__(self, server):
-        self.server = server
-        kw = {"username": server.username, "password": server.password} if server.username else {}
-        self.client = caldav.DAVClient(url=server.base, **kw)
-        self.cal = self.client.calendar(url=server.calendar)
-
-    def events(self):
-        """{uid: {property: (params, value)}} of each event's VEVENT, read
-        from its text (unfolded)."""
-        out = {}
-        for ev in self.cal.events():
-            props = vevent(ev.data)
-            uid = props["UID"][1]
-            assert uid not in out, f"two copies of {uid}"
-            out[uid] = props
-        return out
-
-    def add(self, uid, start, stop, extra=""):
-        text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//phone//EN\r\n"
-                f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261001T000000Z\r\n"
-                f"DTSTART:{utc(start)}\r\nDTEND:{utc(stop)}\r\nSUMMARY:Private\r\n{extra}"
-                "END:VEVENT\r\nEND:VCALENDAR\r\n")
-        return self.cal.save_event(text)
-
-    def put_text(self, text):
-        return self.cal.save_event(text)
-
-    def put_many(self, texts):
-        """PUTs many events quickly (a kept connection per thread)."""
-        import concurrent.futures
-        import requests
-        auth = (self.server.username, self.server.password) if self.server.username else None
-        local = __import__("threading").local()
-
-        def one(item):
-            uid, text = item
-            if not hasattr(local, "s"):
-                local.s = requests.Session()
-            r = local.s.put(f"{self.server.calendar}{uid}.ics", data=text.encode(), auth=auth,
-                            headers={"Content-Type": "text/calendar",
-                                     "If-None-Match": "*"}, timeout=60)
-            assert r.status_code in (201, 204), (r.status_code, r.text)
-
-        with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            list(pool.map(one, texts))
-
-    def write_many(self, texts):
-        """Writes many events straight into the server's storage (as if a
-        client had written them long ago), far faster than PUTs: Radicale
-        reads its folder, Xandikos its git repository's last commit."""
-        import subprocess
-        root = pathlib.Path(self.server.log).parent
-        if self.server.name == "radicale":
-            folder = root / "collections" / "collection-root" / servers.USER / "work"
-        else:
-            folder = root / "data" / "user" / "calendars" / "calendar"
-        for uid, text in texts:
-            (folder / f"{uid}.ics").write_bytes(text.encode())
-        if self.server.name == "xandikos":
-            git = ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@t"]
-            subprocess.run(git + ["add", "-A"], check=True, timeout=60)
-            subprocess.run(git + ["commit", "-qm", "events"], check=True, timeout=60)
-
-    def find(self, uid):
-        [ev] = [ev for ev in self.cal.events() if vevent(ev.data)["UID"][1] == uid]
-        return ev
-
-    def move(self, uid, start, stop):
-        """Rewrites the event's times (UTC), as a phone's edit would."""
-        ev = self.find(uid)
-        lines = []
-        for line in unfold(ev.data):
-            if line.startswith("DTSTART"):
-                line = f"DTSTART:{utc(start)}"
-            elif line.startswith("DTEND"):
-                line = f"DTEND:{utc(stop)}"
-            elif line.startswith("SEQUENCE"):
-                continue
-            lines.append(line)
-        ev.data = "\r\n".join(lines) + "\r\n"
-        ev.save()
-
-    def delete(self, uid):
-        self.find(uid).delete()
-
-
-class Office:
-    """A practice in Brussels open 09:00-12:00 and 13:00-16:00 on weekdays,
-    a 30-minute service, a patient, a server without its sync worker, and
-    the calendar linked to the remote collection."""
-
-    def __init__(self, agenda_bin, tmp_path, server, sync=False):
-        self.p = Practice(agenda_bin, tmp_path, T0, config=False)
-        key = tmp_path / f"{unique('key')}.key"
-        import subprocess
-        subprocess.run([agenda_bin, "keygen", str(key)], check=True, timeout=30)
-        self.conf = tmp_path / f"{unique('sync')}.ini"
-        # a request may take long: Xandikos answers a first sync-collection of
-        # 1,000 members slowly
-        self.conf.write_text(f"[server]\nsync_timeout = 300\n[sync]\nkey_file = {key}\n")
-        self.srv = self.p.serve("--config", str(self.conf), "--dispatch", "off", "--sync",
-                                "on" if sync else "off")
-        self.acct = self.p.acct
-        self.api = self.acct.api
-        self.cal = self.p.calendar_id
-        week = ["monday", "tuesday", "wednesday", "thursday", "friday"]
-        put_hours(self.acct, [(d, s, e) for d in week
-                              for s, e in (("09:00", "12:00"), ("13:00", "16:00"))], 15)
-        self.svc = service(self.acct, 30, remote_id="cons", name="Consultation")
-        self.patient = self.acct.create_patient(remote_id=unique("p"), first_name="Secret",
-                                                last_name="Patientname")
-        self.server = server
-        self.link()
-
-    def caldav(self, *args, password=None):
-        import os
-        import subprocess
-        argv = [self.p.agenda_bin, "caldav", *args, "--db", str(self.p.cli.db)]
-        env = {k: v for k, v in os.environ.items() if k != "AGENDA_CONFIG"}
-        env["AGENDA_CLOCK_FILE"] = self.p.clock.path
-        return subprocess.run(argv, input=None if password is None else password + "\n",
-                              capture_output=True, text=True, timeout=120, env=env)
-
-    def link(self):
-        p = self.caldav("link", "--calendar", str(self.cal), "--url", self.server.calendar,
-                        "--username", self.server.username or "anyone", "--config",
-                        str(self.conf), password=self.server.password or "none")
-        assert p.returncode == 0, p.stderr
-
-    def sync(self):
-        p = self.caldav("sync", "--calendar", str(self.cal), "--config", str(self.conf))
-        assert p.returncode == 0 and p.stdout == "", p.stderr
-        return p
-
-    def sync_fails(self):
-        p = self.caldav("sync", "--calendar", str(self.cal), "--config", str(self.conf))
-        assert p.returncode == 1, p
-        lines = p.stderr.strip().splitlines()
-        assert len(lines) == 1, p.stderr
-        return lines[0]
-
-    def status(self):
-        p = self.caldav("status", "--calendar", str(self.cal))
-        assert p.returncode == 0, p.stderr
-        return dict(line.partition(" ")[::2] for line in p.stdout.splitlines())
-
-    def book_api(self, start, stop=None):
-        return self.acct.create_appointment(start=start, stop=stop or start + 1800,
-                                            service_remote_id="cons",
-                                            patient_remote_id=self.patient["remote_id"])
-
-    def path(self, ap):
-        return f"/calendars/{self.cal}/appointments/{ap['id']}"
-
-    def busy(self, frm=None, to=None):
-        params = {"from": frm or self.p.clock.now, "to": to or self.p.clock.now + 60 * DAY}
-        body = expect(self.api.get(f"/calendars/{self.cal}/busy", params=params), 200)
-        return [(int(b["start"]), int(b["stop"])) for b in body["busy"]]
-
-    def starts(self, day):
-        from schedule_support import parse_iso
-        frm = t("00:00", day)
-        got = unwrap_list(expect(self.api.get("/suggestions", params={
-            "calendar_id": self.cal, "service_remote_id": "cons", "start": frm,
-            "stop": frm + DAY, "limit": 1000}), 200), "suggestions", "suggestion")
-        return [parse_iso(s["start"]) for s in got]
-
-    def book(self, start):
-        return self.api.post(f"/calendars/{self.cal}/bookings", {"booking": {
-            "service_id": self.svc["id"], "start": str(start),
-            "patient_remote_id": self.patient["remote_id"]}})
+from caldav_support import (DAY, T0, Office, Remote, remote, restart, servers,  # noqa: F401
+                            start_of, stop_of, t, utc, vevent)
+from helpers import execute_sql, expect, unique
+from reminders_support import wait_until
 
 
 @pytest.fixture
@@ -243,45 +40,6 @@ def office(agenda_bin, tmp_path, remote):
     o = Office(agenda_bin, tmp_path, remote)
     yield o
     o.p.stop()
-
-
-def unfold(text):
-    return text.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "").strip().split("\n")
-
-
-def vevent(text):
-    """The VEVENT's properties: {name: (params, value)}."""
-    props, inside = {}, False
-    for line in unfold(text):
-        if line == "BEGIN:VEVENT":
-            inside = True
-        elif line == "END:VEVENT":
-            break
-        elif inside:
-            head, _, value = line.partition(":")
-            name, *params = head.split(";")
-            props[name] = (dict(p.split("=", 1) for p in params), value)
-    return props
-
-
-def instant(prop):
-    from datetime import datetime, timezone
-    from zoneinfo import ZoneInfo
-    params, value = prop
-    if value.endswith("Z"):
-        return int(datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(
-            tzinfo=timezone.utc).timestamp())
-    zone = params["TZID"].split("/freeassociation.sourceforge.net/")[-1]
-    return int(datetime.strptime(value, "%Y%m%dT%H%M%S").replace(
-        tzinfo=ZoneInfo(zone)).timestamp())
-
-
-def start_of(ev):
-    return instant(ev["DTSTART"])
-
-
-def stop_of(ev):
-    return instant(ev["DTEND"])
 
 
 # ---- push ---------------------------------------------------------------------------
@@ -426,6 +184,45 @@ def test_without_sync_collection_an_unchanged_ctag_costs_one_request(agenda_bin,
         proxy.stop()
 
 
+@pytest.mark.parametrize("status", [400, 403, 501])
+def test_a_sync_collection_refused_unexpectedly_falls_back_to_the_ctag(agenda_bin, tmp_path,
+                                                                       remote, status):
+    """A server that lists sync-collection but answers it with a 400, 403 or
+    501 naming no sync token: the same run pulls with the ctag, a listing and
+    calendar-multiget, and the link remembers it: later pulls never ask for
+    sync-collection again, nothing pauses or fails."""
+    import copy
+    proxy = servers.CountingProxy(remote, refuse_sync=status)
+    proxied = copy.copy(remote)
+    proxied.calendar = proxy.url(remote.calendar)
+    o = Office(agenda_bin, tmp_path, proxied)
+    try:
+        r = Remote(remote)
+        r.add("dentist", t("10:00", 1), t("11:00", 1))
+        proxy.take()
+        o.sync()
+        assert proxy.take() == ["REPORT sync-collection refused", "PROPFIND depth 0",
+                                "PROPFIND depth 1", "REPORT"]
+        assert o.busy() == [(t("10:00", 1), t("11:00", 1))]
+        st = o.status()
+        assert st["state"] == "active" and st["last_error"] == "-" and st["pulled"] == "1", st
+        o.sync()
+        assert proxy.take() == ["PROPFIND depth 0"]
+        r.add("lunch", t("12:00", 2), t("13:00", 2))
+        a = o.book_api(t("14:00", 1))
+        o.sync()
+        got = proxy.take()
+        assert "REPORT sync-collection refused" not in got, got
+        assert got[:2] == ["PUT", "PROPFIND depth 0"] and "PROPFIND depth 1" in got, got
+        assert o.busy() == [(t("10:00", 1), t("11:00", 1)), (t("12:00", 2), t("13:00", 2))]
+        assert set(r.events()) == {"dentist", "lunch", f"agenda-{a['id']}"}
+        st = o.status()
+        assert st["state"] == "active" and st["last_error"] == "-" and st["attempts"] == "0", st
+    finally:
+        o.p.stop()
+        proxy.stop()
+
+
 def test_vdirsyncer_reads_the_synced_collection(office, remote, tmp_path):
     """A real client (vdirsyncer, its Debian package) syncing the linked
     collection into a folder finds each appointment's event, as pushed, and
@@ -557,7 +354,7 @@ def test_an_expired_token_and_restarts_duplicate_nothing(office, remote):
     remote.stop()
     restart(remote, port)
     office.srv.stop()
-    office.srv = office.p.serve("--config", str(office.conf), "--dispatch", "off", "--sync", "off")
+    office.srv = office.p.serve(*office.serve_args)
     office.acct.api.base = office.srv.base
     office.sync()
     office.sync()
@@ -612,19 +409,6 @@ def test_the_remote_down_then_back_loses_nothing(office, remote, tmp_path):
     assert office.busy() == [(t("10:00", 1), t("11:00", 1))]
     st = office.status()
     assert st["last_error"] == "-" and st["attempts"] == "0", st
-
-
-def restart(server, port):
-    """Starts the stopped server again on its port with its data."""
-    import subprocess
-    if server.name == "radicale":
-        conf = pathlib.Path(server.log).parent / "config"
-        cmd = ["radicale", "--config", str(conf)]
-    else:
-        data = pathlib.Path(server.log).parent / "data"
-        cmd = ["xandikos", "-d", str(data), "--defaults", "-l", "127.0.0.1", "-p", str(port)]
-    server.proc = subprocess.Popen(cmd, stdout=open(server.log, "a"), stderr=subprocess.STDOUT)
-    servers.wait_port(port, server.proc, server.log)
 
 
 # ---- the worker ---------------------------------------------------------------------------

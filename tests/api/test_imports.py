@@ -17,7 +17,8 @@ from datetime import date
 
 import pytest
 
-from helpers import expect, expect_error, unique, unwrap_list, unwrap_one
+from helpers import (LOOPBACK_NETWORKS, expect, expect_error, sync_section, unique, unwrap_list,
+                     unwrap_one)
 from reminders_support import Practice, wait_until
 from schedule_support import BRUSSELS, at, put_hours, service
 
@@ -135,13 +136,14 @@ def feed():
 class Office:
     """A practice (clock file, Brussels) open 09:00-12:00 and 13:00-16:00
     every weekday, a 30-minute service, a patient, and a server whose sync
-    requests time out after `timeout` seconds."""
+    requests time out after `timeout` seconds and may reach `allow`
+    (loopback; None: no internal network)."""
 
-    def __init__(self, agenda_bin, tmp_path, t0=T0, timeout=2):
+    def __init__(self, agenda_bin, tmp_path, t0=T0, timeout=2, allow=LOOPBACK_NETWORKS):
         self.p = Practice(agenda_bin, tmp_path, t0, config=False)
-        conf = tmp_path / f"{unique('sync')}.ini"
-        conf.write_text(f"[server]\nsync_timeout = {timeout}\n")
-        self.srv = self.p.serve("--config", str(conf), "--dispatch", "off")
+        self.conf = tmp_path / f"{unique('sync')}.ini"
+        self.conf.write_text(f"[server]\nsync_timeout = {timeout}\n" + sync_section(allow=allow))
+        self.srv = self.p.serve("--config", str(self.conf), "--dispatch", "off")
         self.acct = self.p.acct
         self.api = self.acct.api
         self.cal = self.p.calendar_id
@@ -388,15 +390,17 @@ def test_import_errors_change_nothing(office, feed, agenda_bin, tmp_path):
                  ["--url", feed.url]):
         p = cli.run("feed", "import", *args)
         assert p.returncode == 2 and p.stderr.count("\n") == 1, (args, p.stderr)
-    p = cli.run("feed", "import", "--calendar", "999999", "--url", feed.url)
+    p = cli.run("feed", "import", "--calendar", "999999", "--url", feed.url, "--config",
+                str(o.conf))
     assert p.returncode == 1 and "calendar not found" in p.stderr, p.stderr
     assert o.imports() == [] and feed.requests == 0
 
     # added by the command line, listed by both; a second import of the
     # same address is refused
     iid = int(cli.ok("feed", "import", "--calendar", str(o.cal), "--url", feed.url,
-                     "--interval", str(INTERVAL)))
-    p = cli.run("feed", "import", "--calendar", str(o.cal), "--url", feed.url)
+                     "--interval", str(INTERVAL), "--config", str(o.conf)))
+    p = cli.run("feed", "import", "--calendar", str(o.cal), "--url", feed.url, "--config",
+                str(o.conf))
     assert p.returncode == 1 and "already exists" in p.stderr, p.stderr
     expect_error(o.api.post(path, {"import": {"url": feed.url}}), 409)
     o.wait_fetch("the first fetch", lambda i: i["last_success"] is not None)
@@ -442,8 +446,10 @@ def test_the_server_stops_at_once_during_a_download(office, feed):
 
 def test_sync_off_fetches_nothing(agenda_bin, tmp_path, feed):
     p = Practice(agenda_bin, tmp_path, T0, config=False)
+    conf = tmp_path / "loopback.ini"
+    conf.write_text(sync_section())
     try:
-        p.serve("--sync", "off", "--dispatch", "off")
+        p.serve("--config", str(conf), "--sync", "off", "--dispatch", "off")
         feed.set(calendar_text(event("dentist", "20261005T100000", "20261005T110000")), '"v1"')
         expect(p.api.post(f"/calendars/{p.calendar_id}/imports",
                           {"import": {"url": feed.url}}), 201)
@@ -453,3 +459,36 @@ def test_sync_off_fetches_nothing(agenda_bin, tmp_path, feed):
         p.stop()
     p = p.cli.run("feed", "bogus")
     assert p.returncode == 2 and "usage: agenda feed" in p.stderr
+
+
+def test_internal_addresses_are_refused_unless_the_configuration_allows_them(office, feed,
+                                                                              tmp_path):
+    """The server allows no internal network: an import of the test's feed
+    on 127.0.0.1, or on "localhost", is a 422 on `url` naming the address
+    through the API and one line from `feed import`, and stores nothing.
+    One stored all the same (by a command line whose configuration allows
+    loopback) is refused where the server connects: its download fails
+    with that reason, the feed never sees a request."""
+    o = office(allow=None)
+    path = f"/calendars/{o.cal}/imports"
+    port = feed.url.split(":")[2].split("/")[0]
+    by_name = f"http://localhost:{port}/feed.ics"
+    err = expect_error(o.api.post(path, {"import": {"url": feed.url}}), 422, "url")
+    assert err["errors"]["url"] == "address not allowed: 127.0.0.1; see [sync] allow_networks", err
+    err = expect_error(o.api.post(path, {"import": {"url": by_name}}), 422, "url")
+    assert err["errors"]["url"].startswith("address not allowed: "), err
+    for url in (feed.url, by_name, "webcal://127.0.0.1/x.ics", "http://[::1]:9/x.ics"):
+        p = o.p.cli.run("feed", "import", "--calendar", str(o.cal), "--url", url, "--config",
+                        str(o.conf))
+        assert p.returncode == 1 and p.stderr.count("\n") == 1, (url, p.stderr)
+        assert "address not allowed: " in p.stderr and "[sync] allow_networks" in p.stderr
+    assert o.imports() == [] and feed.requests == 0
+
+    feed.set(calendar_text(event("dentist", "20261006T100000", "20261006T110000")), '"v1"')
+    open_conf = tmp_path / "open.ini"
+    open_conf.write_text(sync_section())
+    iid = int(o.p.cli.ok("feed", "import", "--calendar", str(o.cal), "--url", feed.url,
+                         "--config", str(open_conf)))
+    im = o.wait_fetch("the refused download", lambda i: i["last_error"] is not None)
+    assert im["id"] == iid and "address not allowed: 127.0.0.1" in im["last_error"], im
+    assert feed.requests == 0 and o.busy() == []

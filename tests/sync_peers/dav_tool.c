@@ -12,7 +12,9 @@
  *
  * The user name comes from $DAV_TOOL_USERNAME and the password from
  * $DAV_TOOL_PASSWORD (never arguments); $DAV_TOOL_TIMEOUT (seconds) and
- * $DAV_TOOL_MAX_ANSWER (bytes) set the client's limits when given.  Prints one JSON object:
+ * $DAV_TOOL_MAX_ANSWER (bytes) set the client's limits when given, and
+ * $DAV_TOOL_ALLOW_NETWORKS the internal networks it may reach (as [sync]
+ * allow_networks; none when unset).  Prints one JSON object:
  * "status" (dav_status_name), "http", "message", and what the operation read. Exits 0 whatever the
  * status; 2 on bad usage. */
 #include <cjson/cJSON.h>
@@ -21,6 +23,8 @@
 #include <string.h>
 
 #include "sync/dav.h"
+#include "sync/netguard.h"
+#include "util/cidr.h"
 
 static cJSON *item_json(const dav_item *it)
 {
@@ -72,6 +76,12 @@ int main(int argc, char **argv)
         .max_answer =
             getenv("DAV_TOOL_MAX_ANSWER") ? (size_t)atol(getenv("DAV_TOOL_MAX_ANSWER")) : 0};
     char err[256];
+    cidr_list allow = {0};
+    if (!cidr_parse_list(getenv("DAV_TOOL_ALLOW_NETWORKS"), &allow, err, sizeof err)) {
+        fprintf(stderr, "dav-tool: DAV_TOOL_ALLOW_NETWORKS: %s\n", err);
+        return 2;
+    }
+    netguard_allow(&allow);
     if (!dav_global_init()) {
         fprintf(stderr, "dav-tool: cannot start libcurl\n");
         return 2;
@@ -107,6 +117,7 @@ int main(int argc, char **argv)
             cJSON_AddStringToObject(out, "token", ch.token);
         cJSON_AddNumberToObject(out, "rounds", (double)ch.rounds);
         cJSON_AddBoolToObject(out, "token_suspect", ch.token_suspect);
+        cJSON_AddBoolToObject(out, "unsupported", ch.unsupported);
     } else if (strcmp(op, "list") == 0) {
         dav_item *items = NULL;
         size_t n = 0;

@@ -14,7 +14,8 @@ is stopped (its own process, by handle) when the fixture ends.
 - CountingProxy: an HTTP proxy on loopback in front of either, counting the
   requests it forwards; with hide_sync it plays a server without
   sync-collection (the report left out of the supported reports, its
-  REPORT refused with a 403)."""
+  REPORT refused with a 403), with refuse_sync=STATUS one that lists the
+  report but answers it with that status (no DAV:valid-sync-token)."""
 
 import http.client
 import json
@@ -128,13 +129,16 @@ def event(uid, summary="Busy", start="20261210T090000Z", end="20261210T100000Z")
 
 class CountingProxy:
     """Forwards every request to `server` as it is (one kept connection per
-    client connection) and records each as "METHOD" ("PROPFIND depth N")."""
+    client connection) and records each as "METHOD" ("PROPFIND depth N"),
+    and in `requests` as (method, path)."""
 
-    def __init__(self, server, hide_sync=False):
+    def __init__(self, server, hide_sync=False, refuse_sync=None):
         upstream = urllib.parse.urlsplit(server.base)
         self.lock = threading.Lock()
         self.seen = []
+        self.requests = []  # (method, path) of every request answered, never taken
         self.hide_sync = hide_sync
+        self.refuse_sync = refuse_sync or (403 if hide_sync else None)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -151,14 +155,18 @@ class CountingProxy:
                 # answers are rewritten below: read uncompressed
                 drop = ("host", "connection", "content-length", "accept-encoding")
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in drop}
-                if proxy.hide_sync and self.command == "REPORT" and b"sync-collection" in body:
-                    status, out, data = 403, [("Content-Type", "text/plain")], b"no"
+                refused = (proxy.refuse_sync and self.command == "REPORT"
+                           and b"sync-collection" in body)
+                if refused:
+                    status, out, data = proxy.refuse_sync, [("Content-Type", "text/plain")], b"no"
                 else:
                     self.up.request(self.command, self.path, body=body or None, headers=headers)
                     r = self.up.getresponse()
                     data, status, out = r.read(), r.status, r.getheaders()
                     if proxy.hide_sync and self.command == "PROPFIND":
                         data = data.replace(b"sync-collection", b"x-hidden-report")
+                with proxy.lock:  # before the client has its answer
+                    proxy.requests.append((self.command, self.path))
                 self.send_response(status)
                 for k, v in out:
                     if k.lower() not in ("connection", "content-length", "transfer-encoding"):
@@ -170,7 +178,7 @@ class CountingProxy:
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True  # the client gave up (its timeout)
                     return
-                what = self.command
+                what = self.command + (" sync-collection refused" if refused else "")
                 if what == "PROPFIND":
                     what += f" depth {self.headers.get('Depth', 'infinity')}"
                 with proxy.lock:

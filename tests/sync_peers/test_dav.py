@@ -51,6 +51,8 @@ def dav(tool, server_or_url, op, *args, password=None, username=None, env=None, 
     """Runs dav-tool; returns its JSON answer."""
     url = server_or_url if isinstance(server_or_url, str) else server_or_url.calendar
     e = {k: v for k, v in os.environ.items() if not k.startswith("DAV_TOOL_")}
+    # the servers listen on loopback, which is refused unless allowed
+    e["DAV_TOOL_ALLOW_NETWORKS"] = "127.0.0.0/8, ::1/128"
     if not isinstance(server_or_url, str) and server_or_url.username:
         e["DAV_TOOL_USERNAME"] = server_or_url.username
         e["DAV_TOOL_PASSWORD"] = server_or_url.password
@@ -114,6 +116,24 @@ def test_an_unreachable_server_is_transient(tool):
     port = servers.free_port()
     r = dav(tool, f"http://127.0.0.1:{port}/cal/", "check")
     assert r["status"] == "transient" and r["http"] == 0, r
+
+
+def test_internal_addresses_are_refused_unless_allowed(tool, radicale):
+    """Loopback (by address or by name) is refused before any connection
+    unless the allowed networks have it; a refusal is no transient failure."""
+    port = radicale.base.rsplit(":", 1)[1]
+    for url, shown in ((radicale.calendar, "127.0.0.1"),
+                       (f"http://localhost:{port}/alice/work/", None)):
+        for allow in ("", "10.0.0.0/8, fe80::/10"):
+            r = dav(tool, url, "check", username=radicale.username, password=radicale.password,
+                    env={"DAV_TOOL_ALLOW_NETWORKS": allow})
+            assert r["status"] == "refused" and r["http"] == 0, r
+            assert r["message"].startswith("address not allowed: ") and \
+                r["message"].endswith("; see [sync] allow_networks"), r
+            if shown:
+                assert r["message"] == f"address not allowed: {shown}; see [sync] allow_networks"
+    r = dav(tool, radicale, "check", env={"DAV_TOOL_ALLOW_NETWORKS": "127.0.0.1/32"})
+    assert r["status"] == "ok", r
 
 
 # ---- members --------------------------------------------------------------
@@ -322,6 +342,23 @@ def test_invalid_token_answers_of_each_kind(tool, scripted):
     assert dav(tool, scripted, "sync", "t")["status"] == "invalid sync token"
     assert dav(tool, scripted, "sync", "t")["status"] == "auth refused"
     assert dav(tool, scripted, "sync", "t")["status"] == "refused"
+
+
+def test_a_sync_collection_refused_without_a_token_error_is_unsupported(tool, scripted):
+    """400, 403, 405 and 501 that name no DAV:valid-sync-token, with or
+    without a token sent: the server does not do the report (the engine
+    falls back to the ctag); an invalid token, a 500 or a 409 are not that."""
+    token_error = '<D:error xmlns:D="DAV:"><D:valid-sync-token/></D:error>'
+    cases = [(400, "", None, True), (403, "Forbidden", "t", True), (405, "", None, True),
+             (501, "", "t", True), (403, token_error, "t", False), (500, "", "t", False),
+             (409, "", "t", False), (503, "", None, False)]
+    Script.answers = [(status, {}, body) for status, body, _, _ in cases]
+    for status, _, token, unsupported in cases:
+        r = dav(tool, scripted, "sync", *([token] if token else []))
+        assert r["status"] != "ok" and r["http"] == status, r
+        assert r["unsupported"] is unsupported, (status, r)
+        if status == 501:
+            assert r["token_suspect"] is False, r
 
 
 def test_server_errors_bad_xml_and_huge_answers_are_transient(tool, scripted):

@@ -10,6 +10,7 @@
     SUITE(suite_arena)                                                                             \
     SUITE(suite_buf)                                                                               \
     SUITE(suite_clock)                                                                             \
+    SUITE(suite_cidr)                                                                              \
     SUITE(suite_json_out)                                                                          \
     SUITE(suite_json_mem)                                                                          \
     SUITE(suite_utf8)                                                                              \

@@ -55,7 +55,8 @@ START_TEST(pinned_form_is_read)
                        "public_url = https://agenda.example.org/\n"
                        "dispatch = off\n"
                        "[sync]\n"
-                       "key_file = /etc/agenda/${AGENDA_TEST_TOKEN}.key\n",
+                       "key_file = /etc/agenda/${AGENDA_TEST_TOKEN}.key\n"
+                       "allow_networks = 10.1.0.0/16, fd00::/8 ; the office's own\n",
                        &cfg, err, sizeof err),
                   "%s", err);
     ck_assert(cfg.smtp.on && cfg.sms.on && !cfg.dispatch);
@@ -72,7 +73,11 @@ START_TEST(pinned_form_is_read)
     ck_assert_str_eq(cfg.sms.id_field, "sid");
     ck_assert_str_eq(cfg.public_url, "https://agenda.example.org");
     ck_assert_str_eq(cfg.sync_key_file, "/etc/agenda/s3cret.key");
+    ck_assert_uint_eq(cfg.sync_allow.n, 2);
+    ck_assert_uint_eq(cfg.sync_allow.nets[0].bits, 96 + 16);
+    ck_assert_uint_eq(cfg.sync_allow.nets[1].bits, 8);
     config_free(&cfg);
+    ck_assert_uint_eq(cfg.sync_allow.n, 0); /* none by default */
     ck_assert_ptr_null(cfg.sync_key_file);
     ck_assert(!cfg.smtp.on && cfg.dispatch);
 }
@@ -100,6 +105,12 @@ START_TEST(refusals_name_file_and_line)
         {"[sync]\nkey_file =\n", ":2: key_file must name a file"},
         {"[sync]\nkey_file = a\nkey_file = b\n", ":3: 'key_file' is set twice"},
         {"[sync]\nkey = a\n", ":2: unknown key 'key'"},
+        {"[sync]\nallow_networks = 127.0.0.0/8 ::1/128\n",
+         ":2: allow_networks: networks must be separated by commas"},
+        {"[sync]\nallow_networks = 10.0.0.1/8\n",
+         ":2: allow_networks: '10.0.0.1/8' has host bits set beyond its prefix length"},
+        {"[sync]\nallow_networks = localhost\n",
+         ":2: allow_networks: 'localhost' is not an IP address"},
     };
     unsetenv("AGENDA_TEST_UNSET_VARIABLE");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
