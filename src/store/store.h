@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sched/slots.h"
+#include "sched/tzfile.h"
 #include "sched/week.h"
 #include "util/arena.h"
 
@@ -375,6 +377,25 @@ typedef struct busy_interval {
  * the calendar's history.  The appointments' overlap warning counts appointments only. */
 store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
                          busy_interval **out, size_t *n);
+
+/* A calendar's free slots (freeslots.c): the zone of its center, and the
+ * engine's answer. */
+typedef struct calendar_slots_out {
+    const tzfile *zone;
+    slots_rc engine; /* SLOTS_OK, or why the engine computed nothing */
+    slots_slot *slots;
+    size_t n;
+} calendar_slots_out;
+
+/* The free slots of calendar k for a service of `minutes`, starting in
+ * [from, to) and not before `now`, at most `limit`, in time order: the
+ * calendar's hours, openings, absences and busy time (store_busy_list)
+ * handed to slots_compute.  The one path the suggestions, the bookings and
+ * the booking page share.  STORE_OK with out->engine other than SLOTS_OK
+ * when the engine refused (SLOTS_TOO_BIG: too much for one request);
+ * out->zone is set on STORE_OK even when the window is empty. */
+store_rc store_calendar_slots(store *st, const calendar *k, int minutes, int64_t from, int64_t to,
+                              int64_t now, size_t limit, arena *a, calendar_slots_out *out);
 
 /* ---- external busy time and imported feeds (busy.c) --------------------
  *
