@@ -661,6 +661,33 @@ static const char SCHEMA_13[] =
     " CHECK (stop > start));"
     "CREATE INDEX IF NOT EXISTS booking_holds_live ON booking_holds (calendar_id, expires_at);";
 
+/* Online booking, the patients' side (online.c):
+ * - web_keys: the server's signing keys by name (random, made by the first
+ *   server that needs one), so every server of one database signs and
+ *   checks the booking pages' tokens and private links alike, across
+ *   restarts.
+ * - booking_attempts: holds and bookings per client address, a sliding
+ *   window counted by (address, kind, at); rows older than the window are
+ *   removed by the address's next attempt.
+ * - booking_made: the appointments booked online and their patient, for
+ *   the per-patient maximum of future online bookings. */
+static const char SCHEMA_14[] =
+    "CREATE TABLE IF NOT EXISTS web_keys ("
+    " name TEXT PRIMARY KEY,"
+    " secret TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS booking_attempts ("
+    " id {ID_NEVER_REUSED},"
+    " address TEXT NOT NULL,"
+    " kind INTEGER NOT NULL,"
+    " at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS booking_attempts_by ON booking_attempts (address, kind, at);"
+    "CREATE TABLE IF NOT EXISTS booking_made ("
+    " appointment_id {KEY},"
+    " patient_id BIGINT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS booking_made_patient ON booking_made (patient_id);";
+
 static const migration migrations[] = {
     {1, "initial schema", SCHEMA_1, NULL},
     {2, "working hours", SCHEMA_2, NULL},
@@ -676,6 +703,7 @@ static const migration migrations[] = {
     {11, "CalDAV links and their items' sync status", SCHEMA_11, NULL},
     {12, "external busy time and imported feeds", SCHEMA_12, NULL},
     {13, "online booking: settings and holds", SCHEMA_13, NULL},
+    {14, "online booking: signing keys, attempts, bookings made", SCHEMA_14, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

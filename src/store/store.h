@@ -602,6 +602,57 @@ store_rc store_hold_release(store *st, int64_t id, const char *owner);
 store_rc store_hold_book(store *st, int64_t id, const char *owner, int64_t now, appointment *ap,
                          arena *a);
 
+/* ---- online booking: the patients' side (online.c) --------------------- */
+
+#define STORE_WEB_KEY_BYTES 32
+
+/* The server's signing key called `name` (32 random bytes), made by the
+ * first caller and the same for every server of the database afterwards.
+ * `a` holds working memory. */
+store_rc store_web_key(store *st, const char *name, int64_t now, arena *a,
+                       unsigned char key[STORE_WEB_KEY_BYTES]);
+
+typedef enum booking_attempt_kind { ATTEMPT_HOLD = 1, ATTEMPT_BOOK = 2 } booking_attempt_kind;
+
+/* Counts one attempt of `kind` from `address` at `now` when fewer than
+ * `max` were counted in the `window` seconds before; CONFLICT (nothing
+ * written) otherwise. */
+store_rc store_booking_attempt(store *st, const char *address, booking_attempt_kind kind,
+                               int64_t now, int64_t window, int64_t max);
+
+/* A hold booked for a patient from the page. */
+typedef struct online_booking {
+    int64_t hold_id;
+    const char *owner;
+    /* center_id, first_name, last_name, email, phone_number, birthdate
+     * (NULL: none), language_code; the rest unused */
+    patient patient;
+    int64_t max_future; /* the settings' per-patient maximum */
+} online_booking;
+
+typedef enum online_refusal {
+    ONLINE_OK = 0,
+    ONLINE_HOLD_GONE, /* the hold expired or is not the owner's */
+    ONLINE_TAKEN,     /* its time was taken meanwhile */
+    ONLINE_TOO_MANY,  /* the patient has max_future future online bookings */
+} online_refusal;
+
+/* Books b's hold, as one unit of work: the patient is the center's live
+ * patient with the same email and birth date, or the same phone (lowest id
+ * first; never changed), else a new one with no remote_id; then
+ * store_hold_book with ap (whose non-hold fields are the caller's; its
+ * patient_id is set here), and the booking is recorded as made online.
+ * CONFLICT or NOT_FOUND with *why set, and nothing written, on a refusal. */
+store_rc store_online_book(store *st, const online_booking *b, int64_t now, appointment *ap,
+                           online_refusal *why, arena *a);
+/* Moves the live booked appointment ap->id of ap->calendar_id to the time
+ * of hold `hold_id` of `owner` (same calendar) and releases the hold, as
+ * one unit of work (store_appointment_update: its planning applies); *ap is
+ * the moved row.  NOT_FOUND when the hold is gone or expired, of another
+ * calendar, or the appointment is no longer booked. */
+store_rc store_online_move(store *st, int64_t hold_id, const char *owner, int64_t now,
+                           appointment *ap, arena *a);
+
 /* ---- patient messages: settings, templates, the outbox ----------------
  *
  * Every write that creates, moves, cancels or deletes an appointment

@@ -1,12 +1,16 @@
 /* web.c - the table of pages and what every answer gets (see web.h). */
 #include "web/web.h"
 
+#include "web/page.h"
+
 #include <assert.h>
 #include <string.h>
 
 /* clang-format off */
 static const web_page pages[] = {
     {"GET", "book/{slug}", page_book},
+    {"GET", "book/{slug}/practitioner", page_practitioner},
+    {"GET", "book/{slug}/day", page_day},
     {"GET", "assets/book.css", page_stylesheet},
 };
 /* clang-format on */
@@ -46,6 +50,7 @@ web_result web_match(const char *method, const char *const *segs, size_t n, cons
         return WEB_NOT_MINE;
     const char *asked = strcmp(method, "HEAD") == 0 ? "GET" : method;
     web_result result = WEB_NOT_MINE;
+    bool get = false, post = false;
     for (size_t i = 0; i < N_PAGES; i++) {
         if (!fits(pages[i].pattern, segs, n, NULL))
             continue;
@@ -54,8 +59,11 @@ web_result web_match(const char *method, const char *const *segs, size_t n, cons
             *page = &pages[i];
             return WEB_FOUND;
         }
+        get = get || strcmp(pages[i].method, "GET") == 0;
+        post = post || strcmp(pages[i].method, "POST") == 0;
         result = WEB_BAD_METHOD;
     }
+    rq->allow = get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : "POST";
     return result;
 }
 
@@ -75,7 +83,7 @@ void web_answer(const web_page *page, web_request *rq, web_response *rs)
                            rq->header(rq->header_ctx, "Accept-Language"));
     if (!page) {
         page_message(rq, rs, 405, MSG_NOT_FOUND_TITLE, MSG_BAD_METHOD_TEXT);
-        web_header(rs, "Allow", "GET, HEAD");
+        web_header(rs, "Allow", rq->allow ? rq->allow : "GET, HEAD");
     } else if (!rq->store && page->handle != page_stylesheet) {
         page_message(rq, rs, 503, MSG_UNAVAILABLE_TITLE, MSG_UNAVAILABLE_TEXT);
     } else {

@@ -27,7 +27,7 @@
 #include "web/i18n.h"
 
 #define WEB_MAX_ARGS    4
-#define WEB_MAX_HEADERS 10
+#define WEB_MAX_HEADERS 14
 
 typedef struct web_request {
     arena *arena;
@@ -40,7 +40,12 @@ typedef struct web_request {
     const void *header_ctx;
     const char *(*query)(const void *ctx, const char *key);
     const void *query_ctx;
-    web_lang lang; /* chosen by web_answer before the handler runs */
+    /* a field of the body sent as a form (POST), or NULL */
+    const char *(*form)(const void *ctx, const char *key);
+    const void *form_ctx;
+    const char *client; /* the client's numeric address ("-": unknown) */
+    web_lang lang;      /* chosen by web_answer before the handler runs */
+    const char *allow;  /* the methods of a path matched with another (405) */
 } web_request;
 
 typedef struct web_response {
@@ -53,7 +58,7 @@ typedef struct web_response {
 } web_response;
 
 typedef struct web_page {
-    const char *method;  /* "GET"; HEAD is matched as GET */
+    const char *method;  /* "GET" or "POST"; HEAD is matched as GET */
     const char *pattern; /* segments; "{x}" captures one */
     void (*handle)(web_request *rq, web_response *rs);
 } web_page;
