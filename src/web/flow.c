@@ -183,11 +183,12 @@ static const char *day_href(web_request *rq, const flow *f, int64_t day)
 {
     const char *date = day_text(rq->arena, day);
     const char *move = move_param(rq->arena, f);
-    if (!date || !move)
+    const char *calendar =
+        f->calendar_id ? arena_printf(rq->arena, "%" PRId64, f->calendar_id) : "any";
+    if (!date || !move || !calendar)
         return NULL;
-    return arena_printf(
-        rq->arena, "/book/%s/day?service=%" PRId64 "&calendar=%s%" PRId64 "&date=%s%s", f->c.slug,
-        f->offered[f->group].id, f->calendar_id ? "" : "any", f->calendar_id, date, move);
+    return arena_printf(rq->arena, "/book/%s/day?service=%" PRId64 "&calendar=%s&date=%s%s",
+                        f->c.slug, f->offered[f->group].id, calendar, date, move);
 }
 
 /* day_href with the page's language: the links of the strip and pager. */

@@ -11,6 +11,10 @@ static const web_page pages[] = {
     {"GET", "book/{slug}", page_book},
     {"GET", "book/{slug}/practitioner", page_practitioner},
     {"GET", "book/{slug}/day", page_day},
+    {"POST", "book/{slug}/hold", page_hold},
+    {"GET", "book/{slug}/details", page_details},
+    {"POST", "book/{slug}/details", page_details_post},
+    {"POST", "book/{slug}/confirm", page_confirm},
     {"GET", "assets/book.css", page_stylesheet},
 };
 /* clang-format on */

@@ -162,7 +162,8 @@ def query_of(location):
 
 
 class BookingPractice(Practice):
-    """A practice whose page is on: Anna Peeters works weekdays 09:00-12:00
+    """A practice whose page is on (an hour's notice, so moving the clock by
+    minutes keeps 09:00 bookable): Anna Peeters works weekdays 09:00-12:00
     on a 20-minute grid, offering "Consultation" (20 min)."""
 
     def __init__(self, agenda_bin, tmp_path, t0=T0):
@@ -172,7 +173,7 @@ class BookingPractice(Practice):
         put_hours(self.acct, [(d, "09:00", "12:00") for d in WEEKDAYS], 20)
         [self.service] = self.acct.upsert_services(
             {"remote_id": "consult", "name": "Consultation", "duration": 20})
-        self.enable()
+        self.enable("--notice", "60")
 
     def center_slug(self):
         centers = expect(self.api.get("/centers"), 200)["centers"]

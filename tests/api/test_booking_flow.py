@@ -4,11 +4,14 @@ control (a practice in Europe/Brussels, booking_flow_support.py): the
 practitioner (or any), a day of a week strip and its times, holding one,
 the patient's details, the confirmation, and the private link's page."""
 
+import threading
 from datetime import datetime
 
 import pytest
+import requests
 
-from booking_flow_support import T0, BookingPractice, at, query_of, slot_value
+from booking_flow_support import (T0, BookingPractice, at, patient_fields, query_of,
+                                  slot_value)
 from schedule_support import put_hours
 
 
@@ -56,7 +59,7 @@ def test_step_three_a_week_strip_and_the_times_of_a_day(practice):
     assert r.status_code == 200, r.text[:500]
     assert "Step 3 of 5" in page.text
     assert "All times are in the practice's time zone (Europe/Brussels)." in page.text
-    # Monday 1 March 07:00, notice 120 min: the first day is today, 09:00-12:00
+    # Monday 1 March 07:00, an hour's notice: the first day is today, 09:00-12:00
     values = page.slot_values()
     assert values == [slot_value(p.calendar_id, at(2027, 3, 1, 9, 0) + 20 * 60 * i)
                       for i in range(9)]
@@ -132,3 +135,150 @@ def strip_of(page):
 
 def _unix(iso):
     return int(datetime.fromisoformat(iso).timestamp())
+
+
+# ---- step 3: holding a time ---------------------------------------------------
+
+
+def test_choosing_a_time_holds_it_for_everyone_else(practice):
+    p = practice
+    a, b = p.browser(), p.browser()
+    r, page = a.day(p.slug, p.service["id"])
+    assert "agenda_book=" in r.headers["Set-Cookie"]
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/book/" in cookie
+    assert "Secure" not in cookie
+    nine = slot_value(p.calendar_id, at(2027, 3, 1, 9, 0))
+    held, page = a.hold(p.slug, page, nine)
+    assert held.status_code == 303
+    loc = held.headers["Location"]
+    assert loc.startswith(f"/book/{p.slug}/details?hold=") and "lang=en" in loc
+    # the suggestions and another patient's page skip it; the holder's hold page shows it
+    starts = [_unix(s["start"]) for s in p.suggestions([p.calendar_id], p.service["id"],
+                                                         T0, at(2027, 3, 2, 0, 0))]
+    assert at(2027, 3, 1, 9, 0) not in starts and at(2027, 3, 1, 9, 20) in starts
+    r, other = b.day(p.slug, p.service["id"])
+    assert nine not in other.slot_values() and len(other.slot_values()) == 8
+    r, page = a.follow(held)
+    assert r.status_code == 200
+    assert "Step 4 of 5" in page.text
+    assert "Monday 1 March 2027, 09:00 to 09:20" in page.text
+    assert "This time is held for you until 07:05." in page.text
+    assert "Time left: about 5 min." in page.text
+    # only its browser sees the hold
+    r, _ = b.get(loc)
+    assert r.status_code == 410 and "Your time is no longer held" in r.text
+    # behind a TLS proxy the cookie is Secure
+    r = requests.get(p.srv.base + f"/book/{p.slug}/day", params={"service": p.service["id"]},
+                     headers={"X-Forwarded-Proto": "https"}, timeout=30)
+    assert "; Secure" in r.headers["Set-Cookie"]
+
+
+def test_forms_without_their_token_change_nothing(practice):
+    p = practice
+    a, b = p.browser(), p.browser()
+    r, page = a.day(p.slug, p.service["id"])
+    nine = slot_value(p.calendar_id, at(2027, 3, 1, 9, 0))
+    fields = dict(page.fields("slots"), slot=nine)
+    for data in (dict(fields, csrf=""), dict(fields, csrf=fields["csrf"][:-2] + "AA"),
+                 {k: v for k, v in fields.items() if k != "csrf"}):
+        r, _ = a.post(f"/book/{p.slug}/hold", data)
+        assert r.status_code == 403 and "Please try again" in r.text
+    # another browser's token is not this one's
+    r, _ = b.day(p.slug, p.service["id"])
+    r, _ = b.post(f"/book/{p.slug}/hold", fields)
+    assert r.status_code == 403
+    # an expired one (an hour)
+    p.clock.set(T0 + 3601, settle=True)
+    r, _ = a.post(f"/book/{p.slug}/hold", fields)
+    assert r.status_code == 403
+    assert len(p.suggestions([p.calendar_id], p.service["id"], T0, at(2027, 3, 2, 0, 0))) == 9
+
+
+def test_two_patients_racing_for_one_time_one_holds_the_other_gets_alternatives(practice):
+    p = practice
+    ten = slot_value(p.calendar_id, at(2027, 3, 1, 10, 0))
+    for _ in range(3):
+        browsers = [p.browser(), p.browser()]
+        pages = [br.day(p.slug, p.service["id"])[1] for br in browsers]
+        results = [None, None]
+        gate = threading.Barrier(2)
+
+        def run(i):
+            gate.wait()
+            results[i] = browsers[i].hold(p.slug, pages[i], ten)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        codes = sorted(r.status_code for r, _ in results)
+        assert codes == [303, 409], codes
+        r, page = next(x for x in results if x[0].status_code == 409)
+        assert "This time is no longer free" in page.text
+        assert "Someone else took this time a moment ago." in page.text
+        alternatives = page.slot_values()
+        assert ten not in alternatives and len(alternatives) == 6
+        assert alternatives == sorted(alternatives)
+        for h, m in ((9, 40), (10, 20)):  # the nearest, either side
+            assert slot_value(p.calendar_id, at(2027, 3, 1, h, m)) in alternatives
+        # the alternatives are a form like the day's: one of them can be held
+        loser = browsers[[x[0].status_code for x in results].index(409)]
+        r, _ = loser.hold(p.slug, page, alternatives[0])
+        assert r.status_code == 303
+        p.clock.set(p.clock.now + 301, settle=True)  # both holds expire
+
+
+def test_a_hold_expires_on_the_servers_clock(practice):
+    p = practice
+    a, b = p.browser(), p.browser()
+    nine = slot_value(p.calendar_id, at(2027, 3, 1, 9, 0))
+    r, page = a.day(p.slug, p.service["id"])
+    r, _ = a.hold(p.slug, page, nine)
+    details = r.headers["Location"]
+    p.clock.set(T0 + 240, settle=True)
+    r, page = a.get(details)
+    assert r.status_code == 200 and "Time left: about 1 min." in page.text
+    p.clock.set(T0 + 300, settle=True)
+    r, _ = a.get(details)
+    assert r.status_code == 410 and "Your time is no longer held" in r.text
+    # the time is free again, for the page and the suggestions
+    r, other = b.day(p.slug, p.service["id"])
+    assert nine in other.slot_values()
+    # and a confirmation of the expired hold books nothing
+    r, page = a.day(p.slug, p.service["id"])
+    r, page = a.hold(p.slug, page, slot_value(p.calendar_id, at(2027, 3, 1, 9, 20)))
+    r, page = a.follow(r)
+    r, page = a.details(p.slug, page, **patient_fields())
+    assert r.status_code == 200
+    p.clock.set(T0 + 300 + 301, settle=True)
+    r, _ = a.confirm(p.slug, page)
+    assert r.status_code == 410
+    assert p.appointments() == [] and p.patients() == []
+
+
+def test_holds_per_address_are_limited(practice):
+    p = practice
+    a = p.browser()
+    held = 0
+    for day in ("2027-03-01", "2027-03-02", "2027-03-03"):
+        r, page = a.day(p.slug, p.service["id"], date=day)
+        for v in page.slot_values():
+            if held == 20:
+                break
+            r, _ = a.hold(p.slug, page, v)
+            assert r.status_code == 303, r.text[:300]
+            held += 1
+    r, page = a.day(p.slug, p.service["id"], date="2027-03-04")
+    free = page.slot_values()
+    r, page = a.hold(p.slug, page, free[0])
+    assert r.status_code == 429 and r.headers["Retry-After"] == "600"
+    assert "Too many attempts" in page.text
+    r, page = p.browser().day(p.slug, p.service["id"], date="2027-03-04")
+    assert page.slot_values() == free  # nothing held
+    # the window slides: ten minutes later one more may be held
+    p.clock.set(T0 + 601, settle=True)
+    r, page = a.day(p.slug, p.service["id"], date="2027-03-04")
+    r, _ = a.hold(p.slug, page, free[0])
+    assert r.status_code == 303
