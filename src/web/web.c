@@ -15,6 +15,7 @@ static const web_page pages[] = {
     {"GET", "book/{slug}/details", page_details},
     {"POST", "book/{slug}/details", page_details_post},
     {"POST", "book/{slug}/confirm", page_confirm},
+    {"GET", "book/{slug}/a/{token}", page_manage},
     {"GET", "assets/book.css", page_stylesheet},
 };
 /* clang-format on */

@@ -12,7 +12,8 @@ import requests
 
 from booking_flow_support import (T0, BookingPractice, at, patient_fields, query_of,
                                   slot_value)
-from schedule_support import put_hours
+from helpers import unique
+from schedule_support import BRUSSELS, put_hours
 
 
 @pytest.fixture
@@ -282,3 +283,178 @@ def test_holds_per_address_are_limited(practice):
     r, page = a.day(p.slug, p.service["id"], date="2027-03-04")
     r, _ = a.hold(p.slug, page, free[0])
     assert r.status_code == 303
+
+
+# ---- steps 4 and 5: details, confirmation ---------------------------------------
+
+
+def held_details(p, browser, slot=None):
+    """Holds `slot` (09:00 by default); returns the details page."""
+    r, page = browser.day(p.slug, p.service["id"])
+    r, _ = browser.hold(p.slug, page, slot or slot_value(p.calendar_id, at(2027, 3, 1, 9, 0)))
+    r, page = browser.follow(r)
+    assert r.status_code == 200, r.text[:300]
+    return page
+
+
+def test_details_errors_are_tied_to_their_fields(practice):
+    p = practice
+    a = p.browser()
+    page = held_details(p, a)
+    form = page.form("details")
+    assert form["method"] == "post" and form["action"] == f"/book/{p.slug}/details"
+    for name, label in (("first_name", "First name"), ("last_name", "Last name"),
+                        ("email", "Email"), ("phone", "Phone"),
+                        ("birthdate", "Date of birth (optional)")):
+        assert page.labels[f"f-{name}"] == label
+    inputs = {i.get("name"): i for i in form["inputs"]}
+    assert inputs["email"]["type"] == "email" and inputs["email"]["autocomplete"] == "email"
+    assert "required" not in inputs["birthdate"] and "required" in inputs["phone"]
+    assert inputs["website"]["tabindex"] == "-1"  # the honeypot, hidden by the stylesheet
+    r, page = a.details(p.slug, page, first_name=" ", last_name="Dubois", email="not-an-email",
+                        phone="call me", birthdate="2027-02-30")
+    assert r.status_code == 422
+    assert page.ids["errors"]["tag"] == "div" and page.ids["errors"].get("role") == "alert"
+    inputs = {i.get("name"): i for i in page.form("details")["inputs"]}
+    for name, message in (("first_name", "Please fill this in."),
+                          ("email", "Please enter a valid email address."),
+                          ("phone", "Please enter a valid phone number."),
+                          ("birthdate", "Please enter a valid date of birth (yyyy-mm-dd).")):
+        assert inputs[name]["aria-invalid"] == "true"
+        assert page.ids[inputs[name]["aria-describedby"]]["text"] == message
+    assert "aria-invalid" not in inputs["last_name"] and inputs["last_name"]["value"] == "Dubois"
+    assert inputs["email"]["value"] == "not-an-email"  # given back as typed
+    # in German
+    g = p.browser("de")
+    page = held_details(p, g, slot_value(p.calendar_id, at(2027, 3, 1, 9, 20)))
+    r, page = g.details(p.slug, page, **patient_fields(email="x"))
+    assert r.status_code == 422 and "Bitte geben Sie eine gültige E-Mail-Adresse ein." in r.text
+    # the honeypot: refused, nothing booked
+    page = held_details(p, p.browser(), slot_value(p.calendar_id, at(2027, 3, 1, 9, 40)))
+    r, _ = p.browser().post(f"/book/{p.slug}/details",
+                            dict(page.fields("details"), website="http://spam", **patient_fields()))
+    assert r.status_code in (400, 403)
+    assert p.appointments() == [] and p.patients() == []
+
+
+def test_booking_a_new_patient_seen_by_the_practice_software_through_since(practice):
+    p = practice
+    p.settings(confirmation="on")
+    since = p.clock.now
+    a = p.browser("fr")
+    page = held_details(p, a)
+    r, page = a.details(p.slug, page, **patient_fields(
+        first_name="<script>alert('x')</script>", last_name="O'Brien & Co",
+        email="Marie@Example.com", phone="+32 (470) 12.34.56", birthdate="1980-05-17"))
+    assert r.status_code == 200, r.text[:300]
+    assert "Vérifiez et confirmez" in page.text and "Étape 5 sur 5" in page.text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in r.text and "<script" not in r.text
+    assert "<script>alert('x')</script> O'Brien & Co" in page.text  # shown as text
+    r, page = a.confirm(p.slug, page)
+    assert r.status_code == 303
+    link = r.headers["Location"]
+    assert link.startswith(f"/book/{p.slug}/a/") and "booked=1" in link
+    r, page = a.follow(r)
+    assert r.status_code == 200
+    assert "Votre rendez-vous est pris" in page.text
+    assert "lundi 1 mars 2027, 09:00 à 09:20" in page.text
+    assert "Anna Peeters" in page.text and "Consultation" in page.text
+    assert page.ids["private-link"]["href"] == link.split("?")[0]
+    # the practice software's view: the new patient (no remote_id) and appointment
+    patients = p.patients(since=since)
+    [pt] = [x for x in patients if x["first_name"] == "<script>alert('x')</script>"]
+    assert pt["remote_id"] in (None, "") and pt["id"] > 0
+    assert pt["email"] == "Marie@Example.com" and pt["phone_number"] == "+32470123456"
+    assert pt["birthdate"] == "1980-05-17"
+    [ap] = p.appointments(since=since)
+    assert int(ap["patient_id"]) == pt["id"]
+    assert ap["service_remote_id"] == "consult", ap
+    assert ap["status"] == "booked"
+    assert (int(ap["start"]), int(ap["stop"])) == (at(2027, 3, 1, 9, 0), at(2027, 3, 1, 9, 20))
+    # its confirmation is planned like any booked appointment's
+    assert p.messages_of(ap["id"], "confirmation")
+    # the time is no longer offered, and the hold is gone with the booking
+    r, page = p.browser().day(p.slug, p.service["id"])
+    assert slot_value(p.calendar_id, at(2027, 3, 1, 9, 0)) not in page.slot_values()
+
+
+def test_a_returning_patient_is_matched_and_the_page_never_says_so(practice):
+    p = practice
+    p.enable("--notice", "60", "--max-bookings", "10")
+    known = p.patient(first_name="Marie", last_name="Dubois", email="marie@example.com",
+                      phone_number="+32470123456", birthdate="1980-05-17")
+    times = iter([at(2027, 3, 1, 9, 0) + 20 * 60 * i for i in range(9)])
+    answers = []
+
+    def book(**fields):
+        r, page = p.browser().book(p.slug, p.service["id"], slot_value(p.calendar_id, next(times)),
+                                   **fields)
+        assert r.status_code == 303, r.text[:300]
+        answers.append(r.headers["Location"].split("/a/")[0])
+        return int(p.appointments()[-1]["patient_id"])
+
+    # same email and birth date (another phone), same phone (another email)
+    assert book(email="MARIE@example.com", phone="0470 99 99 99", birthdate="1980-05-17") == \
+        known["id"]
+    assert book(email="someone@example.com", phone="+32 470 12 34 56") == known["id"]
+    # same email without the birth date, or another birth date: someone new
+    first_new = book(email="marie@example.com", phone="0470 11 11 11")
+    assert first_new != known["id"]
+    assert book(email="marie@example.com", phone="0470 22 22 22", birthdate="1990-01-01") not in (
+        known["id"], first_new)
+    assert len(set(answers)) == 1  # every answer the same redirect
+    got = next(x for x in p.patients() if x["id"] == known["id"])
+    assert got["email"] == "marie@example.com"  # the known patient is not changed
+
+
+def test_the_per_patient_maximum_of_future_online_bookings(practice):
+    p = practice
+    p.enable("--notice", "60", "--max-bookings", "2")
+    for i in range(2):
+        r, _ = p.browser().book(p.slug, p.service["id"],
+                                slot_value(p.calendar_id, at(2027, 3, 1, 9, 20 * i)))
+        assert r.status_code == 303
+    a = p.browser()
+    page = held_details(p, a, slot_value(p.calendar_id, at(2027, 3, 1, 10, 0)))
+    r, page = a.details(p.slug, page, **patient_fields())
+    r, page = a.confirm(p.slug, page)
+    assert r.status_code == 429
+    assert "This appointment cannot be booked online. Please call the practice." in page.text
+    assert len(p.appointments()) == 2 and len(p.patients()) == 1
+    # a past appointment no longer counts
+    p.clock.set(at(2027, 3, 1, 9, 21), settle=True)
+    r, _ = p.browser().book(p.slug, p.service["id"],
+                            slot_value(p.calendar_id, at(2027, 3, 1, 11, 0)))
+    assert r.status_code == 303
+
+
+def test_a_time_taken_by_the_practice_meanwhile_answers_alternatives(practice):
+    p = practice
+    a = p.browser()
+    page = held_details(p, a)
+    r, page = a.details(p.slug, page, **patient_fields())
+    # the practice software writes over the held time (appointments do not see holds)
+    p.appointment(None, at(2027, 3, 1, 9, 0), minutes=20)
+    r, page = a.confirm(p.slug, page)
+    assert r.status_code == 409 and "This time is no longer free" in page.text
+    assert slot_value(p.calendar_id, at(2027, 3, 1, 9, 20)) in page.slot_values()
+    assert len(p.appointments()) == 1 and p.patients() == []
+
+
+def test_bookings_per_address_are_limited(practice):
+    p = practice
+    p.enable("--notice", "60", "--max-bookings", "100")
+    starts = [at(2027, 3, d, 9, 0) + 20 * 60 * i for d in (1, 2) for i in range(9)]
+    for i in range(10):
+        r, _ = p.browser().book(p.slug, p.service["id"], slot_value(p.calendar_id, starts[i]),
+                                date=f"2027-03-0{1 + i // 9}")
+        assert r.status_code == 303, i
+    a = p.browser()
+    r, page = a.day(p.slug, p.service["id"], date="2027-03-02")
+    r, _ = a.hold(p.slug, page, slot_value(p.calendar_id, starts[10]))
+    r, page = a.follow(r)
+    r, page = a.details(p.slug, page, **patient_fields())
+    r, page = a.confirm(p.slug, page)
+    assert r.status_code == 429 and "Too many attempts" in page.text
+    assert len(p.appointments()) == 10
+
