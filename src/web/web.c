@@ -16,6 +16,7 @@ static const web_page pages[] = {
     {"POST", "book/{slug}/details", page_details_post},
     {"POST", "book/{slug}/confirm", page_confirm},
     {"GET", "book/{slug}/a/{token}", page_manage},
+    {"POST", "book/{slug}/a/{token}/cancel", page_cancel},
     {"GET", "assets/book.css", page_stylesheet},
 };
 /* clang-format on */

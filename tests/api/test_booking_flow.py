@@ -458,3 +458,99 @@ def test_bookings_per_address_are_limited(practice):
     assert r.status_code == 429 and "Too many attempts" in page.text
     assert len(p.appointments()) == 10
 
+
+# ---- the private link: cancel and move ------------------------------------------
+
+
+def booked_link(p, browser, start):
+    r, _ = browser.book(p.slug, p.service["id"], slot_value(p.calendar_id, start))
+    assert r.status_code == 303
+    return r.headers["Location"].split("?")[0]
+
+
+def test_the_private_link_cancels_within_the_notice(practice):
+    p = practice
+    a = p.browser()
+    link = booked_link(p, a, at(2027, 3, 1, 11, 0))
+    # another browser (a phone, later) opens the link
+    other = p.browser()
+    r, page = other.get(link)
+    assert r.status_code == 200 and "Your appointment" in page.text
+    assert page.form("cancel")["action"] == link + "/cancel"
+    assert query_of(page.ids["move"]["href"])["move"] == link.rsplit("/", 1)[1]
+    # a cancellation without the form's token changes nothing
+    r, _ = p.browser().post(link + "/cancel", {"csrf": "1.x"})
+    assert r.status_code == 403 and p.appointments()[0]["status"] == "booked"
+    r, page = other.post(link + "/cancel", page.fields("cancel"))
+    assert r.status_code == 303 and r.headers["Location"].startswith(link)
+    r, page = other.follow(r)
+    assert page.ids["cancelled"]["text"] == "This appointment is cancelled."
+    assert "cancel" not in [f.get("id") for f in page.forms]
+    [ap] = p.appointments(since=T0)
+    assert ap["status"] == "cancelled"
+    r, page = p.browser().day(p.slug, p.service["id"])
+    assert slot_value(p.calendar_id, at(2027, 3, 1, 11, 0)) in page.slot_values()
+    # within the notice (an hour), no more changes online
+    link = booked_link(p, a, at(2027, 3, 1, 9, 0))
+    p.clock.set(at(2027, 3, 1, 8, 1), settle=True)
+    r, page = a.get(link)
+    assert r.status_code == 200 and "It is too late to change this appointment online." in page.text
+    assert not page.forms
+
+
+def test_the_private_link_moves_with_the_same_service_and_practitioner(practice):
+    p = practice
+    p.settings(confirmation="on")
+    a = p.browser()
+    link = booked_link(p, a, at(2027, 3, 1, 9, 0))
+    [before] = p.appointments()
+    b = p.browser()  # moving from another browser, in Spanish
+    b.s.headers["Accept-Language"] = "es"
+    r, page = b.get(link)
+    r, page = b.get(page.ids["move"]["href"])
+    assert r.status_code == 200 and "Cambiar su cita" in page.text
+    assert page.fields("slots")["move"] == link.rsplit("/", 1)[1]
+    assert page.fields("slots")["calendar"] == str(p.calendar_id)
+    r, page = b.day(p.slug, p.service["id"], calendar=str(p.calendar_id), date="2027-03-02",
+                    move=link.rsplit("/", 1)[1])
+    target = slot_value(p.calendar_id, at(2027, 3, 2, 10, 0))
+    r, page = b.hold(p.slug, page, target)
+    assert r.status_code == 303 and "move=" in r.headers["Location"]
+    r, page = b.follow(r)
+    # no details to give again: the confirmation of the move
+    assert r.status_code == 200 and "details" not in [f.get("id") for f in page.forms]
+    assert "martes, 2 de marzo de 2027, 10:00 a 10:20" in page.text
+    r, page = b.confirm(p.slug, page)
+    assert r.status_code == 303 and "moved=1" in r.headers["Location"]
+    r, page = b.follow(r)
+    assert "Su cita ha sido cambiada." in page.text
+    [after] = p.appointments(since=T0)
+    assert after["id"] == before["id"] and int(after["start"]) == at(2027, 3, 2, 10, 0)
+    assert after["patient_id"] == before["patient_id"]
+    r, page = p.browser().day(p.slug, p.service["id"])
+    assert slot_value(p.calendar_id, at(2027, 3, 1, 9, 0)) in page.slot_values()
+
+
+def test_a_forged_or_past_private_link_is_not_found(practice):
+    p = practice
+    a = p.browser()
+    link = booked_link(p, a, at(2027, 3, 1, 9, 0))
+    head, mac = link.rsplit(".", 1)
+    ap_id, cal_id, rest = link.rsplit("/", 1)[1].split("-", 2)
+    for forged in (head + "." + mac[:-1] + ("A" if mac[-1] != "A" else "B"),
+                   link.replace(f"/a/{ap_id}-", f"/a/{int(ap_id) + 1}-"),
+                   link + "x", f"/book/{p.slug}/a/1-1-1.x", f"/book/{p.slug}/a/nothing"):
+        r, page = a.get(forged)
+        assert r.status_code == 404 and "This link is no longer valid." in page.text, forged
+    # another center's page does not open it
+    slug = unique("center")
+    other = p.cli.center_add(name="Elsewhere", slug=slug, timezone=BRUSSELS)
+    p.cli.ok("booking", "enable", "--center", str(other))
+    r, page = a.get(link.replace(f"/book/{p.slug}/", f"/book/{slug}/"))
+    assert r.status_code == 404
+    # nor does it once the appointment has begun
+    r, page = a.get(link)
+    assert r.status_code == 200
+    p.clock.set(at(2027, 3, 1, 9, 0), settle=True)
+    r, page = a.get(link)
+    assert r.status_code == 404
