@@ -554,3 +554,74 @@ def test_a_forged_or_past_private_link_is_not_found(practice):
     p.clock.set(at(2027, 3, 1, 9, 0), settle=True)
     r, page = a.get(link)
     assert r.status_code == 404
+
+
+# ---- page weights and daylight saving ---------------------------------------------
+
+
+def test_page_weights(practice):
+    """Each page's HTML plus its stylesheet: the first at most 30 kB, any at
+    most 100 kB, on a busy center (10 practitioners, "any", a full day)."""
+    p = practice
+    p.enable("--notice", "60", "--max-bookings", "100")
+    for i in range(9):
+        cal = p.acct.add_calendar(first=f"Practitioner{i}", last="With A Rather Long Name")
+        put_hours(p.acct, [(d, "08:00", "18:00") for d in ("monday", "tuesday")], 20,
+                  calendar_id=cal)
+        p.acct.upsert_services({"remote_id": "c", "name": "Consultation", "duration": 20},
+                               calendar_id=cal)
+    css = len(requests.get(p.srv.base + "/assets/book.css", timeout=30).content)
+    a = p.browser()
+    sizes = {}
+    r, page = a.get(f"/book/{p.slug}")
+    sizes["service"] = len(r.content)
+    r, page = a.get(f"/book/{p.slug}/practitioner", service=p.service["id"])
+    sizes["practitioner"] = len(r.content)
+    r, day = a.day(p.slug, p.service["id"], date="2027-03-02")
+    sizes["day"] = len(r.content)
+    assert len(day.slot_values()) > 250  # 9 x 30 + 9
+    r, page = a.hold(p.slug, day, day.slot_values()[0])
+    r, page = a.follow(r)
+    sizes["details"] = len(r.content)
+    r, page = a.details(p.slug, page, **patient_fields())
+    sizes["confirm"] = len(r.content)
+    r, page = a.confirm(p.slug, page)
+    r, page = a.follow(r)
+    sizes["link"] = len(r.content)
+    b = p.browser()
+    r, mine = b.day(p.slug, p.service["id"], date="2027-03-02")  # b's session and token
+    r, _ = b.post(f"/book/{p.slug}/hold", dict(mine.fields("slots"), slot=day.slot_values()[0]))
+    assert r.status_code == 409
+    sizes["taken"] = len(r.content)
+    print("page weights (bytes, HTML; stylesheet", css, "):", sizes)
+    assert sizes["service"] + css <= 30 * 1024, sizes
+    for name, size in sizes.items():
+        assert size + css <= 100 * 1024, (name, size)
+
+
+@pytest.mark.parametrize("month", [3, 10])
+def test_on_both_daylight_saving_sundays_the_page_shows_the_suggestions(agenda_bin, tmp_path,
+                                                                      month):
+    """Europe/Brussels, 2027: 28 March (02:00 -> 03:00) and 31 October
+    (03:00 -> 02:00).  Sunday 01:00-04:00 on a 30-minute grid."""
+    sunday = {3: 28, 10: 31}[month]
+    p = BookingPractice(agenda_bin, tmp_path, t0=at(2027, month, sunday - 2, 12, 0))
+    try:
+        put_hours(p.acct, [("sunday", "01:00", "04:00")], 30)
+        [svc] = p.acct.upsert_services({"remote_id": "s30", "name": "Short", "duration": 30})
+        day_from = at(2027, month, sunday, 0, 0)
+        day_to = at(2027, month + 1, 1, 0, 0) if month == 10 else at(2027, 3, 29, 0, 0)
+        want = p.suggestions([p.calendar_id], svc["id"], day_from, day_to)
+        assert len(want) == (4 if month == 3 else 8)  # the lost hour, the repeated one
+        r, page = p.browser().day(p.slug, svc["id"], calendar=str(p.calendar_id),
+                                  date=f"2027-{month:02d}-{sunday}")
+        assert r.status_code == 200
+        assert page.slot_values() == [slot_value(p.calendar_id, _unix(s["start"])) for s in want]
+        for s in want:
+            label = page.labels[f"t{slot_value(p.calendar_id, _unix(s['start']))}"]
+            date_part = f"Sunday {sunday} {'March' if month == 3 else 'October'} 2027"
+            assert label == (f"{date_part}, {s['start'][11:16]} to {s['stop'][11:16]}, "
+                             "Anna Peeters"), label
+        assert "All times are in the practice's time zone (Europe/Brussels)." in page.text
+    finally:
+        p.stop()
