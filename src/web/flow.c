@@ -27,7 +27,6 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sched/civil.h"
@@ -446,24 +445,26 @@ void page_day(web_request *rq, web_response *rs)
     frame_end(&h, rs);
 }
 
-/* Orders picks by their distance to a time (qsort has no context). */
-static _Thread_local int64_t near_to;
-
-static int by_distance(const void *a, const void *b)
+/* The at most `max` picks nearest to `start` in picks[0..n) (sorted by
+ * time): a run picks[*from, *to), grown from where `start` would be towards
+ * the nearer side each time. */
+static void nearest(const slots_pick *picks, size_t n, int64_t start, size_t max, size_t *from,
+                    size_t *to)
 {
-    const slots_pick *x = a, *y = b;
-    int64_t dx = llabs(x->slot.start - near_to), dy = llabs(y->slot.start - near_to);
-    return dx < dy   ? -1
-           : dx > dy ? 1
-                     : (x->slot.start > y->slot.start) - (x->slot.start < y->slot.start);
-}
-
-static int by_start(const void *a, const void *b)
-{
-    const slots_pick *x = a, *y = b;
-    if (x->slot.start != y->slot.start)
-        return x->slot.start < y->slot.start ? -1 : 1;
-    return (x->calendar > y->calendar) - (x->calendar < y->calendar);
+    size_t lo = 0;
+    while (lo < n && picks[lo].slot.start < start)
+        lo++;
+    size_t hi = lo;
+    while (hi - lo < max && (lo > 0 || hi < n)) {
+        bool take_left =
+            hi == n || (lo > 0 && start - picks[lo - 1].slot.start <= picks[hi].slot.start - start);
+        if (take_left)
+            lo--;
+        else
+            hi++;
+    }
+    *from = lo;
+    *to = hi;
 }
 
 /* The 409 page of a time taken meanwhile: the message and the free times
@@ -479,13 +480,8 @@ static void page_taken(web_request *rq, web_response *rs, const flow *f, int64_t
         page_unavailable(rq, rs);
         return;
     }
-    near_to = start;
-    if (n)
-        qsort(picks, n, sizeof *picks, by_distance);
-    if (n > ALTERNATIVES)
-        n = ALTERNATIVES;
-    if (n)
-        qsort(picks, n, sizeof *picks, by_start);
+    size_t from = 0, to = 0;
+    nearest(picks, n, start, ALTERNATIVES, &from, &to);
     html h;
     html_begin(&h, PAGE_LIMIT, rq->arena);
     rs->status = 409;
@@ -494,8 +490,8 @@ static void page_taken(web_request *rq, web_response *rs, const flow *f, int64_t
     HTML(&h, "<div class=\"alert\" role=\"alert\"><p>{}</p></div>",
          i18n_text(rq->lang, MSG_TAKEN_TEXT));
     zone_note(&h, rq, f);
-    if (n)
-        slots_form(&h, rq, f, token, picks, n, i18n_text(rq->lang, MSG_CHOOSE_TIME));
+    if (to > from)
+        slots_form(&h, rq, f, token, picks + from, to - from, i18n_text(rq->lang, MSG_CHOOSE_TIME));
     HTML(&h, "<p><a href=\"{}\">{}</a></p>", day_link(rq, f, local_day(f->zone, start)),
          i18n_text(rq->lang, MSG_CHOOSE_AGAIN));
     frame_end(&h, rs);
