@@ -1,8 +1,9 @@
 /* i18n.h - the booking pages' texts in en, fr, nl, de and es, and the
  * choice of one for a request.
  *
- * A request's language is its `lang` query parameter when it names one of
- * the five (the visible switch on every page links to the same page with
+ * A request's language is its `lang` query parameter (or, without one,
+ * its form's `lang` field: every form carries the page's) when it names one
+ * of the five (the visible switch on every page links to the same page with
  * it), else the best of its Accept-Language header (highest q, then the
  * order given; a tag counts by its primary subtag, so fr-BE is fr; q=0
  * refuses), else English.  Texts are plain text: pages write them through

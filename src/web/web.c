@@ -85,8 +85,11 @@ void web_answer(const web_page *page, web_request *rq, web_response *rs)
 {
     assert(rq && rs);
     *rs = (web_response){.status = 200, .content_type = "text/html; charset=utf-8"};
-    rq->lang = i18n_choose(rq->query(rq->query_ctx, "lang"),
-                           rq->header(rq->header_ctx, "Accept-Language"));
+    /* a form carries the page's language as a field (the switch's choice) */
+    const char *lang = rq->query(rq->query_ctx, "lang");
+    if (!lang && rq->form)
+        lang = rq->form(rq->form_ctx, "lang");
+    rq->lang = i18n_choose(lang, rq->header(rq->header_ctx, "Accept-Language"));
     if (!page) {
         page_message(rq, rs, 405, MSG_NOT_FOUND_TITLE, MSG_BAD_METHOD_TEXT);
         web_header(rs, "Allow", rq->allow ? rq->allow : "GET, HEAD");

@@ -626,3 +626,16 @@ def test_on_both_daylight_saving_sundays_the_page_shows_the_suggestions(agenda_b
         assert "All times are in the practice's time zone (Europe/Brussels)." in page.text
     finally:
         p.stop()
+
+
+def test_the_language_chosen_with_the_switch_is_kept_through_the_forms(practice):
+    p = practice
+    a = p.browser("en")  # the browser asks for English; the patient switched to German
+    r, page = a.day(p.slug, p.service["id"], lang="de")
+    assert page.fields("slots")["lang"] == "de"
+    r, page = a.hold(p.slug, page, slot_value(p.calendar_id, at(2027, 3, 1, 9, 0)))
+    assert "lang=de" in r.headers["Location"]
+    r, page = a.follow(r)
+    assert "Ihre Angaben" in page.text
+    r, page = a.details(p.slug, page, **patient_fields(email="x"))
+    assert r.status_code == 422 and "Bitte geben Sie eine gültige E-Mail-Adresse ein." in r.text
