@@ -1,11 +1,12 @@
 /* suggestions.c - the slot engine's two uses: GET /suggestions proposes free
  * times, POST /calendars/{id}/bookings takes one.
  *
- * Both ask calendar_slots() for a calendar's free slots in a window: it
- * reads the calendar's center zone, weekly hours, extra openings, absences
- * and busy appointments (each an indexed query bounded by the window, so the
- * cost follows the window, not the calendar's history) and hands them to the
- * pure engine in src/sched.
+ * Both ask store_calendar_slots() (store/freeslots.c, the path the booking
+ * page shares) for a calendar's free slots in a window: it reads the
+ * calendar's center zone, weekly hours, extra openings, absences and busy
+ * time (each an indexed query bounded by the window, so the cost follows the
+ * window, not the calendar's history) and hands them to the pure engine in
+ * src/sched.
  *
  * Every suggestion is bookable as returned: a calendar proposes only with a
  * service of its own (a service belongs to one calendar), and a booking's
@@ -38,82 +39,23 @@
 #define MAX_CALENDARS 20
 
 /* Free slots of calendar k for a service of `minutes`, starting in
- * [from, to), at most `limit`, and the zone of its center.  Returns API_OK
- * with *out, *n and *zone_out, or a failure already recorded in rs. */
+ * [from, to), at most `limit`, and the zone of its center
+ * (store_calendar_slots).  Returns API_OK with *out, *n and *zone_out, or a
+ * failure already recorded in rs. */
 static api_err calendar_slots(api_request *rq, api_response *rs, const calendar *k, int minutes,
                               int64_t from, int64_t to, size_t limit, slots_slot **out, size_t *n,
                               const tzfile **zone_out)
 {
-    center c;
-    opening_hour *hours = NULL;
-    time_range *openings = NULL, *absences = NULL;
-    busy_interval *busy = NULL;
-    size_t n_hours = 0, n_openings = 0, n_absences = 0, n_busy = 0;
-    const tzfile *zone = NULL;
-    /* No slot may end after the last representable second. */
-    int64_t last_start = SLOTS_TIME_MAX + 1 - (int64_t)minutes * 60;
-    if (to > last_start)
-        to = last_start;
-    if (to <= from) {
-        *out = NULL;
-        *n = 0;
-        to = from; /* nothing to offer, but the zone is still wanted */
-    }
-    /* what can touch a slot that starts in the window */
-    int64_t reach = to + (int64_t)minutes * 60;
-
-    store_rc rc = store_center_get(rq->store, k->center_id, rq->arena, &c);
-    if (rc == STORE_OK)
-        rc = store_opening_hours_get(rq->store, k->id, rq->arena, &hours, &n_hours);
-    if (rc == STORE_OK)
-        rc = store_range_list(rq->store, RANGE_OPENING, k->id, from, reach, rq->arena, &openings,
-                              &n_openings);
-    if (rc == STORE_OK)
-        rc = store_range_list(rq->store, RANGE_ABSENCE, k->id, from, reach, rq->arena, &absences,
-                              &n_absences);
-    if (rc == STORE_OK)
-        rc = store_busy_list(rq->store, k->id, from, reach, rq->arena, &busy, &n_busy);
+    calendar_slots_out found;
+    store_rc rc =
+        store_calendar_slots(rq->store, k, minutes, from, to, rq->now, limit, rq->arena, &found);
     /* only the center can be NOT_FOUND, and a calendar's center exists */
     if (rc != STORE_OK)
         return api_from_store(rs, rc, "calendar not found");
-    if (tzfile_get(c.timezone, &zone) != TZFILE_OK)
-        return api_fail(rs, API_INTERNAL, NULL); /* zones are checked when centers are made */
-    *zone_out = zone;
-    if (to <= from)
-        return API_OK;
-
-    /* The store's rows have the engine's layout but not its types. */
-    slots_range *weekly = arena_calloc(rq->arena, n_hours + 1, sizeof *weekly);
-    slots_interval *iv = arena_calloc(rq->arena, n_openings + n_absences + n_busy + 1, sizeof *iv);
-    if (!weekly || !iv)
-        return api_fail(rs, API_INTERNAL, NULL);
-    for (size_t i = 0; i < n_hours; i++)
-        weekly[i] = (slots_range){hours[i].day, hours[i].start, hours[i].stop};
-    for (size_t i = 0; i < n_openings; i++)
-        iv[i] = (slots_interval){openings[i].start, openings[i].stop};
-    for (size_t i = 0; i < n_absences; i++)
-        iv[n_openings + i] = (slots_interval){absences[i].start, absences[i].stop};
-    for (size_t i = 0; i < n_busy; i++)
-        iv[n_openings + n_absences + i] = (slots_interval){busy[i].start, busy[i].stop};
-
-    slots_query q = {
-        .zone = zone,
-        .weekly = weekly,
-        .weekly_count = n_hours,
-        .openings = iv,
-        .openings_count = n_openings,
-        .absences = iv + n_openings,
-        .absences_count = n_absences,
-        .busy = iv + n_openings + n_absences,
-        .busy_count = n_busy,
-        .from = from,
-        .to = to,
-        .now = rq->now,
-        .step = k->slot_step,
-        .duration = minutes,
-        .limit = limit,
-    };
-    switch (slots_compute(&q, rq->arena, out, n)) {
+    *zone_out = found.zone;
+    *out = found.slots;
+    *n = found.n;
+    switch (found.engine) {
     case SLOTS_OK:
         return API_OK;
     case SLOTS_TOO_BIG:

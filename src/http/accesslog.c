@@ -21,6 +21,8 @@ static bool key_is_secret(const char *raw, size_t raw_len)
     if (raw_len >= sizeof key || url_decode_into(key, raw, raw_len, 1) != 0)
         return true;
     size_t len = strlen(key);
+    if (strcmp(key, "move") == 0) /* the booking page's private link */
+        return true;
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         size_t n = strlen(suffixes[i]);
         if (len >= n && strncasecmp(key + len - n, suffixes[i], n) == 0)
@@ -29,22 +31,52 @@ static bool key_is_secret(const char *raw, size_t raw_len)
     return false;
 }
 
+/* The length of the private link's segment in a path /book/{slug}/a/{link}
+ * (page.h of web/) and where it starts, or 0. */
+static size_t private_link(const char *path, size_t path_len, size_t *at)
+{
+    static const char book[] = "/book/";
+    if (path_len <= sizeof book - 1 || strncmp(path, book, sizeof book - 1) != 0)
+        return 0;
+    const char *slug_end = memchr(path + sizeof book - 1, '/', path_len - (sizeof book - 1));
+    if (!slug_end || (size_t)(path + path_len - slug_end) <= 3 || strncmp(slug_end, "/a/", 3) != 0)
+        return 0;
+    *at = (size_t)(slug_end + 3 - path);
+    const char *end = memchr(path + *at, '/', path_len - *at);
+    return (end ? (size_t)(end - path) : path_len) - *at;
+}
+
 char *accesslog_redact(arena *a, const char *target)
 {
     static const char mask[] = "[redacted]";
     const char *query = strchr(target, '?');
-    if (!query)
-        return arena_strdup(a, target);
-    /* the result is at most the target plus one mask per parameter */
-    size_t params = 1;
-    for (const char *p = query; *p; p++)
+    size_t path_len = query ? (size_t)(query - target) : strlen(target), link_at = 0;
+    size_t link_len = private_link(target, path_len, &link_at);
+    /* the result is at most the target plus one mask per parameter and one
+     * for the path */
+    size_t params = 2;
+    for (const char *p = query; p && *p; p++)
         params += *p == '&';
     size_t cap = strlen(target) + params * sizeof mask + 1;
     char *out = arena_alloc(a, cap);
     if (!out)
         return NULL;
-    size_t used = (size_t)(query - target) + 1;
-    memcpy(out, target, used);
+    size_t used = 0;
+    if (link_len) {
+        memcpy(out, target, link_at);
+        memcpy(out + link_at, mask, sizeof mask - 1);
+        used = link_at + sizeof mask - 1;
+        memcpy(out + used, target + link_at + link_len, path_len - link_at - link_len);
+        used += path_len - link_at - link_len;
+    } else {
+        memcpy(out, target, path_len);
+        used = path_len;
+    }
+    if (!query) {
+        out[used] = '\0';
+        return out;
+    }
+    out[used++] = '?';
     const char *p = query + 1;
     while (*p) {
         const char *end = strchr(p, '&');

@@ -3,8 +3,10 @@
  * A line: time, client address, method, target, status, duration in
  * microseconds.  The target's query keeps its keys but the values of
  * credentials (user_token, and any key ending in "token" or "password")
- * become "[redacted]"; the Authorization header is never logged, and
- * neither are bodies, so no token and no patient data reach the log. */
+ * become "[redacted]", and so does a booking page's private link (the
+ * segment after /book/{slug}/a/, and the `move` parameter); the
+ * Authorization header is never logged, and neither are bodies, so no
+ * token and no patient data reach the log. */
 #ifndef AGENDA_ACCESSLOG_H
 #define AGENDA_ACCESSLOG_H
 

@@ -584,6 +584,28 @@ static enum MHD_Result respond_page(server *srv, struct MHD_Connection *conn, re
     if (ctx->over_budget)
         return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
                           &(reply_extra){.retry_after = BUSY_RETRY_AFTER});
+    /* A page's form fields (POST): read like a query, from a parsed_url
+     * holding them as parameters; a body that is no form has none. */
+    parsed_url *form = arena_calloc(ctx->arena, 1, sizeof *form);
+    url_param *fields = NULL;
+    size_t n_fields = 0;
+    const char *message = NULL;
+    if (!form)
+        return send_error(conn, ctx, API_UNAVAILABLE, BUSY_MESSAGE, NULL,
+                          &(reply_extra){.retry_after = BUSY_RETRY_AFTER});
+    if (page && ctx->body.len &&
+        url_parse_form(ctx->arena, ctx->body.data, ctx->body.len, &fields, &n_fields, &message) ==
+            0) {
+        for (size_t i = 0; i < n_fields && form->n_params < URL_MAX_PARAMS; i++)
+            form->params[form->n_params++] = fields[i];
+    }
+    char address[NI_MAXHOST] = "";
+    const struct sockaddr *client = client_address(conn);
+    if (!client || getnameinfo(client,
+                               client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                             : sizeof(struct sockaddr_in),
+                               address, sizeof address, NULL, 0, NI_NUMERICHOST) != 0)
+        strcpy(address, "-");
     wrq->arena = ctx->arena;
     wrq->store = worker_store(srv);
     wrq->now = clock_unix_seconds();
@@ -591,6 +613,9 @@ static enum MHD_Result respond_page(server *srv, struct MHD_Connection *conn, re
     wrq->header_ctx = conn;
     wrq->query = query_lookup;
     wrq->query_ctx = url;
+    wrq->form = query_lookup;
+    wrq->form_ctx = form;
+    wrq->client = address;
     if (wrq->store)
         store_set_actor(wrq->store, &(store_actor){.kind = "booking", .name = "page"});
     web_answer(page, wrq, &wrs);

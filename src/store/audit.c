@@ -1,5 +1,5 @@
 /* audit.c - who created, changed or deleted which patient or appointment,
- * and when: the audit log (migrate.c, migration 15).
+ * and when: the audit log (migrate.c, migration 16).
  *
  * The store's connection carries its actor (store_set_actor): the API user
  * of a request, an admin command, a public route (the SMS gateway's

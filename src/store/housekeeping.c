@@ -1,5 +1,5 @@
 /* housekeeping.c - the platform's periodic upkeep, as rows of the
- * `housekeeping` table (migrate.c, migration 14) claimed with a lease like
+ * `housekeeping` table (migrate.c, migration 15) claimed with a lease like
  * any background work (lease.c): one server runs a job at a time, a killed
  * server's lease lapses, and the job records when it ran and what it did.
  *

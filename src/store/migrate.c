@@ -661,11 +661,38 @@ static const char SCHEMA_13[] =
     " CHECK (stop > start));"
     "CREATE INDEX IF NOT EXISTS booking_holds_live ON booking_holds (calendar_id, expires_at);";
 
+/* Online booking, the patients' side (online.c):
+ * - web_keys: the server's signing keys by name (random, made by the first
+ *   server that needs one), so every server of one database signs and
+ *   checks the booking pages' tokens and private links alike, across
+ *   restarts.
+ * - booking_attempts: holds and bookings per client address, a sliding
+ *   window counted by (address, kind, at); rows older than the window are
+ *   removed by the address's next attempt.
+ * - booking_made: the appointments booked online and their patient, for
+ *   the per-patient maximum of future online bookings. */
+static const char SCHEMA_14[] =
+    "CREATE TABLE IF NOT EXISTS web_keys ("
+    " name TEXT PRIMARY KEY,"
+    " secret TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS booking_attempts ("
+    " id {ID_NEVER_REUSED},"
+    " address TEXT NOT NULL,"
+    " kind INTEGER NOT NULL,"
+    " at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS booking_attempts_by ON booking_attempts (address, kind, at);"
+    "CREATE TABLE IF NOT EXISTS booking_made ("
+    " appointment_id {KEY},"
+    " patient_id BIGINT NOT NULL,"
+    " created_at BIGINT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS booking_made_patient ON booking_made (patient_id);";
+
 /* The platform's periodic upkeep (housekeeping.c): one row per job, due at
  * due_at, claimed with a lease like the other background work; last_run
  * and last_result say when it ran and what it did.  The jobs are fixed
  * rows, made here (the purge of old patient tombstones is job 1). */
-static const char SCHEMA_14[] =
+static const char SCHEMA_15[] =
     "CREATE TABLE IF NOT EXISTS housekeeping ("
     " id BIGINT PRIMARY KEY,"
     " name TEXT NOT NULL,"
@@ -681,7 +708,7 @@ static const char SCHEMA_14[] =
  * actor: their email, the command, the route) did what (action) to which
  * object, when; never a value of the object.  Rows are only added.  One
  * index, by object. */
-static const char SCHEMA_15[] =
+static const char SCHEMA_16[] =
     "CREATE TABLE IF NOT EXISTS audit_log ("
     " id {ID},"
     " at BIGINT NOT NULL,"
@@ -708,8 +735,9 @@ static const migration migrations[] = {
     {11, "CalDAV links and their items' sync status", SCHEMA_11, NULL},
     {12, "external busy time and imported feeds", SCHEMA_12, NULL},
     {13, "online booking: settings and holds", SCHEMA_13, NULL},
-    {14, "housekeeping jobs", SCHEMA_14, NULL},
-    {15, "the audit log", SCHEMA_15, NULL},
+    {14, "online booking: signing keys, attempts, bookings made", SCHEMA_14, NULL},
+    {15, "housekeeping jobs", SCHEMA_15, NULL},
+    {16, "the audit log", SCHEMA_16, NULL},
 };
 
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sched/slots.h"
+#include "sched/tzfile.h"
 #include "sched/week.h"
 #include "util/arena.h"
 
@@ -376,6 +378,25 @@ typedef struct busy_interval {
 store_rc store_busy_list(store *st, int64_t calendar_id, int64_t from, int64_t to, arena *a,
                          busy_interval **out, size_t *n);
 
+/* A calendar's free slots (freeslots.c): the zone of its center, and the
+ * engine's answer. */
+typedef struct calendar_slots_out {
+    const tzfile *zone;
+    slots_rc engine; /* SLOTS_OK, or why the engine computed nothing */
+    slots_slot *slots;
+    size_t n;
+} calendar_slots_out;
+
+/* The free slots of calendar k for a service of `minutes`, starting in
+ * [from, to) and not before `now`, at most `limit`, in time order: the
+ * calendar's hours, openings, absences and busy time (store_busy_list)
+ * handed to slots_compute.  The one path the suggestions, the bookings and
+ * the booking page share.  STORE_OK with out->engine other than SLOTS_OK
+ * when the engine refused (SLOTS_TOO_BIG: too much for one request);
+ * out->zone is set on STORE_OK even when the window is empty. */
+store_rc store_calendar_slots(store *st, const calendar *k, int minutes, int64_t from, int64_t to,
+                              int64_t now, size_t limit, arena *a, calendar_slots_out *out);
+
 /* ---- external busy time and imported feeds (busy.c) --------------------
  *
  * External busy time is what the calendar's owner has elsewhere: intervals
@@ -580,6 +601,57 @@ store_rc store_hold_release(store *st, int64_t id, const char *owner);
  * is written on either. */
 store_rc store_hold_book(store *st, int64_t id, const char *owner, int64_t now, appointment *ap,
                          arena *a);
+
+/* ---- online booking: the patients' side (online.c) --------------------- */
+
+#define STORE_WEB_KEY_BYTES 32
+
+/* The server's signing key called `name` (32 random bytes), made by the
+ * first caller and the same for every server of the database afterwards.
+ * `a` holds working memory. */
+store_rc store_web_key(store *st, const char *name, int64_t now, arena *a,
+                       unsigned char key[STORE_WEB_KEY_BYTES]);
+
+typedef enum booking_attempt_kind { ATTEMPT_HOLD = 1, ATTEMPT_BOOK = 2 } booking_attempt_kind;
+
+/* Counts one attempt of `kind` from `address` at `now` when fewer than
+ * `max` were counted in the `window` seconds before; CONFLICT (nothing
+ * written) otherwise. */
+store_rc store_booking_attempt(store *st, const char *address, booking_attempt_kind kind,
+                               int64_t now, int64_t window, int64_t max);
+
+/* A hold booked for a patient from the page. */
+typedef struct online_booking {
+    int64_t hold_id;
+    const char *owner;
+    /* center_id, first_name, last_name, email, phone_number, birthdate
+     * (NULL: none), language_code; the rest unused */
+    patient patient;
+    int64_t max_future; /* the settings' per-patient maximum */
+} online_booking;
+
+typedef enum online_refusal {
+    ONLINE_OK = 0,
+    ONLINE_HOLD_GONE, /* the hold expired or is not the owner's */
+    ONLINE_TAKEN,     /* its time was taken meanwhile */
+    ONLINE_TOO_MANY,  /* the patient has max_future future online bookings */
+} online_refusal;
+
+/* Books b's hold, as one unit of work: the patient is the center's live
+ * patient with the same email and birth date, or the same phone (lowest id
+ * first; never changed), else a new one with no remote_id; then
+ * store_hold_book with ap (whose non-hold fields are the caller's; its
+ * patient_id is set here), and the booking is recorded as made online.
+ * CONFLICT or NOT_FOUND with *why set, and nothing written, on a refusal. */
+store_rc store_online_book(store *st, const online_booking *b, int64_t now, appointment *ap,
+                           online_refusal *why, arena *a);
+/* Moves the live booked appointment ap->id of ap->calendar_id to the time
+ * of hold `hold_id` of `owner` (same calendar) and releases the hold, as
+ * one unit of work (store_appointment_update: its planning applies); *ap is
+ * the moved row.  NOT_FOUND when the hold is gone or expired, of another
+ * calendar, or the appointment is no longer booked. */
+store_rc store_online_move(store *st, int64_t hold_id, const char *owner, int64_t now,
+                           appointment *ap, arena *a);
 
 /* ---- patient messages: settings, templates, the outbox ----------------
  *

@@ -7,23 +7,21 @@
  * page, so the page tells nothing about which centers exist.  The first
  * step lists the services the settings offer as a form of radio buttons
  * that works without JavaScript (a GET to the next step,
- * /book/{center_slug}/practitioner, which the next piece of work serves).
+ * /book/{center_slug}/practitioner: flow.c).
  * Services of several calendars with the same name and duration are one
  * choice (the practitioner comes next), named with their practitioners;
  * its value is the first such service's id.
  *
- * Every page is one frame: the center's name, the language switch (links
- * to the same page with ?lang=, the current language marked
- * aria-current), one h1 and the step.  No script; the stylesheet is one
+ * Every page of the flow is one frame (frame_begin, page.h): the center's
+ * name, the language switch (links to the same page with lang= added, the
+ * current language marked aria-current), one h1 and the step.  No script; the stylesheet is one
  * file of this program, cached by the browser for an hour. */
+#include <assert.h>
 #include <string.h>
 
 #include "web/html.h"
+#include "web/page.h"
 #include "web/web.h"
-
-/* Far more than any page of a few dozen services takes; a page over it
- * fails whole (web.h: 503). */
-#define PAGE_LIMIT ((size_t)256 << 10)
 
 static const char STYLESHEET[] =
     "*{box-sizing:border-box}"
@@ -50,7 +48,31 @@ static const char STYLESHEET[] =
     "button{font:inherit;font-weight:600;color:#fff;background:#0b4f9c;border:0;"
     "border-radius:.5rem;padding:.75rem 1.5rem;min-height:2.75rem;width:100%;cursor:pointer}"
     "@media(min-width:30rem){button{width:auto}}"
-    ":focus-visible{outline:3px solid #e37400;outline-offset:2px}";
+    ":focus-visible{outline:3px solid #e37400;outline-offset:2px}"
+    ".vh,.hp{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;"
+    "clip:rect(0 0 0 0);white-space:nowrap;border:0}"
+    ".week{display:grid;grid-template-columns:repeat(auto-fill,minmax(5.5rem,1fr));gap:.5rem;"
+    "list-style:none;margin:0 0 1rem;padding:0}"
+    ".week a,.week span{display:block;padding:.5rem;border:1px solid #888;border-radius:.5rem;"
+    "color:#0b4f9c;text-align:center}"
+    ".week span{color:#555;border-style:dashed}"
+    ".week a[aria-current]{background:#0b4f9c;color:#fff}"
+    ".pager{display:flex;justify-content:space-between;gap:1rem;margin:0 0 1rem}"
+    ".pager a{color:#0b4f9c;padding:.5rem 0}"
+    ".slots{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5rem,1fr));gap:.5rem}"
+    ".tz,.hint{color:#555}"
+    ".field{margin:0 0 1rem}"
+    ".field label{display:block;font-weight:600}"
+    ".field input{font:inherit;width:100%;padding:.5rem;border:1px solid #666;"
+    "border-radius:.25rem;min-height:2.75rem}"
+    ".field input[aria-invalid]{border:2px solid #b00020}"
+    ".error{color:#b00020;margin:.25rem 0 0}"
+    ".alert{border-left:4px solid #b00020;padding:.5rem 1rem;margin:0 0 1rem}"
+    ".ok{border-left:4px solid #1b7f3b;padding:.5rem 1rem;margin:0 0 1rem}"
+    "dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}"
+    "dt{font-weight:600}dd{margin:0}"
+    ".link{word-break:break-all}"
+    "form.inline{margin:1rem 0}";
 
 void page_stylesheet(web_request *rq, web_response *rs)
 {
@@ -61,9 +83,8 @@ void page_stylesheet(web_request *rq, web_response *rs)
     web_header(rs, "Cache-Control", "public, max-age=3600");
 }
 
-/* The frame's start: head, header with the center's name (NULL: none) and
- * the language switch, and main's h1. */
-static void frame_begin(html *h, const web_request *rq, const char *center_name, const char *title)
+void frame_begin(html *h, const web_request *rq, const char *center_name, const char *title,
+                 const char *self)
 {
     HTML(h,
          "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">"
@@ -78,23 +99,33 @@ static void frame_begin(html *h, const web_request *rq, const char *center_name,
     HTML(h, "<nav aria-label=\"{}\"><ul class=\"langs\">", i18n_text(rq->lang, MSG_LANGUAGE));
     for (int l = 0; l < LANG_COUNT; l++) {
         const char *code = i18n_code((web_lang)l);
+        const char *href =
+            arena_printf(rq->arena, "%s%slang=%s", self ? self : "?", self ? "&" : "", code);
+        if (!href)
+            h->failed = true;
         if ((web_lang)l == rq->lang)
             HTML(h,
-                 "<li><a href=\"?lang={}\" hreflang=\"{}\" lang=\"{}\" "
+                 "<li><a href=\"{}\" hreflang=\"{}\" lang=\"{}\" "
                  "aria-current=\"true\">{}</a></li>",
-                 code, code, code, i18n_name((web_lang)l));
+                 href, code, code, i18n_name((web_lang)l));
         else
-            HTML(h, "<li><a href=\"?lang={}\" hreflang=\"{}\" lang=\"{}\">{}</a></li>", code, code,
-                 code, i18n_name((web_lang)l));
+            HTML(h, "<li><a href=\"{}\" hreflang=\"{}\" lang=\"{}\">{}</a></li>", href, code, code,
+                 i18n_name((web_lang)l));
     }
     HTML(h, "</ul></nav></header><main><h1>{}</h1>", title);
 }
 
-/* Ends the frame and makes it rs's body (NULL when it failed). */
-static void frame_end(html *h, web_response *rs)
+void frame_end(html *h, web_response *rs)
 {
     HTML_MARKUP(h, "</main></body></html>");
     rs->body = html_finish(h, &rs->len);
+}
+
+const char *step_text(web_lang lang, int n, char out[64])
+{
+    char number[4] = {(char)('0' + n), '\0'};
+    assert(n >= 1 && n <= 5);
+    return i18n_fill(lang, MSG_STEP, number, out, 64);
 }
 
 void page_message(web_request *rq, web_response *rs, unsigned status, web_msg title, web_msg text)
@@ -102,7 +133,7 @@ void page_message(web_request *rq, web_response *rs, unsigned status, web_msg ti
     html h;
     html_begin(&h, PAGE_LIMIT, rq->arena);
     rs->status = status;
-    frame_begin(&h, rq, NULL, i18n_text(rq->lang, title));
+    frame_begin(&h, rq, NULL, i18n_text(rq->lang, title), NULL);
     HTML(&h, "<p>{}</p>", i18n_text(rq->lang, text));
     frame_end(&h, rs);
 }
@@ -144,8 +175,9 @@ void page_book(web_request *rq, web_response *rs)
     }
 
     html h;
+    char step[64];
     html_begin(&h, PAGE_LIMIT, rq->arena);
-    frame_begin(&h, rq, c.name, i18n_text(lang, MSG_BOOK_TITLE));
+    frame_begin(&h, rq, c.name, i18n_text(lang, MSG_BOOK_TITLE), NULL);
     if (n == 0) {
         HTML(&h, "<p>{}</p>", i18n_text(lang, MSG_NO_SERVICES));
         frame_end(&h, rs);
@@ -154,7 +186,7 @@ void page_book(web_request *rq, web_response *rs)
     HTML(&h,
          "<p class=\"step\">{}</p><form method=\"get\" action=\"/book/{}/practitioner\">"
          "<fieldset><legend>{}</legend><ul class=\"choices\">",
-         i18n_text(lang, MSG_STEP), c.slug, i18n_text(lang, MSG_CHOOSE_SERVICE));
+         step_text(lang, 1, step), c.slug, i18n_text(lang, MSG_CHOOSE_SERVICE));
     for (size_t i = 0; i < n;) {
         size_t same = i + 1;
         while (same < n && offered[same].duration == offered[i].duration &&

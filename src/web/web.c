@@ -1,12 +1,22 @@
 /* web.c - the table of pages and what every answer gets (see web.h). */
 #include "web/web.h"
 
+#include "web/page.h"
+
 #include <assert.h>
 #include <string.h>
 
 /* clang-format off */
 static const web_page pages[] = {
     {"GET", "book/{slug}", page_book},
+    {"GET", "book/{slug}/practitioner", page_practitioner},
+    {"GET", "book/{slug}/day", page_day},
+    {"POST", "book/{slug}/hold", page_hold},
+    {"GET", "book/{slug}/details", page_details},
+    {"POST", "book/{slug}/details", page_details_post},
+    {"POST", "book/{slug}/confirm", page_confirm},
+    {"GET", "book/{slug}/a/{token}", page_manage},
+    {"POST", "book/{slug}/a/{token}/cancel", page_cancel},
     {"GET", "assets/book.css", page_stylesheet},
 };
 /* clang-format on */
@@ -46,6 +56,7 @@ web_result web_match(const char *method, const char *const *segs, size_t n, cons
         return WEB_NOT_MINE;
     const char *asked = strcmp(method, "HEAD") == 0 ? "GET" : method;
     web_result result = WEB_NOT_MINE;
+    bool get = false, post = false;
     for (size_t i = 0; i < N_PAGES; i++) {
         if (!fits(pages[i].pattern, segs, n, NULL))
             continue;
@@ -54,8 +65,11 @@ web_result web_match(const char *method, const char *const *segs, size_t n, cons
             *page = &pages[i];
             return WEB_FOUND;
         }
+        get = get || strcmp(pages[i].method, "GET") == 0;
+        post = post || strcmp(pages[i].method, "POST") == 0;
         result = WEB_BAD_METHOD;
     }
+    rq->allow = get && post ? "GET, HEAD, POST" : get ? "GET, HEAD" : "POST";
     return result;
 }
 
@@ -71,11 +85,14 @@ void web_answer(const web_page *page, web_request *rq, web_response *rs)
 {
     assert(rq && rs);
     *rs = (web_response){.status = 200, .content_type = "text/html; charset=utf-8"};
-    rq->lang = i18n_choose(rq->query(rq->query_ctx, "lang"),
-                           rq->header(rq->header_ctx, "Accept-Language"));
+    /* a form carries the page's language as a field (the switch's choice) */
+    const char *lang = rq->query(rq->query_ctx, "lang");
+    if (!lang && rq->form)
+        lang = rq->form(rq->form_ctx, "lang");
+    rq->lang = i18n_choose(lang, rq->header(rq->header_ctx, "Accept-Language"));
     if (!page) {
         page_message(rq, rs, 405, MSG_NOT_FOUND_TITLE, MSG_BAD_METHOD_TEXT);
-        web_header(rs, "Allow", "GET, HEAD");
+        web_header(rs, "Allow", rq->allow ? rq->allow : "GET, HEAD");
     } else if (!rq->store && page->handle != page_stylesheet) {
         page_message(rq, rs, 503, MSG_UNAVAILABLE_TITLE, MSG_UNAVAILABLE_TEXT);
     } else {

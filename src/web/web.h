@@ -3,17 +3,20 @@
  * of h2o's handlers (a struct naming the callback that answers).
  *
  * The HTTP layer (http/server.c) asks web_match whether a path is a page's;
- * paths under /api/ never are.  A page's handler reads the request, calls
- * the store and writes its answer through html.h; it never sees sockets,
- * and the HTTP layer never sees HTML.  The one error convention of this
- * layer: a handler sets the status of its answer (200, 404, 503, ...) and
- * always a readable page in the request's language, never JSON.
+ * paths under /api/ never are.  A page's handler reads the request (its
+ * query, headers, and for a POST the body's form fields and the client's
+ * address), calls the store and writes its answer through html.h; it
+ * never sees sockets, and the HTTP layer never sees HTML.  The one error
+ * convention of this layer: a handler sets the status of its answer (200,
+ * 404, 409, 422, 429, 503, ...) and always a readable page in the
+ * request's language, never JSON; a POST that wrote answers a 303 to the
+ * page that follows (page.h: page_redirect).
  *
  * Every answer gets the usual security headers from web_answer, whatever
  * the page: a Content-Security-Policy that allows no script and no inline
  * style (default-src 'none'; style-src 'self'; form-action 'self';
  * frame-ancestors 'none'; base-uri 'none'), X-Content-Type-Options nosniff,
- * Referrer-Policy no-referrer (the private links to come must not leak)
+ * Referrer-Policy no-referrer (the private links must not leak)
  * and Cache-Control no-store unless the page set another. */
 #ifndef AGENDA_WEB_WEB_H
 #define AGENDA_WEB_WEB_H
@@ -27,7 +30,7 @@
 #include "web/i18n.h"
 
 #define WEB_MAX_ARGS    4
-#define WEB_MAX_HEADERS 10
+#define WEB_MAX_HEADERS 14
 
 typedef struct web_request {
     arena *arena;
@@ -40,7 +43,12 @@ typedef struct web_request {
     const void *header_ctx;
     const char *(*query)(const void *ctx, const char *key);
     const void *query_ctx;
-    web_lang lang; /* chosen by web_answer before the handler runs */
+    /* a field of the body sent as a form (POST), or NULL */
+    const char *(*form)(const void *ctx, const char *key);
+    const void *form_ctx;
+    const char *client; /* the client's numeric address ("-": unknown) */
+    web_lang lang;      /* chosen by web_answer before the handler runs */
+    const char *allow;  /* the methods of a path matched with another (405) */
 } web_request;
 
 typedef struct web_response {
@@ -53,7 +61,7 @@ typedef struct web_response {
 } web_response;
 
 typedef struct web_page {
-    const char *method;  /* "GET"; HEAD is matched as GET */
+    const char *method;  /* "GET" or "POST"; HEAD is matched as GET */
     const char *pattern; /* segments; "{x}" captures one */
     void (*handle)(web_request *rq, web_response *rs);
 } web_page;

@@ -39,6 +39,22 @@ START_TEST(encoded_key_names_are_redacted_too)
 }
 END_TEST
 
+START_TEST(private_links_are_redacted)
+{
+    /* a booking page's private link is a capability: in the path, and as
+     * `move` while the appointment is moved */
+    ck_assert_str_eq(accesslog_redact(A, "/book/centre-x/a/12-3-1803888000.AbC_d-e"),
+                     "/book/centre-x/a/[redacted]");
+    ck_assert_str_eq(accesslog_redact(A, "/book/centre-x/a/12-3-18.AbC/cancel?lang=fr"),
+                     "/book/centre-x/a/[redacted]/cancel?lang=fr");
+    ck_assert_str_eq(accesslog_redact(A, "/book/c/day?service=1&move=12-3-18.AbC&lang=en"),
+                     "/book/c/day?service=1&move=[redacted]&lang=en");
+    ck_assert_str_eq(accesslog_redact(A, "/book/c/a"), "/book/c/a");
+    ck_assert_str_eq(accesslog_redact(A, "/book/c/day?date=2027-03-01"),
+                     "/book/c/day?date=2027-03-01");
+}
+END_TEST
+
 START_TEST(other_targets_are_kept)
 {
     ck_assert_str_eq(accesslog_redact(A, "/api/v2/calendars"), "/api/v2/calendars");
@@ -66,6 +82,7 @@ Suite *suite_accesslog(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, tokens_are_redacted);
     tcase_add_test(tc, encoded_key_names_are_redacted_too);
+    tcase_add_test(tc, private_links_are_redacted);
     tcase_add_test(tc, other_targets_are_kept);
     tcase_add_test(tc, one_line_per_request);
     suite_add_tcase(s, tc);

@@ -6,9 +6,13 @@
  * ignored at once and removed by the calendar's next placement; a hold is
  * placed only on free time, released and booked only by its owner, and
  * booked atomically (an appointment written over it meanwhile refuses the
- * booking and keeps the hold).  On both engines. */
+ * booking and keeps the hold).  Online bookings (online.c) match returning
+ * patients, count their future ones and write nothing when refused;
+ * attempts are counted in a sliding window; keys are made once.  On both
+ * engines. */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../suites.h"
@@ -288,6 +292,90 @@ END_TEST
 /* PostgreSQL runs writers side by side: two placements racing for one
  * time both see it free, and the second to commit must lose (STORE_RETRY),
  * then, run again, see the first's hold. */
+/* A new patient's fields for store_online_book. */
+static online_booking online(int64_t center, int64_t hold_id, const char *owner, const char *email,
+                             const char *phone, const char *birthdate)
+{
+    return (online_booking){.hold_id = hold_id,
+                            .owner = owner,
+                            .patient = {.center_id = center,
+                                        .first_name = "Marie",
+                                        .last_name = "Dubois",
+                                        .email = email,
+                                        .phone_number = phone,
+                                        .birthdate = birthdate,
+                                        .language_code = "fr"},
+                            .max_future = 2};
+}
+
+START_TEST(online_bookings_match_returning_patients_and_count_their_future_ones)
+{
+    int64_t center = make_center("c");
+    int64_t cal = make_calendar(center, "k");
+    int64_t svc = add_service(cal, "s", 20, NULL);
+    int64_t now = clock_unix_seconds();
+    online_refusal why;
+    int64_t ids[4];
+    const char *emails[] = {"m@example.com", "M@EXAMPLE.com", "other@example.com", "m@example.com"};
+    const char *phones[] = {"+32470000001", "+32470000002", "+32470000001", "+32470000003"};
+    const char *births[] = {"1980-05-17", "1980-05-17", NULL, NULL};
+    for (int i = 0; i < 4; i++) {
+        char owner[16];
+        snprintf(owner, sizeof owner, "owner-%d", i);
+        booking_hold h =
+            new_hold(cal, svc, now + 3600 * (i + 1), now + 3600 * (i + 1) + 1200, now + 300, owner);
+        ck_assert_int_eq(store_hold_place(st, &h, now, A), STORE_OK);
+        online_booking b = online(center, h.id, owner, emails[i], phones[i], births[i]);
+        appointment ap = new_appt(cal, NULL, 0, 1);
+        store_rc rc = store_online_book(st, &b, now, &ap, &why, A);
+        if (i == 2) { /* the same phone: the first patient, who has 2 future ones */
+            ck_assert_int_eq(rc, STORE_CONFLICT);
+            ck_assert_int_eq(why, ONLINE_TOO_MANY);
+            ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_holds"), 1);
+            ids[i] = 0;
+            continue;
+        }
+        ck_assert_int_eq(rc, STORE_OK);
+        ck_assert_int_eq(why, ONLINE_OK);
+        ids[i] = ap.patient_id;
+    }
+    /* email and birth date (any case) matched; email without a birth date did not */
+    ck_assert_int_eq(ids[0], ids[1]);
+    ck_assert_int_ne(ids[3], ids[0]);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM patients"), 2);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM patients WHERE remote_id IS NULL"), 2);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_made"), 3);
+    /* a gone hold writes nothing, not even the new patient */
+    online_booking b = online(center, 987654, "nobody", "new@example.com", "+32470000009", NULL);
+    appointment ap = new_appt(cal, NULL, 0, 1);
+    ck_assert_int_eq(store_online_book(st, &b, now, &ap, &why, A), STORE_NOT_FOUND);
+    ck_assert_int_eq(why, ONLINE_HOLD_GONE);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM patients"), 2);
+}
+END_TEST
+
+START_TEST(attempts_are_counted_in_a_sliding_window_and_keys_are_kept)
+{
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(store_booking_attempt(st, "192.0.2.1", ATTEMPT_HOLD, 1000 + i, 60, 3),
+                         STORE_OK);
+    ck_assert_int_eq(store_booking_attempt(st, "192.0.2.1", ATTEMPT_HOLD, 1003, 60, 3),
+                     STORE_CONFLICT);
+    /* another kind, another address: counted apart */
+    ck_assert_int_eq(store_booking_attempt(st, "192.0.2.1", ATTEMPT_BOOK, 1003, 60, 3), STORE_OK);
+    ck_assert_int_eq(store_booking_attempt(st, "192.0.2.2", ATTEMPT_HOLD, 1003, 60, 3), STORE_OK);
+    /* the first one leaves the window at 1060 */
+    ck_assert_int_eq(store_booking_attempt(st, "192.0.2.1", ATTEMPT_HOLD, 1060, 60, 3), STORE_OK);
+    ck_assert_int_eq(raw_int(path, "SELECT COUNT(*) FROM booking_attempts"), 5);
+
+    unsigned char k1[STORE_WEB_KEY_BYTES], k2[STORE_WEB_KEY_BYTES], k3[STORE_WEB_KEY_BYTES];
+    ck_assert_int_eq(store_web_key(st, "csrf", 1000, A, k1), STORE_OK);
+    ck_assert_int_eq(store_web_key(st, "csrf", 2000, A, k2), STORE_OK);
+    ck_assert_int_eq(store_web_key(st, "link", 2000, A, k3), STORE_OK);
+    ck_assert(memcmp(k1, k2, sizeof k1) == 0 && memcmp(k1, k3, sizeof k1) != 0);
+}
+END_TEST
+
 START_TEST(two_placements_racing_for_one_time_give_one_hold)
 {
     int64_t cal = make_calendar(make_center("c"), "k");
@@ -322,6 +410,8 @@ static void add_common_tests(TCase *tc)
 {
     tcase_add_test(tc, the_page_offers_the_services_of_its_lists_or_all_of_the_centers);
     tcase_add_test(tc, an_unexpired_hold_is_busy_and_blocks_other_holds);
+    tcase_add_test(tc, online_bookings_match_returning_patients_and_count_their_future_ones);
+    tcase_add_test(tc, attempts_are_counted_in_a_sliding_window_and_keys_are_kept);
     tcase_add_test(tc, an_expired_hold_is_ignored_at_once_and_removed_by_the_next_placement);
     tcase_add_test(tc, a_hold_is_released_and_booked_by_its_owner_only);
     tcase_add_test(tc, booking_a_hold_written_over_meanwhile_is_refused_and_keeps_the_hold);
