@@ -11,4 +11,4 @@ apt_install_missing agenda \
     libinih-dev libical-dev libcurl4-gnutls-dev libgnutls28-dev libphonenumber-dev \
     check python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd curl tzdata \
     libxml2-dev radicale xandikos python3-caldav python3-icalendar vdirsyncer openssl \
-    python3-prometheus-client
+    python3-prometheus-client python3-jsonschema nodejs npm
