@@ -356,6 +356,26 @@ class World:
         return found
 
 
+OPENAPI = REPO / "src" / "api" / "openapi.json"
+
+
+def document_differs(resp):
+    """The OpenAPI document shows nothing of any center when it is the
+    checked-in file itself (its own text is full of example ids, so the
+    markers and ids test cannot read it): what differs, if anything."""
+    if resp.status_code != 200:
+        return world_free_error(resp)
+    if resp.request.method == "HEAD":
+        return [] if resp.content == b"" else ["a HEAD answer with a body"]
+    return [] if resp.content == OPENAPI.read_bytes() else ["a document other than the file"]
+
+
+def world_free_error(resp):
+    """Another status of the OpenAPI route: the usual JSON error, with no id."""
+    body = resp.content.decode("utf-8", errors="replace")
+    return [f"id {i} in {body!r}" for i in numbers_in(body)]
+
+
 def numbers_in(text):
     return set(re.findall(r"\d+", text))
 
@@ -433,7 +453,7 @@ def test_matrix(world, pattern, persona):
                         problems.append(f"{where}: a 2xx answer {r.text[:200]!r}")
                     if r.status_code >= 500:
                         problems.append(f"{where}: a server error {r.text[:200]!r}")
-                    leaked = world.leaks(r)
+                    leaked = world.leaks(r) if pattern != "openapi.json" else document_differs(r)
                     if leaked:
                         problems.append(f"{where}: shows {leaked} in {r.text[:300]!r}")
                     answers[(existing, path)] = fingerprint(r)
