@@ -33,8 +33,11 @@ PYTHON  ?= /usr/bin/python3
 SRC      := $(shell find src -name '*.c' | sort)
 CXX_SRC  := $(shell find src -name '*.cc' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
-OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o)
+# Sources generated into the build folder from checked-in files (the OpenAPI
+# document, embedded byte for byte: see the rule below and src/api/openapi.c).
+GEN_OBJ  := $(BUILD)/gen/openapi_doc.o
+OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o) $(GEN_OBJ)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(CXX_SRC:%.cc=$(BUILD)/%.o) $(GEN_OBJ)
 UNIT_SRC := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
@@ -63,6 +66,20 @@ $(BUILD)/%.o: %.c
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -c -o $@ $<
+
+# The OpenAPI document as a C array (xxd, with a NUL after it), its length,
+# and its ETag: the first 32 hex digits of its SHA-256, quoted.
+$(BUILD)/gen/openapi_doc.c: src/api/openapi.json
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from src/api/openapi.json by the Makefile: do not edit. */'; \
+	  echo '#include <stddef.h>'; \
+	  echo 'const char openapi_json[] = {'; xxd -i < $<; echo ', 0x00};'; \
+	  echo 'const size_t openapi_json_len = sizeof openapi_json - 1;'; \
+	  printf 'const char openapi_etag[] = "\\"%s\\"";\n' "$$(sha256sum < $< | cut -c1-32)"; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/openapi_doc.o: $(BUILD)/gen/openapi_doc.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit-tests: $(LIB_OBJ) $(UNIT_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)

@@ -13,4 +13,5 @@ apt_install_missing agenda \
     libinih-dev libical-dev libcurl4-gnutls-dev libgnutls28-dev libphonenumber-dev \
     check python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd curl tzdata \
     libxml2-dev libsystemd-dev radicale xandikos python3-caldav python3-icalendar vdirsyncer \
-    openssl python3-prometheus-client debhelper dpkg-dev lintian scdoc systemd
+    openssl python3-prometheus-client debhelper dpkg-dev lintian scdoc systemd \
+    python3-jsonschema nodejs npm xxd

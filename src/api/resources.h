@@ -49,5 +49,6 @@ api_err feed_delete(api_request *rq, api_response *rs);
 api_err feed_ics(api_request *rq, api_response *rs);   /* (OWNER_PUBLIC) */
 api_err sms_status(api_request *rq, api_response *rs); /* sms.c (OWNER_PUBLIC) */
 api_err sms_inbound(api_request *rq, api_response *rs);
+api_err openapi_get(api_request *rq, api_response *rs); /* openapi.c (OWNER_PUBLIC) */
 
 #endif

@@ -86,6 +86,8 @@ const api_route api_routes[] = {
     /* the SMS gateway's callbacks: public, signed (sms.c) */
     {"POST", "sms/status", sms_status, NULL, OWNER_PUBLIC},
     {"POST", "sms/inbound", sms_inbound, NULL, OWNER_PUBLIC},
+    /* the API's OpenAPI document (openapi.c): public */
+    {"GET", "openapi.json", openapi_get, NULL, OWNER_PUBLIC},
 };
 /* clang-format on */
 

@@ -12,9 +12,24 @@ import pathlib
 
 import pytest
 
+import openapi_check
 from helpers import Account, Cli, Server, make_account, unique
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def openapi_thread_failures():
+    """Fails a test whose worker threads received an answer that does not
+    match the OpenAPI document (openapi_check.py): the thread may have
+    swallowed the error, the test must not pass for it."""
+    del openapi_check.thread_failures[:]
+    yield
+    failures = list(openapi_check.thread_failures)
+    del openapi_check.thread_failures[:]
+    if failures:
+        pytest.fail(f"{len(failures)} answer(s) in other threads do not match the OpenAPI "
+                    f"document; the first: {failures[0]}")
 
 
 @pytest.fixture(scope="session")

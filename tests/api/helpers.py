@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 
 import requests
 
+import openapi_check
+
 API = "/api/v2"
 # How long the server may keep accepting revoked credentials or grants (its
 # per-worker memory of them is 1 s), with a margin for the clock's grain.
@@ -265,7 +267,9 @@ class Api:
 
     `auth` is "query" (user_email/user_token parameters), "basic" (HTTP
     Basic) or None (no credentials).  Paths not starting with /api/ are
-    relative to /api/v2."""
+    relative to /api/v2, except the probes (/healthz, /readyz, /metrics).
+
+    Every answer is held to the OpenAPI document (openapi_check.py)."""
 
     def __init__(self, base, email=None, token=None, auth="query"):
         self.base = base
@@ -279,10 +283,14 @@ class Api:
                    self.token if token is _MISSING else token, auth)
 
     def url(self, path):
-        return self.base + (path if path.startswith("/api/") or path == "/" else API + path)
+        outside = path.startswith("/api/") or path in ("/", "/healthz", "/readyz", "/metrics")
+        return self.base + (path if outside else API + path)
 
     def request(self, method, path, params=None, json=_MISSING, data=None, headers=None,
-                timeout=60):
+                timeout=60, unchecked=None):
+        """Sends the request and holds the answer to the OpenAPI document
+        (openapi_check.check), unless `unchecked` gives the reason not to."""
+        _unchecked_reason(unchecked)
         params = dict(params or {})
         kwargs = {}
         if self.auth == "query":
@@ -294,8 +302,12 @@ class Api:
             kwargs["json"] = json
         if data is not None:
             kwargs["data"] = data
-        return self.session.request(method, self.url(path), params=params, headers=headers,
+        resp = self.session.request(method, self.url(path), params=params, headers=headers,
                                     timeout=timeout, **kwargs)
+        if unchecked is None:
+            openapi_check.check(method, resp.request.path_url, resp.status_code,
+                                resp.headers.get("Content-Type"), resp.content)
+        return resp
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -309,9 +321,12 @@ class Api:
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
 
-    def raw(self, method, target, body=None, headers=None):
+    def raw(self, method, target, body=None, headers=None, unchecked=None):
         """Sends `target` exactly as given (no normalisation of slashes or
-        escapes) and returns (status, headers, parsed JSON or None)."""
+        escapes) and returns (status, headers, parsed JSON or None); the
+        answer is held to the OpenAPI document unless `unchecked` says why
+        not."""
+        _unchecked_reason(unchecked)
         conn = http.client.HTTPConnection("127.0.0.1", int(self.base.rsplit(":", 1)[1]),
                                           timeout=60)
         try:
@@ -322,6 +337,9 @@ class Api:
             conn.request(method, target, body=body, headers=hdrs)
             resp = conn.getresponse()
             raw = resp.read()
+            if unchecked is None:
+                openapi_check.check(method, target, resp.status,
+                                    resp.headers.get("Content-Type"), raw)
             parsed = None
             if raw:
                 parsed = jsonlib.loads(raw)
@@ -331,6 +349,13 @@ class Api:
 
     def creds_query(self):
         return urlencode({"user_email": self.email, "user_token": self.token})
+
+
+def _unchecked_reason(unchecked):
+    """A request sent without holding its answer to the OpenAPI document must
+    say why, in words: no silent way around the check."""
+    assert unchecked is None or (isinstance(unchecked, str) and unchecked.strip()), \
+        "unchecked= needs the reason the answer is not held to the OpenAPI document"
 
 
 def twilio_signature(secret, url, params):

@@ -142,6 +142,7 @@ static const struct {
     {"GET", "calendars/3/feed.ics", feed_ics, NULL, OWNER_PUBLIC},
     {"POST", "sms/status", sms_status, NULL, OWNER_PUBLIC},
     {"POST", "sms/inbound", sms_inbound, NULL, OWNER_PUBLIC},
+    {"GET", "openapi.json", openapi_get, NULL, OWNER_PUBLIC},
 };
 
 START_TEST(each_route_runs_its_flow_on_its_resource)
