@@ -270,6 +270,14 @@ static bool set_sync_key_file(parse_state *ps, const char *v)
     return (ps->cfg->sync_key_file = keep(ps, v)) != NULL;
 }
 
+static bool set_trusted_proxies(parse_state *ps, const char *v)
+{
+    char why[160];
+    if (!cidr_parse_list(v, &ps->cfg->trusted_proxies, why, sizeof why))
+        return fail(ps, "trusted_proxies: %s", why);
+    return true;
+}
+
 static bool set_sync_allow_networks(parse_state *ps, const char *v)
 {
     char why[160];
@@ -287,6 +295,7 @@ static const config_key keys[] = {
     {"server", "tls_key", false, set_tls_key},
     {"server", "metrics_token", false, set_metrics_token},
     {"server", "tombstone_days", false, set_tombstone_days},
+    {"server", "trusted_proxies", false, set_trusted_proxies},
     {"smtp", "url", false, set_smtp_url},
     {"smtp", "starttls", false, set_smtp_starttls},
     {"smtp", "username", false, set_smtp_username},

@@ -4,7 +4,7 @@
  *
  * Sections and keys (README "Configuration file"):
  *   [server]  public_url, dispatch, sync, sync_timeout, tls_cert, tls_key,
- *             metrics_token, tombstone_days
+ *             metrics_token, tombstone_days, trusted_proxies
  *   [smtp]    url, starttls, username, password, from
  *   [sms]     url, method, format, body, header (repeatable), username,
  *             password, id_field, secret
@@ -37,6 +37,7 @@ typedef struct agenda_config {
     const char *tls_key;       /* set (--tls-cert and --tls-key win) */
     const char *metrics_token; /* GET /metrics from anywhere with it; NULL: loopback only */
     int64_t tombstone_days;    /* days a deleted patient's tombstone is kept */
+    cidr_list trusted_proxies; /* [server] trusted_proxies (--trusted-proxy wins) */
     smtp_settings smtp;
     sms_settings sms;
     const char *sync_key_file; /* [sync] key_file; NULL when not set */

@@ -1,5 +1,6 @@
 /* main.c - the `agenda` command: `serve` runs the HTTP API; the other
  * commands administer accounts, schedules and demo data (see admin.h). */
+#include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ static const char usage[] =
     "usage: agenda <command> [options]\n"
     "\n"
     "  serve [--db DB] [--listen HOST:PORT] [--threads N] [--access-log PATH|-]\n"
-    "        [--tls-cert PATH --tls-key PATH]\n"
+    "        [--tls-cert PATH --tls-key PATH] [--trusted-proxy CIDR]...\n"
     "        [--max-body BYTES] [--max-collection N] [--max-header-bytes BYTES]\n"
     "        [--timeout SECONDS] [--max-connections N]\n"
     "        [--auth-failures N] [--auth-window SECONDS] [--max-memory BYTES]\n"
@@ -139,11 +140,13 @@ static const serve_number serve_numbers[] = {
 
 static int serve(int argc, char **argv)
 {
-    enum { FIXED_OPTIONS = 9 };
+    enum { FIXED_OPTIONS = 10 };
     cli_option o[FIXED_OPTIONS + COUNT(serve_numbers)] = {
-        {.name = "db"},     {.name = "listen"},     {.name = "access-log"},
-        {.name = "config"}, {.name = "clock-file"}, {.name = "dispatch"},
-        {.name = "sync"},   {.name = "tls-cert"},   {.name = "tls-key"}};
+        {.name = "db"},         {.name = "listen"},
+        {.name = "access-log"}, {.name = "config"},
+        {.name = "clock-file"}, {.name = "dispatch"},
+        {.name = "sync"},       {.name = "tls-cert"},
+        {.name = "tls-key"},    {.name = "trusted-proxy", .repeatable = true}};
     for (size_t i = 0; i < COUNT(serve_numbers); i++)
         o[FIXED_OPTIONS + i].name = serve_numbers[i].name;
     if (cli_parse(argc, argv, o, COUNT(o)) != 0)
@@ -184,6 +187,30 @@ static int serve(int argc, char **argv)
         return EXIT_USAGE;
     }
     cfg.metrics_token = conf.metrics_token;
+    /* --trusted-proxy (repeatable, each a network or a list) replaces the file's list */
+    cfg.trusted_proxies = conf.trusted_proxies;
+    const cli_option *proxies = &o[FIXED_OPTIONS - 1];
+    assert(strcmp(proxies->name, "trusted-proxy") == 0);
+    if (proxies->n) {
+        cfg.trusted_proxies.n = 0;
+        for (size_t i = 0; i < proxies->n; i++) {
+            cidr_list one;
+            char why[160];
+            if (!cidr_parse_list(proxies->values[i], &one, why, sizeof why)) {
+                cli_error("option '--trusted-proxy': %s", why);
+                config_free(&conf);
+                return EXIT_USAGE;
+            }
+            if (cfg.trusted_proxies.n + one.n > CIDR_LIST_MAX) {
+                cli_error("option '--trusted-proxy': more than %d networks", CIDR_LIST_MAX);
+                config_free(&conf);
+                return EXIT_USAGE;
+            }
+            memcpy(&cfg.trusted_proxies.nets[cfg.trusted_proxies.n], one.nets,
+                   one.n * sizeof one.nets[0]);
+            cfg.trusted_proxies.n += one.n;
+        }
+    }
     cfg.tls_cert = cli_get(o, COUNT(o), "tls-cert", conf.tls_cert);
     cfg.tls_key = cli_get(o, COUNT(o), "tls-key", conf.tls_key);
     if (!cfg.tls_cert != !cfg.tls_key) {

@@ -85,6 +85,7 @@
 #include "http/tls.h"
 #include "http/url.h"
 #include "util/buf.h"
+#include "util/cidr.h"
 #include "util/clock.h"
 #include "util/json_mem.h"
 #include "util/json_out.h"
@@ -123,7 +124,12 @@ typedef struct request_ctx {
     int too_large;
     int over_budget;   /* the body did not fit the memory budget: 503 */
     size_t counted_as; /* what metrics count it under (metrics.h) */
-    buf body;          /* up to max_body, on the heap, under the memory budget */
+    /* the client as believed (believe_client): the peer, or the address a
+     * trusted proxy forwarded; has_client false until it is known */
+    struct sockaddr_storage client;
+    bool has_client;
+    bool https; /* TLS here, or https at a trusted proxy */
+    buf body;   /* up to max_body, on the heap, under the memory budget */
 } request_ctx;
 
 /* What the server keeps per connection (libmicrohttpd's socket context). */
@@ -229,6 +235,107 @@ static const struct sockaddr *client_address(struct MHD_Connection *conn)
     return info ? info->client_addr : NULL;
 }
 
+/* The 16-byte form (util/cidr.h) of a socket address; false for another
+ * family. */
+static bool address_bytes(const struct sockaddr *sa, unsigned char out[16])
+{
+    if (sa && sa->sa_family == AF_INET) {
+        cidr_from_ipv4((const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, out);
+        return true;
+    }
+    if (sa && sa->sa_family == AF_INET6) {
+        memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        return true;
+    }
+    return false;
+}
+
+/* One address of an X-Forwarded-For list ([start, end), blanks around it
+ * allowed) as a socket address; false when it is none. */
+static bool forwarded_address(const char *start, const char *end, struct sockaddr_storage *out)
+{
+    while (start < end && (*start == ' ' || *start == '\t'))
+        start++;
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    char text[INET6_ADDRSTRLEN + 1];
+    size_t n = (size_t)(end - start);
+    if (n == 0 || n >= sizeof text)
+        return false;
+    memcpy(text, start, n);
+    text[n] = '\0';
+    memset(out, 0, sizeof *out);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+    if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        return true;
+    }
+    return false;
+}
+
+/* Decides once per request who the client is.  The peer, unless it is one
+ * of the trusted proxies (--trusted-proxy): then X-Forwarded-For is read
+ * from its right end, each trusted proxy skipped, and the first other
+ * address is the client (a list the proxy appended to keeps whatever the
+ * client itself claimed on the left, where it is never reached); a
+ * malformed entry ends the walk at the last address believed.  And the
+ * request came over TLS when the server has it, or when a trusted proxy
+ * says X-Forwarded-Proto: https (its last value: what the proxy set). */
+static void believe_client(server *srv, struct MHD_Connection *conn, request_ctx *ctx)
+{
+    if (ctx->has_client)
+        return;
+    ctx->has_client = true;
+    ctx->https = srv->cfg.tls_cert && srv->cfg.tls_key;
+    const struct sockaddr *peer = client_address(conn);
+    memset(&ctx->client, 0, sizeof ctx->client);
+    if (peer)
+        memcpy(&ctx->client, peer,
+               peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                           : sizeof(struct sockaddr_in));
+    unsigned char bytes[16];
+    const cidr_list *trusted = &srv->cfg.trusted_proxies;
+    if (trusted->n == 0 || !address_bytes(peer, bytes) || !cidr_list_contains(trusted, bytes))
+        return;
+    const char *list = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    for (const char *end = list ? list + strlen(list) : NULL; end && end > list;) {
+        const char *start = end;
+        while (start > list && start[-1] != ',')
+            start--;
+        struct sockaddr_storage hop;
+        if (!forwarded_address(start, end, &hop))
+            break;
+        ctx->client = hop;
+        if (!address_bytes((const struct sockaddr *)&hop, bytes) ||
+            !cidr_list_contains(trusted, bytes))
+            break; /* the first untrusted hop from the right: the client */
+        end = start > list ? start - 1 : list;
+    }
+    const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    if (proto) {
+        const char *last = strrchr(proto, ',');
+        last = last ? last + 1 : proto;
+        while (*last == ' ')
+            last++;
+        if (strncasecmp(last, "https", 5) == 0 && (last[5] == '\0' || last[5] == ' '))
+            ctx->https = true;
+    }
+}
+
+/* The client's address as believed (believe_client), NULL when unknown. */
+static const struct sockaddr *believed_client(server *srv, struct MHD_Connection *conn,
+                                              request_ctx *ctx)
+{
+    believe_client(srv, conn, ctx);
+    const struct sockaddr *sa = (const struct sockaddr *)&ctx->client;
+    return sa->sa_family == AF_INET || sa->sa_family == AF_INET6 ? sa : NULL;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -253,7 +360,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 /* Counts the request in the metrics and writes its access log line, if
  * there is a log. */
-static void request_log(server *srv, struct MHD_Connection *conn, const request_ctx *ctx)
+static void request_log(server *srv, struct MHD_Connection *conn, request_ctx *ctx)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -263,8 +370,8 @@ static void request_log(server *srv, struct MHD_Connection *conn, const request_
     if (!srv->access_log)
         return;
     const char *target = accesslog_redact(ctx->arena, ctx->target);
-    accesslog_write(srv->access_log, client_address(conn), ctx->method ? ctx->method : "-",
-                    target ? target : "-", ctx->status, micros);
+    accesslog_write(srv->access_log, believed_client(srv, conn, ctx),
+                    ctx->method ? ctx->method : "-", target ? target : "-", ctx->status, micros);
 }
 
 static void on_request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -600,7 +707,7 @@ static enum MHD_Result respond_page(server *srv, struct MHD_Connection *conn, re
             form->params[form->n_params++] = fields[i];
     }
     char address[NI_MAXHOST] = "";
-    const struct sockaddr *client = client_address(conn);
+    const struct sockaddr *client = believed_client(srv, conn, ctx);
     if (!client || getnameinfo(client,
                                client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                              : sizeof(struct sockaddr_in),
@@ -616,6 +723,7 @@ static enum MHD_Result respond_page(server *srv, struct MHD_Connection *conn, re
     wrq->form = query_lookup;
     wrq->form_ctx = form;
     wrq->client = address;
+    wrq->secure = ctx->https;
     if (wrq->store)
         store_set_actor(wrq->store, &(store_actor){.kind = "booking", .name = "page"});
     web_answer(page, wrq, &wrs);
@@ -691,9 +799,11 @@ static enum MHD_Result answer_ready(server *srv, struct MHD_Connection *conn, re
 
 /* /metrics: from loopback, or anywhere with the configured token as
  * "Authorization: Bearer TOKEN" (compared in constant time). */
-static bool metrics_allowed(server *srv, struct MHD_Connection *conn)
+static bool metrics_allowed(server *srv, struct MHD_Connection *conn, request_ctx *ctx)
 {
-    if (is_loopback(client_address(conn)))
+    /* the client as believed: behind a proxy on this machine every peer
+     * is loopback, and the proxy's clients must not count as such */
+    if (is_loopback(believed_client(srv, conn, ctx)))
         return true;
     const char *token = srv->cfg.metrics_token;
     const char *header =
@@ -711,7 +821,7 @@ static enum MHD_Result answer_metrics(server *srv, struct MHD_Connection *conn, 
     enum MHD_Result ret;
     if (probe_method_refused(conn, ctx, method, &ret))
         return ret;
-    if (!metrics_allowed(srv, conn))
+    if (!metrics_allowed(srv, conn, ctx))
         return send_error(conn, ctx, API_FORBIDDEN,
                           "metrics are served to loopback, or with the metrics token", NULL, NULL);
     metrics_snapshot snap = {.requests_in_flight = atomic_load(&srv->in_flight)};
@@ -833,7 +943,7 @@ static enum MHD_Result respond(server *srv, struct MHD_Connection *conn, request
     /* Failures count per address and claimed identity; a request with no
      * credentials at all (a monitoring probe) is neither counted nor
      * refused (ratelimit.h). */
-    const struct sockaddr *client = client_address(conn);
+    const struct sockaddr *client = believed_client(srv, conn, ctx);
     const char *identity = email ? email : token ? "" : NULL;
     int64_t now = clock_unix_seconds();
     unsigned wait = ratelimit_blocked(srv->auth_failures, client, identity, now);

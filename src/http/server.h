@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "api/api.h"
+#include "util/cidr.h"
 
 /* The most worker threads a server runs: it keeps each worker's store in a
  * table of this size, to close them all when it stops. */
@@ -26,6 +27,8 @@ typedef struct server_config {
     const char *access_log;      /* path, "-" for stderr, NULL for none */
     const char *tls_cert;        /* PEM certificate (and chain) and key: TLS */
     const char *tls_key;         /* when both are set, plain HTTP otherwise */
+    cidr_list trusted_proxies;   /* peers whose X-Forwarded-For and -Proto are
+                                  * believed (--trusted-proxy); none by default */
     const char *metrics_token;   /* GET /metrics from other than loopback with
                                   * "Authorization: Bearer" this; NULL: none */
     size_t max_memory;           /* bytes of request bodies and arenas in flight

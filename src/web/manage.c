@@ -89,10 +89,8 @@ void page_manage(web_request *rq, web_response *rs)
         title = MSG_BOOKED_TITLE;
     const char *self = arena_printf(rq->arena, "/book/%s/a/%s", m.c.slug, m.token);
     const char *host = rq->header(rq->header_ctx, "Host");
-    const char *proto = rq->header(rq->header_ctx, "X-Forwarded-Proto");
-    const char *full = arena_printf(rq->arena, "%s://%s%s",
-                                    proto && strcmp(proto, "https") == 0 ? "https" : "http",
-                                    host ? host : "", self);
+    const char *full =
+        arena_printf(rq->arena, "%s://%s%s", rq->secure ? "https" : "http", host ? host : "", self);
     char note[256];
     html h;
     html_begin(&h, PAGE_LIMIT, rq->arena);

@@ -5,11 +5,11 @@
  *
  * The session.  A browser that reaches a page with a form gets a cookie
  * `agenda_book` (32 random bytes, URL-safe base64; Path=/book/; HttpOnly;
- * SameSite=Lax; Secure when the request came over https, as a proxy in
- * front says with X-Forwarded-Proto).  Forms carry a token of that session
- * (csrf.h, key "csrf"); the holds the session places are the session's
- * (its value is the hold's owner key), so a hold can be seen, booked or
- * released only by the browser that placed it.
+ * SameSite=Lax; Secure when the request came over TLS: the server's own,
+ * or a trusted proxy's that says X-Forwarded-Proto: https; web.h secure).  Forms carry a token of
+ * that session (csrf.h, key "csrf"); the holds the session places are the session's (its value is
+ * the hold's owner key), so a hold can be seen, booked or released only by the browser that placed
+ * it.
  *
  * Private links.  /book/{slug}/a/{A}-{C}-{EXPIRES}.{MAC}: appointment A of
  * calendar C, the MAC (csrf.h's, key "link") over "link A C" and EXPIRES,

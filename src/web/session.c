@@ -85,10 +85,8 @@ const char *web_session(web_request *rq, web_response *rs)
     randombytes_buf(raw, sizeof raw);
     sodium_bin2base64(fresh, SESSION_CHARS + 1, raw, sizeof raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    const char *proto = rq->header(rq->header_ctx, "X-Forwarded-Proto");
-    bool tls = proto && strcasecmp(proto, "https") == 0;
     const char *cookie = arena_printf(rq->arena, "%s=%s; Path=/book/; HttpOnly; SameSite=Lax%s",
-                                      SESSION_COOKIE, fresh, tls ? "; Secure" : "");
+                                      SESSION_COOKIE, fresh, rq->secure ? "; Secure" : "");
     if (!cookie)
         return NULL;
     web_header(rs, "Set-Cookie", cookie);

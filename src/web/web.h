@@ -46,7 +46,9 @@ typedef struct web_request {
     /* a field of the body sent as a form (POST), or NULL */
     const char *(*form)(const void *ctx, const char *key);
     const void *form_ctx;
-    const char *client; /* the client's numeric address ("-": unknown) */
+    const char *client; /* the client's numeric address ("-": unknown): the
+                         * peer, or what a trusted proxy forwarded */
+    bool secure;        /* over TLS: the server's, or a trusted proxy's */
     web_lang lang;      /* chosen by web_answer before the handler runs */
     const char *allow;  /* the methods of a path matched with another (405) */
 } web_request;
