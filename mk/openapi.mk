@@ -1,6 +1,6 @@
 # mk/openapi.mk - the API's OpenAPI document (src/api/openapi.json), linted
 # with Redocly CLI from npm, installed into the build folder at a pinned
-# version (Debian's nodejs and npm, scripts/deps.sh), with the checked-in
+# version (the machine's npm, else Debian's: scripts/deps.sh), with the checked-in
 # rules of redocly.yaml.  tests/api/helpers.py holds every response of the
 # black-box suite to the same document.
 #

@@ -14,4 +14,9 @@ apt_install_missing agenda \
     check python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd curl tzdata \
     libxml2-dev libsystemd-dev radicale xandikos python3-caldav python3-icalendar vdirsyncer \
     openssl python3-prometheus-client debhelper dpkg-dev lintian scdoc systemd \
-    python3-jsonschema nodejs npm xxd
+    python3-jsonschema xxd
+
+# npm (the OpenAPI linter, mk/openapi.mk): the machine's own when it has one
+# (a Node.js from elsewhere ships its npm, and Debian's npm package conflicts
+# with it), else Debian's.
+command -v npm >/dev/null 2>&1 || apt_install_missing agenda nodejs npm
