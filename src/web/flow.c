@@ -508,10 +508,14 @@ static void bad_form(web_request *rq, web_response *rs, unsigned status)
  * over the limit. */
 static bool attempt(web_request *rq, web_response *rs, const flow *f, booking_attempt_kind kind)
 {
-    store_rc rc =
-        kind == ATTEMPT_HOLD
-            ? store_booking_attempt(rq->store, rq->client, kind, rq->now, HOLD_WINDOW, HOLD_MAX)
-            : store_booking_attempt(rq->store, rq->client, kind, rq->now, BOOK_WINDOW, BOOK_MAX);
+    /* two requests of one address at once count in one window: on
+     * PostgreSQL the loser of that race is run again, as the API's are */
+    store_rc rc = STORE_RETRY;
+    for (int i = 0; i < ATTEMPTS && rc == STORE_RETRY; i++)
+        rc = kind == ATTEMPT_HOLD ? store_booking_attempt(rq->store, rq->client, kind, rq->now,
+                                                          HOLD_WINDOW, HOLD_MAX)
+                                  : store_booking_attempt(rq->store, rq->client, kind, rq->now,
+                                                          BOOK_WINDOW, BOOK_MAX);
     if (rc == STORE_CONFLICT) {
         page_notice(rq, rs, 429, f->c.name, MSG_LIMIT_TITLE, MSG_LIMIT_TEXT, NULL, MSG_START_OVER);
         web_header(rs, "Retry-After", kind == ATTEMPT_HOLD ? "600" : "3600");
