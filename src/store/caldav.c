@@ -63,7 +63,11 @@ static const char SQL_RECORD_OK[] =
     " last_error = NULL, last_error_at = NULL,"
     " sync_token = CASE WHEN CAST(? AS BIGINT) = 1 THEN NULL ELSE COALESCE(?, sync_token) END,"
     " ctag = COALESCE(?, ctag), pushed = pushed + ?, pulled = pulled + ?,"
-    " conflicts = conflicts + ?, due_at = ?, pull_at = ?,"
+    " conflicts = conflicts + ?,"
+    /* a pull asked for while the run worked (store_caldav_pull_now moved
+     * pull_at earlier than the run saw it) is kept, and due then */
+    " due_at = CASE WHEN pull_at < CAST(? AS BIGINT) THEN pull_at ELSE ? END,"
+    " pull_at = CASE WHEN pull_at < CAST(? AS BIGINT) THEN pull_at ELSE ? END,"
     " state = CASE WHEN CAST(? AS TEXT) IS NOT NULL THEN 'paused'"
     " WHEN CAST(? AS BIGINT) = 1 THEN 'active' ELSE state END,"
     " paused_reason = CASE WHEN CAST(? AS TEXT) IS NOT NULL THEN CAST(? AS TEXT)"
@@ -288,7 +292,9 @@ store_rc store_caldav_record(store *st, const caldav_outcome *o, int64_t now)
                                      STORE_INT64(o->pushed),
                                      STORE_INT64(o->pulled),
                                      STORE_INT64(o->conflicts),
+                                     STORE_INT64(o->pull_seen),
                                      STORE_INT64(o->due_at),
+                                     STORE_INT64(o->pull_seen),
                                      STORE_INT64(o->pull_at),
                                      STORE_TEXT(o->pause),
                                      STORE_INT64(o->resume),
@@ -298,7 +304,7 @@ store_rc store_caldav_record(store *st, const caldav_outcome *o, int64_t now)
                                      STORE_INT64(now),
                                      STORE_INT64(o->calendar_id),
                                      STORE_TEXT(o->owner)};
-        return store_write_row(st->db, SQL_RECORD_OK, binds, 18);
+        return store_write_row(st->db, SQL_RECORD_OK, binds, 20);
     }
     const store_value binds[] = {STORE_INT64(now),
                                  STORE_TEXT(o->error),

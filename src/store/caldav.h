@@ -99,6 +99,10 @@ typedef struct caldav_outcome {
     int64_t pushed, pulled, conflicts; /* added to the counts */
     int64_t due_at, pull_at;           /* when to run again (backoff is the
                                         * caller's: due_at after a failure) */
+    int64_t pull_seen;                 /* ok only: the link's pull_at when the run
+                                        * read it; one found earlier at the record
+                                        * (a pull asked for meanwhile) is kept, and
+                                        * due_at with it */
     const char *pause;                 /* non-NULL: pause the link with this reason */
     bool resume;                       /* ok only, no pause: make a paused link active */
 } caldav_outcome;

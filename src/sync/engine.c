@@ -767,6 +767,7 @@ static bool run_link(store *st, const secret_key *key, arena *a, const char *own
     if (ok) {
         o.pull_at = r.pulled_now || r.pause ? r.now + ENGINE_PULL_INTERVAL_S : l.pull_at;
         o.due_at = o.pull_at;
+        o.pull_seen = l.pull_at;
     } else {
         o.pull_at = l.pull_at;
         o.due_at = r.now + retry_delay(l.attempts + 1);

@@ -171,6 +171,26 @@ START_TEST(outcomes_are_written_only_under_the_lease)
     ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
     ck_assert_str_eq(got.state, "active");
     ck_assert_ptr_null(got.paused_reason);
+
+    /* a pull asked for while a run works is not written over by its outcome */
+    caldav_outcome later = {
+        .calendar_id = k, .owner = "w1", .ok = true, .due_at = 900, .pull_at = 900};
+    ck_assert_int_eq(store_caldav_claim(st, "w1", 600, 60, 10, A, &ids, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(store_caldav_record(st, &later, 600), STORE_OK); /* next pull at 900 */
+    ck_assert_int_eq(store_caldav_wake(st, k, 610), STORE_OK);        /* a change to push */
+    ck_assert_int_eq(store_caldav_claim(st, "w1", 610, 60, 10, A, &ids, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
+    later.pull_seen = got.pull_at; /* 900: this run does not pull */
+    ck_assert_int_eq(got.pull_at, 900);
+    ck_assert_int_eq(store_caldav_pull_now(st, k, 612), STORE_OK); /* asked for meanwhile */
+    ck_assert_int_eq(store_caldav_record(st, &later, 615), STORE_OK);
+    ck_assert_int_eq(store_caldav_link_get(st, k, A, &got), STORE_OK);
+    ck_assert_int_eq(got.pull_at, 612);
+    ck_assert_int_eq(got.due_at, 612);
+    ck_assert_int_eq(store_caldav_claim(st, "w1", 615, 60, 10, A, &ids, &n), STORE_OK);
+    ck_assert_uint_eq(n, 1); /* the pull runs now, not at 900 */
 }
 END_TEST
 
